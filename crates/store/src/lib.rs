@@ -1,0 +1,135 @@
+//! callhost's storage: the [`Store`] trait and its two backends.
+//!
+//! Invariants kept here:
+//! - **Only this crate contains SQL.** Callers see typed records ([`model`]) and [`StoreError`].
+//! - **Both backends pass the same contract tests** (`tests/contract.rs`); the queries are
+//!   written once ([`queries`]) and compiled for each pool type, so they cannot drift.
+//! - **Secrets are stored hashed** ([`secret`]); a plaintext key never reaches a table.
+//! - **Every multi-row write is one transaction**, so a failure never leaves half a record.
+
+mod error;
+pub mod model;
+mod postgres;
+mod queries;
+pub mod secret;
+mod sqlite;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use error::{Result, StoreError};
+pub use model::*;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Everything callhost keeps. One implementation per backend; all methods are atomic.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    // Tenancy and credentials.
+    async fn create_developer_account(&self, name: &str) -> Result<DeveloperAccount>;
+    async fn add_developer_api_key(&self, developer_account_id: i64, key_hash: &str) -> Result<()>;
+    /// The developer account that owns the key with this hash.
+    async fn find_developer_by_api_key(&self, key_hash: &str) -> Result<Option<i64>>;
+    async fn create_portal(&self, name: &str) -> Result<Portal>;
+    async fn get_portal(&self, portal_id: i64) -> Result<Option<Portal>>;
+    async fn create_user(&self, user: &NewUser<'_>) -> Result<User>;
+    async fn get_user(&self, portal_id: i64, user_id: i64) -> Result<Option<User>>;
+    async fn list_users(&self, portal_id: i64) -> Result<Vec<User>>;
+    async fn add_access_token(&self, token: &NewAccessToken<'_>) -> Result<()>;
+    /// What the token with this hash grants, if it exists.
+    async fn find_access_token(&self, token_hash: &str) -> Result<Option<AccessGrant>>;
+
+    // Apps.
+    async fn get_app(&self, app_id: i64) -> Result<Option<App>>;
+    /// Registers `app_id` to the developer account unless it exists; returns the app as stored
+    /// (whose owner may be another account: callers check).
+    async fn register_app(&self, app_id: i64, developer_account_id: i64) -> Result<App>;
+    async fn install_app(&self, portal_id: i64, app_id: i64) -> Result<()>;
+    async fn installed_apps(&self, portal_id: i64) -> Result<Vec<i64>>;
+
+    // Calling settings.
+    /// Creates or replaces the app's calling settings; a replacement keeps `created_at`.
+    async fn put_calling_settings(
+        &self,
+        app_id: i64,
+        fields: &CallingSettingsFields,
+        now: DateTime<Utc>,
+    ) -> Result<CallingSettings>;
+    async fn get_calling_settings(&self, app_id: i64) -> Result<Option<CallingSettings>>;
+    /// Changes the given fields; `None` when the app has no settings.
+    async fn patch_calling_settings(
+        &self,
+        app_id: i64,
+        patch: &CallingSettingsPatch,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CallingSettings>>;
+    /// True when there were settings to delete.
+    async fn delete_calling_settings(&self, app_id: i64) -> Result<bool>;
+
+    // Recording settings (no delete, as in HubSpot).
+    async fn put_recording_settings(
+        &self,
+        app_id: i64,
+        url: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RecordingSettings>;
+    async fn get_recording_settings(&self, app_id: i64) -> Result<Option<RecordingSettings>>;
+    async fn patch_recording_settings(
+        &self,
+        app_id: i64,
+        url: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<RecordingSettings>>;
+
+    // Channel-connection settings.
+    async fn put_channel_connection_settings(
+        &self,
+        app_id: i64,
+        url: &str,
+        is_ready: bool,
+        now: DateTime<Utc>,
+    ) -> Result<ChannelConnectionSettings>;
+    async fn get_channel_connection_settings(
+        &self,
+        app_id: i64,
+    ) -> Result<Option<ChannelConnectionSettings>>;
+    async fn patch_channel_connection_settings(
+        &self,
+        app_id: i64,
+        url: Option<&str>,
+        is_ready: Option<bool>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ChannelConnectionSettings>>;
+    async fn delete_channel_connection_settings(&self, app_id: i64) -> Result<bool>;
+
+    // Small facts about the store itself (e.g. what the development seed created).
+    async fn get_meta(&self, key: &str) -> Result<Option<String>>;
+    async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+}
+
+/// Opens the store a database URL names: `postgres://` or `postgresql://` for PostgreSQL,
+/// `sqlite:` followed by a file path for SQLite. Migrations run before this returns.
+pub async fn connect(database_url: &str) -> Result<Arc<dyn Store>> {
+    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(database_url, None).await?))
+    } else if let Some(path) = database_url.strip_prefix("sqlite:") {
+        let path = path.trim_start_matches("//");
+        Ok(Arc::new(SqliteStore::open(Path::new(path)).await?))
+    } else {
+        Err(StoreError::InvalidUrl(format!(
+            "{database_url:?}: expected postgres://... or sqlite:PATH"
+        )))
+    }
+}
