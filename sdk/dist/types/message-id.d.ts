@@ -1,0 +1,5 @@
+/**
+ * @param {string | number} instanceId
+ * @returns {string}
+ */
+export function createMessageId(instanceId: string | number): string;

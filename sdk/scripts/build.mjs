@@ -1,0 +1,72 @@
+// Builds `dist/` from `src/`: a minified ES module, a minified UMD bundle that sets the
+// official globals (`window.default`, `window.Constants`, `window.IFrameManager`) when loaded
+// by a script tag, copies of both under the official file names, and `.d.ts` types generated
+// from the JSDoc. The output is committed (the Rust server embeds it), so it must be
+// deterministic: pinned tool versions, no timestamps, no source maps.
+//
+// Usage: `node scripts/build.mjs [outDir]` (default `dist`). `test/dist.test.mjs` builds into
+// a temporary directory and compares with the committed files.
+
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const require = createRequire(import.meta.url);
+
+export const ESM_FILE = "calling-extensions-sdk.esm.js";
+export const UMD_FILE = "calling-extensions-sdk.umd.js";
+
+// The wrapper of the official webpack UMD build, written out: CommonJS gets module.exports;
+// AMD gets define() (and no globals, as with the official build); a plain script tag gets
+// every export copied onto `self`. `__esModule` is not enumerable, so it is not copied.
+const UMD_HEAD =
+  '(function(r,f){if(typeof exports=="object"&&typeof module=="object")module.exports=f();' +
+  'else if(typeof define=="function"&&define.amd)define([],f);' +
+  'else{var m=f();for(var k in m)(typeof exports=="object"?exports:r)[k]=m[k]}})' +
+  "(self,function(){";
+const UMD_TAIL = "return sdk})";
+
+/** @type {import("esbuild").BuildOptions} */
+const common = {
+  absWorkingDir: root,
+  entryPoints: ["src/index.js"],
+  bundle: true,
+  minify: true,
+  target: "es2019",
+  legalComments: "none",
+  charset: "utf8",
+  write: false,
+  logLevel: "warning",
+};
+
+/** @param {string} outDir */
+export async function build(outDir = join(root, "dist")) {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+
+  const esm = await esbuild.build({ ...common, format: "esm" });
+  writeFileSync(join(outDir, ESM_FILE), esm.outputFiles[0].text);
+
+  const iife = await esbuild.build({ ...common, format: "iife", globalName: "sdk" });
+  writeFileSync(join(outDir, UMD_FILE), `${UMD_HEAD}${iife.outputFiles[0].text.trim()}${UMD_TAIL}\n`);
+
+  copyFileSync(join(outDir, ESM_FILE), join(outDir, "main.esm.js"));
+  copyFileSync(join(outDir, UMD_FILE), join(outDir, "main.js"));
+
+  const tsc = require.resolve("typescript/bin/tsc");
+  execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", join(outDir, "types")], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  // tsc also emits src/package.json's neighbours only; nothing else to clean.
+  return outDir;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const out = await build(process.argv[2] ? resolve(process.argv[2]) : undefined);
+  console.log(`built ${out}`);
+}
