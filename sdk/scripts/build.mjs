@@ -28,7 +28,23 @@ const UMD_HEAD =
   'else if(typeof define=="function"&&define.amd)define([],f);' +
   'else{var m=f();for(var k in m)(typeof exports=="object"?exports:r)[k]=m[k]}})' +
   "(self,function(){";
-const UMD_TAIL = "return sdk})";
+
+/**
+ * Turns the minified ES module into the UMD factory's body: the trailing `export{a as B,...}`
+ * becomes the returned exports object, flagged `__esModule` (not enumerable) as the official
+ * CommonJS build is, so bundlers' default-import interop works.
+ * @param {string} esm
+ */
+function umdFromEsm(esm) {
+  const match = /export\{([^}]*)\};?\s*$/.exec(esm);
+  if (!match) throw new Error("unexpected ESM output: no trailing export list");
+  const fields = match[1].split(",").map((item) => {
+    const [local, exported = local] = item.split(" as ");
+    return `${exported}:${local}`;
+  });
+  const body = esm.slice(0, match.index);
+  return `${UMD_HEAD}"use strict";${body}return Object.defineProperty({${fields.join(",")}},"__esModule",{value:!0})})\n`;
+}
 
 /** @type {import("esbuild").BuildOptions} */
 const common = {
@@ -51,8 +67,7 @@ export async function build(outDir = join(root, "dist")) {
   const esm = await esbuild.build({ ...common, format: "esm" });
   writeFileSync(join(outDir, ESM_FILE), esm.outputFiles[0].text);
 
-  const iife = await esbuild.build({ ...common, format: "iife", globalName: "sdk" });
-  writeFileSync(join(outDir, UMD_FILE), `${UMD_HEAD}${iife.outputFiles[0].text.trim()}${UMD_TAIL}\n`);
+  writeFileSync(join(outDir, UMD_FILE), umdFromEsm(esm.outputFiles[0].text));
 
   copyFileSync(join(outDir, ESM_FILE), join(outDir, "main.esm.js"));
   copyFileSync(join(outDir, UMD_FILE), join(outDir, "main.js"));
