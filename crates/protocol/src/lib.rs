@@ -1,0 +1,11 @@
+//! The Calling Extensions SDK wire protocol, as the host sees it.
+//!
+//! This crate is pure: it never imports axum, sqlx or tokio, and does no I/O. The host page
+//! forwards app messages to it and carries out what it decides.
+//!
+//! `catalog` is the protocol vocabulary (message types, handler names, constants), shared with
+//! the JavaScript SDK through `protocol.json`.
+
+pub mod catalog;
+
+pub use catalog::{catalog, Catalog};
