@@ -1,1 +1,294 @@
-fn main() {}
+//! The `callhost` binary: parses the command line, opens the store, binds the listeners,
+//! seeds development credentials, prints the ready line and serves until SIGINT or SIGTERM.
+//!
+//! Contract (DESIGN.md): stdout carries exactly one line, `callhost ready {json}`, once the
+//! server accepts connections; every log goes to stderr.
+
+use std::io::IsTerminal;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use callhost_server::{dev, AppState};
+use callhost_store::{PgStore, SqliteStore, Store};
+use clap::{Args, Parser, Subcommand};
+use tokio::net::TcpListener;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "callhost",
+    version,
+    about = "A self-hosted HubSpot calling-extensions host"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API, the host and the demo app.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address of the API and the host (port 0 picks a free port).
+    #[arg(long, env = "CALLHOST_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Address of the demo calling app, a second origin, or `off`.
+    #[arg(long, env = "CALLHOST_DEMO_LISTEN", default_value = "127.0.0.1:8081")]
+    demo_listen: DemoListen,
+    /// Where the embedded SQLite store and the development credentials are kept.
+    #[arg(long, env = "CALLHOST_DATA_DIR", default_value = "./callhost-data")]
+    data_dir: PathBuf,
+    /// A PostgreSQL URL (postgres://...) to keep the data in instead of SQLite.
+    #[arg(long, env = "CALLHOST_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Keep everything in a temporary place that is removed on exit.
+    #[arg(long, env = "CALLHOST_EPHEMERAL")]
+    ephemeral: bool,
+    /// Use this developer API key for the development account instead of a random one.
+    #[arg(long, env = "CALLHOST_DEV_API_KEY")]
+    dev_api_key: Option<String>,
+    /// Use this access token for the development user instead of a random one.
+    #[arg(long, env = "CALLHOST_DEV_ACCESS_TOKEN")]
+    dev_access_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum DemoListen {
+    Off,
+    At(SocketAddr),
+}
+
+impl std::str::FromStr for DemoListen {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "off" {
+            return Ok(DemoListen::Off);
+        }
+        s.parse()
+            .map(DemoListen::At)
+            .map_err(|e| format!("{e}: expected ADDRESS:PORT or off"))
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CALLHOST_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .init();
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+    }
+}
+
+/// Where this run keeps its data, and what to remove when it ends.
+struct Storage {
+    store: Arc<dyn Store>,
+    data_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+    ephemeral_pg: Option<PgStore>,
+}
+
+async fn open_storage(args: &ServeArgs) -> anyhow::Result<Storage> {
+    let temp = if args.ephemeral {
+        Some(tempfile::Builder::new().prefix("callhost-").tempdir()?)
+    } else {
+        None
+    };
+    let data_dir = temp
+        .as_ref()
+        .map_or_else(|| args.data_dir.clone(), |t| t.path().to_owned());
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    #[cfg(unix)]
+    std::fs::set_permissions(
+        &data_dir,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )?;
+
+    let (store, ephemeral_pg): (Arc<dyn Store>, _) = match &args.database_url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            // An ephemeral run on PostgreSQL lives in a schema of its own, dropped on exit.
+            let schema = args
+                .ephemeral
+                .then(|| format!("callhost_ephemeral_{}", uuid_like()));
+            let pg = PgStore::connect(url, schema.as_deref())
+                .await
+                .context("connecting to PostgreSQL")?;
+            (Arc::new(pg.clone()), schema.map(|_| pg))
+        }
+        Some(url) => bail!(
+            "--database-url must start with postgres:// (got {url:?}); SQLite lives in --data-dir"
+        ),
+        None => {
+            let path = data_dir.join("callhost.db");
+            let sqlite = SqliteStore::open(&path)
+                .await
+                .with_context(|| format!("opening {}", path.display()))?;
+            (Arc::new(sqlite), None)
+        }
+    };
+    Ok(Storage {
+        store,
+        data_dir,
+        _temp: temp,
+        ephemeral_pg,
+    })
+}
+
+fn uuid_like() -> String {
+    callhost_store::secret::generate("")[..16].to_owned()
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let storage = open_storage(&args).await?;
+    let api = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let demo = match args.demo_listen {
+        DemoListen::Off => None,
+        DemoListen::At(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding {addr}"))?,
+        ),
+    };
+    let api_url = origin(api.local_addr()?);
+    let demo_url = demo
+        .as_ref()
+        .map(|d| d.local_addr().map(origin))
+        .transpose()?;
+    for listener in std::iter::once(&api).chain(demo.as_ref()) {
+        if !listener.local_addr()?.ip().is_loopback() {
+            tracing::warn!(addr = %listener.local_addr()?, "listening beyond loopback: anyone who can reach this address can use the development credentials");
+        }
+    }
+
+    let options = dev::SeedOptions {
+        credentials_file: Some(storage.data_dir.join("dev-credentials.json")),
+        api_key: args.dev_api_key.clone(),
+        access_token: args.dev_access_token.clone(),
+        demo_app_url: demo_url.as_ref().map(|u| format!("{u}/")),
+    };
+    let (development, credentials) = dev::ensure(&storage.store, &options).await?;
+
+    let ready = serde_json::json!({
+        "apiUrl": api_url,
+        "hostUrl": api_url,
+        "demoAppUrl": demo_url,
+        "portalId": development.portal_id,
+        "userId": development.user_id,
+        "ownerId": development.owner_id,
+        "developerApiKey": credentials.developer_api_key,
+        "accessToken": credentials.access_token,
+        "demoAppId": development.demo_app_id,
+        "backend": format!("{:?}", storage.store.backend()).to_lowercase(),
+    });
+    let state = AppState {
+        store: storage.store.clone(),
+        development: Some(development),
+    };
+    println!("callhost ready {ready}");
+    tracing::info!(api.url = %api_url, "callhost is ready");
+
+    callhost_server::run(state, api, demo, shutdown_signal()).await?;
+    if let Some(pg) = storage.ephemeral_pg {
+        pg.drop_schema()
+            .await
+            .context("dropping the ephemeral schema")?;
+    }
+    tracing::info!("callhost stopped");
+    Ok(())
+}
+
+/// `http://host:port` for a bound address; an unspecified address is reached on loopback.
+fn origin(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        ip if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT: shutting down"),
+        () = terminate => tracing::info!("SIGTERM: shutting down"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_defaults_follow_the_contract() {
+        let cli = Cli::try_parse_from(["callhost", "serve"]).unwrap();
+        let Command::Serve(args) = cli.command;
+        assert_eq!(args.listen, "127.0.0.1:8080".parse().unwrap());
+        assert!(matches!(args.demo_listen, DemoListen::At(a) if a.port() == 8081));
+        assert_eq!(args.data_dir, PathBuf::from("./callhost-data"));
+        assert!(!args.ephemeral);
+    }
+
+    #[test]
+    fn demo_can_be_turned_off() {
+        let cli = Cli::try_parse_from([
+            "callhost",
+            "serve",
+            "--demo-listen",
+            "off",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command;
+        assert!(matches!(args.demo_listen, DemoListen::Off));
+        assert_eq!(args.listen.port(), 0);
+    }
+
+    #[test]
+    fn origins_have_no_trailing_slash_and_never_an_unspecified_host() {
+        assert_eq!(
+            origin("127.0.0.1:8080".parse().unwrap()),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(origin("0.0.0.0:9".parse().unwrap()), "http://127.0.0.1:9");
+    }
+}

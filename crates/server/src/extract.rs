@@ -1,0 +1,145 @@
+//! The project's own extractors, so that a bad body or path gets HubSpot's error shape
+//! instead of axum's plain-text rejection.
+
+use axum::body::Body;
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::request::Parts;
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, ErrorDetail};
+
+/// The most a request body may hold: 1 MiB.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// A request body that must be one JSON object. Fields are checked by the handler's input
+/// type, which can then name each bad field; this extractor only rejects what is not JSON.
+#[derive(Debug)]
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
+        let bytes = read_body(req.into_body(), BODY_LIMIT).await?;
+        Ok(JsonObject(parse_object(&bytes)?))
+    }
+}
+
+/// Reads at most [`BODY_LIMIT`] bytes; more is a 413, whatever Content-Length claimed.
+pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|err| {
+        let too_large =
+            std::iter::successors(Some(&err as &(dyn std::error::Error + 'static)), |e| {
+                e.source()
+            })
+            .any(|e| e.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            ApiError::payload_too_large(limit)
+        } else {
+            ApiError::validation(format!("The request body could not be read: {err}"), vec![])
+        }
+    })
+}
+
+/// Parses `bytes` as one JSON object, or says precisely why not.
+pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::validation(
+            "Invalid input JSON: the request body is empty; a JSON object is required.",
+            vec![ErrorDetail::field(
+                "body",
+                "REQUIRED",
+                "A JSON object is required.",
+            )],
+        ));
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(ApiError::validation(
+            format!(
+                "Invalid input JSON: expected an object, got {}.",
+                json_type(&other)
+            ),
+            vec![ErrorDetail::field(
+                "body",
+                "INVALID_TYPE",
+                "The body must be a JSON object.",
+            )],
+        )),
+        Err(err) => Err(ApiError::validation(
+            format!(
+                "Invalid input JSON on line {}, column {}: {err}",
+                err.line(),
+                err.column()
+            ),
+            vec![ErrorDetail::field("body", "INVALID_JSON", err.to_string())],
+        )),
+    }
+}
+
+/// The JSON name of a value's type, for messages.
+pub fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The `{appId}` path parameter: a positive integer. On date-versioned paths
+/// (`/crm/extensions/calling/2026-03/...`) the `{version}` segment must look like `YYYY-MM`,
+/// otherwise the route does not exist.
+#[derive(Debug, Clone, Copy)]
+pub struct AppId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for AppId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::internal())?;
+        check_version(&params, parts)?;
+        let raw = params
+            .iter()
+            .find(|(name, _)| *name == "app_id")
+            .map(|(_, value)| value)
+            .ok_or_else(ApiError::internal)?;
+        match raw.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(AppId(id)),
+            _ => Err(ApiError::validation(
+                format!("appId must be a positive integer, got {raw:?}."),
+                vec![ErrorDetail::field(
+                    "appId",
+                    "INVALID_INTEGER",
+                    "Must be a positive integer.",
+                )],
+            )),
+        }
+    }
+}
+
+/// Rejects a date-versioned path whose version segment is not `YYYY-MM` as an unknown route.
+pub fn check_version(params: &RawPathParams, parts: &Parts) -> Result<(), ApiError> {
+    let Some((_, version)) = params.iter().find(|(name, _)| *name == "version") else {
+        return Ok(());
+    };
+    let b = version.as_bytes();
+    let ok = b.len() == 7
+        && b[4] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || c.is_ascii_digit())
+        && (b"01".as_slice()..=b"12".as_slice()).contains(&&b[5..7]);
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::routes::unknown_route(
+            parts.method.as_str(),
+            parts.uri.path(),
+        ))
+    }
+}

@@ -1,0 +1,93 @@
+//! callhost's server: the HubSpot-compatible REST API (and, as it grows, the host).
+//!
+//! [`run`] serves an API listener and, optionally, the demo-app listener (a second origin)
+//! until `shutdown` resolves; `main` and the tests call the same function with their own
+//! listeners, so tests exercise exactly what users run.
+//!
+//! Invariants:
+//! - **Every error leaves in HubSpot's shape** ([`error::ApiError`]), with a JSON content type.
+//! - **Handlers see only validated values** ([`fields`], [`domain`]); the store sees no JSON.
+//! - **Nothing here contains SQL**: storage goes through [`callhost_store::Store`].
+
+pub mod auth;
+pub mod calling;
+pub mod dev;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod fields;
+pub mod openapi;
+pub mod routes;
+pub mod time;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use callhost_store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::auth::Developer;
+use crate::error::ApiResult;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    /// The development seed, when this instance seeded one.
+    pub development: Option<dev::Development>,
+}
+
+impl AppState {
+    /// In development, an app of the seeded developer account is installed in the
+    /// development portal as soon as it has calling settings (DESIGN.md).
+    pub async fn install_for_development(
+        &self,
+        developer: Developer,
+        app_id: i64,
+    ) -> ApiResult<()> {
+        if let Some(dev) = &self.development {
+            if dev.developer_account_id == developer.account_id {
+                self.store.install_app(dev.portal_id, app_id).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Serves the API on `api` and the demo app on `demo` until `shutdown` resolves, then lets
+/// requests in flight finish. Returns when both listeners have stopped.
+pub async fn run(
+    state: AppState,
+    api: TcpListener,
+    demo: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    // One shutdown signal fans out to both servers through a watch channel.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let api_server = serve(api, routes::api_router(state), stop_rx.clone());
+    match demo {
+        Some(demo) => {
+            let demo_server = serve(demo, routes::demo_router(), stop_rx);
+            tokio::try_join!(api_server, demo_server).map(|_| ())
+        }
+        None => api_server.await,
+    }
+}
+
+async fn serve(
+    listener: TcpListener,
+    router: Router,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        })
+        .await
+}

@@ -1,0 +1,60 @@
+//! The API's router: every area's `router()`, the OpenAPI document, and the answers for
+//! what matches nothing (unknown route, wrong method, a panic), all in HubSpot's error shape.
+
+use std::any::Any;
+
+use axum::http::{Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::{calling, openapi, AppState};
+
+/// The router of the API (and, as later areas land, of the host) origin.
+pub fn api_router(state: AppState) -> Router {
+    Router::new()
+        .merge(calling::router())
+        .route("/openapi.json", get(openapi_json))
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// The 404 for a path no route matches.
+pub fn unknown_route(method: &str, path: &str) -> ApiError {
+    ApiError::not_found(format!("No route matches {method} {path}."))
+}
+
+async fn fallback(method: Method, uri: Uri) -> ApiError {
+    unknown_route(method.as_str(), uri.path())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
+}
+
+/// A handler that panicked: the client gets an opaque 500 in the usual shape, the log the why.
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let why = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    ApiError::Internal(anyhow::anyhow!("handler panicked: {why}")).into_response()
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi::document())
+}
+
+/// The router of the demo-app origin.
+pub fn demo_router() -> Router {
+    Router::new()
+        .fallback(fallback)
+        .layer(TraceLayer::new_for_http())
+}
