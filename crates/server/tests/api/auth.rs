@@ -1,0 +1,175 @@
+//! Credentials and ownership on the developer endpoints.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::{assert_error, json};
+
+const SETTINGS: &str = "/crm/v3/extensions/calling/8080/settings";
+
+both_backends!(missing_or_wrong_credentials_are_401, |app| {
+    let (status, err) = json(app.request(Method::GET, SETTINGS).send().await.unwrap()).await;
+    assert_error(status, &err, 401, "INVALID_AUTHENTICATION");
+    let (status, err) = json(
+        app.request(Method::GET, &format!("{SETTINGS}?hapikey=wrong"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &err, 401, "INVALID_AUTHENTICATION");
+    let (status, err) = json(
+        app.request(Method::GET, SETTINGS)
+            .bearer_auth("wrong")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &err, 401, "INVALID_AUTHENTICATION");
+    // A plaintext hash of a real key is not a key.
+    let hash = callhost_store::secret::hash(&app.api_key);
+    let (status, err) = json(
+        app.request(Method::GET, &format!("{SETTINGS}?hapikey={hash}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &err, 401, "INVALID_AUTHENTICATION");
+});
+
+both_backends!(bearer_tokens_need_developer_scopes, |app| {
+    let body = json!({"name": "Bearer", "url": "https://b.example.com/"});
+    let (status, _) = json(
+        app.request(Method::POST, SETTINGS)
+            .bearer_auth(&app.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "the development token has developers-write");
+
+    let read_only = app.token_with(&["developers-read"], true).await;
+    let (status, _) = json(
+        app.request(Method::GET, SETTINGS)
+            .bearer_auth(&read_only)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, err) = json(
+        app.request(Method::PATCH, SETTINGS)
+            .bearer_auth(&read_only)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &err, 403, "MISSING_SCOPES");
+    assert_eq!(
+        err["errors"][0]["context"]["requiredGranularScopes"],
+        json!(["developers-write"])
+    );
+
+    let crm_only = app.token_with(&["crm.objects.contacts.read"], false).await;
+    let (status, err) = json(
+        app.request(Method::GET, SETTINGS)
+            .bearer_auth(&crm_only)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &err, 403, "MISSING_SCOPES");
+});
+
+both_backends!(another_developers_app_is_never_shown, |app| {
+    let body = json!({"name": "Mine", "url": "https://mine.example.com/"});
+    json(
+        app.dev_request(Method::POST, SETTINGS)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let other = app.other_developer().await;
+    let as_other =
+        |method: Method, path: &str| app.request(method, &format!("{path}?hapikey={other}"));
+
+    let (status, err) = json(as_other(Method::GET, SETTINGS).send().await.unwrap()).await;
+    assert_error(status, &err, 404, "OBJECT_NOT_FOUND");
+    assert!(!err.to_string().contains("mine.example.com"));
+    let (status, err) = json(
+        as_other(Method::PATCH, SETTINGS)
+            .json(&json!({"name": "Stolen"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &err, 404, "OBJECT_NOT_FOUND");
+    let (status, err) = json(as_other(Method::DELETE, SETTINGS).send().await.unwrap()).await;
+    assert_error(status, &err, 404, "OBJECT_NOT_FOUND");
+    let (status, err) = json(
+        as_other(Method::POST, SETTINGS)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &err, 403, "FORBIDDEN");
+    let (status, err) = json(
+        as_other(
+            Method::POST,
+            "/crm/v3/extensions/calling/8080/settings/recording",
+        )
+        .json(&json!({"urlToRetrieveAuthedRecording": "https://x.example.com/%s"}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_error(status, &err, 403, "FORBIDDEN");
+
+    let stored = app.store.get_calling_settings(8080).await.unwrap().unwrap();
+    assert_eq!(
+        stored.fields.name, "Mine",
+        "the owner's settings are untouched"
+    );
+
+    // The other account registers its own new app on first write.
+    let (status, _) = json(
+        as_other(Method::POST, "/crm/v3/extensions/calling/9090/settings")
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = json(
+        app.dev_request(Method::GET, "/crm/v3/extensions/calling/9090/settings")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert!(
+        !app.store
+            .installed_apps(app.dev.portal_id)
+            .await
+            .unwrap()
+            .contains(&9090),
+        "only dev apps are auto-installed"
+    );
+});

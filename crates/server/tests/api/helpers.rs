@@ -1,0 +1,195 @@
+//! `spawn_app()`: the real server on port 0, its own store, typed helpers.
+
+use std::sync::Arc;
+
+use callhost_server::{dev, AppState};
+use callhost_store::{secret, NewAccessToken, PgStore, SqliteStore, Store};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub url: String,
+    pub api_key: String,
+    pub token: String,
+    pub dev: dev::Development,
+    pub store: Arc<dyn Store>,
+    pub http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    pg: Option<PgStore>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Starts an app on `backend`; `None` when that backend is not configured for tests.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let (store, pg, dir): (Arc<dyn Store>, _, _) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let store = SqliteStore::open(&dir.path().join("callhost.db"))
+                .await
+                .unwrap();
+            (Arc::new(store), None, Some(dir))
+        }
+        Backend::Postgres => {
+            let Ok(url) = std::env::var("CALLHOST_TEST_DATABASE_URL") else {
+                eprintln!("CALLHOST_TEST_DATABASE_URL is not set: skipping the PostgreSQL run");
+                return None;
+            };
+            let schema = format!("api_{}", &secret::generate("")[..24]);
+            let pg = PgStore::connect(&url, Some(&schema)).await.unwrap();
+            (Arc::new(pg.clone()), Some(pg), None)
+        }
+    };
+    let (development, credentials) = dev::ensure(&store, &dev::SeedOptions::default())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let state = AppState {
+        store: store.clone(),
+        development: Some(development),
+    };
+    let server = tokio::spawn(callhost_server::run(state, listener, None, async {
+        let _ = stopped.await;
+    }));
+    Some(TestApp {
+        url,
+        api_key: credentials.developer_api_key,
+        token: credentials.access_token,
+        dev: development,
+        store,
+        http: reqwest::Client::new(),
+        stop: Some(stop),
+        server: Some(server),
+        pg,
+        _dir: dir,
+    })
+}
+
+impl TestApp {
+    /// A request to `path` with the development API key.
+    pub fn dev_request(&self, method: Method, path: &str) -> RequestBuilder {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        self.http.request(
+            method,
+            format!("{}{path}{sep}hapikey={}", self.url, self.api_key),
+        )
+    }
+
+    /// A request to `path` with no credentials.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.url))
+    }
+
+    /// A new developer account with a key of its own; returns the key.
+    pub async fn other_developer(&self) -> String {
+        let account = self.store.create_developer_account("Other").await.unwrap();
+        let key = secret::generate("chk-");
+        self.store
+            .add_developer_api_key(account.id, &secret::hash(&key))
+            .await
+            .unwrap();
+        key
+    }
+
+    /// A bearer token of the development user with exactly these scopes.
+    pub async fn token_with(&self, scopes: &[&str], with_developer: bool) -> String {
+        let token = secret::generate("chp-");
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        self.store
+            .add_access_token(&NewAccessToken {
+                token_hash: &secret::hash(&token),
+                portal_id: self.dev.portal_id,
+                user_id: self.dev.user_id,
+                developer_account_id: with_developer.then_some(self.dev.developer_account_id),
+                scopes: &scopes,
+            })
+            .await
+            .unwrap();
+        token
+    }
+
+    /// Stops the server and removes its store.
+    pub async fn finish(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+        if let Some(pg) = self.pg.take() {
+            pg.drop_schema().await.unwrap();
+        }
+    }
+}
+
+/// The status and JSON body of a response, checking the content type of every body.
+pub async fn json(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let text = response.text().await.unwrap();
+    if status == 204 {
+        assert!(text.is_empty(), "204 must have no body, got {text:?}");
+        return (status, Value::Null);
+    }
+    assert!(
+        content_type
+            .as_deref()
+            .is_some_and(|c| c.starts_with("application/json")),
+        "every body must be JSON, got {content_type:?} for {text}"
+    );
+    (status, serde_json::from_str(&text).unwrap())
+}
+
+/// Asserts HubSpot's error shape and returns the body.
+pub fn assert_error(status: u16, body: &Value, expected_status: u16, category: &str) {
+    assert_eq!(status, expected_status, "{body}");
+    assert_eq!(body["status"], "error", "{body}");
+    assert_eq!(body["category"], category, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    let id = body["correlationId"].as_str().unwrap();
+    assert_eq!(id.len(), 36, "correlationId is a UUID: {id}");
+    assert!(body["errors"].is_array(), "{body}");
+}
+
+/// Declares a test that runs once per backend.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($app: &$crate::helpers::TestApp) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await.unwrap();
+                body(&app).await;
+                app.finish().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
+                    body(&app).await;
+                    app.finish().await;
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,9 @@
+//! Black-box tests of the API: each starts the real server on port 0 with a store of its own,
+//! on SQLite and (when `CALLHOST_TEST_DATABASE_URL` is set) on PostgreSQL, and talks HTTP.
+
+mod helpers;
+
+mod auth;
+mod errors;
+mod openapi;
+mod settings;
