@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The one test command: lints, every Rust test (SQLite always, PostgreSQL when
+# CALLHOST_TEST_DATABASE_URL is set), then the official clients against a real server.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+"$root/scripts/setup.sh"
+
+echo "== format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+echo "== Rust tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+else
+  cargo test --workspace --no-fail-fast
+fi
+
+echo "== official API clients"
+cargo build --quiet -p callhost
+"$root/scripts/compat.sh" "$root/target/debug/callhost"
