@@ -9,6 +9,7 @@
 //! - **Handlers see only validated values** ([`fields`], [`domain`]); the store sees no JSON.
 //! - **Nothing here contains SQL**: storage goes through [`callhost_store::Store`].
 
+pub mod assets;
 pub mod auth;
 pub mod calling;
 pub mod dev;

@@ -11,13 +11,15 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::{calling, openapi, AppState};
+use crate::{assets, calling, openapi, AppState};
 
 /// The router of the API (and, as later areas land, of the host) origin.
 pub fn api_router(state: AppState) -> Router {
     Router::new()
         .merge(calling::router())
         .route("/openapi.json", get(openapi_json))
+        .route("/", get(assets::web_file))
+        .route("/sdk/{*path}", get(assets::sdk_file))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
@@ -55,6 +57,9 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 /// The router of the demo-app origin.
 pub fn demo_router() -> Router {
     Router::new()
+        .route("/sdk/{*path}", get(assets::sdk_file))
+        .route("/", get(assets::demo_file))
+        .route("/{*path}", get(assets::demo_file))
         .fallback(fallback)
         .layer(TraceLayer::new_for_http())
 }

@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 
 pub struct TestApp {
     pub url: String,
+    pub demo_url: String,
     pub api_key: String,
     pub token: String,
     pub dev: dev::Development,
@@ -52,16 +53,19 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let demo = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let demo_url = format!("http://{}", demo.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
     let state = AppState {
         store: store.clone(),
         development: Some(development),
     };
-    let server = tokio::spawn(callhost_server::run(state, listener, None, async {
+    let server = tokio::spawn(callhost_server::run(state, listener, Some(demo), async {
         let _ = stopped.await;
     }));
     Some(TestApp {
         url,
+        demo_url,
         api_key: credentials.developer_api_key,
         token: credentials.access_token,
         dev: development,
