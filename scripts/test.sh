@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: lints, every Rust test (SQLite always, PostgreSQL when
-# CALLHOST_TEST_DATABASE_URL is set), then the official clients against a real server.
+# CALLHOST_TEST_DATABASE_URL is set), the SDK's tests (unit, differential against the
+# official SDK, Chromium on two origins), browser tests of a real `callhost serve`, and the
+# official API clients against a real server.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -18,6 +20,12 @@ else
   cargo test --workspace --no-fail-fast
 fi
 
-echo "== official API clients"
+echo "== SDK"
+npm --prefix sdk test
+
 cargo build --quiet -p callhost
+echo "== browser tests of callhost serve"
+(cd e2e && CALLHOST_BIN="$root/target/debug/callhost" node --test)
+
+echo "== official API clients"
 "$root/scripts/compat.sh" "$root/target/debug/callhost"

@@ -1,0 +1,35 @@
+// Starts the real `callhost serve` for a test and reads its ready line.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const defaultBin = fileURLToPath(new URL("../target/debug/callhost", import.meta.url));
+
+/**
+ * Starts `callhost serve --ephemeral` on free loopback ports.
+ * @returns {Promise<{ready: Record<string, any>, stop: () => Promise<number | null>}>}
+ */
+export async function startCallhost() {
+  const bin = process.env.CALLHOST_BIN || defaultBin;
+  const child = spawn(bin, ["serve", "--ephemeral", "--listen", "127.0.0.1:0", "--demo-listen", "127.0.0.1:0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stderr.on("data", (chunk) => (log += chunk));
+  const lines = createInterface({ input: child.stdout });
+  const ready = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line within 30 s; log:\n${log}`)), 30_000);
+    child.once("exit", (code) => reject(new Error(`callhost exited with ${code}; log:\n${log}`)));
+    lines.once("line", (line) => {
+      clearTimeout(timer);
+      if (!line.startsWith("callhost ready ")) reject(new Error(`unexpected first line: ${line}`));
+      else resolve(JSON.parse(line.slice("callhost ready ".length)));
+    });
+  });
+  const stop = () =>
+    new Promise((resolve) => {
+      child.once("exit", (code) => resolve(code));
+      child.kill("SIGTERM");
+    });
+  return { ready, stop };
+}
