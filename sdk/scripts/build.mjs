@@ -4,7 +4,7 @@
 // from the JSDoc. The output is committed (the Rust server embeds it), so it must be
 // deterministic: pinned tool versions, no timestamps, no source maps.
 //
-// Usage: `node scripts/build.mjs [outDir]` (default `dist`). `test/dist.test.mjs` builds into
+// Usage: `node scripts/build.mjs [outDir]` (default `dist`). `test/build.test.mjs` builds into
 // a temporary directory and compares with the committed files.
 
 import { execFileSync } from "node:child_process";
@@ -22,11 +22,12 @@ export const UMD_FILE = "calling-extensions-sdk.umd.js";
 
 // The wrapper of the official webpack UMD build, written out: CommonJS gets module.exports;
 // AMD gets define() (and no globals, as with the official build); a plain script tag gets
-// every export copied onto `self`. `__esModule` is not enumerable, so it is not copied.
+// every export copied onto `self` (onto `exports` if only that exists). `__esModule` is not
+// enumerable, so Object.assign does not copy it.
 const UMD_HEAD =
-  '(function(r,f){if(typeof exports=="object"&&typeof module=="object")module.exports=f();' +
-  'else if(typeof define=="function"&&define.amd)define([],f);' +
-  'else{var m=f();for(var k in m)(typeof exports=="object"?exports:r)[k]=m[k]}})' +
+  '(function(r,f){typeof exports=="object"&&typeof module=="object"?module.exports=f():' +
+  'typeof define=="function"&&define.amd?define([],f):' +
+  'Object.assign(typeof exports=="object"?exports:r,f())})' +
   "(self,function(){";
 
 /**

@@ -1,6 +1,6 @@
 // Generates `src/constants.js` from the protocol catalog that the Rust crate also embeds
 // (`crates/protocol/protocol.json`), so the SDK's `Constants` and the engine can never
-// disagree about a message type, a handler name or a constant value. `test/generated.test.mjs`
+// disagree about a message type, a handler name or a constant value. `test/build.test.mjs`
 // fails when the committed file differs from what this script would write.
 //
 // Lists are written as space-separated strings expanded at load time (that keeps the
