@@ -7,7 +7,7 @@ const defaultBin = fileURLToPath(new URL("../target/debug/callhost", import.meta
 
 /**
  * Starts `callhost serve --ephemeral` on free loopback ports.
- * @returns {Promise<{ready: Record<string, any>, stop: () => Promise<number | null>}>}
+ * @returns {Promise<{ready: Record<string, any>, stop: () => Promise<number | null>, extraStdout: () => string[]}>}
  */
 export async function startCallhost() {
   const bin = process.env.CALLHOST_BIN || defaultBin;
@@ -17,6 +17,7 @@ export async function startCallhost() {
   let log = "";
   child.stderr.on("data", (chunk) => (log += chunk));
   const lines = createInterface({ input: child.stdout });
+  const extra = [];
   const ready = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ready line within 30 s; log:\n${log}`)), 30_000);
     child.once("exit", (code) => reject(new Error(`callhost exited with ${code}; log:\n${log}`)));
@@ -24,6 +25,7 @@ export async function startCallhost() {
       clearTimeout(timer);
       if (!line.startsWith("callhost ready ")) reject(new Error(`unexpected first line: ${line}`));
       else resolve(JSON.parse(line.slice("callhost ready ".length)));
+      lines.on("line", (more) => extra.push(more));
     });
   });
   const stop = () =>
@@ -31,5 +33,5 @@ export async function startCallhost() {
       child.once("exit", (code) => resolve(code));
       child.kill("SIGTERM");
     });
-  return { ready, stop };
+  return { ready, stop, extraStdout: () => extra };
 }

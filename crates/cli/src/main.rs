@@ -199,10 +199,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         store: storage.store.clone(),
         development: Some(development),
     };
+    let shutdown = shutdown_signal()?;
     println!("callhost ready {ready}");
     tracing::info!(api.url = %api_url, "callhost is ready");
 
-    callhost_server::run(state, api, demo, shutdown_signal()).await?;
+    callhost_server::run(state, api, demo, shutdown).await?;
     if let Some(pg) = storage.ephemeral_pg {
         pg.drop_schema()
             .await
@@ -222,28 +223,28 @@ fn origin(addr: SocketAddr) -> String {
     format!("http://{}", SocketAddr::new(ip, addr.port()))
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Listens for SIGINT and SIGTERM from the moment it is called: the handlers must be in place
+/// before the ready line is printed, or a supervisor that signals right after reading it would
+/// kill the process instead of stopping it cleanly.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+        let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => tracing::info!("SIGINT: shutting down"),
+                _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
             }
-            Err(err) => {
-                tracing::error!(error = %err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => tracing::info!("SIGINT: shutting down"),
-        () = terminate => tracing::info!("SIGTERM: shutting down"),
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("interrupted: shutting down");
+        })
     }
 }
 
