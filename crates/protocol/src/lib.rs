@@ -9,3 +9,4 @@
 pub mod catalog;
 
 pub use catalog::{catalog, Catalog};
+pub mod engine;

@@ -1,0 +1,309 @@
+//! What goes into and comes out of a widget session: the engine's whole interface.
+//!
+//! These types are also the WebSocket protocol between the host page and the server (JSON,
+//! `kind`-tagged, camelCase): the page sends [`Input`]s that it observes and receives the
+//! [`Output`]s meant for it (`post` and `ui`); the server carries out `store` requests and
+//! feeds their results back as [`Input::Done`]; `log` entries feed the inspector.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Where the app's iframe lives (`iframeLocation` in SYNC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IframeLocation {
+    Widget,
+    Remote,
+    Window,
+}
+
+/// Fixed facts about a session, known when the page opens it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionConfig {
+    /// The host page's exact origin (`scheme://host:port`, no trailing slash).
+    pub host_url: String,
+    pub portal_id: i64,
+    pub user_id: i64,
+    pub owner_id: i64,
+    pub app_id: i64,
+    /// The app's iframe URL from its settings (or a localStorage override).
+    pub app_url: String,
+    /// Origins besides the app URL's that SET_WIDGET_URL may move to.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    pub iframe_location: IframeLocation,
+    pub uses_calling_window: bool,
+    /// A live call to resume (the page was reloaded or navigated mid-call).
+    #[serde(default)]
+    pub engagement_id: Option<i64>,
+    /// Also send the legacy ENGAGEMENT_CREATED after CREATE_ENGAGEMENT_SUCCEEDED.
+    #[serde(default)]
+    pub legacy_engagement_created: bool,
+}
+
+/// Why the page refused a message before it reached the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DropReason {
+    /// `event.origin` was not the app's origin.
+    Origin,
+    /// `event.source` was not the app's iframe.
+    Source,
+}
+
+/// The record a Call button dials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DialRequest {
+    /// `0-1` contacts, `0-2` companies, `2-...` custom objects.
+    pub object_type_id: String,
+    pub object_id: i64,
+    /// `CONTACT`, `COMPANY`, ... when known.
+    #[serde(default)]
+    pub object_type: Option<String>,
+    /// The phone property clicked (`phone`, `mobilephone`, ...).
+    pub property: String,
+    pub phone_number: String,
+    /// ISO 3166 region of the number, when known (`US`).
+    #[serde(default)]
+    pub country_code: Option<String>,
+    /// When the user clicked, ms since the epoch (the page's clock).
+    pub timestamp_ms: i64,
+}
+
+/// Something the user did in the host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "action")]
+pub enum UserAction {
+    Minimize,
+    Restore,
+    Close,
+    EndCall,
+    /// The user started or stopped working a call task queue (hideWidget is then ignored).
+    TaskQueue {
+        active: bool,
+    },
+}
+
+/// An identifier the engine gives a store request, echoed in its result.
+pub type OpId = u64;
+
+/// An input to a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Input {
+    /// The iframe fired `load`: the engine answers with `ui:startSync`.
+    Loaded,
+    /// A message the page accepted from the iframe (`event.source` and `event.origin` checked).
+    App {
+        message: Value,
+        origin: String,
+    },
+    /// A message the page refused; the engine only logs it as a finding.
+    Dropped {
+        message: Value,
+        origin: String,
+        reason: DropReason,
+    },
+    /// The page gave up waiting for SYNC_ACK (30 s after load), or the iframe failed to load.
+    SyncFailed,
+    Dial(DialRequest),
+    User(UserAction),
+    /// The result of a [`StoreRequest`].
+    Done {
+        op: OpId,
+        result: OpResult,
+    },
+}
+
+/// What the engine wants done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Output {
+    /// Post `message` into the iframe with exactly this target origin.
+    Post {
+        message: Value,
+        target_origin: String,
+    },
+    Ui(UiCommand),
+    Store {
+        op: OpId,
+        request: StoreRequest,
+    },
+    Log(LogEntry),
+}
+
+/// A change to the host's UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "command")]
+pub enum UiCommand {
+    /// Start (or restart) the SYNC loop with these top-level SYNC fields, to this origin.
+    StartSync {
+        fields: Map<String, Value>,
+        target_origin: String,
+    },
+    /// The handshake finished; later messages from the app are accepted from `app_origin`.
+    Synced {
+        app_origin: String,
+    },
+    /// Show "app failed to load" with a retry.
+    LoadFailed,
+    /// Show an alert; `message` is plain text from the app or the host.
+    Alert {
+        message: String,
+    },
+    Show,
+    Hide,
+    Minimize,
+    /// Size the iframe; values are CSS lengths (`"400px"`), already formatted.
+    Resize {
+        width: Option<String>,
+        height: Option<String>,
+    },
+    /// Open a record page.
+    Navigate {
+        object_type_id: String,
+        object_id: i64,
+        new_tab: bool,
+    },
+    /// Load a new URL in the iframe (SET_WIDGET_URL accepted); a new SYNC follows its load.
+    LoadUrl {
+        url: String,
+        app_origin: String,
+    },
+    /// The state of a call, for the in-call UI and the navigation guard.
+    CallState {
+        external_call_id: String,
+        engagement_id: Option<i64>,
+        state: CallPhase,
+    },
+    /// The app's login or availability changed.
+    AppStatus {
+        logged_in: bool,
+        available: Option<bool>,
+    },
+}
+
+/// Where a call is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CallPhase {
+    Ringing,
+    Dialing,
+    InProgress,
+    Ended,
+    Completed,
+    Transferred,
+}
+
+/// The direction of a call, from the user's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+/// A CRM record, by type id and id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectRef {
+    pub object_type_id: String,
+    pub object_id: i64,
+}
+
+/// Store work the engine needs; the server does it and answers with [`Input::Done`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "request")]
+pub enum StoreRequest {
+    /// Create the call object for (app, externalCallId), or return the one that exists.
+    CreateCall {
+        app_id: i64,
+        external_call_id: String,
+        direction: Direction,
+        to_number: Option<String>,
+        from_number: Option<String>,
+        started_at_ms: i64,
+        owner_id: i64,
+        /// The record the call is associated with (the dialed record, or the caller's match).
+        associate: Option<ObjectRef>,
+    },
+    /// Set call properties (already validated `hs_*` names, string values).
+    UpdateCall {
+        engagement_id: i64,
+        properties: Map<String, Value>,
+    },
+    /// Contacts and companies whose phone numbers are this number.
+    CallerId { number: String },
+    /// Mark the call final (help desk: attach it to the channel's ticket).
+    FinalizeCall {
+        engagement_id: i64,
+        external_call_id: Option<String>,
+    },
+    /// Whether a record exists in the portal (NAVIGATE_TO_RECORD).
+    RecordExists { object: ObjectRef },
+}
+
+/// A caller-ID match, as CALLER_ID_MATCH_SUCCEEDED carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerIdMatch {
+    /// `CONTACT` or `COMPANY`.
+    pub caller_id_type: String,
+    pub object_type_id: String,
+    pub object_id: i64,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The result of a [`StoreRequest`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "result")]
+pub enum OpResult {
+    Call { engagement_id: i64 },
+    Matches { matches: Vec<CallerIdMatch> },
+    Exists { exists: bool },
+    Done,
+    Failed { message: String },
+}
+
+/// Which way a logged message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Flow {
+    /// App → host.
+    FromApp,
+    /// Host → app.
+    ToApp,
+    /// Refused by the page (origin or source).
+    Dropped,
+    /// Happened in the host (user action, store result, timeout).
+    Host,
+}
+
+/// One line of the protocol log, as the inspector shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntry {
+    pub flow: Flow,
+    /// The message type, when there is one.
+    pub message_type: Option<String>,
+    pub message: Value,
+    pub findings: Vec<Finding>,
+}
+
+/// A validation finding: a stable code and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// Stable, documented: `unknown-type`, `missing-field`, `wrong-type`, `out-of-order`, ...
+    pub code: String,
+    pub message: String,
+}

@@ -1,0 +1,9 @@
+//! The protocol engine: one state machine per widget session, no I/O.
+//!
+//! Every decision about the postMessage protocol is made here: what to reply, what to store,
+//! what to show, which messages are wrong and why. The server feeds it [`Input`]s and carries
+//! out its [`Output`]s; tests do the same without a browser.
+
+pub mod io;
+
+pub use io::*;
