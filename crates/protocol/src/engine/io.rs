@@ -183,6 +183,12 @@ pub enum UiCommand {
         logged_in: bool,
         available: Option<bool>,
     },
+    /// Who is calling: the caller-ID matches of a ringing inbound call (empty when none), for
+    /// showing the caller's name and offering to open the record.
+    CallerMatches {
+        external_call_id: String,
+        matches: Vec<CallerIdMatch>,
+    },
 }
 
 /// Where a call is in its life.
@@ -224,6 +230,8 @@ pub enum StoreRequest {
         direction: Direction,
         to_number: Option<String>,
         from_number: Option<String>,
+        /// From the app's `callStartTime`, else the dial's click time; 0 when neither is
+        /// known (the engine has no clock): the server then uses its own.
         started_at_ms: i64,
         owner_id: i64,
         /// The record the call is associated with (the dialed record, or the caller's match).

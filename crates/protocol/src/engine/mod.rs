@@ -4,6 +4,16 @@
 //! what to show, which messages are wrong and why. The server feeds it [`Input`]s and carries
 //! out its [`Output`]s; tests do the same without a browser.
 
+mod calls;
+mod completion;
+pub mod findings;
 pub mod io;
+pub mod origin;
+mod replies;
+mod session;
+mod validate;
+mod widget;
 
+pub use calls::Call;
 pub use io::*;
+pub use session::Session;
