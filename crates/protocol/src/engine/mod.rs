@@ -3,12 +3,18 @@
 //! Every decision about the postMessage protocol is made here: what to reply, what to store,
 //! what to show, which messages are wrong and why. The server feeds it [`Input`]s and carries
 //! out its [`Output`]s; tests do the same without a browser.
+//!
+//! [`Session`] is the state machine; [`findings`] documents every validation finding code the
+//! inspector shows; [`origin`] holds the origin and SET_WIDGET_URL rules. The rest is private:
+//! envelope and field checks (`validate`), reply payloads (`replies`), and the handlers,
+//! grouped by concern (`readiness`, `calls`, `completion`, `widget`).
 
 mod calls;
 mod completion;
 pub mod findings;
 pub mod io;
 pub mod origin;
+mod readiness;
 mod replies;
 mod session;
 mod validate;
