@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod calling;
+pub mod crm;
 pub mod dev;
 pub mod domain;
 pub mod error;

@@ -11,12 +11,13 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::{calling, openapi, AppState};
+use crate::{calling, crm, openapi, AppState};
 
 /// The router of the API (and, as later areas land, of the host) origin.
 pub fn api_router(state: AppState) -> Router {
     Router::new()
         .merge(calling::router())
+        .merge(crm::router())
         .route("/openapi.json", get(openapi_json))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

@@ -3,7 +3,11 @@
 
 mod helpers;
 
+mod associations;
 mod auth;
+mod crm_batch;
+mod crm_objects;
+mod crm_search;
 mod errors;
 mod openapi;
 mod settings;
