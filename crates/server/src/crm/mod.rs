@@ -14,6 +14,7 @@ pub mod batch;
 pub mod catalog;
 pub mod input;
 pub mod objects;
+pub mod openapi;
 pub mod owners;
 pub mod params;
 pub mod schemas;
