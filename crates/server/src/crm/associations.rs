@@ -12,9 +12,8 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use callhost_store::crm::{AssociationKind, NewAssociation, ObjectRef};
 use callhost_store::{now, StoreError};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::batch::{id_field, inputs};
 use super::catalog::{self, ObjectType};
 use super::params::{PathParams, QueryParams};
 use super::{object_not_found, readable, view, writable};
@@ -23,6 +22,8 @@ use crate::error::{ApiError, ApiResult, ErrorDetail};
 use crate::extract::{parse_value, read_body, BODY_LIMIT};
 use crate::time;
 use crate::AppState;
+
+pub mod batch;
 
 pub const CATEGORIES: [&str; 3] = ["HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED"];
 
@@ -42,19 +43,29 @@ pub fn router() -> Router<AppState> {
             &format!("{single}/default/{{to_object_type}}/{{to_object_id}}"),
             put(associate_default),
         )
-        .route(&format!("{batch}/create"), post(create_associations_batch))
+        .route(
+            &format!("{batch}/create"),
+            post(batch::create_associations_batch),
+        )
         .route(
             &format!("{batch}/associate/default"),
-            post(create_default_batch),
+            post(batch::create_default_batch),
         )
-        .route(&format!("{batch}/read"), post(read_associations_batch))
+        .route(
+            &format!("{batch}/read"),
+            post(batch::read_associations_batch),
+        )
         .route(
             &format!("{batch}/archive"),
-            post(archive_associations_batch),
+            post(batch::archive_associations_batch),
+        )
+        .route(
+            &format!("{batch}/labels/archive"),
+            post(batch::archive_labels_batch),
         )
 }
 
-fn invalid(location: &str, code: &str, message: String) -> ApiError {
+pub(super) fn invalid(location: &str, code: &str, message: String) -> ApiError {
     ApiError::validation(
         format!("Invalid association: {message}"),
         vec![ErrorDetail::field(location, code, message)],
@@ -94,7 +105,7 @@ pub fn parse_spec(spec: &Value, at: &str) -> ApiResult<(String, i32)> {
 
 /// The kind and reverse kind of a spec between two types; HubSpot-defined ids must exist
 /// for the pair.
-fn kinds(
+pub(super) fn kinds(
     from: &ObjectType,
     to: &ObjectType,
     category: &str,
@@ -125,7 +136,7 @@ fn kinds(
 }
 
 /// The default kind between two types; 400 when there is none.
-fn default_kinds(
+pub(super) fn default_kinds(
     from: &ObjectType,
     to: &ObjectType,
 ) -> ApiResult<(AssociationKind, AssociationKind)> {
@@ -154,7 +165,11 @@ fn object_id(raw: &str, object_type: &ObjectType) -> ApiResult<i64> {
 }
 
 /// The store's `Missing` as the 404 of the first missing object.
-fn missing_as_not_found(err: StoreError, from: &ObjectType, to: &ObjectType) -> ApiError {
+pub(super) fn missing_as_not_found(
+    err: StoreError,
+    from: &ObjectType,
+    to: &ObjectType,
+) -> ApiError {
     match err {
         StoreError::Missing(refs) => {
             let r = &refs[0];
@@ -169,7 +184,7 @@ fn missing_as_not_found(err: StoreError, from: &ObjectType, to: &ObjectType) -> 
     }
 }
 
-async fn both_types(
+pub(super) async fn both_types(
     state: &AppState,
     access: &PortalAccess,
     path: &PathParams,
@@ -179,7 +194,13 @@ async fn both_types(
     Ok((from, to))
 }
 
-fn pair(from: &ObjectType, from_id: i64, to: &ObjectType, to_id: i64, labels: Vec<Value>) -> Value {
+pub(super) fn pair(
+    from: &ObjectType,
+    from_id: i64,
+    to: &ObjectType,
+    to_id: i64,
+    labels: Vec<Value>,
+) -> Value {
     json!({"fromObjectTypeId": from.id, "fromObjectId": from_id.to_string(),
         "toObjectTypeId": to.id, "toObjectId": to_id.to_string(), "labels": labels})
 }
@@ -227,7 +248,7 @@ pub async fn associate_objects(
         .into_response())
 }
 
-fn default_result(from_id: i64, to_id: i64, kind: &AssociationKind) -> Value {
+pub(super) fn default_result(from_id: i64, to_id: i64, kind: &AssociationKind) -> Value {
     json!({"from": {"id": from_id.to_string()}, "to": {"id": to_id.to_string()},
         "associationSpec": {"associationCategory": kind.category, "associationTypeId": kind.type_id}})
 }
@@ -265,7 +286,7 @@ pub async fn associate_default(
 
 /// The `{toObjectId, associationTypes}` entries of `from`'s associations with `to`, and the
 /// cursor of the next page.
-async fn targets(
+pub(super) async fn targets(
     state: &AppState,
     portal_id: i64,
     from: &ObjectRef,
@@ -351,292 +372,5 @@ pub async fn remove_associations(
             &ObjectRef::new(&to.id, to_id),
         )
         .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// `{from: {id}, to: {id}}` of a batch input, as numbers.
-fn ends(item: &Map<String, Value>, at: &str) -> ApiResult<(i64, i64)> {
-    let id = |name: &str| -> ApiResult<i64> {
-        let end = item.get(name).and_then(Value::as_object).ok_or_else(|| {
-            invalid(
-                at,
-                "REQUIRED",
-                format!("{at}.{name} must be an object with an id"),
-            )
-        })?;
-        id_field(end, "id", &format!("{at}.{name}"))?
-            .parse()
-            .map_err(|_| {
-                invalid(
-                    at,
-                    "INVALID_ID",
-                    format!("{at}.{name}.id must be an object id"),
-                )
-            })
-    };
-    Ok((id("from")?, id("to")?))
-}
-
-/// Splits `wanted` into those whose both ends exist and a 207 error for the others.
-async fn existing_pairs(
-    state: &AppState,
-    portal_id: i64,
-    from: &ObjectType,
-    to: &ObjectType,
-    wanted: Vec<(i64, i64)>,
-) -> ApiResult<(Vec<(i64, i64)>, Vec<Value>)> {
-    let from_ids: Vec<i64> = wanted.iter().map(|p| p.0).collect();
-    let to_ids: Vec<i64> = wanted.iter().map(|p| p.1).collect();
-    let from_found: Vec<i64> = state
-        .store
-        .get_objects(portal_id, &from.id, &from_ids, false)
-        .await?
-        .iter()
-        .map(|o| o.id)
-        .collect();
-    let to_found: Vec<i64> = state
-        .store
-        .get_objects(portal_id, &to.id, &to_ids, false)
-        .await?
-        .iter()
-        .map(|o| o.id)
-        .collect();
-    let (ok, bad): (Vec<_>, Vec<_>) = wanted
-        .into_iter()
-        .partition(|(f, t)| from_found.contains(f) && to_found.contains(t));
-    let errors = if bad.is_empty() {
-        Vec::new()
-    } else {
-        let ids: Vec<String> = bad.iter().map(|(f, t)| format!("{f}->{t}")).collect();
-        vec![view::batch_error(
-            "OBJECT_NOT_FOUND",
-            "Some objects of these associations do not exist.".into(),
-            &ids,
-        )]
-    };
-    Ok((ok, errors))
-}
-
-fn batch_status(
-    success: StatusCode,
-    results: Vec<Value>,
-    errors: Vec<Value>,
-    started: &str,
-) -> Response {
-    let status = if errors.is_empty() {
-        success
-    } else {
-        StatusCode::MULTI_STATUS
-    };
-    (status, Json(view::batch(results, errors, started))).into_response()
-}
-
-/// Creates associations with types in a batch: 201, or 207 naming pairs with a missing end.
-pub async fn create_associations_batch(
-    State(state): State<AppState>,
-    access: PortalAccess,
-    path: PathParams,
-    crate::extract::JsonObject(body): crate::extract::JsonObject,
-) -> ApiResult<Response> {
-    let started = time::format(&now());
-    let (from, to) = both_types(&state, &access, &path).await?;
-    let mut specs = Vec::new();
-    for (i, item) in inputs(&body)?.iter().enumerate() {
-        let at = format!("inputs[{i}]");
-        let (from_id, to_id) = ends(item, &at)?;
-        let types = item
-            .get("types")
-            .and_then(Value::as_array)
-            .ok_or_else(|| invalid(&at, "REQUIRED", format!("{at}.types must be a list")))?;
-        let mut kinds_of = Vec::new();
-        for spec in types {
-            let (category, type_id) = parse_spec(spec, &at)?;
-            kinds_of.push(kinds(&from, &to, &category, type_id, &at)?);
-        }
-        specs.push(((from_id, to_id), kinds_of));
-    }
-    let (ok, errors) = existing_pairs(
-        &state,
-        access.0.portal_id,
-        &from,
-        &to,
-        specs.iter().map(|s| s.0).collect(),
-    )
-    .await?;
-    let associations: Vec<NewAssociation> = specs
-        .iter()
-        .filter(|(p, _)| ok.contains(p))
-        .flat_map(|((f, t), kinds_of)| {
-            kinds_of.iter().map(|(kind, reverse)| NewAssociation {
-                from: ObjectRef::new(&from.id, *f),
-                to: ObjectRef::new(&to.id, *t),
-                kind: kind.clone(),
-                reverse: reverse.clone(),
-            })
-        })
-        .collect();
-    state
-        .store
-        .associate(access.0.portal_id, &associations, now())
-        .await
-        .map_err(|e| missing_as_not_found(e, &from, &to))?;
-    let results = ok
-        .iter()
-        .map(|(f, t)| pair(&from, *f, &to, *t, Vec::new()))
-        .collect();
-    Ok(batch_status(StatusCode::CREATED, results, errors, &started))
-}
-
-/// Creates default associations in a batch: 200, or 207 naming pairs with a missing end.
-pub async fn create_default_batch(
-    State(state): State<AppState>,
-    access: PortalAccess,
-    path: PathParams,
-    crate::extract::JsonObject(body): crate::extract::JsonObject,
-) -> ApiResult<Response> {
-    let started = time::format(&now());
-    let (from, to) = both_types(&state, &access, &path).await?;
-    let (kind, reverse) = default_kinds(&from, &to)?;
-    let wanted = inputs(&body)?
-        .iter()
-        .enumerate()
-        .map(|(i, item)| ends(item, &format!("inputs[{i}]")))
-        .collect::<ApiResult<Vec<_>>>()?;
-    let (ok, errors) = existing_pairs(&state, access.0.portal_id, &from, &to, wanted).await?;
-    let associations: Vec<NewAssociation> = ok
-        .iter()
-        .map(|(f, t)| NewAssociation {
-            from: ObjectRef::new(&from.id, *f),
-            to: ObjectRef::new(&to.id, *t),
-            kind: kind.clone(),
-            reverse: reverse.clone(),
-        })
-        .collect();
-    state
-        .store
-        .associate(access.0.portal_id, &associations, now())
-        .await
-        .map_err(|e| missing_as_not_found(e, &from, &to))?;
-    let results = ok
-        .iter()
-        .map(|(f, t)| default_result(*f, *t, &kind))
-        .collect();
-    Ok(batch_status(StatusCode::OK, results, errors, &started))
-}
-
-/// Reads the associations of up to 100 objects: 200, or 207 naming objects that do not exist.
-pub async fn read_associations_batch(
-    State(state): State<AppState>,
-    access: PortalAccess,
-    path: PathParams,
-    crate::extract::JsonObject(body): crate::extract::JsonObject,
-) -> ApiResult<Response> {
-    let started = time::format(&now());
-    let from = readable(&state, &access, path.get("object_type")).await?;
-    let to = readable(&state, &access, path.get("to_object_type")).await?;
-    let portal_id = access.0.portal_id;
-    let mut results = Vec::new();
-    let mut missing = Vec::new();
-    for (i, item) in inputs(&body)?.iter().enumerate() {
-        let raw = id_field(item, "id", &format!("inputs[{i}]"))?;
-        let after = item
-            .get("after")
-            .and_then(Value::as_str)
-            .and_then(|a| a.parse().ok());
-        let id = raw.parse::<i64>().ok();
-        let exists = match id {
-            Some(id) => !state
-                .store
-                .get_objects(portal_id, &from.id, &[id], false)
-                .await?
-                .is_empty(),
-            None => false,
-        };
-        let (Some(id), true) = (id, exists) else {
-            missing.push(raw);
-            continue;
-        };
-        let (targets, next) = targets(
-            &state,
-            portal_id,
-            &ObjectRef::new(&from.id, id),
-            &to,
-            after,
-            500,
-        )
-        .await?;
-        let mut result = json!({"from": {"id": raw}, "to": targets});
-        if let Some(after) = next {
-            result["paging"] = json!({"next": {"after": after.to_string()}});
-        }
-        results.push(result);
-    }
-    let errors = if missing.is_empty() {
-        Vec::new()
-    } else {
-        vec![view::batch_error(
-            "OBJECT_NOT_FOUND",
-            format!("No {} objects with these ids.", from.label()),
-            &missing,
-        )]
-    };
-    Ok(batch_status(StatusCode::OK, results, errors, &started))
-}
-
-/// Removes all associations between each `from` and its `to` list: 204.
-pub async fn archive_associations_batch(
-    State(state): State<AppState>,
-    access: PortalAccess,
-    path: PathParams,
-    crate::extract::JsonObject(body): crate::extract::JsonObject,
-) -> ApiResult<StatusCode> {
-    let (from, to) = both_types(&state, &access, &path).await?;
-    let mut pairs = Vec::new();
-    for (i, item) in inputs(&body)?.iter().enumerate() {
-        let at = format!("inputs[{i}]");
-        let from_obj = item
-            .get("from")
-            .and_then(Value::as_object)
-            .ok_or_else(|| invalid(&at, "REQUIRED", format!("{at}.from is required")))?;
-        let from_id: i64 = id_field(from_obj, "id", &at)?.parse().map_err(|_| {
-            invalid(
-                &at,
-                "INVALID_ID",
-                format!("{at}.from.id must be an object id"),
-            )
-        })?;
-        let tos = item
-            .get("to")
-            .and_then(Value::as_array)
-            .ok_or_else(|| invalid(&at, "REQUIRED", format!("{at}.to must be a list")))?;
-        for to_item in tos {
-            let to_id: i64 = to_item
-                .get("id")
-                .and_then(|v| {
-                    v.as_str()
-                        .map(str::to_owned)
-                        .or_else(|| v.as_i64().map(|n| n.to_string()))
-                })
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| {
-                    invalid(
-                        &at,
-                        "INVALID_ID",
-                        format!("{at}.to[].id must be an object id"),
-                    )
-                })?;
-            pairs.push((from_id, to_id));
-        }
-    }
-    for (f, t) in pairs {
-        state
-            .store
-            .remove_associations(
-                access.0.portal_id,
-                &ObjectRef::new(&from.id, f),
-                &ObjectRef::new(&to.id, t),
-            )
-            .await?;
-    }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -11,6 +11,7 @@
 
 pub mod associations;
 pub mod batch;
+pub mod body;
 pub mod catalog;
 pub mod input;
 pub mod objects;

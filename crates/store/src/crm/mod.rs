@@ -211,6 +211,13 @@ pub trait CrmStore: Send + Sync {
         after: Option<i64>,
         limit: u32,
     ) -> Result<Vec<Association>>;
+    /// Removes these associations of these kinds (and their reverses); others between the
+    /// same objects stay.
+    async fn remove_association_kinds(
+        &self,
+        portal_id: i64,
+        associations: &[NewAssociation],
+    ) -> Result<()>;
     /// Removes every association between the two objects, both ways; how many were removed.
     async fn remove_associations(
         &self,

@@ -593,6 +593,31 @@ macro_rules! impl_crm_store {
                         .collect()
                 }
 
+                async fn remove_association_kinds(
+                    &self,
+                    portal_id: i64,
+                    associations: &[NewAssociation],
+                ) -> Result<()> {
+                    let mut tx = self.pool.begin().await?;
+                    for a in associations {
+                        for (from, to, kind) in [(&a.from, &a.to, &a.kind), (&a.to, &a.from, &a.reverse)] {
+                            sqlx::query(
+                                "delete from crm_association where portal_id = $1 and from_id = $2 \
+                                 and to_id = $3 and category = $4 and type_id = $5",
+                            )
+                            .bind(portal_id)
+                            .bind(from.id)
+                            .bind(to.id)
+                            .bind(&kind.category)
+                            .bind(kind.type_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                }
+
                 async fn remove_associations(
                     &self,
                     portal_id: i64,
