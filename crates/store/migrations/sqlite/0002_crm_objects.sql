@@ -25,6 +25,8 @@ create table crm_property_value (
     primary key (object_id, name)
 );
 create index crm_property_value_by_value on crm_property_value (name, value);
+-- search compares text case-insensitively.
+create index crm_property_value_by_text on crm_property_value (name, lower(value));
 create index crm_property_value_by_number on crm_property_value (name, num_value);
 
 -- every write of a property, newest last (seq), for propertiesWithHistory.
