@@ -1,5 +1,6 @@
 //! The development seed: on the first start in a store, a developer account, a portal with
-//! one user, and the demo app installed there, so the first run has something to call.
+//! one user and a few contacts and companies with phone numbers, and the demo app installed
+//! there, so the first run has something to call.
 //!
 //! The store keeps only hashes of the seeded API key and access token. The plaintext lives in
 //! a credentials file in the data directory, readable only by its owner, so that every start
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
+use callhost_store::crm::{AssociationKind, NewObject, ObjectRef};
 use callhost_store::{now, secret, CallingSettingsFields, NewAccessToken, NewUser, Store};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -29,6 +31,8 @@ pub const DEV_SCOPES: &[&str] = &[
     "crm.objects.contacts.write",
     "crm.objects.companies.read",
     "crm.objects.companies.write",
+    "crm.objects.deals.read",
+    "crm.objects.deals.write",
     "crm.objects.custom.read",
     "crm.objects.custom.write",
     "crm.schemas.custom.read",
@@ -123,6 +127,7 @@ async fn create(store: &Arc<dyn Store>) -> anyhow::Result<Development> {
         }
     };
     store.register_app(demo_app_id, account.id).await?;
+    seed_records(store, portal.id).await?;
     Ok(Development {
         developer_account_id: account.id,
         portal_id: portal.id,
@@ -130,6 +135,60 @@ async fn create(store: &Arc<dyn Store>) -> anyhow::Result<Development> {
         owner_id: user.owner_id,
         demo_app_id,
     })
+}
+
+/// Sample contacts and a company, with phone numbers written as people write them.
+async fn seed_records(store: &Arc<dyn Store>, portal_id: i64) -> anyhow::Result<()> {
+    let record = |pairs: &[(&str, &str)]| NewObject {
+        properties: pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        associations: Vec::new(),
+    };
+    let company = store
+        .create_objects(
+            portal_id,
+            "0-2",
+            &[record(&[
+                ("name", "Acme Corporation"),
+                ("domain", "acme.example.com"),
+                ("phone", "+1 (617) 555-0100"),
+            ])],
+            "INTEGRATION",
+            now(),
+        )
+        .await?
+        .remove(0);
+    let at_acme = (
+        ObjectRef::new("0-2", company.id),
+        AssociationKind {
+            category: "HUBSPOT_DEFINED".into(),
+            type_id: 279,
+        },
+        AssociationKind {
+            category: "HUBSPOT_DEFINED".into(),
+            type_id: 280,
+        },
+    );
+    let mut ada = record(&[
+        ("firstname", "Ada"),
+        ("lastname", "Lovelace"),
+        ("email", "ada@acme.example.com"),
+        ("phone", "617.555.0123"),
+        ("company", "Acme Corporation"),
+    ]);
+    ada.associations.push(at_acme);
+    let grace = record(&[
+        ("firstname", "Grace"),
+        ("lastname", "Hopper"),
+        ("email", "grace@example.com"),
+        ("phone", "+44 20 7323 8299"),
+    ]);
+    store
+        .create_objects(portal_id, "0-1", &[ada, grace], "INTEGRATION", now())
+        .await?;
+    Ok(())
 }
 
 /// The fixed key, else the saved one if it still opens the seeded account, else a new one.

@@ -121,6 +121,11 @@ impl ApiError {
         Self::client(StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND", message)
     }
 
+    /// 409: the write would duplicate something that must be unique.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::client(StatusCode::CONFLICT, "CONFLICT", message)
+    }
+
     /// 405: the path exists, the method does not.
     pub fn method_not_allowed() -> Self {
         Self::client(

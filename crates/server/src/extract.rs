@@ -77,6 +77,20 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
+/// Parses `bytes` as any JSON value (a list body, for instance), or says why not.
+pub fn parse_value(bytes: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice::<Value>(bytes).map_err(|err| {
+        ApiError::validation(
+            format!(
+                "Invalid input JSON on line {}, column {}: {err}",
+                err.line(),
+                err.column()
+            ),
+            vec![ErrorDetail::field("body", "INVALID_JSON", err.to_string())],
+        )
+    })
+}
+
 /// The JSON name of a value's type, for messages.
 pub fn json_type(value: &Value) -> &'static str {
     match value {

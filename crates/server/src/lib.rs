@@ -12,6 +12,7 @@
 pub mod assets;
 pub mod auth;
 pub mod calling;
+pub mod crm;
 pub mod dev;
 pub mod domain;
 pub mod error;

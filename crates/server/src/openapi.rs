@@ -28,13 +28,21 @@ use crate::error::{ErrorBody, ErrorDetail};
         channel::update_channel_settings, channel::archive_channel_settings,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
-    modifiers(&SecuritySchemes, &VersionedAliases)
+    modifiers(&SecuritySchemes, &VersionedAliases, &CrmPaths)
 )]
 struct ApiDoc;
 
 /// The whole document.
 pub fn document() -> Document {
     ApiDoc::openapi()
+}
+
+struct CrmPaths;
+
+impl Modify for CrmPaths {
+    fn modify(&self, doc: &mut Document) {
+        crate::crm::openapi::add_paths(&mut doc.paths);
+    }
 }
 
 struct SecuritySchemes;

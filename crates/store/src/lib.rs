@@ -6,7 +6,9 @@
 //!   written once ([`queries`]) and compiled for each pool type, so they cannot drift.
 //! - **Secrets are stored hashed** ([`secret`]); a plaintext key never reaches a table.
 //! - **Every multi-row write is one transaction**, so a failure never leaves half a record.
+//! - **CRM objects never cross portals** ([`crm`]): every CRM method is scoped by portal id.
 
+pub mod crm;
 mod error;
 pub mod model;
 mod postgres;
@@ -20,6 +22,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use crm::CrmStore;
 pub use error::{Result, StoreError};
 pub use model::*;
 pub use postgres::PgStore;
@@ -32,9 +35,10 @@ pub enum Backend {
     Postgres,
 }
 
-/// Everything callhost keeps. One implementation per backend; all methods are atomic.
+/// Everything callhost keeps. One implementation per backend; all methods are atomic. The CRM
+/// part is [`CrmStore`], a supertrait, so `dyn Store` offers both.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: CrmStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     // Tenancy and credentials.

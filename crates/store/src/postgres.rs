@@ -68,3 +68,4 @@ impl PgStore {
 }
 
 crate::queries::impl_store!(PgStore, sqlx::postgres::PgRow, Backend::Postgres);
+crate::crm::queries::impl_crm_store!(PgStore, sqlx::postgres::PgRow, sqlx::PgConnection);

@@ -36,3 +36,4 @@ impl SqliteStore {
 }
 
 crate::queries::impl_store!(SqliteStore, sqlx::sqlite::SqliteRow, Backend::Sqlite);
+crate::crm::queries::impl_crm_store!(SqliteStore, sqlx::sqlite::SqliteRow, sqlx::SqliteConnection);

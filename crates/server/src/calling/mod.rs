@@ -1,11 +1,14 @@
-//! The calling-extensions settings APIs, at HubSpot's v3 paths and their date-versioned
-//! aliases (`/crm/extensions/calling/2026-03/...`).
+//! The calling-extensions APIs, at HubSpot's v3 paths and their date-versioned aliases
+//! (`/crm/extensions/calling/2026-03/...`): the settings (developer API key), and
+//! recordings/ready and inbound-call (bearer token of a portal).
 //!
 //! Ownership: an app belongs to the developer account that first wrote settings for it. Other
 //! accounts cannot read or change it: reads, updates and deletes answer 404 as for an absent
 //! app (nothing about it leaks), a create answers 403.
 
 pub mod channel;
+pub mod inbound;
+pub mod ready;
 pub mod recording;
 pub mod settings;
 
@@ -37,6 +40,14 @@ pub fn router() -> Router<AppState> {
                 post(recording::register_recording_settings)
                     .get(recording::get_recording_settings)
                     .patch(recording::update_recording_settings),
+            )
+            .route(
+                &format!("{prefix}/recordings/ready"),
+                post(ready::mark_recording_ready),
+            )
+            .route(
+                &format!("{prefix}/inbound-call"),
+                post(inbound::report_inbound_call),
             )
             .route(
                 &format!("{prefix}/{{app_id}}/settings/channel-connection"),

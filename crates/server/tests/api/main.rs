@@ -4,7 +4,13 @@
 mod helpers;
 
 mod assets;
+mod associations;
 mod auth;
+mod caller_id;
+mod crm_batch;
+mod crm_objects;
+mod crm_search;
 mod errors;
 mod openapi;
+mod owners_schemas;
 mod settings;

@@ -51,3 +51,26 @@ both_backends!(openapi_document_lists_every_settings_operation, |app| {
         "{response}"
     );
 });
+
+both_backends!(openapi_document_lists_the_crm_paths, |app| {
+    let (_, doc) = json(
+        app.request(Method::GET, "/openapi.json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let paths = &doc["paths"];
+    assert!(paths["/crm/v3/objects/{objectType}"]["post"].is_object());
+    assert!(paths["/crm/v3/objects/{objectType}/search"]["post"].is_object());
+    assert!(paths
+        ["/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}"]
+        ["put"]
+        .is_object());
+    assert!(paths["/crm/v3/owners"]["get"].is_object());
+    assert_eq!(
+        paths["/crm/v3/objects/{objectType}/batch/archive"]["post"]["responses"]["204"]
+            ["description"],
+        "Archive up to 100 objects"
+    );
+});

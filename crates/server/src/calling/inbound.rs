@@ -1,0 +1,242 @@
+//! `POST /crm/v3/extensions/calling/inbound-call`: an app reports an inbound call; the answer
+//! is the caller-ID matches for the calling number (contacts and companies whose phone
+//! properties are that number, through the store's E.164 index) and, when
+//! `createEngagement` is true, the call object, associated with the first match.
+//!
+//! A call is kept once per `externalCallId` in a portal: reporting it again updates it.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::Json;
+use callhost_store::crm::{AssociationKind, CrmObject, NewObject, ObjectRef, ObjectUpdate};
+use callhost_store::now;
+use serde_json::{json, Map, Value};
+
+use super::ready::require_call_write;
+use crate::auth::PortalAccess;
+use crate::crm::catalog::{self, CALL_STATUSES};
+use crate::crm::input;
+use crate::crm::objects::API_SOURCE;
+use crate::error::{ApiError, ApiResult, ErrorDetail};
+use crate::extract::JsonObject;
+use crate::fields::Fields;
+use crate::AppState;
+
+const NUMBER_TYPES: &[&str] = &[
+    "FIXED_LINE",
+    "FIXED_LINE_OR_MOBILE",
+    "MOBILE",
+    "PAGER",
+    "PERSONAL_NUMBER",
+    "PREMIUM_RATE",
+    "SHARED_COST",
+    "TOLL_FREE",
+    "UAN",
+    "UNKNOWN",
+    "VOICEMAIL",
+    "VOIP",
+];
+
+/// The checked request.
+struct InboundCall {
+    create_engagement: bool,
+    properties: Map<String, Value>,
+    external_call_id: String,
+    status: String,
+    from: String,
+    to: String,
+    started: Option<String>,
+    duration_seconds: Option<i64>,
+    user_id: Option<i64>,
+}
+
+fn enum_field(fields: &mut Fields<'_>, name: &str, allowed: &[&str]) -> Option<String> {
+    let raw = fields.string(name);
+    let raw = fields.required(name, raw)?;
+    let checked = if allowed.contains(&raw) {
+        Ok(raw.to_owned())
+    } else {
+        Err(format!("{name} must be one of {}", allowed.join(", ")))
+    };
+    fields.check(name, "INVALID_OPTION", checked)
+}
+
+/// `{e164Number, phoneNumberType, extension?}`.
+fn phone(body: &Map<String, Value>, name: &str, errors: &mut Vec<ErrorDetail>) -> Option<String> {
+    let Some(map) = body.get(name).and_then(Value::as_object) else {
+        errors.push(ErrorDetail::field(
+            name,
+            "REQUIRED",
+            format!("{name} is required"),
+        ));
+        return None;
+    };
+    let mut fields = Fields::new(map);
+    let number = fields.string("e164Number");
+    let number = fields.required("e164Number", number);
+    enum_field(&mut fields, "phoneNumberType", NUMBER_TYPES);
+    if let Err(ApiError::Client { errors: inner, .. }) = fields.finish(name) {
+        errors.extend(inner.into_iter().map(|mut e| {
+            e.location = e.location.map(|l| format!("{name}.{l}"));
+            e
+        }));
+    }
+    number.map(str::to_owned)
+}
+
+fn parse(body: &Map<String, Value>) -> ApiResult<InboundCall> {
+    let mut errors = Vec::new();
+    let from = phone(body, "fromNumber", &mut errors);
+    let to = phone(body, "toNumber", &mut errors);
+    let mut fields = Fields::new(body);
+    let create = fields.boolean("createEngagement");
+    let create = fields.required("createEngagement", create);
+    let external = fields.string("externalCallId");
+    let external = fields.required("externalCallId", external);
+    let status = enum_field(&mut fields, "finalCallStatus", CALL_STATUSES);
+    let started = fields.string("callStartedTimestamp");
+    let duration = fields.integer("durationSeconds", 0..=i64::from(i32::MAX));
+    let user_id = fields.integer("userId", 1..=i64::MAX);
+    let properties = match body.get("engagementProperties") {
+        Some(Value::Object(map)) => Some(map.clone()),
+        _ => fields.required("engagementProperties", None),
+    };
+    if !body
+        .get("potentialRecipientUserIds")
+        .is_some_and(Value::is_array)
+    {
+        fields.required::<()>("potentialRecipientUserIds", None);
+    }
+    let finished = fields.finish("inbound call");
+    if let Err(ApiError::Client { errors: inner, .. }) = finished {
+        errors.extend(inner);
+    }
+    if !errors.is_empty() {
+        let list: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        return Err(ApiError::validation(
+            format!("Invalid inbound call: {}.", list.join("; ")),
+            errors,
+        ));
+    }
+    let missing = || ApiError::internal();
+    Ok(InboundCall {
+        create_engagement: create.ok_or_else(missing)?,
+        properties: properties.ok_or_else(missing)?,
+        external_call_id: external.ok_or_else(missing)?.to_owned(),
+        status: status.ok_or_else(missing)?,
+        from: from.ok_or_else(missing)?,
+        to: to.ok_or_else(missing)?,
+        started: started.map(str::to_owned),
+        duration_seconds: duration,
+        user_id,
+    })
+}
+
+fn caller_id_match(portal_id: i64, object: &CrmObject) -> Value {
+    let p = |name: &str| object.properties.get(name).cloned();
+    let coordinates = json!({"objectId": object.id, "objectTypeId": object.object_type_id, "portalId": portal_id});
+    if object.object_type_id == "0-1" {
+        json!({"callerIdType": "CONTACT", "objectCoordinates": coordinates,
+            "firstName": p("firstname"), "lastName": p("lastname"), "email": p("email")})
+    } else {
+        json!({"callerIdType": "COMPANY", "objectCoordinates": coordinates, "name": p("name")})
+    }
+}
+
+/// Reports an inbound call: the caller-ID matches and, if asked, the call engagement.
+pub async fn report_inbound_call(
+    State(state): State<AppState>,
+    access: PortalAccess,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Json<Value>> {
+    require_call_write(&access)?;
+    let call = parse(&body)?;
+    let portal_id = access.0.portal_id;
+    let calls = catalog::builtin("calls").ok_or_else(ApiError::internal)?;
+    let mut raw = Map::new();
+    raw.insert(
+        "hs_timestamp".into(),
+        json!(call
+            .started
+            .clone()
+            .unwrap_or_else(|| crate::time::format(&now()))),
+    );
+    raw.insert("hs_call_direction".into(), json!("INBOUND"));
+    raw.insert("hs_call_status".into(), json!(call.status));
+    raw.insert("hs_call_from_number".into(), json!(call.from));
+    raw.insert("hs_call_to_number".into(), json!(call.to));
+    raw.insert("hs_call_external_id".into(), json!(call.external_call_id));
+    if let Some(seconds) = call.duration_seconds {
+        raw.insert(
+            "hs_call_duration".into(),
+            json!((seconds * 1000).to_string()),
+        );
+    }
+    if let Some(user) = call.user_id {
+        if let Some(user) = state.store.get_user(portal_id, user).await? {
+            raw.insert("hubspot_owner_id".into(), json!(user.owner_id.to_string()));
+        }
+    }
+    raw.extend(call.properties.clone());
+    let properties: BTreeMap<String, String> =
+        input::properties(calls, Some(&Value::Object(raw)), input::Write::Create)
+            .map_err(input::invalid_properties)?;
+
+    let matches = state
+        .store
+        .find_by_phone(portal_id, &call.from, None)
+        .await?;
+    let mut out = json!({"callerIdMatches": matches.iter().map(|m| caller_id_match(portal_id, m)).collect::<Vec<_>>()});
+    if !call.create_engagement {
+        return Ok(Json(out));
+    }
+    let existing = state
+        .store
+        .find_objects_by_property(
+            portal_id,
+            "0-48",
+            "hs_call_external_id",
+            std::slice::from_ref(&call.external_call_id),
+            false,
+        )
+        .await?;
+    let engagement = match existing.first() {
+        Some(found) => {
+            let update = ObjectUpdate {
+                id: found.id,
+                properties,
+            };
+            state
+                .store
+                .update_objects(portal_id, "0-48", &[update], API_SOURCE, now())
+                .await?
+                .remove(0)
+        }
+        None => {
+            let mut new = NewObject {
+                properties,
+                associations: Vec::new(),
+            };
+            if let Some(first) = matches.first() {
+                let (id, reverse) = catalog::hubspot_defined("0-48", &first.object_type_id)[0];
+                let kind = |type_id| AssociationKind {
+                    category: "HUBSPOT_DEFINED".into(),
+                    type_id,
+                };
+                new.associations.push((
+                    ObjectRef::new(&first.object_type_id, first.id),
+                    kind(id),
+                    kind(reverse),
+                ));
+            }
+            state
+                .store
+                .create_objects(portal_id, "0-48", &[new], API_SOURCE, now())
+                .await?
+                .remove(0)
+        }
+    };
+    out["engagementId"] = json!(engagement.id);
+    Ok(Json(out))
+}

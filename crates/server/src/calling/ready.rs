@@ -1,0 +1,66 @@
+//! `POST /crm/v3/extensions/calling/recordings/ready`: an app says a call's recording can be
+//! fetched. Bearer auth; 204 on success.
+//!
+//! The call must be one of the token's portal (404 otherwise) and carry
+//! `hs_call_external_id`, which the host puts into the app's recording URL template (400
+//! otherwise). Fetching the recording is the webhooks' work; here the mark is validated and
+//! logged.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use crate::auth::PortalAccess;
+use crate::error::{ApiError, ApiResult, ErrorDetail};
+use crate::extract::JsonObject;
+use crate::fields::Fields;
+use crate::AppState;
+
+/// Any of these scopes lets a token mark recordings ready or report inbound calls.
+pub const CALL_WRITE_SCOPES: &[&str] = &[
+    "crm.objects.contacts.write",
+    "crm.objects.contacts.sensitive.write.v2",
+    "crm.objects.contacts.highly_sensitive.write.v2",
+    "crm.schemas.contacts.write",
+];
+
+/// Checks that the token has one of [`CALL_WRITE_SCOPES`].
+pub fn require_call_write(access: &PortalAccess) -> ApiResult<()> {
+    if CALL_WRITE_SCOPES.iter().any(|s| access.0.has_scope(s)) {
+        Ok(())
+    } else {
+        Err(ApiError::missing_scopes(CALL_WRITE_SCOPES))
+    }
+}
+
+/// Marks a call's recording as ready: 204.
+pub async fn mark_recording_ready(
+    State(state): State<AppState>,
+    access: PortalAccess,
+    JsonObject(body): JsonObject,
+) -> ApiResult<StatusCode> {
+    require_call_write(&access)?;
+    let mut fields = Fields::new(&body);
+    let id = fields.integer("engagementId", 1..=i64::MAX);
+    let id = fields.required("engagementId", id);
+    fields.finish("request")?;
+    let id = id.ok_or_else(ApiError::internal)?;
+    let call = state
+        .store
+        .get_objects(access.0.portal_id, "0-48", &[id], false)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found(format!("No call with engagementId {id}.")))?;
+    let Some(external_id) = call.properties.get("hs_call_external_id") else {
+        return Err(ApiError::validation(
+            format!("Call {id} has no hs_call_external_id, so its recording cannot be fetched."),
+            vec![ErrorDetail::field(
+                "engagementId",
+                "MISSING_EXTERNAL_ID",
+                "The call needs hs_call_external_id",
+            )],
+        ));
+    };
+    tracing::info!(call.id = id, call.external_id = %external_id, portal.id = access.0.portal_id, "recording marked ready");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,190 @@
+//! Search: filter groups OR'ed, filters AND'ed, every operator, query, sorts, paging, and
+//! HubSpot's limits as clear 400s.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::crm_objects::{bearer, create_call, CALLS};
+use crate::helpers::{assert_error, json, TestApp};
+
+async fn search(app: &TestApp, body: Value) -> (u16, Value) {
+    json(
+        bearer(app, Method::POST, &format!("{CALLS}/search"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+fn titles(body: &Value) -> Vec<String> {
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["properties"]["hs_call_title"]
+                .as_str()
+                .unwrap_or("-")
+                .to_owned()
+        })
+        .collect()
+}
+
+both_backends!(every_operator_filters_as_hubspot_does, |app| {
+    for (title, duration, status) in [
+        ("Alpha call", 1000, "COMPLETED"),
+        ("Beta call", 5000, "BUSY"),
+        ("Gamma", 9000, "COMPLETED"),
+    ] {
+        create_call(
+            app,
+            json!({"hs_timestamp": "2026-01-01T00:00:00Z", "hs_call_title": title,
+            "hs_call_duration": duration, "hs_call_status": status}),
+        )
+        .await;
+    }
+    create_call(app, json!({"hs_timestamp": "2026-02-01T00:00:00Z"})).await;
+    let f = |p: &str, op: &str, extra: Value| {
+        let mut filter = json!({"propertyName": p, "operator": op});
+        filter
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({"filterGroups": [{"filters": [filter]}], "properties": ["hs_call_title"], "sorts": ["hs_call_title"]})
+    };
+    let cases = [
+        (
+            f("hs_call_status", "EQ", json!({"value": "completed"})),
+            vec!["Alpha call", "Gamma"],
+        ),
+        (
+            f("hs_call_status", "NEQ", json!({"value": "COMPLETED"})),
+            vec!["Beta call", "-"],
+        ),
+        (
+            f("hs_call_duration", "LT", json!({"value": "5000"})),
+            vec!["Alpha call"],
+        ),
+        (
+            f("hs_call_duration", "LTE", json!({"value": 5000})),
+            vec!["Alpha call", "Beta call"],
+        ),
+        (
+            f("hs_call_duration", "GT", json!({"value": "5000"})),
+            vec!["Gamma"],
+        ),
+        (
+            f("hs_call_duration", "GTE", json!({"value": "5000"})),
+            vec!["Beta call", "Gamma"],
+        ),
+        (
+            f(
+                "hs_call_duration",
+                "BETWEEN",
+                json!({"value": "2000", "highValue": "9000"}),
+            ),
+            vec!["Beta call", "Gamma"],
+        ),
+        (
+            f(
+                "hs_call_status",
+                "IN",
+                json!({"values": ["BUSY", "MISSED"]}),
+            ),
+            vec!["Beta call"],
+        ),
+        (
+            f("hs_call_status", "NOT_IN", json!({"values": ["BUSY"]})),
+            vec!["Alpha call", "Gamma", "-"],
+        ),
+        (
+            f("hs_call_title", "HAS_PROPERTY", json!({})),
+            vec!["Alpha call", "Beta call", "Gamma"],
+        ),
+        (f("hs_call_title", "NOT_HAS_PROPERTY", json!({})), vec!["-"]),
+        (
+            f("hs_call_title", "CONTAINS_TOKEN", json!({"value": "call"})),
+            vec!["Alpha call", "Beta call"],
+        ),
+        (
+            f(
+                "hs_call_title",
+                "NOT_CONTAINS_TOKEN",
+                json!({"value": "call"}),
+            ),
+            vec!["-", "Gamma"],
+        ),
+        (
+            f("hs_timestamp", "GTE", json!({"value": "1769904000000"})),
+            vec!["-"],
+        ),
+    ];
+    for (body, expected) in cases {
+        let (status, found) = search(app, body.clone()).await;
+        assert_eq!(status, 200, "{found}");
+        let mut got = titles(&found);
+        got.sort();
+        let mut expected: Vec<String> = expected.into_iter().map(str::to_owned).collect();
+        expected.sort();
+        assert_eq!(got, expected, "{body}");
+        assert_eq!(found["total"], expected.len());
+    }
+    let (_, or) = search(app, json!({"filterGroups": [
+        {"filters": [{"propertyName": "hs_call_status", "operator": "EQ", "value": "BUSY"}]},
+        {"filters": [{"propertyName": "hs_call_duration", "operator": "GT", "value": "8000"},
+                     {"propertyName": "hs_call_status", "operator": "EQ", "value": "COMPLETED"}]}],
+        "properties": ["hs_call_title"], "sorts": [{"propertyName": "hs_call_duration", "direction": "DESCENDING"}]})).await;
+    assert_eq!(titles(&or), ["Gamma", "Beta call"]);
+    let (_, q) = search(
+        app,
+        json!({"query": "gam", "properties": ["hs_call_title"]}),
+    )
+    .await;
+    assert_eq!(titles(&q), ["Gamma"]);
+    let (_, page) = search(
+        app,
+        json!({"limit": 2, "sorts": ["-hs_call_duration"], "properties": ["hs_call_title"]}),
+    )
+    .await;
+    assert_eq!(
+        (titles(&page), page["total"].clone()),
+        (vec!["Gamma".to_owned(), "Beta call".to_owned()], json!(4))
+    );
+    let after = page["paging"]["next"]["after"].as_str().unwrap();
+    let (_, rest) = search(app, json!({"limit": 2, "after": after, "sorts": ["-hs_call_duration"], "properties": ["hs_call_title"]})).await;
+    assert_eq!(titles(&rest), ["Alpha call", "-"]);
+    assert!(rest.get("paging").is_none());
+});
+
+both_backends!(limits_and_unknown_properties_are_clear_400s, |app| {
+    let filter = json!({"propertyName": "hs_call_title", "operator": "HAS_PROPERTY"});
+    let group = |n: usize| json!({"filters": vec![filter.clone(); n]});
+    for (body, needle) in [
+        (
+            json!({"filterGroups": vec![group(1); 6]}),
+            "at most 5 filterGroups",
+        ),
+        (json!({"filterGroups": [group(11)]}), "at most 10 filters"),
+        (
+            json!({"filterGroups": [group(10), group(10), group(6)]}),
+            "at most 25 filters",
+        ),
+        (json!({"limit": 201}), "limit must be at most 200"),
+        (
+            json!({"filterGroups": [{"filters": [{"propertyName": "nope", "operator": "EQ", "value": "x"}]}]}),
+            "nope",
+        ),
+        (
+            json!({"filterGroups": [{"filters": [{"propertyName": "hs_call_title", "operator": "LIKE", "value": "x"}]}]}),
+            "LIKE",
+        ),
+        (json!({"sorts": ["nope"]}), "nope"),
+    ] {
+        let (status, body) = search(app, body).await;
+        assert_error(status, &body, 400, "VALIDATION_ERROR");
+        assert!(body["message"].as_str().unwrap().contains(needle), "{body}");
+    }
+});

@@ -1,0 +1,304 @@
+//! Searches over CRM objects: the typed form of HubSpot's search request and its translation
+//! to one SQL `where` clause shared by both backends.
+//!
+//! The caller (the API) has already checked property names, operators and limits; this
+//! module only builds SQL, binding every value (nothing from a request is spliced into SQL).
+//! Text comparisons ignore case, as HubSpot's do; numeric comparisons (numbers, and datetimes
+//! as epoch milliseconds) use the stored `num_value`.
+
+use super::CrmObject;
+
+/// A value a filter compares with: text, or a number (for number and datetime properties).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Text(String),
+    Number(f64),
+}
+
+/// A filter's operator with its operands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilterOp {
+    Eq(Operand),
+    Neq(Operand),
+    Lt(Operand),
+    Lte(Operand),
+    Gt(Operand),
+    Gte(Operand),
+    Between(Operand, Operand),
+    In(Vec<Operand>),
+    NotIn(Vec<Operand>),
+    HasProperty,
+    NotHasProperty,
+    /// A word in the value; `*` is a wildcard.
+    ContainsToken(String),
+    NotContainsToken(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    pub property: String,
+    pub op: FilterOp,
+}
+
+/// Filters that must all hold.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FilterGroup {
+    pub filters: Vec<Filter>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sort {
+    pub property: String,
+    pub descending: bool,
+    /// Sort by the numeric value (numbers, datetimes) rather than the text.
+    pub numeric: bool,
+}
+
+/// A search: any group may match (OR); `query` is free text looked for in `query_properties`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Search {
+    pub groups: Vec<FilterGroup>,
+    pub query: Option<String>,
+    pub query_properties: Vec<String>,
+    pub sorts: Vec<Sort>,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+/// One page of matches and how many there are in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchPage {
+    pub total: u64,
+    pub objects: Vec<CrmObject>,
+}
+
+/// A value to bind, in placeholder order.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Bind {
+    Text(String),
+    Real(f64),
+    Int(i64),
+}
+
+/// SQL under construction: text with `$n` placeholders and their values.
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub binds: Vec<Bind>,
+}
+
+impl Sql {
+    pub fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    /// Appends a placeholder for `bind`.
+    pub fn bind(&mut self, bind: Bind) {
+        self.binds.push(bind);
+        self.text.push_str(&format!("${}", self.binds.len()));
+    }
+
+    fn operand(&mut self, operand: &Operand) {
+        match operand {
+            Operand::Text(s) => {
+                self.push("lower(");
+                self.bind(Bind::Text(s.clone()));
+                self.push(")");
+            }
+            Operand::Number(n) => self.bind(Bind::Real(*n)),
+        }
+    }
+}
+
+/// `from crm_object o where ...` for the search, with the portal, type and archived flag first.
+pub(crate) fn from_where(portal_id: i64, object_type_id: &str, search: &Search) -> Sql {
+    let mut sql = Sql::default();
+    sql.push(" from crm_object o where o.portal_id = ");
+    sql.bind(Bind::Int(portal_id));
+    sql.push(" and o.object_type_id = ");
+    sql.bind(Bind::Text(object_type_id.to_owned()));
+    sql.push(" and o.archived = false");
+    if !search.groups.is_empty() {
+        sql.push(" and (");
+        for (i, group) in search.groups.iter().enumerate() {
+            if i > 0 {
+                sql.push(" or ");
+            }
+            sql.push("(true");
+            for filter in &group.filters {
+                sql.push(" and ");
+                push_filter(&mut sql, filter);
+            }
+            sql.push(")");
+        }
+        sql.push(")");
+    }
+    if let Some(query) = search.query.as_deref().filter(|q| !q.trim().is_empty()) {
+        sql.push(" and o.id in (select v.object_id from crm_property_value v where v.name in (");
+        for (i, name) in search.query_properties.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(Bind::Text(name.clone()));
+        }
+        if search.query_properties.is_empty() {
+            sql.push("''");
+        }
+        sql.push(") and lower(v.value) like ");
+        sql.bind(Bind::Text(format!(
+            "%{}%",
+            like_escape(&query.trim().to_lowercase())
+        )));
+        sql.push(" escape '\\')");
+    }
+    sql
+}
+
+/// `order by ...` for the search's sorts, ending with the id so that pages are stable.
+pub(crate) fn order_by(sql: &mut Sql, sorts: &[Sort]) {
+    sql.push(" order by ");
+    for sort in sorts {
+        let column = if sort.numeric {
+            "num_value"
+        } else {
+            "lower(value)"
+        };
+        sql.push(&format!(
+            "(select {column} from crm_property_value s where s.object_id = o.id and s.name = "
+        ));
+        sql.bind(Bind::Text(sort.property.clone()));
+        sql.push(if sort.descending {
+            ") desc nulls last, "
+        } else {
+            ") asc nulls last, "
+        });
+    }
+    sql.push("o.id asc");
+}
+
+/// A piece of SQL that appends itself (with its binds) to a query.
+type Condition = Box<dyn Fn(&mut Sql)>;
+
+fn push_filter(sql: &mut Sql, filter: &Filter) {
+    let (negated, condition): (bool, Option<Condition>) = match &filter.op {
+        FilterOp::HasProperty => (false, None),
+        FilterOp::NotHasProperty => (true, None),
+        FilterOp::Eq(v) => (false, Some(compare("=", v.clone()))),
+        FilterOp::Neq(v) => (true, Some(compare("=", v.clone()))),
+        FilterOp::Lt(v) => (false, Some(compare("<", v.clone()))),
+        FilterOp::Lte(v) => (false, Some(compare("<=", v.clone()))),
+        FilterOp::Gt(v) => (false, Some(compare(">", v.clone()))),
+        FilterOp::Gte(v) => (false, Some(compare(">=", v.clone()))),
+        FilterOp::Between(low, high) => {
+            let (low, high) = (compare(">=", low.clone()), compare("<=", high.clone()));
+            (
+                false,
+                Some(Box::new(move |sql: &mut Sql| {
+                    low(sql);
+                    sql.push(" and ");
+                    high(sql);
+                })),
+            )
+        }
+        FilterOp::In(values) => (false, Some(one_of(values.clone()))),
+        FilterOp::NotIn(values) => (true, Some(one_of(values.clone()))),
+        FilterOp::ContainsToken(token) => (false, Some(token_like(token))),
+        FilterOp::NotContainsToken(token) => (true, Some(token_like(token))),
+    };
+    // `o.id [not] in (...)` rather than a correlated `exists`: the planner can then start
+    // from the (name, lower(value)) index instead of probing every object of the portal.
+    sql.push(if negated { "o.id not in" } else { "o.id in" });
+    sql.push(" (select v.object_id from crm_property_value v where v.name = ");
+    sql.bind(Bind::Text(filter.property.clone()));
+    if let Some(condition) = condition {
+        sql.push(" and ");
+        condition(sql);
+    }
+    sql.push(")");
+}
+
+fn column(operand: &Operand) -> &'static str {
+    match operand {
+        Operand::Text(_) => "lower(v.value)",
+        Operand::Number(_) => "v.num_value",
+    }
+}
+
+fn compare(op: &'static str, operand: Operand) -> Condition {
+    Box::new(move |sql: &mut Sql| {
+        sql.push(&format!("{} {op} ", column(&operand)));
+        sql.operand(&operand);
+    })
+}
+
+fn one_of(values: Vec<Operand>) -> Condition {
+    Box::new(move |sql: &mut Sql| {
+        sql.push("(false");
+        for value in &values {
+            sql.push(&format!(" or {} = ", column(value)));
+            sql.operand(value);
+        }
+        sql.push(")");
+    })
+}
+
+fn token_like(token: &str) -> Condition {
+    let pattern = format!("%{}%", like_escape(&token.to_lowercase()).replace('*', "%"));
+    Box::new(move |sql: &mut Sql| {
+        sql.push("lower(v.value) like ");
+        sql.bind(Bind::Text(pattern.clone()));
+        sql.push(" escape '\\'");
+    })
+}
+
+/// Escapes LIKE's wildcards so that they match themselves.
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_are_ored_and_filters_anded_with_every_value_bound() {
+        let search = Search {
+            groups: vec![
+                FilterGroup {
+                    filters: vec![
+                        Filter {
+                            property: "a".into(),
+                            op: FilterOp::Eq(Operand::Text("x'; drop".into())),
+                        },
+                        Filter {
+                            property: "n".into(),
+                            op: FilterOp::Between(Operand::Number(1.0), Operand::Number(2.0)),
+                        },
+                    ],
+                },
+                FilterGroup {
+                    filters: vec![Filter {
+                        property: "b".into(),
+                        op: FilterOp::NotHasProperty,
+                    }],
+                },
+            ],
+            ..Default::default()
+        };
+        let sql = from_where(1, "0-1", &search);
+        assert!(!sql.text.contains("drop"), "{}", sql.text);
+        assert_eq!(sql.binds.len(), 8, "{:?}", sql.binds);
+        assert!(
+            sql.text.contains(") or (true and o.id not in"),
+            "{}",
+            sql.text
+        );
+        assert!(
+            sql.text.contains("v.num_value >= $6 and v.num_value <= $7"),
+            "{}",
+            sql.text
+        );
+    }
+}

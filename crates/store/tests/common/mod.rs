@@ -1,0 +1,75 @@
+//! The store-contract harness shared by the contract test files: a store per test on SQLite
+//! and, when `CALLHOST_TEST_DATABASE_URL` is set, on PostgreSQL (each in a schema of its own).
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use callhost_store::*;
+
+/// A store under test, removed when dropped by the test's end.
+pub struct Harness {
+    pub store: Arc<dyn Store>,
+    pg: Option<PgStore>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Harness {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("callhost.db"))
+            .await
+            .unwrap();
+        Self {
+            store: Arc::new(store),
+            pg: None,
+            _dir: Some(dir),
+        }
+    }
+
+    /// `None` (and a note on stderr) when no test database is configured.
+    pub async fn postgres() -> Option<Self> {
+        let Ok(url) = std::env::var("CALLHOST_TEST_DATABASE_URL") else {
+            eprintln!("CALLHOST_TEST_DATABASE_URL is not set: skipping the PostgreSQL run");
+            return None;
+        };
+        let schema = format!("contract_{}", uuid::Uuid::new_v4().simple());
+        let store = PgStore::connect(&url, Some(&schema)).await.unwrap();
+        Some(Self {
+            store: Arc::new(store.clone()),
+            pg: Some(store),
+            _dir: None,
+        })
+    }
+
+    pub async fn finish(self) {
+        if let Some(pg) = self.pg {
+            pg.drop_schema().await.unwrap();
+        }
+    }
+}
+
+/// Declares one contract test as a module with a SQLite and a PostgreSQL case.
+#[macro_export]
+macro_rules! contract {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                let h = Harness::sqlite().await;
+                ($body)(h.store.clone()).await;
+                h.finish().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(h) = Harness::postgres().await {
+                    ($body)(h.store.clone()).await;
+                    h.finish().await;
+                }
+            }
+        }
+    };
+}
