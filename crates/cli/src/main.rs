@@ -195,10 +195,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "demoAppId": development.demo_app_id,
         "backend": format!("{:?}", storage.store.backend()).to_lowercase(),
     });
-    let state = AppState {
-        store: storage.store.clone(),
-        development: Some(development),
-    };
+    let state = AppState::new(storage.store.clone(), Some(development));
     let shutdown = shutdown_signal()?;
     println!("callhost ready {ready}");
     tracing::info!(api.url = %api_url, "callhost is ready");

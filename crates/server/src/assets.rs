@@ -32,6 +32,16 @@ pub async fn web_file(path: Option<Path<String>>) -> Response {
     file(&WEB, &path, "/")
 }
 
+/// `GET /host/static/{*path}`: the host page's scripts and styles.
+pub async fn host_static(Path(path): Path<String>) -> Response {
+    file(&WEB, &format!("static/{path}"), "/host/")
+}
+
+/// A page of `web/` by name.
+pub fn web_page(name: &str) -> Response {
+    file(&WEB, name, "/")
+}
+
 fn file(dir: &'static Dir<'static>, path: &str, prefix: &str) -> Response {
     // include_dir paths never contain `..`, so a lookup cannot leave the embedded tree.
     let Some(found) = dir.get_file(path) else {

@@ -18,6 +18,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod fields;
+pub mod host;
 pub mod openapi;
 pub mod routes;
 pub mod time;
@@ -39,9 +40,22 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The development seed, when this instance seeded one.
     pub development: Option<dev::Development>,
+    /// The host's live widget sessions.
+    pub sessions: Arc<host::bridge::Sessions>,
+    /// Serializes call creation per (portal, app, externalCallId).
+    pub call_locks: Arc<host::calls::CallLocks>,
 }
 
 impl AppState {
+    pub fn new(store: Arc<dyn Store>, development: Option<dev::Development>) -> Self {
+        Self {
+            store,
+            development,
+            sessions: Arc::default(),
+            call_locks: Arc::default(),
+        }
+    }
+
     /// In development, an app of the seeded developer account is installed in the
     /// development portal as soon as it has calling settings (DESIGN.md).
     pub async fn install_for_development(
@@ -87,9 +101,13 @@ async fn serve(
     router: Router,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|stopped| *stopped).await;
-        })
-        .await
+    // Connection info lets the host sign the development user in only on loopback.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = stop.wait_for(|stopped| *stopped).await;
+    })
+    .await
 }

@@ -11,13 +11,14 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::{assets, calling, crm, openapi, AppState};
+use crate::{assets, calling, crm, host, openapi, AppState};
 
 /// The router of the API (and, as later areas land, of the host) origin.
 pub fn api_router(state: AppState) -> Router {
     Router::new()
         .merge(calling::router())
         .merge(crm::router())
+        .merge(host::router())
         .route("/openapi.json", get(openapi_json))
         .route("/", get(assets::web_file))
         .route("/sdk/{*path}", get(assets::sdk_file))

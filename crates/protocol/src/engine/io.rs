@@ -74,7 +74,11 @@ pub struct DialRequest {
 
 /// Something the user did in the host.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "action")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "action"
+)]
 pub enum UserAction {
     Minimize,
     Restore,
@@ -91,7 +95,11 @@ pub type OpId = u64;
 
 /// An input to a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
 pub enum Input {
     /// The iframe fired `load`: the engine answers with `ui:startSync`.
     Loaded,
@@ -119,7 +127,11 @@ pub enum Input {
 
 /// What the engine wants done.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
 pub enum Output {
     /// Post `message` into the iframe with exactly this target origin.
     Post {
@@ -136,7 +148,11 @@ pub enum Output {
 
 /// A change to the host's UI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "command")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "command"
+)]
 pub enum UiCommand {
     /// Start (or restart) the SYNC loop with these top-level SYNC fields, to this origin.
     StartSync {
@@ -221,7 +237,11 @@ pub struct ObjectRef {
 
 /// Store work the engine needs; the server does it and answers with [`Input::Done`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "request")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "request"
+)]
 pub enum StoreRequest {
     /// Create the call object for (app, externalCallId), or return the one that exists.
     CreateCall {
@@ -273,7 +293,11 @@ pub struct CallerIdMatch {
 
 /// The result of a [`StoreRequest`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "result")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "result"
+)]
 pub enum OpResult {
     Call { engagement_id: i64 },
     Matches { matches: Vec<CallerIdMatch> },
@@ -314,4 +338,54 @@ pub struct Finding {
     /// Stable, documented: `unknown-type`, `missing-field`, `wrong-type`, `out-of-order`, ...
     pub code: String,
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The page's side of the WebSocket is written against these exact shapes.
+    #[test]
+    fn wire_shapes_are_camel_case_throughout() {
+        let post = Output::Post {
+            message: json!({"type": "DIAL_NUMBER"}),
+            target_origin: "http://a".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&post).unwrap(),
+            json!({"kind": "post", "message": {"type": "DIAL_NUMBER"}, "targetOrigin": "http://a"})
+        );
+        let ui = Output::Ui(UiCommand::CallState {
+            external_call_id: "x".into(),
+            engagement_id: Some(1),
+            state: CallPhase::InProgress,
+        });
+        assert_eq!(
+            serde_json::to_value(&ui).unwrap(),
+            json!({"kind": "ui", "command": "callState", "externalCallId": "x", "engagementId": 1, "state": "IN_PROGRESS"})
+        );
+        let dial: Input =
+            serde_json::from_value(json!({"kind": "dial", "objectTypeId": "0-1", "objectId": 5,
+            "property": "phone", "phoneNumber": "+1", "timestampMs": 3}))
+            .unwrap();
+        assert!(matches!(
+            dial,
+            Input::Dial(DialRequest { object_id: 5, .. })
+        ));
+        let user: Input =
+            serde_json::from_value(json!({"kind": "user", "action": "taskQueue", "active": true}))
+                .unwrap();
+        assert_eq!(user, Input::User(UserAction::TaskQueue { active: true }));
+        let store = Output::Store {
+            op: 1,
+            request: StoreRequest::CallerId {
+                number: "+1".into(),
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&store).unwrap(),
+            json!({"kind": "store", "op": 1, "request": {"request": "callerId", "number": "+1"}})
+        );
+    }
 }

@@ -56,10 +56,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let demo = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let demo_url = format!("http://{}", demo.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    let state = AppState {
-        store: store.clone(),
-        development: Some(development),
-    };
+    let state = AppState::new(store.clone(), Some(development));
     let server = tokio::spawn(callhost_server::run(state, listener, Some(demo), async {
         let _ = stopped.await;
     }));

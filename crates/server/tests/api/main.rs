@@ -11,6 +11,7 @@ mod crm_batch;
 mod crm_objects;
 mod crm_search;
 mod errors;
+mod host;
 mod openapi;
 mod owners_schemas;
 mod settings;

@@ -1,0 +1,280 @@
+//! Carrying out the engine's store requests: call engagements, caller ID, record checks.
+//!
+//! Invariant: one call object per (portal, app, externalCallId). Several tabs, the calling
+//! window and reloads may all report the same call; creation is serialized per key inside
+//! this process (a striped lock around find-then-create), so they all get the same
+//! engagementId. The store is the source of truth for what exists.
+
+use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use callhost_protocol::engine::{
+    CallerIdMatch, Direction, ObjectRef as EngineRef, OpResult, StoreRequest,
+};
+use callhost_store::crm::{AssociationKind, NewObject, ObjectRef, ObjectUpdate};
+use callhost_store::now;
+use chrono::{TimeZone, Utc};
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use crate::crm::catalog;
+use crate::crm::input::{self, Write};
+use crate::AppState;
+
+/// Where host-made writes say they come from (`sourceType` in property history).
+const HOST_SOURCE: &str = "CALLING_EXTENSION";
+
+/// Striped locks for call creation: 64 stripes keep unrelated calls from waiting on each other.
+pub struct CallLocks([Mutex<()>; 64]);
+
+impl Default for CallLocks {
+    fn default() -> Self {
+        Self(std::array::from_fn(|_| Mutex::new(())))
+    }
+}
+
+impl CallLocks {
+    fn stripe(&self, key: &(i64, i64, &str)) -> &Mutex<()> {
+        let mut hasher = DefaultHasher::new();
+        key.hash(&mut hasher);
+        &self.0[(hasher.finish() % 64) as usize]
+    }
+}
+
+/// Does `request` for the signed-in user of `portal_id`; failures become `OpResult::Failed`
+/// with a message the app may show (no internals).
+pub async fn carry_out(state: &AppState, portal_id: i64, request: StoreRequest) -> OpResult {
+    let result = match request {
+        StoreRequest::CreateCall {
+            app_id,
+            external_call_id,
+            direction,
+            to_number,
+            from_number,
+            started_at_ms,
+            owner_id,
+            associate,
+        } => {
+            let call = NewCall {
+                app_id,
+                external_call_id: &external_call_id,
+                direction,
+                to_number,
+                from_number,
+                started_at_ms,
+                owner_id,
+                associate,
+            };
+            create_call_once(state, portal_id, call)
+                .await
+                .map(|engagement_id| OpResult::Call { engagement_id })
+        }
+        StoreRequest::UpdateCall {
+            engagement_id,
+            properties,
+        } => update_call(state, portal_id, engagement_id, properties)
+            .await
+            .map(|()| OpResult::Done),
+        StoreRequest::CallerId { number } => caller_id(state, portal_id, &number).await,
+        StoreRequest::FinalizeCall { engagement_id, .. } => {
+            match state
+                .store
+                .get_objects(portal_id, "0-48", &[engagement_id], false)
+                .await
+            {
+                Ok(found) if !found.is_empty() => Ok(OpResult::Done),
+                Ok(_) => Err(format!(
+                    "No call engagement {engagement_id} in this portal."
+                )),
+                Err(err) => Err(logged(err)),
+            }
+        }
+        StoreRequest::RecordExists { object } => state
+            .store
+            .get_objects(
+                portal_id,
+                &object.object_type_id,
+                &[object.object_id],
+                false,
+            )
+            .await
+            .map(|found| OpResult::Exists {
+                exists: !found.is_empty(),
+            })
+            .map_err(logged),
+    };
+    result.unwrap_or_else(|message| OpResult::Failed { message })
+}
+
+struct NewCall<'a> {
+    app_id: i64,
+    external_call_id: &'a str,
+    direction: Direction,
+    to_number: Option<String>,
+    from_number: Option<String>,
+    started_at_ms: i64,
+    owner_id: i64,
+    associate: Option<EngineRef>,
+}
+
+fn logged(err: impl std::fmt::Display) -> String {
+    tracing::error!(error = %err, "store request from the host failed");
+    "The call could not be saved (internal error).".to_owned()
+}
+
+async fn create_call_once(
+    state: &AppState,
+    portal_id: i64,
+    call: NewCall<'_>,
+) -> Result<i64, String> {
+    let key = (portal_id, call.app_id, call.external_call_id);
+    let _guard = state.call_locks.stripe(&key).lock().await;
+    let existing = state
+        .store
+        .find_objects_by_property(
+            portal_id,
+            "0-48",
+            "hs_call_external_id",
+            &[call.external_call_id.to_owned()],
+            false,
+        )
+        .await
+        .map_err(logged)?;
+    let app = call.app_id.to_string();
+    if let Some(found) = existing
+        .iter()
+        .find(|o| o.properties.get("hs_call_app_id") == Some(&app))
+    {
+        return Ok(found.id);
+    }
+    let started = if call.started_at_ms > 0 {
+        Utc.timestamp_millis_opt(call.started_at_ms)
+            .single()
+            .unwrap_or_else(now)
+    } else {
+        now()
+    };
+    let (status, direction) = match call.direction {
+        Direction::Outbound => ("CONNECTING", "OUTBOUND"),
+        Direction::Inbound => ("RINGING", "INBOUND"),
+    };
+    let mut properties = BTreeMap::from([
+        ("hs_timestamp".to_owned(), crate::time::format(&started)),
+        ("hs_call_direction".to_owned(), direction.to_owned()),
+        ("hs_call_status".to_owned(), status.to_owned()),
+        (
+            "hs_call_external_id".to_owned(),
+            call.external_call_id.to_owned(),
+        ),
+        ("hs_call_app_id".to_owned(), app),
+        (
+            "hs_call_source".to_owned(),
+            "INTEGRATIONS_PLATFORM".to_owned(),
+        ),
+        ("hubspot_owner_id".to_owned(), call.owner_id.to_string()),
+    ]);
+    for (name, value) in [
+        ("hs_call_to_number", call.to_number),
+        ("hs_call_from_number", call.from_number),
+    ] {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            properties.insert(name.to_owned(), value);
+        }
+    }
+    let mut object = NewObject {
+        properties,
+        associations: Vec::new(),
+    };
+    if let Some(target) = call.associate {
+        object.associations.push(association_to(&target));
+    }
+    let created = state
+        .store
+        .create_objects(portal_id, "0-48", &[object], HOST_SOURCE, now())
+        .await
+        .map_err(|err| match err {
+            callhost_store::StoreError::Missing(_) => {
+                "The record to log the call on does not exist.".to_owned()
+            }
+            other => logged(other),
+        })?;
+    created
+        .first()
+        .map(|o| o.id)
+        .ok_or_else(|| logged("no object created"))
+}
+
+/// The association from a call to `target`: HubSpot's defined type where there is one
+/// (194 to contacts, 182 to companies), otherwise a user-defined one (custom objects).
+fn association_to(target: &EngineRef) -> (ObjectRef, AssociationKind, AssociationKind) {
+    let kind = |category: &str, type_id| AssociationKind {
+        category: category.to_owned(),
+        type_id,
+    };
+    let to = ObjectRef::new(&target.object_type_id, target.object_id);
+    match catalog::hubspot_defined("0-48", &target.object_type_id).first() {
+        Some(&(forward, reverse)) => (
+            to,
+            kind("HUBSPOT_DEFINED", forward),
+            kind("HUBSPOT_DEFINED", reverse),
+        ),
+        None => (to, kind("USER_DEFINED", 1), kind("USER_DEFINED", 1)),
+    }
+}
+
+async fn update_call(
+    state: &AppState,
+    portal_id: i64,
+    engagement_id: i64,
+    properties: serde_json::Map<String, Value>,
+) -> Result<(), String> {
+    let calls = catalog::builtin("calls").ok_or_else(|| logged("no calls type"))?;
+    let properties = input::properties(calls, Some(&Value::Object(properties)), Write::Update)
+        .map_err(|errors| {
+            let list: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}: {}", e.name, e.message))
+                .collect();
+            format!("Invalid engagement properties: {}", list.join("; "))
+        })?;
+    let update = ObjectUpdate {
+        id: engagement_id,
+        properties,
+    };
+    match state
+        .store
+        .update_objects(portal_id, "0-48", &[update], HOST_SOURCE, now())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(callhost_store::StoreError::Missing(_)) => Err(format!(
+            "No call engagement {engagement_id} in this portal."
+        )),
+        Err(err) => Err(logged(err)),
+    }
+}
+
+async fn caller_id(state: &AppState, portal_id: i64, number: &str) -> Result<OpResult, String> {
+    let found = state
+        .store
+        .find_by_phone(portal_id, number, None)
+        .await
+        .map_err(logged)?;
+    let matches = found
+        .into_iter()
+        .map(|object| {
+            let p = |name: &str| object.properties.get(name).cloned();
+            let contact = object.object_type_id == "0-1";
+            CallerIdMatch {
+                caller_id_type: if contact { "CONTACT" } else { "COMPANY" }.to_owned(),
+                object_type_id: object.object_type_id.clone(),
+                object_id: object.id,
+                first_name: if contact { p("firstname") } else { None },
+                last_name: if contact { p("lastname") } else { None },
+                email: if contact { p("email") } else { None },
+                name: if contact { None } else { p("name") },
+            }
+        })
+        .collect();
+    Ok(OpResult::Matches { matches })
+}

@@ -1,0 +1,220 @@
+//! The host: the CRM pages that run calling apps, and the WebSocket that connects each
+//! widget session to the protocol engine.
+//!
+//! Routes (host origin):
+//! - `GET /contacts/{portalId}/{*rest}` and `GET /calling-integration-popup-ui/{portalId}`: the
+//!   host page (one shell; its scripts route by path). Signs the development user in on
+//!   loopback.
+//! - `GET /host/static/{*path}`: the host page's scripts and styles.
+//! - `GET /host/api/context`: who is signed in, their token for the REST API, and the portal's
+//!   calling apps.
+//! - `GET /host/ws?appId=..&location=..[&engagementId=..][&url=..][&session=..]`: a widget
+//!   session ([`bridge`]).
+
+pub mod bridge;
+pub mod calls;
+pub mod signin;
+
+use axum::extract::ws::{Message, WebSocket};
+use axum::extract::{Query, Request, State, WebSocketUpgrade};
+use axum::http::header::SET_COOKIE;
+use axum::http::HeaderValue;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use callhost_protocol::engine::{IframeLocation, Session, SessionConfig};
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::assets;
+use crate::domain::AppUrl;
+use crate::error::{ApiError, ApiResult};
+use crate::host::signin::HostUser;
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/contacts/{portal_id}/{*rest}", get(show_page))
+        .route("/calling-integration-popup-ui/{portal_id}", get(show_page))
+        .route("/host/static/{*path}", get(assets::host_static))
+        .route("/host/api/context", get(get_context))
+        .route("/host/ws", get(open_socket))
+}
+
+/// The host page, for the signed-in user's portal (signing in on loopback if needed).
+async fn show_page(State(state): State<AppState>, request: Request) -> ApiResult<Response> {
+    let (parts, _) = request.into_parts();
+    let portal = parts
+        .uri
+        .path()
+        .split('/')
+        .nth(2)
+        .and_then(|p| p.parse::<i64>().ok());
+    let (user, set_cookie) = match signin::current(&parts, &state).await? {
+        Some(user) => (user, None),
+        None => match signin::sign_in_on_loopback(&parts, &state).await? {
+            Some((user, cookie)) => (user, Some(cookie)),
+            None => {
+                return Err(ApiError::unauthenticated(
+                    "Sign-in is only automatic on loopback.",
+                ))
+            }
+        },
+    };
+    if portal != Some(user.grant.portal_id) {
+        return Err(ApiError::not_found(format!(
+            "No portal {} for this user.",
+            parts.uri.path()
+        )));
+    }
+    let mut response = assets::web_page("host.html");
+    if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().insert(SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// The apps a session can use: installed in the portal, with calling settings.
+async fn installed_apps(state: &AppState, portal_id: i64) -> ApiResult<Vec<Value>> {
+    let mut apps = Vec::new();
+    for app_id in state.store.installed_apps(portal_id).await? {
+        if let Some(s) = state.store.get_calling_settings(app_id).await? {
+            let f = s.fields;
+            apps.push(json!({"appId": app_id, "name": f.name, "url": f.url, "width": f.width,
+                "height": f.height, "isReady": f.is_ready, "supportsCustomObjects": f.supports_custom_objects,
+                "supportsInboundCalling": f.supports_inbound_calling,
+                "usesCallingWindow": f.uses_calling_window, "usesRemote": f.uses_remote}));
+        }
+    }
+    Ok(apps)
+}
+
+async fn get_context(
+    State(state): State<AppState>,
+    user: HostUser,
+    request: Request,
+) -> ApiResult<Json<Value>> {
+    let (parts, _) = request.into_parts();
+    let grant = &user.grant;
+    let owner = state
+        .store
+        .get_user(grant.portal_id, grant.user_id)
+        .await?
+        .map(|u| u.owner_id);
+    Ok(Json(json!({
+        "portalId": grant.portal_id,
+        "userId": grant.user_id,
+        "ownerId": owner,
+        "hostUrl": signin::host_origin(&parts),
+        "accessToken": user.token,
+        "apps": installed_apps(&state, grant.portal_id).await?,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SocketParams {
+    app_id: Option<i64>,
+    location: Option<IframeLocation>,
+    engagement_id: Option<i64>,
+    url: Option<String>,
+    session: Option<String>,
+}
+
+async fn open_socket(
+    State(state): State<AppState>,
+    user: HostUser,
+    Query(params): Query<SocketParams>,
+    upgrade: WebSocketUpgrade,
+    request: Request,
+) -> ApiResult<Response> {
+    let (parts, _) = request.into_parts();
+    if !signin::same_origin(&parts) {
+        return Err(ApiError::forbidden(
+            "The host socket only accepts pages of its own origin.",
+        ));
+    }
+    let (portal_id, user_id) = (user.grant.portal_id, user.grant.user_id);
+    let (id, live) = match &params.session {
+        Some(id) => {
+            let live = state.sessions.resume(id, portal_id, user_id);
+            (
+                id.clone(),
+                live.ok_or_else(|| ApiError::not_found("That widget session has ended."))?,
+            )
+        }
+        None => {
+            let host_url = signin::host_origin(&parts).ok_or_else(ApiError::internal)?;
+            let config = session_config(&state, &user, &params, host_url).await?;
+            state
+                .sessions
+                .open(Session::new(config), portal_id, user_id)
+        }
+    };
+    Ok(upgrade.on_upgrade(move |socket: WebSocket| async move {
+        let (sink, stream) = socket.split();
+        let sink = sink
+            .with(|text: String| async move { Ok::<_, axum::Error>(Message::Text(text.into())) });
+        let stream = stream.filter_map(|message| async move {
+            match message {
+                Ok(Message::Text(text)) => Some(text.to_string()),
+                _ => None,
+            }
+        });
+        bridge::drive(state, id, live, Box::pin(sink), Box::pin(stream)).await;
+    }))
+}
+
+/// The engine's configuration for a new session of `params.app_id` (or of a URL from the
+/// `LocalSettings:Calling:CallingExtensions` override) in the user's portal.
+async fn session_config(
+    state: &AppState,
+    user: &HostUser,
+    params: &SocketParams,
+    host_url: String,
+) -> ApiResult<SessionConfig> {
+    let grant = &user.grant;
+    let owner_id = state
+        .store
+        .get_user(grant.portal_id, grant.user_id)
+        .await?
+        .map_or(0, |u| u.owner_id);
+    let app_id = params.app_id.unwrap_or(0);
+    let installed = state
+        .store
+        .installed_apps(grant.portal_id)
+        .await?
+        .contains(&app_id);
+    let settings = if installed {
+        state.store.get_calling_settings(app_id).await?
+    } else {
+        None
+    };
+    let app_url = match (&params.url, &settings) {
+        (Some(url), _) => AppUrl::parse(url)
+            .map_err(|why| ApiError::validation(format!("url {why}"), vec![]))?
+            .into_string(),
+        (None, Some(s)) => s.fields.url.clone(),
+        (None, None) => {
+            return Err(ApiError::not_found(format!(
+                "App {app_id} is not installed with calling settings."
+            )))
+        }
+    };
+    Ok(SessionConfig {
+        host_url,
+        portal_id: grant.portal_id,
+        user_id: grant.user_id,
+        owner_id,
+        app_id,
+        app_url,
+        allowed_origins: Vec::new(),
+        iframe_location: params.location.unwrap_or(IframeLocation::Widget),
+        uses_calling_window: settings
+            .as_ref()
+            .is_none_or(|s| s.fields.uses_calling_window),
+        engagement_id: params.engagement_id,
+        legacy_engagement_created: false,
+    })
+}

@@ -1,0 +1,111 @@
+//! Who is using the host: a session cookie that holds an access token of a portal user.
+//!
+//! Security:
+//! - On loopback, while a development seed exists, opening a host page signs the seeded user
+//!   in (DESIGN.md); anywhere else there is no automatic sign-in.
+//! - The cookie is HttpOnly and SameSite=Strict, and its token is stored hashed like any
+//!   access token. The WebSocket also checks `Origin` against the host's own origin, so a
+//!   page of another origin (a calling app on another port is same-site!) cannot drive a
+//!   session with the user's cookie.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::{COOKIE, HOST, ORIGIN};
+use axum::http::request::Parts;
+use callhost_store::{secret, AccessGrant, NewAccessToken};
+
+use crate::dev::DEV_SCOPES;
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+
+pub const COOKIE_NAME: &str = "callhost_session";
+
+/// A signed-in host user, and the token its page uses for the REST API.
+#[derive(Debug, Clone)]
+pub struct HostUser {
+    pub grant: AccessGrant,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for HostUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match current(parts, state).await? {
+            Some(user) => Ok(user),
+            None => Err(ApiError::unauthenticated("Open a host page to sign in.")),
+        }
+    }
+}
+
+/// The user of the request's session cookie, if it is valid.
+pub async fn current(parts: &Parts, state: &AppState) -> ApiResult<Option<HostUser>> {
+    let Some(token) = cookie(parts, COOKIE_NAME) else {
+        return Ok(None);
+    };
+    let grant = state.store.find_access_token(&secret::hash(&token)).await?;
+    Ok(grant.map(|grant| HostUser { grant, token }))
+}
+
+/// Signs the development user in when the request comes from loopback; returns the user
+/// and the `Set-Cookie` value to send.
+pub async fn sign_in_on_loopback(
+    parts: &Parts,
+    state: &AppState,
+) -> ApiResult<Option<(HostUser, String)>> {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let (Some(dev), Some(peer)) = (state.development, peer) else {
+        return Ok(None);
+    };
+    if !peer.is_loopback() {
+        return Ok(None);
+    }
+    let token = secret::generate("chs-");
+    let scopes: Vec<String> = DEV_SCOPES.iter().map(|s| (*s).to_owned()).collect();
+    state
+        .store
+        .add_access_token(&NewAccessToken {
+            token_hash: &secret::hash(&token),
+            portal_id: dev.portal_id,
+            user_id: dev.user_id,
+            developer_account_id: None,
+            scopes: &scopes,
+        })
+        .await?;
+    let grant = AccessGrant {
+        portal_id: dev.portal_id,
+        user_id: dev.user_id,
+        developer_account_id: None,
+        scopes,
+    };
+    let set_cookie = format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict");
+    Ok(Some((HostUser { grant, token }, set_cookie)))
+}
+
+/// The origin this request was addressed to (`http://` + Host), as pages on it see it.
+pub fn host_origin(parts: &Parts) -> Option<String> {
+    let host = parts.headers.get(HOST)?.to_str().ok()?;
+    Some(format!("http://{host}"))
+}
+
+/// True when the request's `Origin` is this host's own origin.
+pub fn same_origin(parts: &Parts) -> bool {
+    let origin = parts.headers.get(ORIGIN).and_then(|o| o.to_str().ok());
+    matches!((origin, host_origin(parts)), (Some(o), Some(h)) if o == h)
+}
+
+fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
