@@ -127,3 +127,18 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    /// The project's docs list every finding code.
+    #[test]
+    fn docs_findings_page_lists_every_code() {
+        let page = include_str!("../../../../docs/findings.md");
+        for code in super::ALL {
+            assert!(
+                page.contains(&format!("| `{code}` |")),
+                "docs/findings.md lacks {code}"
+            );
+        }
+    }
+}
