@@ -1,0 +1,97 @@
+// The host page's entry point: loads the signed-in context, builds the nav bar and the
+// calling controller once, and renders the page for `location.pathname` on every in-page
+// navigation. The document itself is never reloaded by the host, so the calling widget
+// outlives page changes.
+
+import { CrmApi, loadContext } from "./api.js";
+import { CallingController } from "./calling.js";
+import { el, replace } from "./dom.js";
+import { renderListPage } from "./list-page.js";
+import { navigate, startNavigation } from "./navigation.js";
+import { loadObjectTypes } from "./objects.js";
+import { renderRecordPage } from "./record-page.js";
+import { listPath, parseRoute } from "./routes.js";
+
+/** @typedef {import("./objects.js").ObjectTypeInfo} ObjectTypeInfo */
+
+const root = /** @type {HTMLElement} */ (document.getElementById("page"));
+const nav = /** @type {HTMLElement} */ (document.getElementById("nav"));
+
+async function main() {
+  let context;
+  try {
+    context = await loadContext();
+  } catch (error) {
+    replace(root, el("h1", {}, "Not signed in"), el("p", { class: "error" }, String(error instanceof Error ? error.message : error)));
+    return;
+  }
+  const api = new CrmApi(context.accessToken);
+  const types = await loadObjectTypes(api);
+  const route = parseRoute(location.pathname);
+  const calling = new CallingController(context, {
+    location: route.kind === "window" ? "window" : "widget",
+    navigate,
+  });
+  renderNav(context.portalId, types, () => calling.open());
+  document.body.dataset.portalId = String(context.portalId);
+
+  /** @type {(() => void) | null} */
+  let leave = null;
+  let generation = 0;
+  const render = async () => {
+    leave?.();
+    leave = null;
+    const mine = ++generation;
+    const route = parseRoute(location.pathname);
+    root.dataset.route = route.kind;
+    try {
+      if (route.kind === "record") {
+        const type = types.find((t) => t.objectTypeId === route.objectTypeId);
+        if (!type) return notFound(`Unknown object type ${route.objectTypeId}`);
+        const stop = await renderRecordPage({
+          root, api, portalId: context.portalId, type, objectId: route.objectId,
+          onCall: (target) => calling.dial(target), calls: calling,
+        });
+        if (mine === generation) leave = stop;
+        else stop();
+      } else if (route.kind === "list") {
+        const type = types.find((t) => t.objectTypeId === route.objectTypeId);
+        if (!type) return notFound(`Unknown object type ${route.objectTypeId}`);
+        await renderListPage({ root, api, portalId: context.portalId, type });
+      } else if (route.kind === "window") {
+        document.title = "Calling window | callhost";
+        replace(root, el("h1", {}, "Calling window"), el("p", {}, "Calls placed here survive navigation in other tabs."));
+        calling.open();
+      } else {
+        document.title = "callhost";
+        replace(root, el("h1", {}, "callhost"),
+          el("ul", {}, types.map((t) => el("li", {}, el("a", { href: listPath(context.portalId, t.objectTypeId), "data-nav": true }, t.plural)))));
+      }
+    } catch (error) {
+      if (mine === generation) notFound(error instanceof Error ? error.message : String(error));
+    }
+  };
+  startNavigation(render);
+  await render();
+  document.body.dataset.ready = "true";
+}
+
+/** @param {string} message */
+function notFound(message) {
+  replace(root, el("h1", {}, "Not found"), el("p", { class: "error", "data-testid": "page-error" }, message));
+}
+
+/**
+ * @param {number} portalId
+ * @param {ObjectTypeInfo[]} types
+ * @param {() => void} openWidget
+ */
+function renderNav(portalId, types, openWidget) {
+  replace(nav,
+    el("a", { class: "brand", href: listPath(portalId, "0-1"), "data-nav": true }, "callhost"),
+    types.map((t) => el("a", { href: listPath(portalId, t.objectTypeId), "data-nav": true, "data-testid": `nav-${t.objectTypeId}` }, t.plural)),
+    el("span", { class: "spacer" }),
+    el("button", { type: "button", class: "open-widget", "data-testid": "open-widget", onclick: openWidget }, "Calling"));
+}
+
+main();

@@ -1,0 +1,78 @@
+// A record page (`/contacts/{portalId}/record/{objectTypeId}/{objectId}`): the record's
+// properties, a Call button on each phone property that has a value
+// (`data-testid="call-button"`, `data-phone` = the stored value), and the activity timeline,
+// refreshed whenever the calling controller reports a change.
+
+import { el, replace } from "./dom.js";
+import { listPath } from "./routes.js";
+import { renderTimeline } from "./timeline.js";
+
+/** @typedef {import("./objects.js").ObjectTypeInfo} ObjectTypeInfo */
+/** @typedef {import("./api.js").CrmApi} CrmApi */
+
+/**
+ * @param {object} options
+ * @param {HTMLElement} options.root
+ * @param {CrmApi} options.api
+ * @param {number} options.portalId
+ * @param {ObjectTypeInfo} options.type
+ * @param {number} options.objectId
+ * @param {(target: {objectTypeId: string, objectId: number, objectType: string, property: string, value: string}) => void} options.onCall
+ * @param {EventTarget} options.calls  emits `calls-changed`
+ * @returns {Promise<() => void>} stops the page's listeners
+ */
+export async function renderRecordPage({ root, api, portalId, type, objectId, onCall, calls }) {
+  const names = [...new Set([...type.properties.map((p) => p.name), ...type.phoneProperties])];
+  const record = await api.get(`/crm/v3/objects/${type.objectTypeId}/${objectId}?properties=${encodeURIComponent(names.join(","))}`);
+  /** @type {Record<string, string | null>} */
+  const props = record?.properties ?? {};
+  const title = type.title(props, String(objectId));
+  document.title = `${title} | callhost`;
+
+  const rows = type.properties.map(({ name, label }) => {
+    const value = props[name];
+    const phone = type.phoneProperties.includes(name) && value;
+    return [
+      el("dt", {}, label),
+      el("dd", { "data-property": name },
+        el("span", { class: "value" }, value ?? ""),
+        phone ? el("button", {
+          type: "button", class: "call-button", "data-testid": "call-button", "data-phone": value, "data-property": name,
+          "aria-label": `Call ${value}`,
+          onclick: () => onCall({ objectTypeId: type.objectTypeId, objectId, objectType: type.objectType, property: name, value: String(value) }),
+        }, "Call") : null),
+    ];
+  });
+
+  const timeline = el("div", { class: "timeline-host", "data-testid": "timeline" }, el("p", { class: "empty" }, "Loading calls…"));
+  replace(root,
+    el("p", { class: "breadcrumb" }, el("a", { href: listPath(portalId, type.objectTypeId), "data-nav": true }, `‹ ${type.plural}`)),
+    el("article", { class: "record", "data-testid": "record", "data-object-type-id": type.objectTypeId, "data-object-id": objectId },
+      el("h1", { "data-testid": "record-title" }, title),
+      el("section", { class: "properties" }, el("h2", {}, "About this ", type.singular.toLowerCase()), el("dl", {}, rows)),
+      el("section", { class: "activity" }, el("h2", {}, "Activity"), timeline)));
+
+  let stopped = false;
+  /** @type {ReturnType<typeof setTimeout>[]} */
+  let timers = [];
+  const refresh = () => {
+    if (stopped) return;
+    renderTimeline(api, timeline, type.objectTypeId, objectId).catch((error) => {
+      replace(timeline, el("p", { class: "error" }, `Calls could not be loaded: ${error.message}`));
+    });
+  };
+  // The engine's store work finishes just after the state change it reports: look again a
+  // little later too.
+  const onChange = () => {
+    refresh();
+    timers.push(setTimeout(refresh, 400), setTimeout(refresh, 1500));
+  };
+  calls.addEventListener("calls-changed", onChange);
+  refresh();
+  return () => {
+    stopped = true;
+    timers.forEach(clearTimeout);
+    timers = [];
+    calls.removeEventListener("calls-changed", onChange);
+  };
+}

@@ -1,0 +1,129 @@
+// The calling widget's DOM (`data-testid="calling-widget"`): header with the app's status,
+// minimize and close, the provider switcher, the in-call bar with End call, the "app failed
+// to load" notice with Retry, and the element the app's iframe lives in. It only shows
+// things; what the buttons do is decided by the engine (they send `user` inputs).
+//
+// Hiding and minimizing never remove or re-parent the iframe: that would reload the app and
+// drop the call.
+
+import { el } from "./dom.js";
+
+/** @typedef {import("./types.js").CallPhase} CallPhase */
+
+const LIVE = new Set(["RINGING", "DIALING", "IN_PROGRESS"]);
+
+/** @param {string | null} phase */
+export function isLive(phase) {
+  return phase !== null && LIVE.has(phase);
+}
+
+export class Widget {
+  /**
+   * @param {object} actions
+   * @param {() => void} actions.minimize
+   * @param {() => void} actions.restore
+   * @param {() => void} actions.close
+   * @param {() => void} actions.endCall
+   * @param {() => void} actions.retry
+   */
+  constructor(actions) {
+    this.minimized = false;
+    this.status = el("span", { class: "app-status", "data-testid": "app-status" });
+    this.minimizeButton = el("button", {
+      type: "button", class: "icon", "data-testid": "widget-minimize", "aria-label": "Minimize",
+      onclick: () => (this.minimized ? actions.restore() : actions.minimize()),
+    }, "–");
+    this.switcher = el("div", { class: "provider-switcher", "data-testid": "provider-switcher" });
+    this.callText = el("span", { class: "call-state", "data-testid": "call-state" }, "No call");
+    this.endButton = el("button", { type: "button", class: "end-call", "data-testid": "end-call", disabled: true, onclick: actions.endCall }, "End call");
+    this.failed = el("div", { class: "load-failed", "data-testid": "load-failed", role: "status", hidden: true },
+      el("span", {}, "The calling app failed to load."),
+      el("button", { type: "button", "data-testid": "retry-load", onclick: actions.retry }, "Retry"));
+    this.frameHost = el("div", { class: "frame-host", "data-testid": "widget-frame" });
+    this.body = el("div", { class: "widget-body" },
+      this.switcher,
+      el("div", { class: "call-bar" }, this.callText, this.endButton),
+      this.failed,
+      this.frameHost);
+    this.root = el("aside", { class: "calling-widget", "data-testid": "calling-widget", "data-state": "hidden", hidden: true, "aria-label": "Calling" },
+      el("header", { class: "widget-header" },
+        el("strong", { class: "widget-title" }, "Calling"),
+        this.status,
+        this.minimizeButton,
+        el("button", { type: "button", class: "icon", "data-testid": "widget-close", "aria-label": "Close", onclick: actions.close }, "×")),
+      this.body);
+    document.body.append(this.root);
+  }
+
+  get visible() {
+    return !this.root.hidden;
+  }
+
+  show() {
+    this.root.hidden = false;
+    this.setMinimized(false);
+  }
+
+  hide() {
+    this.root.hidden = true;
+    this.root.dataset.state = "hidden";
+  }
+
+  minimize() {
+    this.root.hidden = false;
+    this.setMinimized(true);
+  }
+
+  /** @param {boolean} minimized */
+  setMinimized(minimized) {
+    this.minimized = minimized;
+    this.root.dataset.state = minimized ? "minimized" : "open";
+    this.root.classList.toggle("minimized", minimized);
+    this.minimizeButton.textContent = minimized ? "▢" : "–";
+    this.minimizeButton.setAttribute("aria-label", minimized ? "Restore" : "Minimize");
+  }
+
+  /**
+   * @param {CallPhase | null} phase
+   * @param {number | null} engagementId
+   */
+  setCall(phase, engagementId) {
+    this.root.dataset.callState = phase ?? "";
+    this.callText.textContent = phase ? describe(phase) : "No call";
+    if (engagementId !== null && engagementId !== undefined) this.callText.dataset.engagementId = String(engagementId);
+    else delete this.callText.dataset.engagementId;
+    this.endButton.disabled = !isLive(phase);
+  }
+
+  /**
+   * @param {boolean} loggedIn
+   * @param {boolean | null} available
+   */
+  setAppStatus(loggedIn, available) {
+    this.status.textContent = loggedIn ? (available === false ? "Logged in, unavailable" : "Logged in") : "Logged out";
+    this.status.dataset.loggedIn = String(loggedIn);
+  }
+
+  /** @param {string} text */
+  setCaller(text) {
+    this.callText.textContent = text;
+  }
+
+  /** @param {boolean} failed */
+  setLoadFailed(failed) {
+    this.failed.hidden = !failed;
+  }
+}
+
+/** @param {CallPhase} phase */
+function describe(phase) {
+  switch (phase) {
+    case "RINGING": return "Ringing";
+    case "DIALING": return "Dialing";
+    case "IN_PROGRESS": return "In progress";
+    case "ENDED": return "Call ended";
+    case "COMPLETED": return "Call logged";
+    case "TRANSFERRED": return "Transferred";
+    default: return String(phase);
+  }
+}
