@@ -15,6 +15,7 @@ mod postgres;
 mod queries;
 pub mod secret;
 mod sqlite;
+mod statistics;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -2,18 +2,25 @@
 //!
 //! A store may live in its own schema (`search_path`), which is how tests and `--ephemeral`
 //! get an isolated database on a shared server and remove it afterwards.
+//!
+//! The store keeps the CRM tables' planner statistics fresh itself (`crate::statistics`):
+//! searches are only fast with them.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, PgPool};
+
+use crate::statistics::{Staleness, TABLES};
 
 /// A store in a PostgreSQL database (optionally in one schema of it).
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
     schema: Option<String>,
+    staleness: Arc<Staleness>,
 }
 
 impl PgStore {
@@ -49,10 +56,55 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self {
+        let store = Self {
             pool,
             schema: schema.map(str::to_owned),
-        })
+            staleness: Arc::default(),
+        };
+        // A database that was loaded but never analyzed (say with autovacuum off) is analyzed
+        // now; otherwise the count since the last analyze starts from the table's size then.
+        let objects: f32 =
+            sqlx::query_scalar("select reltuples from pg_class where oid = 'crm_object'::regclass")
+                .fetch_one(&store.pool)
+                .await?;
+        let objects = if objects < 0.0 {
+            store.analyze().await?
+        } else {
+            objects as u64
+        };
+        store.staleness.analyzed(Some(objects));
+        Ok(store)
+    }
+
+    /// Counts `objects` written and analyzes the CRM tables when that makes their statistics
+    /// stale. The writes are committed by then, so a failure is logged rather than returned.
+    pub(crate) async fn after_writes(&self, objects: usize) {
+        if !self.staleness.wrote(objects as u64) {
+            return;
+        }
+        let analyzed = self.analyze().await;
+        if let Err(error) = &analyzed {
+            tracing::warn!(error = %error, "could not analyze the CRM tables");
+        }
+        self.staleness.analyzed(analyzed.ok());
+    }
+
+    /// Analyzes the CRM tables; returns the number of objects the analyze estimated.
+    async fn analyze(&self) -> crate::Result<u64> {
+        let started = std::time::Instant::now();
+        sqlx::query(&format!("analyze {TABLES}"))
+            .execute(&self.pool)
+            .await?;
+        let objects: f32 =
+            sqlx::query_scalar("select reltuples from pg_class where oid = 'crm_object'::regclass")
+                .fetch_one(&self.pool)
+                .await?;
+        tracing::debug!(
+            crm.objects = objects,
+            duration_ms = started.elapsed().as_millis() as u64,
+            "analyzed the CRM tables"
+        );
+        Ok(objects.max(0.0) as u64)
     }
 
     /// Drops this store's schema and everything in it. Does nothing for a store without one.

@@ -33,6 +33,10 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
+
+    /// Nothing to do after writes: SQLite plans the CRM queries well from the schema alone
+    /// (unlike PostgreSQL; see `crate::statistics`).
+    pub(crate) async fn after_writes(&self, _objects: usize) {}
 }
 
 crate::queries::impl_store!(SqliteStore, sqlx::sqlite::SqliteRow, Backend::Sqlite);

@@ -255,6 +255,126 @@ contract!(
 );
 
 contract!(
+    contains_token_matches_whole_words_ignoring_case_with_a_wildcard,
+    |store: Arc<dyn Store>| async move {
+        let p = portal(&store).await;
+        let titles = [
+            "Call back re: Invoice-42",
+            "Callback requested",
+            "jane.doe@Example.com",
+            "recall",
+            "50% off [promo]? café",
+        ];
+        let mut inputs: Vec<NewObject> = titles.iter().map(|t| new(&[("title", t)])).collect();
+        inputs.push(new(&[("other", "call")]));
+        store
+            .create_objects(p, "0-1", &inputs, "API", now())
+            .await
+            .unwrap();
+        let matching = |op: FilterOp| {
+            let store = store.clone();
+            async move {
+                let search = Search {
+                    groups: vec![FilterGroup {
+                        filters: vec![Filter {
+                            property: "title".into(),
+                            op,
+                        }],
+                    }],
+                    limit: 10,
+                    ..Default::default()
+                };
+                let page = store.search_objects(p, "0-1", &search).await.unwrap();
+                assert_eq!(page.total as usize, page.objects.len());
+                let mut found: Vec<String> = page
+                    .objects
+                    .iter()
+                    .map(|o| o.properties.get("title").cloned().unwrap_or_default())
+                    .collect();
+                found.sort();
+                found
+            }
+        };
+        let has = |token: &str| matching(FilterOp::ContainsToken(token.into()));
+        assert_eq!(has("CALL").await, ["Call back re: Invoice-42"]);
+        assert_eq!(has("invoice").await, ["Call back re: Invoice-42"]);
+        assert_eq!(has("42").await, ["Call back re: Invoice-42"]);
+        assert_eq!(has("voice").await, Vec::<String>::new());
+        assert_eq!(has("doe").await, ["jane.doe@Example.com"]);
+        assert_eq!(has("*@example.com").await, ["jane.doe@Example.com"]);
+        assert_eq!(
+            has("call*").await,
+            ["Call back re: Invoice-42", "Callback requested"]
+        );
+        assert_eq!(has("*call").await, ["Call back re: Invoice-42", "recall"]);
+        assert_eq!(
+            has("c*k").await,
+            ["Call back re: Invoice-42", "Callback requested"]
+        );
+        // Other characters match themselves, between separators like a word.
+        assert_eq!(has("50%").await, ["50% off [promo]? café"]);
+        assert_eq!(has("0%").await, Vec::<String>::new());
+        assert_eq!(has("[promo]?").await, ["50% off [promo]? café"]);
+        assert_eq!(has("[promo]x").await, Vec::<String>::new());
+        assert_eq!(has("[p").await, Vec::<String>::new());
+        assert_eq!(has("promo").await, ["50% off [promo]? café"]);
+        assert_eq!(has("café").await, ["50% off [promo]? café"]);
+        assert_eq!(has("caf").await, Vec::<String>::new());
+        // Objects without the property hold no token, so they match the negation.
+        assert_eq!(
+            matching(FilterOp::NotContainsToken("call".into())).await,
+            [
+                "",
+                "50% off [promo]? café",
+                "Callback requested",
+                "jane.doe@Example.com",
+                "recall"
+            ]
+        );
+    }
+);
+
+contract!(
+    negated_filters_keep_objects_without_the_property,
+    |store: Arc<dyn Store>| async move {
+        let p = portal(&store).await;
+        let inputs = [
+            new(&[("status", "BUSY")]),
+            new(&[("status", "done")]),
+            new(&[("other", "x")]),
+        ];
+        store
+            .create_objects(p, "0-1", &inputs, "API", now())
+            .await
+            .unwrap();
+        let total = |op: FilterOp| {
+            let store = store.clone();
+            async move {
+                let search = Search {
+                    groups: vec![FilterGroup {
+                        filters: vec![Filter {
+                            property: "status".into(),
+                            op,
+                        }],
+                    }],
+                    limit: 10,
+                    ..Default::default()
+                };
+                store.search_objects(p, "0-1", &search).await.unwrap().total
+            }
+        };
+        let busy = || Operand::Text("busy".into());
+        assert_eq!(total(FilterOp::Neq(busy())).await, 2);
+        assert_eq!(
+            total(FilterOp::NotIn(vec![busy(), Operand::Text("DONE".into())])).await,
+            1
+        );
+        assert_eq!(total(FilterOp::NotHasProperty).await, 1);
+        assert_eq!(total(FilterOp::In(vec![busy()])).await, 1);
+    }
+);
+
+contract!(
     caller_id_finds_any_written_form,
     |store: Arc<dyn Store>| async move {
         let p = portal(&store).await;

@@ -14,6 +14,7 @@
 pub mod phone;
 pub(crate) mod queries;
 pub mod search;
+mod token;
 
 use std::collections::BTreeMap;
 

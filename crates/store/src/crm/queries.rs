@@ -322,6 +322,7 @@ macro_rules! impl_crm_store {
                     insert_associations(&mut *tx, portal_id, &associations, now).await?;
                     let created = load(&mut *tx, portal_id, Some(object_type_id), None, &ids).await?;
                     tx.commit().await?;
+                    self.after_writes(created.len()).await;
                     Ok(created)
                 }
 
@@ -364,6 +365,7 @@ macro_rules! impl_crm_store {
                     let ids: Vec<i64> = updates.iter().map(|u| u.id).collect();
                     let updated = load(&mut *tx, portal_id, Some(object_type_id), None, &ids).await?;
                     tx.commit().await?;
+                    self.after_writes(updated.len()).await;
                     Ok(updated)
                 }
 
@@ -390,7 +392,8 @@ macro_rules! impl_crm_store {
                     for id in ids {
                         query = query.bind(*id);
                     }
-                    query.execute(&self.pool).await?;
+                    let archived = query.execute(&self.pool).await?.rows_affected();
+                    self.after_writes(archived as usize).await;
                     Ok(())
                 }
 
@@ -512,7 +515,12 @@ macro_rules! impl_crm_store {
                     object_type_id: &str,
                     search: &Search,
                 ) -> Result<SearchPage> {
-                    let from_where = search::from_where(portal_id, object_type_id, search);
+                    let from_where = search::from_where(
+                        crate::Store::backend(self),
+                        portal_id,
+                        object_type_id,
+                        search,
+                    );
                     let mut conn = self.pool.acquire().await?;
                     let count_sql = format!("select count(*) as n{}", from_where.text);
                     let total: i64 = bind_all!(sqlx::query(&count_sql), &from_where.binds)

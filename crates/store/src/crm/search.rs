@@ -5,8 +5,17 @@
 //! module only builds SQL, binding every value (nothing from a request is spliced into SQL).
 //! Text comparisons ignore case, as HubSpot's do; numeric comparisons (numbers, and datetimes
 //! as epoch milliseconds) use the stored `num_value`.
+//!
+//! Filters are subqueries on `crm_property_value`: `o.id in (...)` for a filter that needs a
+//! matching value, so that the planner may start from the `(name, lower(value))` index, and
+//! `not exists (...)` for a negated one. (PostgreSQL cannot turn `not in` into an anti-join,
+//! because of how `not in` treats nulls; it hashes the subquery's rows instead, and falls
+//! back to rescanning them for every object when they do not fit in `work_mem`.) How fast
+//! either runs on PostgreSQL depends on the tables' statistics: see `crate::statistics`.
 
+use super::token;
 use super::CrmObject;
+use crate::Backend;
 
 /// A value a filter compares with: text, or a number (for number and datetime properties).
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +38,7 @@ pub enum FilterOp {
     NotIn(Vec<Operand>),
     HasProperty,
     NotHasProperty,
-    /// A word in the value; `*` is a wildcard.
+    /// A whole word of the value, ignoring case; `*` is a wildcard (see `token`).
     ContainsToken(String),
     NotContainsToken(String),
 }
@@ -111,7 +120,12 @@ impl Sql {
 }
 
 /// `from crm_object o where ...` for the search, with the portal, type and archived flag first.
-pub(crate) fn from_where(portal_id: i64, object_type_id: &str, search: &Search) -> Sql {
+pub(crate) fn from_where(
+    backend: Backend,
+    portal_id: i64,
+    object_type_id: &str,
+    search: &Search,
+) -> Sql {
     let mut sql = Sql::default();
     sql.push(" from crm_object o where o.portal_id = ");
     sql.bind(Bind::Int(portal_id));
@@ -127,7 +141,7 @@ pub(crate) fn from_where(portal_id: i64, object_type_id: &str, search: &Search) 
             sql.push("(true");
             for filter in &group.filters {
                 sql.push(" and ");
-                push_filter(&mut sql, filter);
+                push_filter(&mut sql, backend, filter);
             }
             sql.push(")");
         }
@@ -179,7 +193,7 @@ pub(crate) fn order_by(sql: &mut Sql, sorts: &[Sort]) {
 /// A piece of SQL that appends itself (with its binds) to a query.
 type Condition = Box<dyn Fn(&mut Sql)>;
 
-fn push_filter(sql: &mut Sql, filter: &Filter) {
+fn push_filter(sql: &mut Sql, backend: Backend, filter: &Filter) {
     let (negated, condition): (bool, Option<Condition>) = match &filter.op {
         FilterOp::HasProperty => (false, None),
         FilterOp::NotHasProperty => (true, None),
@@ -202,13 +216,14 @@ fn push_filter(sql: &mut Sql, filter: &Filter) {
         }
         FilterOp::In(values) => (false, Some(one_of(values.clone()))),
         FilterOp::NotIn(values) => (true, Some(one_of(values.clone()))),
-        FilterOp::ContainsToken(token) => (false, Some(token_like(token))),
-        FilterOp::NotContainsToken(token) => (true, Some(token_like(token))),
+        FilterOp::ContainsToken(token) => (false, Some(token_match(backend, token))),
+        FilterOp::NotContainsToken(token) => (true, Some(token_match(backend, token))),
     };
-    // `o.id [not] in (...)` rather than a correlated `exists`: the planner can then start
-    // from the (name, lower(value)) index instead of probing every object of the portal.
-    sql.push(if negated { "o.id not in" } else { "o.id in" });
-    sql.push(" (select v.object_id from crm_property_value v where v.name = ");
+    sql.push(if negated {
+        "not exists (select 1 from crm_property_value v where v.object_id = o.id and v.name = "
+    } else {
+        "o.id in (select v.object_id from crm_property_value v where v.name = "
+    });
     sql.bind(Bind::Text(filter.property.clone()));
     if let Some(condition) = condition {
         sql.push(" and ");
@@ -242,12 +257,15 @@ fn one_of(values: Vec<Operand>) -> Condition {
     })
 }
 
-fn token_like(token: &str) -> Condition {
-    let pattern = format!("%{}%", like_escape(&token.to_lowercase()).replace('*', "%"));
+/// The value holds `token` as a whole word (see [`token`] for what that means per backend).
+fn token_match(backend: Backend, token: &str) -> Condition {
+    let (test, pattern) = match backend {
+        Backend::Postgres => ("lower(v.value) ~ ", token::regex(token)),
+        Backend::Sqlite => ("(' ' || lower(v.value) || ' ') glob ", token::glob(token)),
+    };
     Box::new(move |sql: &mut Sql| {
-        sql.push("lower(v.value) like ");
+        sql.push(test);
         sql.bind(Bind::Text(pattern.clone()));
-        sql.push(" escape '\\'");
     })
 }
 
@@ -287,11 +305,11 @@ mod tests {
             ],
             ..Default::default()
         };
-        let sql = from_where(1, "0-1", &search);
+        let sql = from_where(Backend::Sqlite, 1, "0-1", &search);
         assert!(!sql.text.contains("drop"), "{}", sql.text);
         assert_eq!(sql.binds.len(), 8, "{:?}", sql.binds);
         assert!(
-            sql.text.contains(") or (true and o.id not in"),
+            sql.text.contains(") or (true and not exists (select 1 from crm_property_value v where v.object_id = o.id and v.name = $8))"),
             "{}",
             sql.text
         );
