@@ -1,0 +1,96 @@
+// Origins in real Chromium: a hostile page on another loopback origin holds a reference to
+// the host (it opened it) and posts forged SDK messages at the host and at the calling app
+// inside it, mid-call. None of them may change anything: not the call, not the CRM, not the
+// widget, not the page, and the app hears nothing.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { allEvents, appFrame, events, launchChromium, newAppId, recordUrl, restClient, sleep, startAppServer } from "./fixtures.js";
+import { startCallhost } from "./serve.js";
+
+let server;
+let apps;
+let evil;
+let browser;
+let rest;
+const app = { appId: newAppId(), name: "Honest app" };
+
+before(async () => {
+  server = await startCallhost();
+  apps = await startAppServer();
+  evil = await startAppServer();
+  rest = restClient(server.ready);
+  browser = await launchChromium();
+  await rest.registerApp(app.appId, { name: app.name, url: `${apps.origin}/umd.html` });
+});
+
+after(async () => {
+  await browser?.close();
+  await apps?.close();
+  await evil?.close();
+  if (server) assert.equal(await server.stop(), 0);
+});
+
+test("a hostile page on another origin posts forged messages at the host and the app mid-call, and nothing changes", async () => {
+  assert.notEqual(apps.origin, evil.origin);
+  const ada = await rest.contactNamed("Ada");
+  const context = await browser.newContext();
+  const hostile = await context.newPage();
+  await hostile.goto(`${evil.origin}/hostile.html`);
+  const opened = context.waitForEvent("page");
+  await hostile.evaluate((url) => { window.opened = window.open(url); }, recordUrl(server.ready, "0-1", ada.id));
+  const page = await opened;
+  await page.locator("body[data-ready=true]").waitFor({ timeout: 15_000 });
+
+  await page.locator("[data-testid=call-button]").first().click();
+  await page.locator(`[data-testid=provider-option][data-app-id="${app.appId}"]`).click();
+  const frame = await appFrame(page, apps.origin);
+  await events(frame, "onDialNumber");
+  const externalCallId = `honest-${Date.now()}`;
+  await frame.evaluate((id) => window.cti.outgoingCall({ externalCallId: id, toNumber: "+16175550123", createEngagement: true }), externalCallId);
+  const [created] = await events(frame, "onCreateEngagementSucceeded");
+  const engagementId = created.data.engagementId;
+  await page.locator("[data-testid=calling-widget][data-call-state=DIALING]").waitFor();
+
+  const snapshot = async () => ({
+    url: page.url(),
+    appEvents: await allEvents(frame),
+    frameUrl: frame.url(),
+    size: await page.locator("#hubspot-calling-extension-iframe").evaluate((f) => [f.style.width, f.style.height]),
+    widget: await page.getByTestId("calling-widget").evaluate((w) => [w.hidden, w.dataset.state, w.dataset.callState]),
+    status: await page.getByTestId("app-status").innerText(),
+    alerts: await page.getByTestId("host-alert").count(),
+    calls: (await rest.callsOf("contacts", ada.id)).sort(),
+    body: (await rest.get(`/crm/v3/objects/calls/${engagementId}?properties=hs_call_body`)).properties.hs_call_body ?? null,
+  });
+  const before = await snapshot();
+
+  const sent = await hostile.evaluate((id) => window.forge(id, 0), externalCallId);
+  assert.ok(sent >= 10);
+  await sleep(1_500);
+  const afterwards = await snapshot();
+  assert.deepEqual(afterwards, before, "the forged messages changed nothing");
+  assert.equal(await page.getByTestId("end-call").isEnabled(), true, "the call is still live");
+
+  // The honest app still drives the call.
+  await frame.evaluate((id) => window.cti.callEnded({ externalCallId: id, callEndStatus: "COMPLETED" }), externalCallId);
+  await page.locator("[data-testid=calling-widget][data-call-state=ENDED]").waitFor();
+  await context.close();
+});
+
+test("a dial clicked while the app loads, to an app that initializes logged out, becomes an alert and no DIAL_NUMBER", async () => {
+  const ada = await rest.contactNamed("Ada");
+  const page = await browser.newPage();
+  // The app initializes logged out: the click waits, then turns into an alert.
+  await page.goto(recordUrl(server.ready, "0-1", ada.id));
+  await page.locator("body[data-ready=true]").waitFor();
+  await page.evaluate((url) => localStorage.setItem("LocalSettings:Calling:CallingExtensions", JSON.stringify({ name: "Logged-out app", url })), `${apps.origin}/umd.html?login=out`);
+  await page.reload();
+  await page.locator("body[data-ready=true]").waitFor();
+  await page.locator("[data-testid=call-button]").first().click();
+  await page.locator("[data-testid=provider-option][data-provider=override]").click();
+  const frame = await appFrame(page, apps.origin);
+  await page.getByTestId("host-alert").waitFor({ timeout: 10_000 });
+  await sleep(500);
+  assert.ok(!(await allEvents(frame)).includes("onDialNumber"));
+  await page.close();
+});
