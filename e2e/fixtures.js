@@ -118,7 +118,7 @@ export async function appFrame(page, origin) {
   for (let i = 0; i < 100; i++) {
     const frame = await handle.contentFrame();
     if (frame && frame.url().startsWith(origin)) {
-      await frame.waitForFunction(() => Array.isArray(window.events) || document.querySelector("[data-testid=event-log]"), null, { timeout: 10_000 });
+      await frame.waitForFunction(() => Array.isArray(window.events) || document.querySelector("[data-testid=event-log]"), null, { timeout: 10_000, polling: 100 });
       return frame;
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -126,9 +126,12 @@ export async function appFrame(page, origin) {
   throw new Error(`no app frame from ${origin}`);
 }
 
-/** Waits until the test app has recorded `count` calls of `handler`, and returns them. */
+/**
+ * Waits until the test app has recorded `count` calls of `handler`, and returns them. Polls
+ * on a timer: a hidden widget's iframe gets no animation frames.
+ */
 export async function events(frame, handler, count = 1, timeout = 10_000) {
-  await frame.waitForFunction(([h, n]) => window.events.filter((e) => e.handler === h).length >= n, [handler, count], { timeout });
+  await frame.waitForFunction(([h, n]) => window.events.filter((e) => e.handler === h).length >= n, [handler, count], { timeout, polling: 100 });
   return frame.evaluate((h) => window.events.filter((e) => e.handler === h), handler);
 }
 
