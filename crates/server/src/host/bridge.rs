@@ -24,6 +24,9 @@ use tokio::sync::Mutex;
 use crate::host::calls;
 use crate::AppState;
 
+/// How every `post` frame starts (serde writes the tag first), to tell them apart in the outbox.
+const POST_PREFIX: &str = "{\"kind\":\"post\"";
+
 /// How long a session without a connection is kept for its page to come back.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(300);
 
@@ -103,18 +106,21 @@ pub async fn drive<S, R>(
     S: Sink<String> + Unpin,
     R: Stream<Item = String> + Unpin,
 {
+    // Posts saved while the page was away are held until its first input: after a full reload
+    // that input is `loaded` (a new app instance, which must not get the old one's messages)
+    // and they are dropped; after a dropped socket they still belong to the live iframe.
+    let mut held: Vec<String>;
     {
         let mut session = live.lock().await;
         session.connected = true;
         let first = json!({"kind": "session", "sessionId": id, "config": session.engine.config()});
-        let pending = std::mem::take(&mut session.outbox);
-        for (i, frame) in std::iter::once(first.to_string())
-            .chain(pending.iter().cloned())
-            .enumerate()
-        {
+        let (posts, others): (Vec<String>, Vec<String>) = std::mem::take(&mut session.outbox)
+            .into_iter()
+            .partition(|f| f.starts_with(POST_PREFIX));
+        held = posts;
+        for frame in std::iter::once(first.to_string()).chain(others) {
             if sink.send(frame).await.is_err() {
-                // Keep what the page has not had yet (the session frame is rebuilt each time).
-                session.outbox = pending[i.saturating_sub(1)..].to_vec();
+                session.outbox.append(&mut held);
                 session.connected = false;
                 return;
             }
@@ -128,6 +134,14 @@ pub async fn drive<S, R>(
                 continue;
             }
         };
+        if !held.is_empty() && input != Input::Loaded {
+            for frame in std::mem::take(&mut held) {
+                if sink.send(frame).await.is_err() {
+                    break;
+                }
+            }
+        }
+        held.clear();
         let mut session = live.lock().await;
         session.last_seen = Instant::now();
         let portal_id = session.portal_id;

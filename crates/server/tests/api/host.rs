@@ -196,6 +196,16 @@ both_backends!(
 );
 
 both_backends!(host_pages_sign_in_on_loopback_and_scope_the_socket, |app| {
+    let settings = json!({"name": "Installed", "url": "https://installed.example.com/"});
+    let path = "/crm/v3/extensions/calling/4242/settings";
+    json(
+        app.dev_request(Method::POST, path)
+            .json(&settings)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .build()
@@ -234,11 +244,11 @@ both_backends!(host_pages_sign_in_on_loopback_and_scope_the_socket, |app| {
     assert_eq!(status, 200);
     assert_eq!(context["portalId"], app.dev.portal_id);
     assert_eq!(context["hostUrl"], app.url);
-    assert!(context["apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|a| a["appId"] == app.dev.demo_app_id));
+    let installed = &context["apps"].as_array().unwrap()[0];
+    assert_eq!(
+        (installed["appId"].as_i64(), installed["name"].as_str()),
+        (Some(4242), Some("Installed"))
+    );
     // The session token works as a bearer token on the REST API.
     let token = context["accessToken"].as_str().unwrap();
     let (status, _) = json(
@@ -270,3 +280,83 @@ both_backends!(host_pages_sign_in_on_loopback_and_scope_the_socket, |app| {
         .unwrap();
     assert_eq!(ws.status(), 403);
 });
+
+/// Drives `live` with `frames`, the sink failing after `accept` frames; returns what got through.
+async fn connect(
+    state: &AppState,
+    id: &str,
+    live: Arc<tokio::sync::Mutex<bridge::LiveSession>>,
+    frames: Vec<String>,
+    accept: usize,
+) -> Vec<Value> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = {
+        let seen = seen.clone();
+        futures_util::sink::unfold(0usize, move |count, frame: String| {
+            let seen = seen.clone();
+            async move {
+                if count >= accept {
+                    return Err("socket closed");
+                }
+                seen.lock()
+                    .unwrap()
+                    .push(serde_json::from_str::<Value>(&frame).unwrap());
+                Ok(count + 1)
+            }
+        })
+    };
+    bridge::drive(
+        state.clone(),
+        id.to_owned(),
+        live,
+        Box::pin(sink),
+        stream::iter(frames),
+    )
+    .await;
+    let out = seen.lock().unwrap().clone();
+    out
+}
+
+both_backends!(
+    posts_missed_while_away_reach_the_same_iframe_but_not_a_reloaded_one,
+    |app| {
+        let state = AppState::new(app.store.clone(), Some(app.dev));
+        let contact = seeded_contact(app).await;
+        let frames = call_frames(contact, "ext-away");
+        for (first_input, delivered) in [
+            (json!({"kind": "user", "action": "minimize"}), true),
+            (json!({"kind": "loaded"}), false),
+        ] {
+            let (id, live) = state.sessions.open(
+                Session::new(config(app)),
+                app.dev.portal_id,
+                app.dev.user_id,
+            );
+            connect(&state, &id, live, frames[..3].to_vec(), usize::MAX).await;
+            // The socket drops while the dial is handled: its DIAL_NUMBER waits in the outbox.
+            let resumed = state
+                .sessions
+                .resume(&id, app.dev.portal_id, app.dev.user_id)
+                .unwrap();
+            let out = connect(&state, &id, resumed, frames[3..4].to_vec(), 1).await;
+            assert!(posted(&out, "DIAL_NUMBER").is_empty());
+            let resumed = state
+                .sessions
+                .resume(&id, app.dev.portal_id, app.dev.user_id)
+                .unwrap();
+            let out = connect(
+                &state,
+                &id,
+                resumed,
+                vec![first_input.to_string()],
+                usize::MAX,
+            )
+            .await;
+            assert_eq!(
+                posted(&out, "DIAL_NUMBER").len(),
+                usize::from(delivered),
+                "first input {first_input}: {out:#?}"
+            );
+        }
+    }
+);
