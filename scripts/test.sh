@@ -24,7 +24,8 @@ echo "== SDK"
 npm --prefix sdk test
 
 cargo build --quiet -p callhost
-echo "== browser tests of callhost serve"
+echo "== host page type check, and browser tests of callhost serve"
+npm --prefix e2e run typecheck
 (cd e2e && CALLHOST_BIN="$root/target/debug/callhost" node --test)
 
 echo "== official API clients"

@@ -26,12 +26,6 @@ pub async fn demo_file(path: Option<Path<String>>) -> Response {
     file(&DEMO, &path, "/")
 }
 
-/// The host origin's own pages.
-pub async fn web_file(path: Option<Path<String>>) -> Response {
-    let path = path.map_or_else(|| "index.html".to_owned(), |Path(p)| p);
-    file(&WEB, &path, "/")
-}
-
 /// `GET /host/static/{*path}`: the host page's scripts and styles.
 pub async fn host_static(Path(path): Path<String>) -> Response {
     file(&WEB, &format!("static/{path}"), "/host/")

@@ -20,7 +20,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(crm::router())
         .merge(host::router())
         .route("/openapi.json", get(openapi_json))
-        .route("/", get(assets::web_file))
+        .route("/", get(show_start))
         .route("/sdk/{*path}", get(assets::sdk_file))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
@@ -50,6 +50,19 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
     ApiError::Internal(anyhow::anyhow!("handler panicked: {why}")).into_response()
+}
+
+/// `/`: the development portal's contacts when there is one (the first thing a newcomer
+/// opens), the start page otherwise.
+async fn show_start(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match state.development {
+        Some(dev) => axum::response::Redirect::to(&format!(
+            "/contacts/{}/objects/0-1/views/all/list",
+            dev.portal_id
+        ))
+        .into_response(),
+        None => assets::web_page("index.html"),
+    }
 }
 
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {

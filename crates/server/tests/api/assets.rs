@@ -48,9 +48,20 @@ both_backends!(the_demo_app_is_the_root_of_the_demo_origin, |app| {
     assert_eq!(status, 404);
 });
 
-both_backends!(the_host_origin_has_a_start_page, |app| {
-    let (status, content_type, page) = get(&format!("{}/", app.url)).await;
+both_backends!(the_host_origin_opens_on_the_development_contacts, |app| {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client.get(format!("{}/", app.url)).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    let list = format!("/contacts/{}/objects/0-1/views/all/list", app.dev.portal_id);
+    assert_eq!(response.headers()["location"], list.as_str());
+    let (status, content_type, page) = get(&format!("{}{list}", app.url)).await;
     assert_eq!(status, 200);
     assert!(content_type.starts_with("text/html"));
-    assert!(page.contains("/openapi.json"));
+    assert!(
+        page.contains("/host/static/"),
+        "the host page loads its scripts"
+    );
 });
