@@ -22,4 +22,5 @@ mod widget;
 
 pub use calls::Call;
 pub use io::*;
+pub use replies::caller_id_matches;
 pub use session::Session;

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::Json;
-use callhost_store::crm::{AssociationKind, CrmObject, NewObject, ObjectRef, ObjectUpdate};
+use callhost_protocol::engine::caller_id_matches;
+use callhost_store::crm::{AssociationKind, NewObject, ObjectRef, ObjectUpdate};
 use callhost_store::now;
 use serde_json::{json, Map, Value};
 
@@ -21,6 +22,7 @@ use crate::crm::objects::API_SOURCE;
 use crate::error::{ApiError, ApiResult, ErrorDetail};
 use crate::extract::JsonObject;
 use crate::fields::Fields;
+use crate::host::calls::caller_id_match;
 use crate::AppState;
 
 const NUMBER_TYPES: &[&str] = &[
@@ -133,17 +135,6 @@ fn parse(body: &Map<String, Value>) -> ApiResult<InboundCall> {
     })
 }
 
-fn caller_id_match(portal_id: i64, object: &CrmObject) -> Value {
-    let p = |name: &str| object.properties.get(name).cloned();
-    let coordinates = json!({"objectId": object.id, "objectTypeId": object.object_type_id, "portalId": portal_id});
-    if object.object_type_id == "0-1" {
-        json!({"callerIdType": "CONTACT", "objectCoordinates": coordinates,
-            "firstName": p("firstname"), "lastName": p("lastname"), "email": p("email")})
-    } else {
-        json!({"callerIdType": "COMPANY", "objectCoordinates": coordinates, "name": p("name")})
-    }
-}
-
 /// Reports an inbound call: the caller-ID matches and, if asked, the call engagement.
 pub async fn report_inbound_call(
     State(state): State<AppState>,
@@ -187,7 +178,8 @@ pub async fn report_inbound_call(
         .store
         .find_by_phone(portal_id, &call.from, None)
         .await?;
-    let mut out = json!({"callerIdMatches": matches.iter().map(|m| caller_id_match(portal_id, m)).collect::<Vec<_>>()});
+    let found: Vec<_> = matches.iter().map(caller_id_match).collect();
+    let mut out = caller_id_matches(&found, portal_id);
     if !call.create_engagement {
         return Ok(Json(out));
     }

@@ -11,7 +11,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use callhost_protocol::engine::{
     CallerIdMatch, Direction, ObjectRef as EngineRef, OpResult, StoreRequest,
 };
-use callhost_store::crm::{AssociationKind, NewObject, ObjectRef, ObjectUpdate};
+use callhost_store::crm::{AssociationKind, CrmObject, NewObject, ObjectRef, ObjectUpdate};
 use callhost_store::now;
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
@@ -260,21 +260,21 @@ async fn caller_id(state: &AppState, portal_id: i64, number: &str) -> Result<OpR
         .find_by_phone(portal_id, number, None)
         .await
         .map_err(logged)?;
-    let matches = found
-        .into_iter()
-        .map(|object| {
-            let p = |name: &str| object.properties.get(name).cloned();
-            let contact = object.object_type_id == "0-1";
-            CallerIdMatch {
-                caller_id_type: if contact { "CONTACT" } else { "COMPANY" }.to_owned(),
-                object_type_id: object.object_type_id.clone(),
-                object_id: object.id,
-                first_name: if contact { p("firstname") } else { None },
-                last_name: if contact { p("lastname") } else { None },
-                email: if contact { p("email") } else { None },
-                name: if contact { None } else { p("name") },
-            }
-        })
-        .collect();
+    let matches = found.iter().map(caller_id_match).collect();
     Ok(OpResult::Matches { matches })
+}
+
+/// A contact or company found by caller ID, as the engine (and the inbound-call API) report it.
+pub fn caller_id_match(object: &CrmObject) -> CallerIdMatch {
+    let p = |name: &str| object.properties.get(name).cloned();
+    let contact = object.object_type_id == "0-1";
+    CallerIdMatch {
+        caller_id_type: if contact { "CONTACT" } else { "COMPANY" }.to_owned(),
+        object_type_id: object.object_type_id.clone(),
+        object_id: object.id,
+        first_name: if contact { p("firstname") } else { None },
+        last_name: if contact { p("lastname") } else { None },
+        email: if contact { p("email") } else { None },
+        name: if contact { None } else { p("name") },
+    }
 }
