@@ -57,6 +57,8 @@ export class CallingController extends EventTarget {
     this.dialType = null;
     /** @type {import("./types.js").CallPhase | null} */
     this.phase = null;
+    /** whether the user is working a call task queue (the engine then ignores hideWidget) */
+    this.taskQueue = false;
     /** @type {LogEntry[]} the protocol log, for a future inspector */
     this.log = [];
     this.widget = new Widget({
@@ -163,6 +165,18 @@ export class CallingController extends EventTarget {
       onStatus: (connected) => (this.widget.root.dataset.connected = String(connected)),
     });
     this.session = session;
+    if (this.taskQueue) session.socket.send({ kind: "user", action: "taskQueue", active: true });
+  }
+
+  /**
+   * The user started or stopped working a call task queue; the session (and any later one)
+   * is told.
+   * @param {boolean} active
+   */
+  setTaskQueue(active) {
+    if (this.taskQueue === active) return;
+    this.taskQueue = active;
+    this.session?.socket.send({ kind: "user", action: "taskQueue", active });
   }
 
   /** Ends the current session (another provider was chosen). */

@@ -11,6 +11,7 @@ import { navigate, startNavigation } from "./navigation.js";
 import { loadObjectTypes } from "./objects.js";
 import { renderRecordPage } from "./record-page.js";
 import { listPath, parseRoute } from "./routes.js";
+import { TaskQueue } from "./task-queue.js";
 
 /** @typedef {import("./objects.js").ObjectTypeInfo} ObjectTypeInfo */
 
@@ -32,6 +33,7 @@ async function main() {
     location: route.kind === "window" ? "window" : "widget",
     navigate,
   });
+  const queue = new TaskQueue({ calling, navigate, portalId: context.portalId });
   renderNav(context.portalId, types, () => calling.open());
   document.body.dataset.portalId = String(context.portalId);
 
@@ -57,7 +59,7 @@ async function main() {
       } else if (route.kind === "list") {
         const type = types.find((t) => t.objectTypeId === route.objectTypeId);
         if (!type) return notFound(`Unknown object type ${route.objectTypeId}`);
-        await renderListPage({ root, api, portalId: context.portalId, type });
+        await renderListPage({ root, api, portalId: context.portalId, type, onStartQueue: (tasks) => queue.start(tasks) });
       } else if (route.kind === "window") {
         document.title = "Calling window | callhost";
         replace(root, el("h1", {}, "Calling window"), el("p", {}, "Calls placed here survive navigation in other tabs."));

@@ -1,0 +1,93 @@
+// A call task queue in real Chromium (spec §4.4): three contacts from the contacts list,
+// worked with an app on the OFFICIAL SDK that completes every call with hideWidget true.
+// Every task gets exactly one DIAL_NUMBER for its contact, even after the user closed the
+// widget (issue #237 of the SDK repository must not happen here), and each call is logged on
+// its own contact.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { appFrame, events, launchChromium, newAppId, openHost, restClient, sleep, startAppServer } from "./fixtures.js";
+import { startCallhost } from "./serve.js";
+
+let server;
+let apps;
+let browser;
+let rest;
+const app = { appId: newAppId(), name: "Power dialer" };
+
+before(async () => {
+  server = await startCallhost();
+  apps = await startAppServer();
+  rest = restClient(server.ready);
+  browser = await launchChromium();
+  await rest.registerApp(app.appId, { name: app.name, url: `${apps.origin}/umd.html?auto=complete` });
+});
+
+after(async () => {
+  await browser?.close();
+  await apps?.close();
+  if (server) assert.equal(await server.stop(), 0);
+});
+
+test("a queue of three contacts: one DIAL_NUMBER per task, hideWidget ignored, Next after a closed widget still dials, each call logged on its contact", async () => {
+  const { ready } = server;
+  const ada = await rest.contactNamed("Ada");
+  const grace = await rest.contactNamed("Grace");
+  const alan = await rest.createContact({ firstname: "Alan", lastname: "Turing", phone: "+1 212 555 0199" });
+  const contacts = [ada, grace, alan];
+  const expected = ["+16175550123", "+442073238299", "+12125550199"];
+
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await openHost(page, `${ready.hostUrl}/contacts/${ready.portalId}/objects/0-1/views/all/list`);
+  for (const contact of contacts) {
+    await page.locator(`[data-testid=record-row][data-object-id="${contact.id}"] [data-testid=queue-select]`).check();
+  }
+  await page.getByTestId("start-queue").click();
+  await page.getByTestId("task-queue").waitFor();
+  assert.equal(await page.getByTestId("task-queue-item").count(), 3);
+  await page.locator(`[data-testid=record][data-object-id="${ada.id}"]`).waitFor();
+  await page.locator(`[data-testid=provider-option][data-app-id="${app.appId}"]`).click();
+  const frame = await appFrame(page, apps.origin);
+
+  /** Waits for task `n`'s call to be completed and logged, and checks its DIAL_NUMBER. */
+  const finished = async (n) => {
+    const dials = await events(frame, "onDialNumber", n + 1, 15_000);
+    assert.equal(dials.length, n + 1, `one DIAL_NUMBER per task so far (task ${n + 1})`);
+    assert.equal(dials[n].data.phoneNumber, expected[n]);
+    assert.equal(dials[n].data.objectId, Number(contacts[n].id));
+    const updates = await events(frame, "onUpdateEngagementSucceeded", n + 1, 15_000);
+    await page.locator(`[data-testid=task-queue-current][data-object-id="${contacts[n].id}"]`).waitFor();
+    await page.locator(`[data-testid=timeline-call][data-engagement-id="${updates[n].data.engagementId}"]`).waitFor({ timeout: 10_000 });
+    return updates[n].data.engagementId;
+  };
+
+  const first = await finished(0);
+  await sleep(300);
+  assert.equal(await page.getByTestId("calling-widget").isVisible(), true, "hideWidget is ignored while the queue is worked");
+  await page.getByTestId("task-queue-next").click();
+  const second = await finished(1);
+
+  // The user closes the widget; Next must still deliver the next DIAL_NUMBER.
+  await page.getByTestId("widget-close").click();
+  await page.getByTestId("calling-widget").waitFor({ state: "hidden" });
+  await page.getByTestId("task-queue-next").click();
+  await page.getByTestId("calling-widget").waitFor({ state: "visible" });
+  const third = await finished(2);
+
+  assert.equal(await page.getByTestId("task-queue-next").innerText(), "Finish");
+  await page.getByTestId("task-queue-next").click();
+  await page.getByTestId("task-queue").waitFor({ state: "hidden" });
+  await sleep(300);
+  assert.equal((await events(frame, "onDialNumber", 3)).length, 3, "exactly three DIAL_NUMBERs");
+
+  const engagements = [first, second, third];
+  assert.equal(new Set(engagements).size, 3);
+  for (const [i, engagementId] of engagements.entries()) {
+    const call = await rest.get(`/crm/v3/objects/calls/${engagementId}?associations=contacts&properties=hs_call_direction,hs_call_body`);
+    assert.equal(call.properties.hs_call_direction, "OUTBOUND");
+    assert.deepEqual(call.associations.contacts.results.map((r) => String(r.id)), [String(contacts[i].id)]);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
