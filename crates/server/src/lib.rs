@@ -45,6 +45,8 @@ pub struct AppState {
     pub sessions: Arc<host::bridge::Sessions>,
     /// Serializes call creation per (portal, app, externalCallId).
     pub call_locks: Arc<host::calls::CallLocks>,
+    /// The protocol inspector's record of widget sessions.
+    pub inspector: Arc<host::inspector::Inspector>,
 }
 
 impl AppState {
@@ -54,6 +56,7 @@ impl AppState {
             development,
             sessions: Arc::default(),
             call_locks: Arc::default(),
+            inspector: Arc::default(),
         }
     }
 

@@ -21,7 +21,7 @@ use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use crate::host::calls;
+use crate::host::{calls, inspector};
 use crate::AppState;
 
 /// How every `post` frame starts (serde writes the tag first), to tell them apart in the outbox.
@@ -147,12 +147,28 @@ pub async fn drive<S, R>(
         let portal_id = session.portal_id;
         let mut work: VecDeque<Output> = session.engine.handle(input).into();
         let mut page_gone = false;
+        // The inspector entry of this input: the store changes it causes are attached to it.
+        let mut cause: Option<usize> = None;
         while let Some(output) = work.pop_front() {
+            if let Output::Log(entry) = &output {
+                let seq = state.inspector.record(&id, entry.clone());
+                cause = cause.or(seq);
+            }
             match output {
                 Output::Store { op, request } => {
                     // Store work always finishes, page or no page, so the engine never waits
                     // for a result that will not come.
-                    let result = calls::carry_out(&state, portal_id, request).await;
+                    let started = Instant::now();
+                    let result = calls::carry_out(&state, portal_id, request.clone()).await;
+                    if let Some(seq) = cause {
+                        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+                        let effect = inspector::Effect {
+                            request,
+                            result: result.clone(),
+                            duration_ms,
+                        };
+                        state.inspector.effect(&id, seq, effect);
+                    }
                     work.extend(session.engine.handle(Input::Done { op, result }));
                 }
                 to_page => {

@@ -10,16 +10,20 @@
 //!   calling apps.
 //! - `GET /host/ws?appId=..&location=..[&engagementId=..][&url=..][&session=..]`: a widget
 //!   session ([`bridge`]).
+//! - `GET /calling-inspector/{portalId}`: the protocol inspector's page;
+//!   `GET /host/api/inspector[?appId=..][&externalCallId=..][&download=1]` its record as JSON
+//!   ([`inspector`]), which the page polls to stay live.
 
 pub mod bridge;
 pub mod calls;
+pub mod inspector;
 pub mod signin;
 
 use axum::extract::ws::{Message, WebSocket};
 use axum::extract::{Query, Request, State, WebSocketUpgrade};
 use axum::http::header::SET_COOKIE;
 use axum::http::HeaderValue;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use callhost_protocol::engine::{IframeLocation, Session, SessionConfig};
@@ -40,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/host/static/{*path}", get(assets::host_static))
         .route("/host/api/context", get(get_context))
         .route("/host/ws", get(open_socket))
+        .route("/calling-inspector/{portal_id}", get(show_page))
+        .route("/host/api/inspector", get(export_inspector))
 }
 
 /// The host page, for the signed-in user's portal (signing in on loopback if needed).
@@ -68,7 +74,12 @@ async fn show_page(State(state): State<AppState>, request: Request) -> ApiResult
             parts.uri.path()
         )));
     }
-    let mut response = assets::web_page("host.html");
+    let page = if parts.uri.path().starts_with("/calling-inspector/") {
+        "inspector.html"
+    } else {
+        "host.html"
+    };
+    let mut response = assets::web_page(page);
     if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().insert(SET_COOKIE, cookie);
     }
@@ -147,9 +158,11 @@ async fn open_socket(
         None => {
             let host_url = signin::host_origin(&parts).ok_or_else(ApiError::internal)?;
             let config = session_config(&state, &user, &params, host_url).await?;
-            state
+            let (id, live) = state
                 .sessions
-                .open(Session::new(config), portal_id, user_id)
+                .open(Session::new(config.clone()), portal_id, user_id);
+            state.inspector.open(&id, &config);
+            (id, live)
         }
     };
     Ok(upgrade.on_upgrade(move |socket: WebSocket| async move {
@@ -217,4 +230,41 @@ async fn session_config(
         engagement_id: params.engagement_id,
         legacy_engagement_created: false,
     })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InspectorParams {
+    app_id: Option<i64>,
+    external_call_id: Option<String>,
+    #[serde(default)]
+    download: Option<String>,
+}
+
+/// The inspector's record of the user's portal, filtered by app and call; `download=1` makes
+/// it a file.
+async fn export_inspector(
+    State(state): State<AppState>,
+    user: HostUser,
+    Query(params): Query<InspectorParams>,
+) -> Response {
+    let portal_id = user.grant.portal_id;
+    let sessions =
+        state
+            .inspector
+            .export(portal_id, params.app_id, params.external_call_id.as_deref());
+    let body = json!({
+        "portalId": portal_id,
+        "exportedAt": crate::time::format(&callhost_store::now()),
+        "findingCodes": "docs/findings.md",
+        "sessions": sessions,
+    });
+    let mut response = Json(body).into_response();
+    if params.download.is_some() {
+        let name = HeaderValue::from_static("attachment; filename=\"callhost-inspector.json\"");
+        response
+            .headers_mut()
+            .insert(axum::http::header::CONTENT_DISPOSITION, name);
+    }
+    response
 }

@@ -1,0 +1,117 @@
+// The protocol inspector in real Chromium (it polls its record, so it updates live): an app on the official SDK makes each kind of
+// mistake on purpose and the inspector shows a finding with its code for each; a
+// well-behaved app's call shows none; the call's store change is shown with its message;
+// filtering by call and the JSON export work.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { appFrame, events, launchChromium, newAppId, openHost, recordUrl, restClient, startAppServer } from "./fixtures.js";
+import { startCallhost } from "./serve.js";
+
+let server;
+let apps;
+let browser;
+let rest;
+let ada;
+const sloppy = { appId: newAppId(), name: "Sloppy app" };
+const tidy = { appId: newAppId(), name: "Tidy app" };
+
+before(async () => {
+  server = await startCallhost();
+  apps = await startAppServer();
+  rest = restClient(server.ready);
+  browser = await launchChromium();
+  await rest.registerApp(sloppy.appId, { name: sloppy.name, url: `${apps.origin}/umd.html` });
+  await rest.registerApp(tidy.appId, { name: tidy.name, url: `${apps.origin}/esm.html` });
+  ada = await rest.contactNamed("Ada");
+});
+
+after(async () => {
+  await browser?.close();
+  await apps?.close();
+  if (server) assert.equal(await server.stop(), 0);
+});
+
+/** Opens Ada's record with `appId` in the widget, logged in. */
+async function withApp(appId) {
+  const page = await browser.newPage();
+  await openHost(page, recordUrl(server.ready, "0-1", ada.id));
+  await page.getByTestId("open-widget").click();
+  await page.locator(`[data-testid=provider-option][data-app-id="${appId}"]`).first().click();
+  const frame = await appFrame(page, apps.origin);
+  await events(frame, "onReady");
+  await page.locator('[data-testid=app-status][data-logged-in="true"]').waitFor();
+  return { page, frame };
+}
+
+/** The inspector page, with its entries for `appId` (waits until `predicate` holds). */
+async function inspect(appId, predicate) {
+  const page = await browser.newPage();
+  await page.goto(`${server.ready.hostUrl}/calling-inspector/${server.ready.portalId}`);
+  await page.locator("[data-testid=inspector-live]", { hasText: "live" }).waitFor();
+  await page.locator("[data-testid=inspector-filter-app]").selectOption(String(appId));
+  await page.waitForFunction(predicate, null, { timeout: 10_000, polling: 100 });
+  return page;
+}
+
+const codes = (page) =>
+  page.$$eval("[data-testid=inspector-session] [data-testid=inspector-finding]", (nodes) => nodes.map((n) => n.getAttribute("data-code")));
+
+test("each kind of mistake an app makes shows as a finding with its code", async () => {
+  const { page, frame } = await withApp(sloppy.appId);
+  await frame.evaluate(() => {
+    const cti = window.cti;
+    cti.sendMessage({ type: "NOT_A_REAL_TYPE", data: {} });                  // unknown-type
+    cti.outgoingCall({ toNumber: "+16175550123", createEngagement: true });   // missing-field (externalCallId)
+    cti.callEnded({ externalCallId: "never-started", callEndStatus: "COMPLETED" }); // unknown-call
+    cti.sendMessage({ type: "DIAL_NUMBER", data: {} });                       // host-only-type
+    cti.sendMessage({ type: "RESIZE_WIDGET", data: "big" });                  // wrong-type
+  });
+  const inspector = await inspect(sloppy.appId, () =>
+    ["unknown-type", "missing-field", "unknown-call", "host-only-type", "wrong-type"].every((code) =>
+      document.querySelector(`[data-testid=inspector-finding][data-code="${code}"]`)));
+  const found = await codes(inspector);
+  for (const code of ["unknown-type", "missing-field", "unknown-call", "host-only-type", "wrong-type"]) {
+    assert.ok(found.includes(code), `${code} in ${found}`);
+  }
+  // App text (here an ERROR's message with markup) is shown as text.
+  await frame.evaluate(() => window.cti.sendError({ message: "<img src=x onerror=alert(1)>" }));
+  await inspector.waitForFunction(() => [...document.querySelectorAll("[data-testid=inspector-entry]")]
+    .some((row) => (row.textContent ?? "").includes("<img src=x onerror=alert(1)>")), null, { timeout: 10_000, polling: 100 });
+  assert.equal(await inspector.locator("#sessions img").count(), 0);
+  await inspector.close();
+  await page.close();
+});
+
+test("a well-behaved app's call shows no findings, and its store changes beside its messages", async () => {
+  const { page, frame } = await withApp(tidy.appId);
+  await page.locator(`[data-testid=call-button]`).first().click();
+  await events(frame, "onDialNumber");
+  const externalCallId = `tidy-${Date.now()}`;
+  await frame.evaluate((id) => window.cti.outgoingCall({ externalCallId: id, toNumber: "+16175550123", fromNumber: "+16175550100", callStartTime: Date.now(), createEngagement: true }), externalCallId);
+  await events(frame, "onCreateEngagementSucceeded");
+  await frame.evaluate((id) => {
+    window.cti.callAnswered({ externalCallId: id });
+    window.cti.callEnded({ externalCallId: id, callEndStatus: "COMPLETED" });
+    window.cti.callCompleted({ externalCallId: id, hideWidget: false, engagementProperties: { hs_call_body: "Fine", hs_call_status: "COMPLETED" } });
+  }, externalCallId);
+  await events(frame, "onUpdateEngagementSucceeded");
+
+  const inspector = await inspect(tidy.appId, () => document.querySelectorAll('[data-testid=inspector-entry][data-type="CALL_COMPLETED"] [data-testid=inspector-effect]').length > 0);
+  assert.deepEqual(await codes(inspector), [], "no findings for a well-behaved app");
+  const started = inspector.locator('[data-testid=inspector-entry][data-type="OUTGOING_CALL_STARTED"] [data-testid=inspector-effect]');
+  assert.match(await started.first().innerText(), /createCall/);
+
+  // Filter by call: only that call's messages remain.
+  await inspector.locator("[data-testid=inspector-filter-call]").fill(externalCallId);
+  const types = await inspector.$$eval("[data-testid=inspector-entry]", (rows) => [...new Set(rows.map((r) => r.getAttribute("data-type")))]);
+  assert.ok(types.includes("CALL_ENDED") && !types.includes("INITIALIZED"), `${types}`);
+
+  // The export is the same record as JSON.
+  const href = await inspector.locator("[data-testid=inspector-export]").getAttribute("href");
+  const exported = await inspector.evaluate(async (url) => (await fetch(url)).json(), href);
+  const entries = exported.sessions.flatMap((s) => s.entries);
+  assert.ok(entries.length > 0 && entries.every((e) => e.externalCallId === externalCallId));
+  assert.ok(entries.some((e) => e.effects.some((x) => x.request.request === "updateCall")));
+  await inspector.close();
+  await page.close();
+});
