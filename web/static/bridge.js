@@ -15,6 +15,9 @@ import { SyncLoop } from "./sync.js";
 /** @typedef {import("./types.js").UiCommand} UiCommand */
 
 export const IFRAME_ID = "hubspot-calling-extension-iframe";
+
+/** Every live bridge of the page: a message from another bridge's iframe is its business. */
+const bridges = new Set();
 export const IFRAME_ALLOW = "microphone; autoplay; speaker-selection";
 
 export class Bridge {
@@ -37,6 +40,7 @@ export class Bridge {
     });
     this.onMessage = this.onMessage.bind(this);
     window.addEventListener("message", this.onMessage);
+    bridges.add(this);
   }
 
   /**
@@ -139,6 +143,7 @@ export class Bridge {
     const expected = this.synced ? this.appOrigin : (this.sync.targetOrigin ?? this.appOrigin);
     const verdict = classify(event, frameWindow, expected);
     if (verdict === "ignore") return;
+    if (verdict === "source" && [...bridges].some((b) => b !== this && b.iframe?.contentWindow === event.source)) return;
     let message;
     try {
       message = toJsonValue(event.data);
@@ -158,6 +163,7 @@ export class Bridge {
   destroy() {
     this.sync.stop();
     window.removeEventListener("message", this.onMessage);
+    bridges.delete(this);
     this.iframe?.remove();
     this.iframe = null;
   }

@@ -9,7 +9,9 @@ import { el, replace } from "./dom.js";
 import { renderListPage } from "./list-page.js";
 import { navigate, startNavigation } from "./navigation.js";
 import { loadObjectTypes } from "./objects.js";
+import { remoteProvider } from "./providers.js";
 import { renderRecordPage } from "./record-page.js";
+import { CallingRemote } from "./remote.js";
 import { listPath, parseRoute } from "./routes.js";
 import { TaskQueue } from "./task-queue.js";
 
@@ -34,7 +36,14 @@ async function main() {
     navigate,
   });
   const queue = new TaskQueue({ calling, navigate, portalId: context.portalId });
-  renderNav(context.portalId, types, () => calling.open());
+  const remoteSlot = el("span", { class: "remote-slot" });
+  renderNav(context.portalId, types, remoteSlot, () => calling.open());
+  // For an app that supports inbound calling, every tab but the calling window runs the
+  // calling remote in its nav bar.
+  const inbound = route.kind === "window" ? null : remoteProvider(calling.providers, calling.selected);
+  if (inbound) {
+    new CallingRemote({ context, provider: inbound, mount: remoteSlot, navigate, onCallsChanged: (id) => calling.changed(id) });
+  }
   document.body.dataset.portalId = String(context.portalId);
 
   /** @type {(() => void) | null} */
@@ -86,13 +95,15 @@ function notFound(message) {
 /**
  * @param {number} portalId
  * @param {ObjectTypeInfo[]} types
+ * @param {HTMLElement} remoteSlot  where the calling remote goes
  * @param {() => void} openWidget
  */
-function renderNav(portalId, types, openWidget) {
+function renderNav(portalId, types, remoteSlot, openWidget) {
   replace(nav,
     el("a", { class: "brand", href: listPath(portalId, "0-1"), "data-nav": true }, "callhost"),
     types.map((t) => el("a", { href: listPath(portalId, t.objectTypeId), "data-nav": true, "data-testid": `nav-${t.objectTypeId}` }, t.plural)),
     el("span", { class: "spacer" }),
+    remoteSlot,
     el("button", { type: "button", class: "open-widget", "data-testid": "open-widget", onclick: openWidget }, "Calling"));
 }
 

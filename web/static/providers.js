@@ -5,6 +5,8 @@
 // - `LocalSettings:Calling:CallingExtensions` (JSON `{name, url, isReady, width, height,
 //   supportsCustomObjects, appId?}`): overrides the fields of the app it names (by `appId`,
 //   else by exact `name`); otherwise, when it has a `url`, it is an extra provider of its own.
+// - `LocalSettings:Calling:supportsInboundCalling` = `true`: every provider supports inbound
+//   calling (the calling remote runs it), whatever its settings say.
 // - `LocalSettings:Calling:installDemoWidget`: `local` offers "Demo App Local" at
 //   https://localhost:9025/ (the official demo apps' dev server); `app:js` and `app` make
 //   callhost's own demo app ("callhost demo app") offered and selectable.
@@ -18,6 +20,7 @@
 
 export const OVERRIDE_KEY = "LocalSettings:Calling:CallingExtensions";
 export const DEMO_WIDGET_KEY = "LocalSettings:Calling:installDemoWidget";
+export const INBOUND_KEY = "LocalSettings:Calling:supportsInboundCalling";
 export const CHOICE_KEY = "callhost:provider";
 export const DEMO_APP_NAME = "callhost demo app";
 export const LOCAL_DEMO_URL = "https://localhost:9025/";
@@ -57,7 +60,22 @@ export function providersFor(apps, storage) {
     const offered = providers.find((p) => p.key === `app:${demo.appId}`);
     if (offered) offered.selectable = true;
   }
+  if (storage.getItem(INBOUND_KEY) === "true") {
+    for (const provider of providers) provider.supportsInboundCalling = true;
+  }
   return providers;
+}
+
+/**
+ * The provider the calling remote runs: the chosen one when it supports inbound calling,
+ * else the first selectable one that does; none when no provider supports it.
+ * @param {Provider[]} providers
+ * @param {Provider | null} selected
+ * @returns {Provider | null}
+ */
+export function remoteProvider(providers, selected) {
+  if (selected?.selectable && selected.supportsInboundCalling) return selected;
+  return providers.find((p) => p.selectable && p.supportsInboundCalling) ?? null;
 }
 
 /**
@@ -106,6 +124,7 @@ function fromApp(app) {
     selectable: app.isReady !== false,
     supportsCustomObjects: Boolean(app.supportsCustomObjects),
     usesCallingWindow: Boolean(app.usesCallingWindow),
+    supportsInboundCalling: Boolean(app.supportsInboundCalling),
   };
 }
 
@@ -142,4 +161,5 @@ function applyOverride(provider, override) {
   }
   if (typeof override.supportsCustomObjects === "boolean") provider.supportsCustomObjects = override.supportsCustomObjects;
   if (typeof override.usesCallingWindow === "boolean") provider.usesCallingWindow = override.usesCallingWindow;
+  if (typeof override.supportsInboundCalling === "boolean") provider.supportsInboundCalling = override.supportsInboundCalling;
 }

@@ -42,6 +42,7 @@
  * @property {boolean} selectable isReady, or made ready by a localStorage override
  * @property {boolean} supportsCustomObjects
  * @property {boolean} usesCallingWindow
+ * @property {boolean} supportsInboundCalling  the calling remote runs it
  */
 
 /**
