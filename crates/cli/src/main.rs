@@ -30,6 +30,39 @@ struct Cli {
 enum Command {
     /// Serve the API, the host and the demo app.
     Serve(ServeArgs),
+    /// Manage registered apps.
+    #[command(subcommand)]
+    App(AppCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AppCommand {
+    /// Print the app's client secret, which signs the webhooks callhost sends to it (made on
+    /// first use), or replace it with a new one.
+    Secret(AppSecretArgs),
+}
+
+#[derive(Debug, Args)]
+struct AppSecretArgs {
+    /// The app, as registered through its settings endpoints.
+    #[arg(long)]
+    app_id: i64,
+    /// Replace the secret with a new one; the old one stops signing at once.
+    #[arg(long)]
+    rotate: bool,
+    #[command(flatten)]
+    storage: StorageArgs,
+}
+
+/// Where the data lives; shared by every command that opens the store.
+#[derive(Debug, Args)]
+struct StorageArgs {
+    /// Where the embedded SQLite store and the development credentials are kept.
+    #[arg(long, env = "CALLHOST_DATA_DIR", default_value = "./callhost-data")]
+    data_dir: PathBuf,
+    /// A PostgreSQL URL (postgres://...) to keep the data in instead of SQLite.
+    #[arg(long, env = "CALLHOST_DATABASE_URL")]
+    database_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -40,12 +73,8 @@ struct ServeArgs {
     /// Address of the demo calling app, a second origin, or `off`.
     #[arg(long, env = "CALLHOST_DEMO_LISTEN", default_value = "127.0.0.1:8081")]
     demo_listen: DemoListen,
-    /// Where the embedded SQLite store and the development credentials are kept.
-    #[arg(long, env = "CALLHOST_DATA_DIR", default_value = "./callhost-data")]
-    data_dir: PathBuf,
-    /// A PostgreSQL URL (postgres://...) to keep the data in instead of SQLite.
-    #[arg(long, env = "CALLHOST_DATABASE_URL")]
-    database_url: Option<String>,
+    #[command(flatten)]
+    storage: StorageArgs,
     /// Keep everything in a temporary place that is removed on exit.
     #[arg(long, env = "CALLHOST_EPHEMERAL")]
     ephemeral: bool,
@@ -89,6 +118,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match cli.command {
         Command::Serve(args) => serve(args).await,
+        Command::App(AppCommand::Secret(args)) => app_secret(args).await,
     }
 }
 
@@ -100,8 +130,8 @@ struct Storage {
     ephemeral_pg: Option<PgStore>,
 }
 
-async fn open_storage(args: &ServeArgs) -> anyhow::Result<Storage> {
-    let temp = if args.ephemeral {
+async fn open_storage(args: &StorageArgs, ephemeral: bool) -> anyhow::Result<Storage> {
+    let temp = if ephemeral {
         Some(tempfile::Builder::new().prefix("callhost-").tempdir()?)
     } else {
         None
@@ -120,9 +150,7 @@ async fn open_storage(args: &ServeArgs) -> anyhow::Result<Storage> {
     let (store, ephemeral_pg): (Arc<dyn Store>, _) = match &args.database_url {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             // An ephemeral run on PostgreSQL lives in a schema of its own, dropped on exit.
-            let schema = args
-                .ephemeral
-                .then(|| format!("callhost_ephemeral_{}", uuid_like()));
+            let schema = ephemeral.then(|| format!("callhost_ephemeral_{}", uuid_like()));
             let pg = PgStore::connect(url, schema.as_deref())
                 .await
                 .context("connecting to PostgreSQL")?;
@@ -152,7 +180,7 @@ fn uuid_like() -> String {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let storage = open_storage(&args).await?;
+    let storage = open_storage(&args.storage, args.ephemeral).await?;
     let api = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
@@ -210,6 +238,34 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `callhost app secret`: prints the app's client secret on stdout, alone on its line, so a
+/// script can capture it. Nothing else reaches stdout, and the secret is never logged.
+async fn app_secret(args: AppSecretArgs) -> anyhow::Result<()> {
+    if args.storage.database_url.is_none() && !args.storage.data_dir.join("callhost.db").exists() {
+        bail!(
+            "no callhost data in {} (run `callhost serve` there first, or pass --data-dir or --database-url)",
+            args.storage.data_dir.display()
+        );
+    }
+    let storage = open_storage(&args.storage, false).await?;
+    let secret = if args.rotate {
+        storage.store.rotate_client_secret(args.app_id).await?
+    } else {
+        storage.store.client_secret(args.app_id).await?
+    };
+    let Some(secret) = secret else {
+        bail!(
+            "app {} is not registered (apps are registered by creating their calling settings)",
+            args.app_id
+        );
+    };
+    if args.rotate {
+        tracing::info!(app.id = args.app_id, "client secret rotated");
+    }
+    println!("{secret}");
+    Ok(())
+}
+
 /// `http://host:port` for a bound address; an unspecified address is reached on loopback.
 fn origin(addr: SocketAddr) -> String {
     let ip = match addr.ip() {
@@ -258,10 +314,12 @@ mod tests {
     #[test]
     fn serve_defaults_follow_the_contract() {
         let cli = Cli::try_parse_from(["callhost", "serve"]).unwrap();
-        let Command::Serve(args) = cli.command;
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
         assert_eq!(args.listen, "127.0.0.1:8080".parse().unwrap());
         assert!(matches!(args.demo_listen, DemoListen::At(a) if a.port() == 8081));
-        assert_eq!(args.data_dir, PathBuf::from("./callhost-data"));
+        assert_eq!(args.storage.data_dir, PathBuf::from("./callhost-data"));
         assert!(!args.ephemeral);
     }
 
@@ -276,9 +334,33 @@ mod tests {
             "127.0.0.1:0",
         ])
         .unwrap();
-        let Command::Serve(args) = cli.command;
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
         assert!(matches!(args.demo_listen, DemoListen::Off));
         assert_eq!(args.listen.port(), 0);
+    }
+
+    #[test]
+    fn app_secret_takes_the_app_and_the_storage_flags() {
+        let cli = Cli::try_parse_from([
+            "callhost",
+            "app",
+            "secret",
+            "--app-id",
+            "424242",
+            "--rotate",
+            "--data-dir",
+            "/tmp/x",
+        ])
+        .unwrap();
+        let Command::App(AppCommand::Secret(args)) = cli.command else {
+            panic!("not app secret")
+        };
+        assert_eq!(args.app_id, 424242);
+        assert!(args.rotate);
+        assert_eq!(args.storage.data_dir, PathBuf::from("/tmp/x"));
+        assert!(Cli::try_parse_from(["callhost", "app", "secret"]).is_err());
     }
 
     #[test]

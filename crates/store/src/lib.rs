@@ -4,7 +4,9 @@
 //! - **Only this crate contains SQL.** Callers see typed records ([`model`]) and [`StoreError`].
 //! - **Both backends pass the same contract tests** (`tests/contract.rs`); the queries are
 //!   written once ([`queries`]) and compiled for each pool type, so they cannot drift.
-//! - **Secrets are stored hashed** ([`secret`]); a plaintext key never reaches a table.
+//! - **Secrets are stored hashed** ([`secret`]); a plaintext key never reaches a table. The
+//!   one exception is an app's client secret, the HMAC key of its webhooks, which is kept as
+//!   is and shown only to the app's developer account.
 //! - **Every multi-row write is one transaction**, so a failure never leaves half a record.
 //! - **CRM objects never cross portals** ([`crm`]): every CRM method is scoped by portal id.
 
@@ -63,6 +65,12 @@ pub trait Store: CrmStore + Send + Sync + 'static {
     async fn register_app(&self, app_id: i64, developer_account_id: i64) -> Result<App>;
     async fn install_app(&self, portal_id: i64, app_id: i64) -> Result<()>;
     async fn installed_apps(&self, portal_id: i64) -> Result<Vec<i64>>;
+    /// The app's client secret (which signs the webhooks sent to it), made on first need.
+    /// `None` when the app does not exist. Kept in plain text: an HMAC needs the key itself.
+    async fn client_secret(&self, app_id: i64) -> Result<Option<String>>;
+    /// Replaces the app's client secret with a new one and returns it; the old one stops
+    /// signing at once. `None` when the app does not exist.
+    async fn rotate_client_secret(&self, app_id: i64) -> Result<Option<String>>;
 
     // Calling settings.
     /// Creates or replaces the app's calling settings; a replacement keeps `created_at`.

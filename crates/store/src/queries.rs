@@ -307,6 +307,40 @@ macro_rules! impl_store {
                 rows.iter().map(|row| Ok(row.try_get("app_id")?)).collect()
             }
 
+            async fn client_secret(&self, app_id: i64) -> Result<Option<String>> {
+                // Insert-if-absent, then read: two tabs asking at once agree on one secret.
+                sqlx::query(
+                    "insert into app_client_secret (app_id, secret, created_at) \
+                     select id, $2, $3 from app where id = $1 \
+                     on conflict (app_id) do nothing",
+                )
+                .bind(app_id)
+                .bind(crate::secret::generate_client_secret())
+                .bind(to_millis(now()))
+                .execute(&self.pool)
+                .await?;
+                let row = sqlx::query("select secret from app_client_secret where app_id = $1")
+                    .bind(app_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|row| Ok(row.try_get("secret")?)).transpose()
+            }
+
+            async fn rotate_client_secret(&self, app_id: i64) -> Result<Option<String>> {
+                let row = sqlx::query(
+                    "insert into app_client_secret (app_id, secret, created_at) \
+                     select id, $2, $3 from app where id = $1 \
+                     on conflict (app_id) do update set secret = excluded.secret, \
+                     created_at = excluded.created_at returning secret",
+                )
+                .bind(app_id)
+                .bind(crate::secret::generate_client_secret())
+                .bind(to_millis(now()))
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| Ok(row.try_get("secret")?)).transpose()
+            }
+
             async fn put_calling_settings(
                 &self,
                 app_id: i64,

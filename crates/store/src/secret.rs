@@ -14,6 +14,22 @@ pub fn generate(prefix: &str) -> String {
     format!("{prefix}{}", hex::encode(bytes))
 }
 
+/// A new app client secret: 128 random bits in the shape HubSpot shows them
+/// (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lowercase hex).
+pub fn generate_client_secret() -> String {
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let hex = hex::encode(bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 /// The digest under which a secret is stored and looked up.
 pub fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
@@ -28,6 +44,14 @@ mod tests {
         let (a, b) = (generate("k-"), generate("k-"));
         assert_ne!(a, b);
         assert!(a.starts_with("k-") && a.len() == 66);
+    }
+
+    #[test]
+    fn client_secrets_look_like_hubspots() {
+        let secret = generate_client_secret();
+        let groups: Vec<usize> = secret.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12]);
+        assert_ne!(secret, generate_client_secret());
     }
 
     #[test]

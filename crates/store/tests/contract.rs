@@ -296,3 +296,29 @@ contract!(
             .is_err());
     }
 );
+
+contract!(
+    client_secrets_are_made_once_kept_and_rotated,
+    |store: Arc<dyn Store>| async move {
+        let (dev, _, _) = seeded(&store).await;
+        assert_eq!(store.client_secret(99).await.unwrap(), None, "no app");
+        assert_eq!(store.rotate_client_secret(99).await.unwrap(), None);
+        store.register_app(99, dev.id).await.unwrap();
+        store.register_app(100, dev.id).await.unwrap();
+
+        let first = store.client_secret(99).await.unwrap().unwrap();
+        assert_eq!(store.client_secret(99).await.unwrap().unwrap(), first);
+        let other = store.client_secret(100).await.unwrap().unwrap();
+        assert_ne!(first, other, "each app has its own");
+
+        let rotated = store.rotate_client_secret(99).await.unwrap().unwrap();
+        assert_ne!(rotated, first);
+        assert_eq!(store.client_secret(99).await.unwrap().unwrap(), rotated);
+        assert_eq!(store.client_secret(100).await.unwrap().unwrap(), other);
+
+        // Rotating an app that never asked for one creates it.
+        store.register_app(101, dev.id).await.unwrap();
+        let made = store.rotate_client_secret(101).await.unwrap().unwrap();
+        assert_eq!(store.client_secret(101).await.unwrap().unwrap(), made);
+    }
+);
