@@ -22,6 +22,7 @@ pub mod host;
 pub mod openapi;
 pub mod routes;
 pub mod time;
+pub mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;
