@@ -127,6 +127,24 @@ export async function appFrame(page, origin) {
 }
 
 /**
+ * The frame of the calling app in the nav bar's calling remote.
+ * @param {import("playwright-core").Page} page
+ * @param {string} origin
+ */
+export async function remoteFrame(page, origin) {
+  const handle = await page.locator("[data-testid=remote-frame] iframe").elementHandle({ timeout: 10_000 });
+  for (let i = 0; i < 100; i++) {
+    const frame = await handle.contentFrame();
+    if (frame && frame.url().startsWith(origin)) {
+      await frame.waitForFunction(() => Array.isArray(window.events), null, { timeout: 10_000, polling: 100 });
+      return frame;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no remote frame from ${origin}`);
+}
+
+/**
  * Waits until the test app has recorded `count` calls of `handler`, and returns them. Polls
  * on a timer: a hidden widget's iframe gets no animation frames.
  */

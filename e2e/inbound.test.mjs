@@ -5,7 +5,7 @@
 // NAVIGATE_TO_RECORD, and logs a MISSED call as such.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { events, launchChromium, newAppId, openHost, recordUrl, restClient, sleep, startAppServer } from "./fixtures.js";
+import { events, launchChromium, newAppId, openHost, recordUrl, remoteFrame as remoteFrameOf, restClient, startAppServer } from "./fixtures.js";
 import { startCallhost } from "./serve.js";
 
 let server;
@@ -29,18 +29,7 @@ after(async () => {
 });
 
 /** The app's frame inside the calling remote. */
-async function remoteFrame(page) {
-  const handle = await page.locator("[data-testid=remote-frame] iframe").elementHandle({ timeout: 10_000 });
-  for (let i = 0; i < 100; i++) {
-    const frame = await handle.contentFrame();
-    if (frame && frame.url().startsWith(apps.origin)) {
-      await frame.waitForFunction(() => Array.isArray(window.events), null, { timeout: 10_000, polling: 100 });
-      return frame;
-    }
-    await sleep(100);
-  }
-  throw new Error("no remote frame");
-}
+const remoteFrame = (page) => remoteFrameOf(page, apps.origin);
 
 const listUrl = () => `${server.ready.hostUrl}/contacts/${server.ready.portalId}/objects/0-1/views/all/list`;
 

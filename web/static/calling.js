@@ -23,7 +23,13 @@ import { isLive, Widget } from "./widget.js";
 /** @typedef {import("./types.js").DialInput} DialInput */
 /** @typedef {import("./types.js").LogEntry} LogEntry */
 
-const SESSION_KEY = "callhost:session";
+/**
+ * The sessionStorage key of the session to resume. The calling window has its own: a popup
+ * starts with a copy of its opener's sessionStorage, and must not take over the opener's
+ * widget session.
+ * @param {"widget" | "window"} location
+ */
+const sessionKey = (location) => (location === "window" ? "callhost:window-session" : "callhost:session");
 const LOG_LIMIT = 1000;
 /** Replies after which the record's calls may have changed. */
 const ENGAGEMENT_REPLIES = new Set(["CREATE_ENGAGEMENT_SUCCEEDED", "UPDATE_ENGAGEMENT_SUCCEEDED", "FINALIZE_ENGAGEMENT_SUCCEEDED"]);
@@ -155,7 +161,7 @@ export class CallingController extends EventTarget {
       sessionId: resumeId,
       url: (sessionId) => this.socketUrl(provider, sessionId),
       onSession: (sessionId, config, resumed) => {
-        remember({ key: provider.key, sessionId });
+        remember(sessionKey(this.options.location), { key: provider.key, sessionId });
         if (!session.bridge.iframe) session.bridge.mount(config.appUrl || provider.url, provider.width, provider.height);
         else if (!resumed) session.bridge.reload();
       },
@@ -185,16 +191,16 @@ export class CallingController extends EventTarget {
     this.session.socket.close();
     this.session.bridge.destroy();
     this.session = null;
-    forget();
+    forget(sessionKey(this.options.location));
   }
 
   /** Reopens the session of the previous page load, if there was one. */
   resume() {
-    const saved = recall();
+    const saved = recall(sessionKey(this.options.location));
     if (!saved) return;
     const provider = this.providers.find((p) => p.key === saved.key);
     if (!provider) {
-      forget();
+      forget(sessionKey(this.options.location));
       return;
     }
     this.selected = provider;
@@ -312,27 +318,34 @@ export class CallingController extends EventTarget {
   }
 }
 
-/** @param {{key: string, sessionId: string}} saved */
-function remember(saved) {
+/**
+ * @param {string} storageKey
+ * @param {{key: string, sessionId: string}} saved
+ */
+function remember(storageKey, saved) {
   try {
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify(saved));
+    sessionStorage.setItem(storageKey, JSON.stringify(saved));
   } catch {
     // No storage: a reload starts a new session.
   }
 }
 
-function forget() {
+/** @param {string} storageKey */
+function forget(storageKey) {
   try {
-    sessionStorage.removeItem(SESSION_KEY);
+    sessionStorage.removeItem(storageKey);
   } catch {
     // Nothing kept.
   }
 }
 
-/** @returns {{key: string, sessionId: string} | null} */
-function recall() {
+/**
+ * @param {string} storageKey
+ * @returns {{key: string, sessionId: string} | null}
+ */
+function recall(storageKey) {
   try {
-    const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null");
+    const saved = JSON.parse(sessionStorage.getItem(storageKey) ?? "null");
     return saved && typeof saved.key === "string" && typeof saved.sessionId === "string" ? saved : null;
   } catch {
     return null;

@@ -18,12 +18,14 @@ import { recordPath } from "./routes.js";
  * @param {number} options.portalId
  * @param {ObjectTypeInfo} options.type
  * @param {(tasks: CallTask[]) => void} [options.onStartQueue]
+ * @param {() => boolean} [options.isCurrent]  false once the user moved on to another page
  */
-export async function renderListPage({ root, api, portalId, type, onStartQueue }) {
+export async function renderListPage({ root, api, portalId, type, onStartQueue, isCurrent = () => true }) {
   document.title = `${type.plural} | callhost`;
   const columns = type.properties.slice(0, 5);
   const names = [...new Set([...type.properties.map((p) => p.name), ...type.phoneProperties])];
   const body = await api.get(`/crm/v3/objects/${type.objectTypeId}?limit=100&properties=${encodeURIComponent(names.join(","))}`);
+  if (!isCurrent()) return;
   /** @type {Array<{id: string, properties: Record<string, string | null>}>} */
   const records = Array.isArray(body?.results) ? body.results : [];
   /** @type {Array<{box: HTMLInputElement, task: CallTask}>} */

@@ -61,17 +61,20 @@ async function main() {
         if (!type) return notFound(`Unknown object type ${route.objectTypeId}`);
         const stop = await renderRecordPage({
           root, api, portalId: context.portalId, type, objectId: route.objectId,
-          onCall: (target) => calling.dial(target), calls: calling,
+          onCall: (target) => calling.dial(target), calls: calling, isCurrent: () => mine === generation,
         });
         if (mine === generation) leave = stop;
         else stop();
       } else if (route.kind === "list") {
         const type = types.find((t) => t.objectTypeId === route.objectTypeId);
         if (!type) return notFound(`Unknown object type ${route.objectTypeId}`);
-        await renderListPage({ root, api, portalId: context.portalId, type, onStartQueue: (tasks) => queue.start(tasks) });
+        await renderListPage({ root, api, portalId: context.portalId, type, onStartQueue: (tasks) => queue.start(tasks), isCurrent: () => mine === generation });
       } else if (route.kind === "window") {
         document.title = "Calling window | callhost";
         replace(root, el("h1", {}, "Calling window"), el("p", {}, "Calls placed here survive navigation in other tabs."));
+        // The window runs the app the tabs' calling remote runs, when there is one.
+        const windowProvider = remoteProvider(calling.providers, calling.selected);
+        if (windowProvider && !calling.session) calling.selected = windowProvider;
         calling.open();
       } else {
         document.title = "callhost";

@@ -19,11 +19,13 @@ import { renderTimeline } from "./timeline.js";
  * @param {number} options.objectId
  * @param {(target: {objectTypeId: string, objectId: number, objectType: string, property: string, value: string}) => void} options.onCall
  * @param {EventTarget} options.calls  emits `calls-changed`
+ * @param {() => boolean} [options.isCurrent]  false once the user moved on to another page
  * @returns {Promise<() => void>} stops the page's listeners
  */
-export async function renderRecordPage({ root, api, portalId, type, objectId, onCall, calls }) {
+export async function renderRecordPage({ root, api, portalId, type, objectId, onCall, calls, isCurrent = () => true }) {
   const names = [...new Set([...type.properties.map((p) => p.name), ...type.phoneProperties])];
   const record = await api.get(`/crm/v3/objects/${type.objectTypeId}/${objectId}?properties=${encodeURIComponent(names.join(","))}`);
+  if (!isCurrent()) return () => {};
   /** @type {Record<string, string | null>} */
   const props = record?.properties ?? {};
   const title = type.title(props, String(objectId));

@@ -25,6 +25,7 @@ import { isLive } from "./widget.js";
 /** @typedef {import("./types.js").CallPhase} CallPhase */
 
 const SESSION_KEY = "callhost:remote-session";
+const WINDOW_NAME = "callhost-calling-window";
 /** Replies after which a record's calls may have changed. */
 const ENGAGEMENT_REPLIES = new Set(["CREATE_ENGAGEMENT_SUCCEEDED", "UPDATE_ENGAGEMENT_SUCCEEDED", "FINALIZE_ENGAGEMENT_SUCCEEDED"]);
 
@@ -60,13 +61,18 @@ export class CallingRemote {
       type: "button", class: "remote-toggle", "data-testid": "remote-toggle", "aria-expanded": "false",
       onclick: () => this.setOpen(this.panel.hidden),
     }, this.provider.name, " ", this.status);
+    // With usesCallingWindow the call lives in the calling window, which any tab can open
+    // (one window, by name, for the tabs it is opened from).
+    this.openWindow = this.provider.usesCallingWindow
+      ? el("button", { type: "button", class: "remote-window", "data-testid": "open-calling-window", onclick: () => this.openCallingWindow() }, "Calling window")
+      : null;
     this.incoming = el("div", { class: "incoming-call", "data-testid": "incoming-call", role: "status", hidden: true });
     this.frameHost = el("div", { class: "frame-host", "data-testid": "remote-frame" });
     this.panel = el("div", { class: "remote-panel", "data-testid": "remote-panel", hidden: true }, this.frameHost);
     this.root = el("div", {
       class: "calling-remote", "data-testid": "calling-remote", "data-app-id": this.provider.appId,
       "data-location": "remote", "data-uses-calling-window": String(this.provider.usesCallingWindow),
-    }, this.toggle, this.incoming, this.panel);
+    }, this.toggle, this.openWindow, this.incoming, this.panel);
     options.mount.replaceChildren(this.root);
 
     this.bridge = new Bridge({ container: this.frameHost, send: (input) => this.send(input) });
@@ -121,6 +127,13 @@ export class CallingRemote {
       this.calls.set(externalCallId, call);
     }
     return call;
+  }
+
+  /** Opens (or brings forward) the calling window, `/calling-integration-popup-ui/{portalId}`. */
+  openCallingWindow() {
+    const path = `/calling-integration-popup-ui/${this.options.context.portalId}`;
+    const popup = window.open(path, WINDOW_NAME, "popup,width=440,height=720");
+    popup?.focus();
   }
 
   /** @param {boolean} open */
