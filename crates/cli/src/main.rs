@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
+use callhost_server::webhooks::WebhookClient;
 use callhost_server::{dev, AppState};
 use callhost_store::{PgStore, SqliteStore, Store};
 use clap::{Args, Parser, Subcommand};
@@ -84,6 +85,11 @@ struct ServeArgs {
     /// Use this access token for the development user instead of a random one.
     #[arg(long, env = "CALLHOST_DEV_ACCESS_TOKEN")]
     dev_access_token: Option<String>,
+    /// Let webhooks (channel connection, recordings) reach loopback, private and link-local
+    /// addresses even when callhost listens beyond loopback. Off by default: a webhook URL is
+    /// chosen by an app developer and must not become a way into the network callhost sits in.
+    #[arg(long, env = "CALLHOST_ALLOW_PRIVATE_WEBHOOKS")]
+    allow_private_webhooks: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -223,7 +229,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "demoAppId": development.demo_app_id,
         "backend": format!("{:?}", storage.store.backend()).to_lowercase(),
     });
-    let state = AppState::new(storage.store.clone(), Some(development));
+    let mut state = AppState::new(storage.store.clone(), Some(development));
+    // While callhost listens on loopback it is someone's development instance, and the app
+    // it is developing listens on loopback too (DESIGN.md).
+    let on_loopback = api.local_addr()?.ip().is_loopback();
+    state.webhooks = WebhookClient::new(args.allow_private_webhooks || on_loopback);
     let shutdown = shutdown_signal()?;
     println!("callhost ready {ready}");
     tracing::info!(api.url = %api_url, "callhost is ready");
@@ -321,6 +331,7 @@ mod tests {
         assert!(matches!(args.demo_listen, DemoListen::At(a) if a.port() == 8081));
         assert_eq!(args.storage.data_dir, PathBuf::from("./callhost-data"));
         assert!(!args.ephemeral);
+        assert!(!args.allow_private_webhooks);
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub struct AppState {
     pub call_locks: Arc<host::calls::CallLocks>,
     /// The protocol inspector's record of widget sessions.
     pub inspector: Arc<host::inspector::Inspector>,
+    /// The client webhooks go out through. Refuses private networks unless the binary
+    /// allows them (it does while callhost listens on loopback, or when told to).
+    pub webhooks: webhooks::WebhookClient,
 }
 
 impl AppState {
@@ -58,6 +61,7 @@ impl AppState {
             sessions: Arc::default(),
             call_locks: Arc::default(),
             inspector: Arc::default(),
+            webhooks: webhooks::WebhookClient::new(false),
         }
     }
 
