@@ -65,9 +65,9 @@ test("one number written three ways rings as Ada Lovelace, creates INBOUND engag
   await frame.evaluate(() => { window.cti.userAvailable(); window.aliveMark = "alive"; });
   await page.evaluate(() => { window.pageMark = "same document"; });
 
-  // "617.555.0123" (no country code) matches nothing yet: the server's caller-ID lookup reads
-  // an incoming number without a default region (see the report of this change).
-  const numbers = ["+1 (617) 555-0123", "+1 617.555.0123", "+16175550123"];
+  // Written with a country code, with punctuation, and without a country code (read in the
+  // portal's region, US until portals have a region setting): all are Ada's number.
+  const numbers = ["+1 (617) 555-0123", "617.555.0123", "+16175550123"];
   const ids = [];
   for (const [i, fromNumber] of numbers.entries()) {
     const externalCallId = `inbound-${i}-${Date.now()}`;

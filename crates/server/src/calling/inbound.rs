@@ -176,7 +176,11 @@ pub async fn report_inbound_call(
 
     let matches = state
         .store
-        .find_by_phone(portal_id, &call.from, None)
+        .find_by_phone(
+            portal_id,
+            &call.from,
+            Some(callhost_store::crm::phone::INDEX_REGION),
+        )
         .await?;
     let found: Vec<_> = matches.iter().map(caller_id_match).collect();
     let mut out = caller_id_matches(&found, portal_id);

@@ -257,7 +257,11 @@ async fn update_call(
 async fn caller_id(state: &AppState, portal_id: i64, number: &str) -> Result<OpResult, String> {
     let found = state
         .store
-        .find_by_phone(portal_id, number, None)
+        .find_by_phone(
+            portal_id,
+            number,
+            Some(callhost_store::crm::phone::INDEX_REGION),
+        )
         .await
         .map_err(logged)?;
     let matches = found.iter().map(caller_id_match).collect();
