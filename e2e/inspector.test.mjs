@@ -78,6 +78,19 @@ test("each kind of mistake an app makes shows as a finding with its code", async
   await inspector.waitForFunction(() => [...document.querySelectorAll("[data-testid=inspector-entry]")]
     .some((row) => (row.textContent ?? "").includes("<img src=x onerror=alert(1)>")), null, { timeout: 10_000, polling: 100 });
   assert.equal(await inspector.locator("#sessions img").count(), 0);
+
+  // The iframe wanders off to another origin (no SET_WIDGET_URL) and posts from there: the page
+  // drops the message for its origin, and the inspector shows that finding too.
+  const elsewhere = await startAppServer();
+  try {
+    await frame.evaluate((url) => { location.href = url; }, `${elsewhere.origin}/umd.html?manual`);
+    const moved = await appFrame(page, elsewhere.origin);
+    await moved.evaluate(() => window.parent.postMessage({ type: "INITIALIZED", messageId: "1_1", data: { isLoggedIn: true } }, "*"));
+    await inspector.waitForFunction(() => document.querySelector('[data-testid=inspector-finding][data-code="dropped-origin"]'),
+      null, { timeout: 10_000, polling: 100 });
+  } finally {
+    await elsewhere.close();
+  }
   await inspector.close();
   await page.close();
 });
