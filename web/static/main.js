@@ -106,6 +106,9 @@ function renderNav(portalId, types, remoteSlot, openWidget) {
     el("a", { class: "brand", href: listPath(portalId, "0-1"), "data-nav": true }, "callhost"),
     types.map((t) => el("a", { href: listPath(portalId, t.objectTypeId), "data-nav": true, "data-testid": `nav-${t.objectTypeId}` }, t.plural)),
     el("span", { class: "spacer" }),
+    // The inspector is a page of its own (no data-nav): it opens in a new tab, so the call here
+    // goes on while the developer watches its messages.
+    el("a", { href: `/calling-inspector/${portalId}`, target: "_blank", rel: "noopener", "data-testid": "nav-inspector" }, "Inspector"),
     remoteSlot,
     el("button", { type: "button", class: "open-widget", "data-testid": "open-widget", onclick: openWidget }, "Calling"));
 }
