@@ -18,6 +18,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod fields;
+pub mod helpdesk;
 pub mod host;
 pub mod openapi;
 pub mod routes;

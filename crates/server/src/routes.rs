@@ -11,7 +11,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
-use crate::{assets, calling, crm, host, openapi, AppState};
+use crate::{assets, calling, crm, helpdesk, host, openapi, AppState};
 
 /// The router of the API (and, as later areas land, of the host) origin.
 pub fn api_router(state: AppState) -> Router {
@@ -19,6 +19,7 @@ pub fn api_router(state: AppState) -> Router {
         .merge(calling::router())
         .merge(crm::router())
         .merge(host::router())
+        .merge(helpdesk::router())
         .route("/openapi.json", get(openapi_json))
         .route("/", get(show_start))
         .route("/sdk/{*path}", get(assets::sdk_file))

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use callhost_server::webhooks::WebhookClient;
 use callhost_server::{dev, AppState};
 use callhost_store::{secret, NewAccessToken, PgStore, SqliteStore, Store};
 use reqwest::{Method, RequestBuilder, Response};
@@ -28,8 +29,14 @@ pub enum Backend {
     Postgres,
 }
 
-/// Starts an app on `backend`; `None` when that backend is not configured for tests.
+/// Starts an app on `backend`; `None` when that backend is not configured for tests. It
+/// listens on loopback, so, as `callhost serve` would, its webhooks may reach loopback.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, true).await
+}
+
+/// [`spawn_app`], choosing whether webhooks may reach private addresses.
+pub async fn spawn_app_with(backend: Backend, allow_private_webhooks: bool) -> Option<TestApp> {
     let (store, pg, dir): (Arc<dyn Store>, _, _) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -56,7 +63,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let demo = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let demo_url = format!("http://{}", demo.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    let state = AppState::new(store.clone(), Some(development));
+    let mut state = AppState::new(store.clone(), Some(development));
+    state.webhooks = WebhookClient::new(allow_private_webhooks);
     let server = tokio::spawn(callhost_server::run(state, listener, Some(demo), async {
         let _ = stopped.await;
     }));
@@ -88,6 +96,25 @@ impl TestApp {
     /// A request to `path` with no credentials.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.http.request(method, format!("{}{path}", self.url))
+    }
+
+    /// A client signed in to the host as the development user (it opened a host page on
+    /// loopback), keeping the session cookie.
+    pub async fn host_client(&self) -> reqwest::Client {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let page = client
+            .get(format!(
+                "{}/contacts/{}/objects/0-1/views/all/list",
+                self.url, self.dev.portal_id
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        client
     }
 
     /// A new developer account with a key of its own; returns the key.

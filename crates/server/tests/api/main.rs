@@ -7,6 +7,7 @@ mod assets;
 mod associations;
 mod auth;
 mod caller_id;
+mod channels;
 mod crm_batch;
 mod crm_objects;
 mod crm_search;
