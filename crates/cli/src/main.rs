@@ -362,7 +362,7 @@ mod tests {
             "424242",
             "--rotate",
             "--data-dir",
-            "/tmp/x",
+            "./other-data",
         ])
         .unwrap();
         let Command::App(AppCommand::Secret(args)) = cli.command else {
@@ -370,7 +370,7 @@ mod tests {
         };
         assert_eq!(args.app_id, 424242);
         assert!(args.rotate);
-        assert_eq!(args.storage.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(args.storage.data_dir, PathBuf::from("./other-data"));
         assert!(Cli::try_parse_from(["callhost", "app", "secret"]).is_err());
     }
 
