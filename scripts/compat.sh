@@ -6,6 +6,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/target/debug/callhost}
+# The signature compatibility tests start callhosts of their own from this binary.
+export CALLHOST_BIN=$bin
 
 run_against() {
   local label=$1; shift
