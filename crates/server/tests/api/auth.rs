@@ -92,14 +92,7 @@ both_backends!(bearer_tokens_need_developer_scopes, |app| {
 
 both_backends!(another_developers_app_is_never_shown, |app| {
     let body = json!({"name": "Mine", "url": "https://mine.example.com/"});
-    json(
-        app.dev_request(Method::POST, SETTINGS)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    app.dev_call(Method::POST, SETTINGS, Some(&body)).await;
     let other = app.other_developer().await;
     let as_other =
         |method: Method, path: &str| app.request(method, &format!("{path}?hapikey={other}"));
@@ -156,13 +149,13 @@ both_backends!(another_developers_app_is_never_shown, |app| {
     )
     .await;
     assert_eq!(status, 200);
-    let (status, _) = json(
-        app.dev_request(Method::GET, "/crm/v3/extensions/calling/9090/settings")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = app
+        .dev_call(
+            Method::GET,
+            "/crm/v3/extensions/calling/9090/settings",
+            None,
+        )
+        .await;
     assert_eq!(status, 404);
     assert!(
         !app.store

@@ -65,23 +65,15 @@ async fn answer(behaviour: &str) -> Response {
 async fn register(app: &TestApp, app_id: i64, url: &str, is_ready: bool) {
     let settings = json!({"name": "Help desk app", "url": "https://widget.example.com/"});
     let base = format!("/crm/v3/extensions/calling/{app_id}/settings");
-    let (status, _) = json(
-        app.dev_request(Method::POST, &base)
-            .json(&settings)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = app.dev_call(Method::POST, &base, Some(&settings)).await;
     assert_eq!(status, 200);
-    let (status, _) = json(
-        app.dev_request(Method::POST, &format!("{base}/channel-connection"))
-            .json(&json!({"url": url, "isReady": is_ready}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = app
+        .dev_call(
+            Method::POST,
+            &format!("{base}/channel-connection"),
+            Some(&json!({"url": url, "isReady": is_ready})),
+        )
+        .await;
     assert_eq!(status, 200);
 }
 

@@ -11,14 +11,7 @@ const SETTINGS: &str = "/crm/v3/extensions/calling/31337/settings";
 
 /// POSTs `body` as settings, expects a 400 naming `field` with `code`, and checks nothing was stored.
 async fn rejects(app: &TestApp, body: Value, field: &str, code: &str) {
-    let (status, err) = json(
-        app.dev_request(Method::POST, SETTINGS)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, err) = app.dev_call(Method::POST, SETTINGS, Some(&body)).await;
     assert_error(status, &err, 400, "VALIDATION_ERROR");
     let details = err["errors"].as_array().unwrap();
     assert!(
@@ -113,22 +106,14 @@ both_backends!(settings_validation_names_each_field, |app| {
 
 both_backends!(a_bad_patch_changes_nothing, |app| {
     let body = json!({"name": "Keep", "url": "https://keep.example.com/"});
-    json(
-        app.dev_request(Method::POST, SETTINGS)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let (status, err) = json(
-        app.dev_request(Method::PATCH, SETTINGS)
-            .json(&json!({"name": "Changed", "width": -1}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    app.dev_call(Method::POST, SETTINGS, Some(&body)).await;
+    let (status, err) = app
+        .dev_call(
+            Method::PATCH,
+            SETTINGS,
+            Some(&json!({"name": "Changed", "width": -1})),
+        )
+        .await;
     assert_error(status, &err, 400, "VALIDATION_ERROR");
     let stored = app
         .store
@@ -156,14 +141,7 @@ both_backends!(recording_url_needs_the_placeholder, |app| {
         (json!({}), "REQUIRED"),
         (json!({"urlToRetrieveAuthedRecording": 5}), "INVALID_TYPE"),
     ] {
-        let (status, err) = json(
-            app.dev_request(Method::POST, path)
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, err) = app.dev_call(Method::POST, path, Some(&body)).await;
         assert_error(status, &err, 400, "VALIDATION_ERROR");
         assert_eq!(
             err["errors"][0]["in"], "urlToRetrieveAuthedRecording",
@@ -220,15 +198,11 @@ both_backends!(unknown_routes_and_methods_use_the_error_shape, |app| {
     )
     .await;
     assert_error(status, &err, 404, "OBJECT_NOT_FOUND");
-    let (status, err) = json(app.dev_request(Method::PUT, SETTINGS).send().await.unwrap()).await;
+    let (status, err) = app.dev_call(Method::PUT, SETTINGS, None).await;
     assert_error(status, &err, 405, "METHOD_NOT_ALLOWED");
-    let (status, err) = json(
-        app.dev_request(Method::GET, "/crm/v3/extensions/calling/abc/settings")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, err) = app
+        .dev_call(Method::GET, "/crm/v3/extensions/calling/abc/settings", None)
+        .await;
     assert_error(status, &err, 400, "VALIDATION_ERROR");
     assert_eq!(err["errors"][0]["in"], "appId");
 });
@@ -236,14 +210,7 @@ both_backends!(unknown_routes_and_methods_use_the_error_shape, |app| {
 both_backends!(python_style_requests_are_accepted, |app| {
     // The Python client sends Content-Type: application/json on GET and DELETE with no body.
     let body = json!({"name": "Py", "url": "https://py.example.com/"});
-    json(
-        app.dev_request(Method::POST, SETTINGS)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    app.dev_call(Method::POST, SETTINGS, Some(&body)).await;
     let (status, _) = json(
         app.dev_request(Method::GET, SETTINGS)
             .header("content-type", "application/json")

@@ -93,6 +93,16 @@ impl TestApp {
         )
     }
 
+    /// Sends a request with the development API key (and `body` as JSON); returns the status
+    /// and the JSON body, checked as [`json`] checks it.
+    pub async fn dev_call(&self, method: Method, path: &str, body: Option<&Value>) -> (u16, Value) {
+        let mut request = self.dev_request(method, path);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        json(request.send().await.unwrap()).await
+    }
+
     /// A request to `path` with no credentials.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.http.request(method, format!("{}{path}", self.url))

@@ -198,14 +198,7 @@ both_backends!(
 both_backends!(host_pages_sign_in_on_loopback_and_scope_the_socket, |app| {
     let settings = json!({"name": "Installed", "url": "https://installed.example.com/"});
     let path = "/crm/v3/extensions/calling/4242/settings";
-    json(
-        app.dev_request(Method::POST, path)
-            .json(&settings)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    app.dev_call(Method::POST, path, Some(&settings)).await;
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .build()

@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{assert_error, json};
+use crate::helpers::assert_error;
 
 const SETTINGS: &str = "/crm/v3/extensions/calling/424242/settings";
 
@@ -20,14 +20,7 @@ both_backends!(settings_lifecycle_create_read_update_delete, |app| {
     let body = json!({"name": "Acme Dialer", "url": "https://dialer.example.com/widget", "width": 300,
         "height": 500, "isReady": false, "supportsCustomObjects": true, "supportsInboundCalling": true,
         "usesCallingWindow": false, "usesRemote": false});
-    let (status, created) = json(
-        app.dev_request(Method::POST, SETTINGS)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, created) = app.dev_call(Method::POST, SETTINGS, Some(&body)).await;
     assert_eq!(status, 200, "{created}");
     for (k, v) in body.as_object().unwrap() {
         assert_eq!(&created[k], v, "{k}");
@@ -37,17 +30,16 @@ both_backends!(settings_lifecycle_create_read_update_delete, |app| {
         "{created}"
     );
 
-    let (status, read) = json(app.dev_request(Method::GET, SETTINGS).send().await.unwrap()).await;
+    let (status, read) = app.dev_call(Method::GET, SETTINGS, None).await;
     assert_eq!((status, &read), (200, &created));
 
-    let (status, updated) = json(
-        app.dev_request(Method::PATCH, SETTINGS)
-            .json(&json!({"isReady": true, "height": 700}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, updated) = app
+        .dev_call(
+            Method::PATCH,
+            SETTINGS,
+            Some(&json!({"isReady": true, "height": 700})),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(
         (updated["isReady"].as_bool(), updated["height"].as_i64()),
@@ -56,45 +48,21 @@ both_backends!(settings_lifecycle_create_read_update_delete, |app| {
     assert_eq!(updated["name"], "Acme Dialer", "untouched fields stay");
     assert_eq!(updated["createdAt"], created["createdAt"]);
 
-    let (status, _) = json(
-        app.dev_request(Method::DELETE, SETTINGS)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = app.dev_call(Method::DELETE, SETTINGS, None).await;
     assert_eq!(status, 204);
-    let (status, body) = json(app.dev_request(Method::GET, SETTINGS).send().await.unwrap()).await;
+    let (status, body) = app.dev_call(Method::GET, SETTINGS, None).await;
     assert_error(status, &body, 404, "OBJECT_NOT_FOUND");
-    let (status, body) = json(
-        app.dev_request(Method::DELETE, SETTINGS)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = app.dev_call(Method::DELETE, SETTINGS, None).await;
     assert_error(status, &body, 404, "OBJECT_NOT_FOUND");
-    let (status, body) = json(
-        app.dev_request(Method::PATCH, SETTINGS)
-            .json(&json!({"name": "x"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = app
+        .dev_call(Method::PATCH, SETTINGS, Some(&json!({"name": "x"})))
+        .await;
     assert_error(status, &body, 404, "OBJECT_NOT_FOUND");
 });
 
 both_backends!(create_with_only_name_and_url_gets_the_defaults, |app| {
     let body = json!({"name": "Minimal", "url": "https://m.example.com/"});
-    let (status, created) = json(
-        app.dev_request(Method::POST, SETTINGS)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, created) = app.dev_call(Method::POST, SETTINGS, Some(&body)).await;
     assert_eq!(status, 200);
     assert_eq!(
         (
@@ -112,24 +80,10 @@ both_backends!(create_with_only_name_and_url_gets_the_defaults, |app| {
 
 both_backends!(post_on_existing_settings_replaces_them, |app| {
     let first = json!({"name": "One", "url": "https://one.example.com/", "width": 100, "supportsInboundCalling": true});
-    let (_, created) = json(
-        app.dev_request(Method::POST, SETTINGS)
-            .json(&first)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, created) = app.dev_call(Method::POST, SETTINGS, Some(&first)).await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let second = json!({"name": "Two", "url": "https://two.example.com/"});
-    let (status, replaced) = json(
-        app.dev_request(Method::POST, SETTINGS)
-            .json(&second)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, replaced) = app.dev_call(Method::POST, SETTINGS, Some(&second)).await;
     assert_eq!(status, 200);
     assert_eq!(replaced["name"], "Two");
     assert_eq!(
@@ -143,126 +97,110 @@ both_backends!(post_on_existing_settings_replaces_them, |app| {
 
 both_backends!(date_versioned_aliases_reach_the_same_settings, |app| {
     let body = json!({"name": "Versioned", "url": "https://v.example.com/"});
-    let (status, _) = json(
-        app.dev_request(
+    let (status, _) = app
+        .dev_call(
             Method::POST,
             "/crm/extensions/calling/2026-03/515151/settings",
+            Some(&body),
         )
-        .json(&body)
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .await;
     assert_eq!(status, 200);
-    let (status, read) = json(
-        app.dev_request(Method::GET, "/crm/v3/extensions/calling/515151/settings")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, read) = app
+        .dev_call(
+            Method::GET,
+            "/crm/v3/extensions/calling/515151/settings",
+            None,
+        )
+        .await;
     assert_eq!((status, read["name"].as_str()), (200, Some("Versioned")));
-    let (status, read) = json(
-        app.dev_request(
+    let (status, read) = app
+        .dev_call(
             Method::GET,
             "/crm/extensions/calling/2026-09/515151/settings/recording",
+            None,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .await;
     assert_error(status, &read, 404, "OBJECT_NOT_FOUND");
-    let (status, body) = json(
-        app.dev_request(Method::GET, "/crm/extensions/calling/v3/515151/settings")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = app
+        .dev_call(
+            Method::GET,
+            "/crm/extensions/calling/v3/515151/settings",
+            None,
+        )
+        .await;
     assert_error(status, &body, 404, "OBJECT_NOT_FOUND");
 });
 
 both_backends!(recording_settings_register_read_update, |app| {
     let path = "/crm/v3/extensions/calling/424242/settings/recording";
-    let (status, body) = json(app.dev_request(Method::GET, path).send().await.unwrap()).await;
+    let (status, body) = app.dev_call(Method::GET, path, None).await;
     assert_error(status, &body, 404, "OBJECT_NOT_FOUND");
     let url = "https://app.example.com/recordings/%s";
-    let (status, body) = json(
-        app.dev_request(Method::POST, path)
-            .json(&json!({"urlToRetrieveAuthedRecording": url}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = app
+        .dev_call(
+            Method::POST,
+            path,
+            Some(&json!({"urlToRetrieveAuthedRecording": url})),
+        )
+        .await;
     assert_eq!(
         (status, body),
         (200, json!({"urlToRetrieveAuthedRecording": url}))
     );
     let url2 = "https://app.example.com/rec?id=%s";
-    let (status, body) = json(
-        app.dev_request(Method::PATCH, path)
-            .json(&json!({"urlToRetrieveAuthedRecording": url2}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = app
+        .dev_call(
+            Method::PATCH,
+            path,
+            Some(&json!({"urlToRetrieveAuthedRecording": url2})),
+        )
+        .await;
     assert_eq!(
         (status, body),
         (200, json!({"urlToRetrieveAuthedRecording": url2}))
     );
-    let (status, body) = json(app.dev_request(Method::GET, path).send().await.unwrap()).await;
+    let (status, body) = app.dev_call(Method::GET, path, None).await;
     assert_eq!(
         (status, body),
         (200, json!({"urlToRetrieveAuthedRecording": url2}))
     );
-    let (status, body) = json(app.dev_request(Method::DELETE, path).send().await.unwrap()).await;
+    let (status, body) = app.dev_call(Method::DELETE, path, None).await;
     assert_error(status, &body, 405, "METHOD_NOT_ALLOWED");
 });
 
 both_backends!(channel_connection_settings_lifecycle, |app| {
     let path = "/crm/v3/extensions/calling/424242/settings/channel-connection";
-    let (status, created) = json(
-        app.dev_request(Method::POST, path)
-            .json(&json!({"url": "https://example.com/my-help-desk-service", "isReady": true}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, created) = app
+        .dev_call(
+            Method::POST,
+            path,
+            Some(&json!({"url": "https://example.com/my-help-desk-service", "isReady": true})),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(
         (created["url"].as_str(), created["isReady"].as_bool()),
         (Some("https://example.com/my-help-desk-service"), Some(true))
     );
     assert!(is_iso_millis(&created["createdAt"]) && is_iso_millis(&created["updatedAt"]));
-    let (status, patched) = json(
-        app.dev_request(Method::PATCH, path)
-            .json(&json!({"isReady": false}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, patched) = app
+        .dev_call(Method::PATCH, path, Some(&json!({"isReady": false})))
+        .await;
     assert_eq!(
         (status, patched["isReady"].as_bool(), patched["url"].clone()),
         (200, Some(false), created["url"].clone())
     );
-    let (status, _) = json(app.dev_request(Method::DELETE, path).send().await.unwrap()).await;
+    let (status, _) = app.dev_call(Method::DELETE, path, None).await;
     assert_eq!(status, 204);
-    let (status, body) = json(app.dev_request(Method::GET, path).send().await.unwrap()).await;
+    let (status, body) = app.dev_call(Method::GET, path, None).await;
     assert_error(status, &body, 404, "OBJECT_NOT_FOUND");
-    let (status, body) = json(
-        app.dev_request(Method::POST, path)
-            .json(&json!({"url": "https://x.example.com"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = app
+        .dev_call(
+            Method::POST,
+            path,
+            Some(&json!({"url": "https://x.example.com"})),
+        )
+        .await;
     assert_error(status, &body, 400, "VALIDATION_ERROR");
     assert_eq!(body["errors"][0]["in"], "isReady", "{body}");
 });
@@ -271,14 +209,7 @@ both_backends!(
     the_demo_app_and_new_dev_apps_are_installed_in_the_dev_portal,
     |app| {
         let body = json!({"name": "Mine", "url": "https://mine.example.com/"});
-        json(
-            app.dev_request(Method::POST, SETTINGS)
-                .json(&body)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        app.dev_call(Method::POST, SETTINGS, Some(&body)).await;
         let installed = app.store.installed_apps(app.dev.portal_id).await.unwrap();
         assert!(installed.contains(&424242), "{installed:?}");
     }
