@@ -74,7 +74,8 @@ test("first run: open Ada, click Call, pick the demo app, DIAL_NUMBER arrives on
   }
   await demo.locator("#event-log li[data-handler=onUpdateEngagementSucceeded]").waitFor({ state: "attached", timeout: 10_000 });
   const entry = page.locator(`[data-testid=timeline-call][data-engagement-id="${engagementId}"]`);
-  await entry.waitFor({ timeout: 10_000 });
+  // The entry may already show the call from before the update: wait for the update to land.
+  await entry.filter({ hasText: "Called from the callhost demo app" }).waitFor({ timeout: 10_000 });
   assert.match(await entry.innerText(), /Called from the callhost demo app/);
   assert.match(await entry.innerText(), /COMPLETED/);
   // hideWidget defaults to true: the widget hides (its iframe stays in the document).

@@ -130,7 +130,8 @@ test("OUTGOING_CALL_STARTED → CREATE_ENGAGEMENT_SUCCEEDED, CALL_ANSWERED, End 
   const [updated] = await events(frame, "onUpdateEngagementSucceeded");
   assert.equal(updated.data.engagementId, engagementId);
   const entry = page.locator(`[data-testid=timeline-call][data-engagement-id="${engagementId}"]`);
-  await entry.waitFor({ timeout: 10_000 });
+  // The entry may already show the call from before the update: wait for the update to land.
+  await entry.locator("[data-field=title]", { hasText: "Intro call" }).waitFor({ timeout: 10_000 });
   assert.equal(await entry.locator("[data-field=title]").innerText(), "Intro call");
   assert.equal(await entry.locator("[data-field=notes]").innerText(), "Notes <b>not bold</b>", "notes as text");
   assert.equal(await entry.locator("b").count(), 0);

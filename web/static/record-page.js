@@ -57,11 +57,28 @@ export async function renderRecordPage({ root, api, portalId, type, objectId, on
   let stopped = false;
   /** @type {ReturnType<typeof setTimeout>[]} */
   let timers = [];
+  // One render at a time: a refresh asked for while one runs runs after it, so an older fetch
+  // that answers late can never overwrite a newer one.
+  let running = false;
+  let again = false;
   const refresh = () => {
     if (stopped) return;
-    renderTimeline(api, timeline, type.objectTypeId, objectId).catch((error) => {
-      replace(timeline, el("p", { class: "error" }, `Calls could not be loaded: ${error.message}`));
-    });
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    renderTimeline(api, timeline, type.objectTypeId, objectId)
+      .catch((error) => {
+        replace(timeline, el("p", { class: "error" }, `Calls could not be loaded: ${error.message}`));
+      })
+      .finally(() => {
+        running = false;
+        if (again) {
+          again = false;
+          refresh();
+        }
+      });
   };
   // The engine's store work finishes just after the state change it reports: look again a
   // little later too.
