@@ -136,19 +136,12 @@ pub async fn create_associations_batch(
         .iter()
         .filter(|(p, _)| ok.contains(p))
         .flat_map(|((f, t), kinds_of)| {
-            kinds_of.iter().map(|(kind, reverse)| NewAssociation {
-                from: ObjectRef::new(&from.id, *f),
-                to: ObjectRef::new(&to.id, *t),
-                kind: kind.clone(),
-                reverse: reverse.clone(),
-            })
+            kinds_of
+                .iter()
+                .map(|(kind, reverse)| link(&from, *f, &to, *t, kind, reverse))
         })
         .collect();
-    state
-        .store
-        .associate(access.0.portal_id, &associations, now())
-        .await
-        .map_err(|e| missing_as_not_found(e, &from, &to))?;
+    store_links(&state, &access, &from, &to, &associations).await?;
     let results = ok
         .iter()
         .map(|(f, t)| pair(&from, *f, &to, *t, Vec::new()))
@@ -174,18 +167,9 @@ pub async fn create_default_batch(
     let (ok, errors) = existing_pairs(&state, access.0.portal_id, &from, &to, wanted).await?;
     let associations: Vec<NewAssociation> = ok
         .iter()
-        .map(|(f, t)| NewAssociation {
-            from: ObjectRef::new(&from.id, *f),
-            to: ObjectRef::new(&to.id, *t),
-            kind: kind.clone(),
-            reverse: reverse.clone(),
-        })
+        .map(|(f, t)| link(&from, *f, &to, *t, &kind, &reverse))
         .collect();
-    state
-        .store
-        .associate(access.0.portal_id, &associations, now())
-        .await
-        .map_err(|e| missing_as_not_found(e, &from, &to))?;
+    store_links(&state, &access, &from, &to, &associations).await?;
     let results = ok
         .iter()
         .map(|(f, t)| default_result(*f, *t, &kind))
@@ -342,4 +326,37 @@ pub async fn archive_associations_batch(
             .await?;
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The association from `from`'s object `f` to `to`'s object `t` of one kind.
+fn link(
+    from: &ObjectType,
+    f: i64,
+    to: &ObjectType,
+    t: i64,
+    kind: &callhost_store::crm::AssociationKind,
+    reverse: &callhost_store::crm::AssociationKind,
+) -> NewAssociation {
+    NewAssociation {
+        from: ObjectRef::new(&from.id, f),
+        to: ObjectRef::new(&to.id, t),
+        kind: kind.clone(),
+        reverse: reverse.clone(),
+    }
+}
+
+/// Stores `links` in one transaction; a missing end is a 404 naming it.
+async fn store_links(
+    state: &AppState,
+    access: &PortalAccess,
+    from: &ObjectType,
+    to: &ObjectType,
+    links: &[NewAssociation],
+) -> ApiResult<()> {
+    state
+        .store
+        .associate(access.0.portal_id, links, now())
+        .await
+        .map_err(|e| missing_as_not_found(e, from, to))?;
+    Ok(())
 }
