@@ -15,6 +15,7 @@ mod error;
 pub mod model;
 mod postgres;
 mod queries;
+mod recordings;
 pub mod secret;
 mod sqlite;
 mod statistics;
@@ -29,6 +30,7 @@ pub use crm::CrmStore;
 pub use error::{Result, StoreError};
 pub use model::*;
 pub use postgres::PgStore;
+pub use recordings::RecordingStore;
 pub use sqlite::SqliteStore;
 
 /// Which database a store runs on.
@@ -39,9 +41,10 @@ pub enum Backend {
 }
 
 /// Everything callhost keeps. One implementation per backend; all methods are atomic. The CRM
-/// part is [`CrmStore`], a supertrait, so `dyn Store` offers both.
+/// part is [`CrmStore`] and the recording marks [`RecordingStore`], supertraits, so `dyn Store`
+/// offers all of them.
 #[async_trait]
-pub trait Store: CrmStore + Send + Sync + 'static {
+pub trait Store: CrmStore + RecordingStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     // Tenancy and credentials.

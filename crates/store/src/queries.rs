@@ -556,6 +556,8 @@ macro_rules! impl_store {
                 Ok(())
             }
         }
+
+        crate::recordings::impl_recording_store!($store);
     };
 }
 
