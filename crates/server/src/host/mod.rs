@@ -13,7 +13,11 @@
 //! - `GET /calling-inspector/{portalId}`: the protocol inspector's page;
 //!   `GET /host/api/inspector[?appId=..][&externalCallId=..][&download=1]` its record as JSON
 //!   ([`inspector`]), which the page polls to stay live.
+//! - `GET /help-desk/{portalId}` (help desk: channels and tickets) and
+//!   `GET /settings/{portalId}/apps` (the installed apps' client secrets): the host page too.
+//! - `/host/api/apps…`: the admin API for installed apps and their client secrets ([`admin`]).
 
+pub mod admin;
 pub mod bridge;
 pub mod calls;
 pub mod inspector;
@@ -46,6 +50,10 @@ pub fn router() -> Router<AppState> {
         .route("/host/ws", get(open_socket))
         .route("/calling-inspector/{portal_id}", get(show_page))
         .route("/host/api/inspector", get(export_inspector))
+        .route("/help-desk/{portal_id}", get(show_page))
+        .route("/help-desk/{portal_id}/{*rest}", get(show_page))
+        .route("/settings/{portal_id}/apps", get(show_page))
+        .merge(admin::router())
 }
 
 /// The host page, for the signed-in user's portal (signing in on loopback if needed).

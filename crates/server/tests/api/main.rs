@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod admin;
 mod assets;
 mod associations;
 mod auth;
