@@ -257,6 +257,31 @@ async fn resolve(
     Ok((found, missing))
 }
 
+/// For each `(id, idProperty)` input, the object it names, if any: one [`resolve`] per
+/// distinct `idProperty` rather than one per input.
+async fn resolve_each(
+    state: &AppState,
+    portal_id: i64,
+    object_type: &ObjectType,
+    keys: &[(String, Option<&str>)],
+) -> ApiResult<Vec<Option<CrmObject>>> {
+    let mut groups: BTreeMap<Option<&str>, Vec<String>> = BTreeMap::new();
+    for (id, id_property) in keys {
+        groups.entry(*id_property).or_default().push(id.clone());
+    }
+    let mut by_key: BTreeMap<(Option<&str>, String), CrmObject> = BTreeMap::new();
+    for (id_property, ids) in groups {
+        let (found, _) = resolve(state, portal_id, object_type, &ids, id_property, false).await?;
+        for (id, object) in found {
+            by_key.insert((id_property, id), object);
+        }
+    }
+    Ok(keys
+        .iter()
+        .map(|(id, id_property)| by_key.get(&(*id_property, id.clone())).cloned())
+        .collect())
+}
+
 /// Reads up to 100 objects: 200, or 207 naming the ids that do not exist.
 pub async fn read_batch(
     State(state): State<AppState>,
@@ -304,27 +329,27 @@ pub async fn update_batch(
     let started = time::format(&now());
     let object_type = writable(&state, &access, path.get("object_type")).await?;
     let portal_id = access.0.portal_id;
-    let mut updates = Vec::new();
-    let mut missing = Vec::new();
     let items = inputs(&body)?;
     let mut checked = Vec::new();
+    let mut keys = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let id = id_field(item, "id", &format!("inputs[{i}]"))?;
         let properties =
             input::properties(&object_type, item.get("properties"), input::Write::Update)
                 .map_err(input::invalid_properties)?;
-        let id_property = item.get("idProperty").and_then(Value::as_str);
-        checked.push((id, properties, id_property));
+        checked.push(properties);
+        keys.push((id, item.get("idProperty").and_then(Value::as_str)));
     }
-    for (id, properties, id_property) in checked {
-        let (found, gone) =
-            resolve(&state, portal_id, &object_type, &[id], id_property, false).await?;
-        missing.extend(gone);
-        if let Some((_, object)) = found.into_iter().next() {
-            updates.push(ObjectUpdate {
+    let found = resolve_each(&state, portal_id, &object_type, &keys).await?;
+    let mut updates = Vec::new();
+    let mut missing = Vec::new();
+    for ((properties, (id, _)), object) in checked.into_iter().zip(keys).zip(found) {
+        match object {
+            Some(object) => updates.push(ObjectUpdate {
                 id: object.id,
                 properties,
-            });
+            }),
+            None => missing.push(id),
         }
     }
     let updated = state
@@ -354,23 +379,19 @@ pub async fn upsert_batch(
     let started = time::format(&now());
     let object_type = writable(&state, &access, path.get("object_type")).await?;
     let portal_id = access.0.portal_id;
+    let items = inputs(&body)?;
+    let mut keys = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let id = id_field(item, "id", &format!("inputs[{i}]"))?;
+        keys.push((id, item.get("idProperty").and_then(Value::as_str)));
+    }
+    let found = resolve_each(&state, portal_id, &object_type, &keys).await?;
     let mut creates: Vec<NewObject> = Vec::new();
     let mut updates: Vec<ObjectUpdate> = Vec::new();
-    for (i, item) in inputs(&body)?.iter().enumerate() {
+    for (i, ((item, (id, id_property)), object)) in items.iter().zip(&keys).zip(found).enumerate() {
         let at = format!("inputs[{i}]");
-        let id = id_field(item, "id", &at)?;
-        let id_property = item.get("idProperty").and_then(Value::as_str);
-        let (found, _) = resolve(
-            &state,
-            portal_id,
-            &object_type,
-            std::slice::from_ref(&id),
-            id_property,
-            false,
-        )
-        .await?;
-        match found.into_iter().next() {
-            Some((_, object)) => {
+        match object {
+            Some(object) => {
                 let properties =
                     input::properties(&object_type, item.get("properties"), input::Write::Update)
                         .map_err(input::invalid_properties)?;

@@ -135,3 +135,69 @@ both_backends!(upsert_creates_or_updates_by_unique_property, |app| {
     assert_eq!(second["results"][0]["new"], false);
     assert_eq!(second["results"][0]["id"], first["results"][0]["id"]);
 });
+
+both_backends!(update_mixes_ids_and_id_properties_in_one_batch, |app| {
+    let contacts = "/crm/v3/objects/contacts";
+    let (status, created) = json(
+        bearer(app, Method::POST, &format!("{contacts}/batch/create"))
+            .json(&json!({"inputs": [
+                {"properties": {"email": "one@example.com"}},
+                {"properties": {"email": "two@example.com"}},
+            ]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let by_email = |email: &str| {
+        created["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["properties"]["email"] == email)
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let one = by_email("one@example.com");
+    let (status, updated) = json(
+        bearer(app, Method::POST, &format!("{contacts}/batch/update"))
+            .json(&json!({"inputs": [
+                {"id": one, "properties": {"firstname": "One"}},
+                {"id": "two@example.com", "idProperty": "email", "properties": {"firstname": "Two"}},
+                {"id": "nobody@example.com", "idProperty": "email", "properties": {"firstname": "X"}},
+            ]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 207, "{updated}");
+    assert_eq!(
+        updated["errors"][0]["context"]["ids"],
+        json!(["nobody@example.com"])
+    );
+    let mut names: Vec<&str> = updated["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["properties"]["firstname"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["One", "Two"]);
+    let (_, two) = json(
+        bearer(
+            app,
+            Method::GET,
+            &format!(
+                "{contacts}/{}?properties=firstname",
+                by_email("two@example.com")
+            ),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(two["properties"]["firstname"], "Two");
+});
