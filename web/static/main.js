@@ -4,15 +4,17 @@
 // outlives page changes.
 
 import { CrmApi, loadContext } from "./api.js";
+import { renderAppsPage } from "./admin.js";
 import { CallingController } from "./calling.js";
 import { el, replace } from "./dom.js";
+import { renderHelpDeskPage, TICKET_TYPE } from "./helpdesk.js";
 import { renderListPage } from "./list-page.js";
 import { navigate, startNavigation } from "./navigation.js";
 import { loadObjectTypes } from "./objects.js";
 import { remoteProvider } from "./providers.js";
 import { renderRecordPage } from "./record-page.js";
 import { CallingRemote } from "./remote.js";
-import { listPath, parseRoute } from "./routes.js";
+import { appsSettingsPath, helpDeskPath, listPath, parseRoute } from "./routes.js";
 import { TaskQueue } from "./task-queue.js";
 
 /** @typedef {import("./objects.js").ObjectTypeInfo} ObjectTypeInfo */
@@ -30,6 +32,9 @@ async function main() {
   }
   const api = new CrmApi(context.accessToken);
   const types = await loadObjectTypes(api);
+  // Record and list pages also open tickets (the help desk links them); the nav bar does not
+  // list them.
+  const pageTypes = [...types, TICKET_TYPE];
   const route = parseRoute(location.pathname);
   const calling = new CallingController(context, {
     location: route.kind === "window" ? "window" : "widget",
@@ -57,7 +62,7 @@ async function main() {
     root.dataset.route = route.kind;
     try {
       if (route.kind === "record") {
-        const type = types.find((t) => t.objectTypeId === route.objectTypeId);
+        const type = pageTypes.find((t) => t.objectTypeId === route.objectTypeId);
         if (!type) return notFound(`Unknown object type ${route.objectTypeId}`);
         const stop = await renderRecordPage({
           root, api, portalId: context.portalId, type, objectId: route.objectId,
@@ -66,9 +71,15 @@ async function main() {
         if (mine === generation) leave = stop;
         else stop();
       } else if (route.kind === "list") {
-        const type = types.find((t) => t.objectTypeId === route.objectTypeId);
+        const type = pageTypes.find((t) => t.objectTypeId === route.objectTypeId);
         if (!type) return notFound(`Unknown object type ${route.objectTypeId}`);
         await renderListPage({ root, api, portalId: context.portalId, type, onStartQueue: (tasks) => queue.start(tasks), isCurrent: () => mine === generation });
+      } else if (route.kind === "helpdesk") {
+        const stop = await renderHelpDeskPage({ root, portalId: context.portalId, isCurrent: () => mine === generation });
+        if (mine === generation) leave = stop;
+        else stop();
+      } else if (route.kind === "admin") {
+        await renderAppsPage({ root, isCurrent: () => mine === generation });
       } else if (route.kind === "window") {
         document.title = "Calling window | callhost";
         replace(root, el("h1", {}, "Calling window"), el("p", {}, "Calls placed here survive navigation in other tabs."));
@@ -105,7 +116,9 @@ function renderNav(portalId, types, remoteSlot, openWidget) {
   replace(nav,
     el("a", { class: "brand", href: listPath(portalId, "0-1"), "data-nav": true }, "callhost"),
     types.map((t) => el("a", { href: listPath(portalId, t.objectTypeId), "data-nav": true, "data-testid": `nav-${t.objectTypeId}` }, t.plural)),
+    el("a", { href: helpDeskPath(portalId), "data-nav": true, "data-testid": "nav-helpdesk" }, "Help desk"),
     el("span", { class: "spacer" }),
+    el("a", { href: appsSettingsPath(portalId), "data-nav": true, "data-testid": "nav-apps" }, "Apps"),
     // The inspector is a page of its own (no data-nav): it opens in a new tab, so the call here
     // goes on while the developer watches its messages.
     el("a", { href: `/calling-inspector/${portalId}`, target: "_blank", rel: "noopener", "data-testid": "nav-inspector" }, "Inspector"),

@@ -5,10 +5,13 @@
  * @typedef {{kind: "list", portalId: number, objectTypeId: string}
  *   | {kind: "record", portalId: number, objectTypeId: string, objectId: number}
  *   | {kind: "window", portalId: number}
+ *   | {kind: "helpdesk", portalId: number}
+ *   | {kind: "admin", portalId: number}
  *   | {kind: "home", portalId: number | null}} Route
  */
 
-const OBJECT_TYPE = /^(0-1|0-2|2-\d+)$/;
+// Contacts, companies, tickets (the help desk links a ticket's record page) and custom objects.
+const OBJECT_TYPE = /^(0-1|0-2|0-5|2-\d+)$/;
 
 /**
  * Reads a pathname. Unknown shapes under `/contacts/{portalId}` are the home page.
@@ -20,6 +23,12 @@ export function parseRoute(pathname) {
   const portalId = toId(parts[1]);
   if (parts[0] === "calling-integration-popup-ui" && portalId !== null) {
     return { kind: "window", portalId };
+  }
+  // The help desk (`/help-desk/{portalId}`, any deeper path is its channels page too) and the
+  // apps settings page (`/settings/{portalId}/apps`).
+  if (parts[0] === "help-desk" && portalId !== null) return { kind: "helpdesk", portalId };
+  if (parts[0] === "settings" && portalId !== null && parts[2] === "apps" && parts.length === 3) {
+    return { kind: "admin", portalId };
   }
   if (parts[0] !== "contacts" || portalId === null) return { kind: "home", portalId: null };
   const [, , section, typeId, a, b, c] = parts;
@@ -59,4 +68,14 @@ function toId(text) {
   if (!text || !/^\d{1,18}$/.test(text)) return null;
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : null;
+}
+
+/** @param {number} portalId */
+export function helpDeskPath(portalId) {
+  return `/help-desk/${portalId}`;
+}
+
+/** @param {number} portalId */
+export function appsSettingsPath(portalId) {
+  return `/settings/${portalId}/apps`;
 }
