@@ -128,3 +128,40 @@ test("a well-behaved app's call shows no findings, and its store changes beside 
   await inspector.close();
   await page.close();
 });
+
+test("the panel beside the widget shows this session's messages live, with a finding for a deliberate mistake", async () => {
+  const { page, frame } = await withApp(sloppy.appId);
+  const sessionId = await page.evaluate(() => JSON.parse(sessionStorage.getItem("callhost:session") ?? "null")?.sessionId);
+  assert.ok(sessionId, "the widget has a session");
+  assert.equal(await page.getByTestId("inspector-panel").isVisible(), false, "closed until asked for");
+  await page.getByTestId("widget-inspect").click();
+  const panel = page.getByTestId("inspector-panel");
+  await panel.waitFor();
+  // Only this widget's session, and its handshake so far.
+  await panel.locator('[data-testid=inspector-entry][data-type="INITIALIZED"]').waitFor({ timeout: 10_000 });
+  assert.deepEqual(await panel.locator("[data-testid=inspector-session]").evaluateAll((s) => s.map((n) => n.getAttribute("data-session-id"))), [sessionId]);
+  assert.ok(await panel.locator('[data-testid=inspector-entry][data-flow="fromApp"][data-type="SYNC_ACK"]').count() >= 1);
+  // Beside the widget, not over it.
+  const [p, w] = await Promise.all([panel.boundingBox(), page.getByTestId("calling-widget").boundingBox()]);
+  assert.ok(p && w && p.x + p.width <= w.x + 1, `panel ${JSON.stringify(p)} left of widget ${JSON.stringify(w)}`);
+
+  // A call with a mistake in it: CALL_ANSWERED for a call that never started. The panel
+  // updates while open, shows the finding, and the store change of the good call.
+  await page.locator("[data-testid=call-button]").first().click();
+  await events(frame, "onDialNumber");
+  const externalCallId = `panel-${Date.now()}`;
+  await frame.evaluate((id) => {
+    window.cti.outgoingCall({ externalCallId: id, toNumber: "+16175550123", createEngagement: true });
+    window.cti.callAnswered({ externalCallId: "no-such-call" });
+  }, externalCallId);
+  await panel.locator('[data-testid=inspector-entry][data-type="CALL_ANSWERED"] [data-testid=inspector-finding][data-code="unknown-call"]').waitFor({ timeout: 10_000 });
+  await panel.locator('[data-testid=inspector-entry][data-type="OUTGOING_CALL_STARTED"] [data-testid=inspector-effect]').waitFor({ timeout: 10_000 });
+  const offsets = await panel.locator("[data-testid=inspector-entry] td.offset").allInnerTexts();
+  const ms = offsets.map((t) => Number(t.replace(/[^\d.]/g, "")));
+  assert.deepEqual(ms, [...ms].sort((a, b) => a - b), "entries in time order");
+
+  // Closing the panel hides it.
+  await page.getByTestId("widget-inspect").click();
+  await panel.waitFor({ state: "hidden" });
+  await page.close();
+});

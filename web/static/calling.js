@@ -10,6 +10,7 @@
 import { showAlert } from "./alerts.js";
 import { Bridge } from "./bridge.js";
 import { normalizePhone } from "./phone.js";
+import { InspectorPanel } from "./inspector-panel.js";
 import { isOffered, providersFor, rememberedProvider, rememberProvider } from "./providers.js";
 import { recordPath } from "./routes.js";
 import { SessionSocket } from "./socket.js";
@@ -76,7 +77,11 @@ export class CallingController extends EventTarget {
         this.widget.setLoadFailed(false);
         this.session?.bridge.reload();
       },
+      inspect: () => this.inspector.toggle(),
     });
+    /** @type {string | null} the engine session the widget runs, for the inspector panel */
+    this.sessionId = null;
+    this.inspector = new InspectorPanel({ sessionId: () => this.sessionId, beside: this.widget.root });
     this.renderSwitcher();
     window.addEventListener("beforeunload", (event) => {
       if (isLive(this.phase)) event.preventDefault();
@@ -162,6 +167,7 @@ export class CallingController extends EventTarget {
       url: (sessionId) => this.socketUrl(provider, sessionId),
       onSession: (sessionId, config, resumed) => {
         remember(sessionKey(this.options.location), { key: provider.key, sessionId });
+        if (this.session === session) this.sessionId = sessionId;
         if (!session.bridge.iframe) session.bridge.mount(config.appUrl || provider.url, provider.width, provider.height);
         else if (!resumed) session.bridge.reload();
       },
@@ -191,6 +197,7 @@ export class CallingController extends EventTarget {
     this.session.socket.close();
     this.session.bridge.destroy();
     this.session = null;
+    this.sessionId = null;
     forget(sessionKey(this.options.location));
   }
 

@@ -1,21 +1,14 @@
 // The protocol inspector page: loads the portal's record (`/host/api/inspector`) and keeps it
-// live by polling, filters by app, call and findings, and renders every message as text
-// (messages come from calling apps: never as HTML).
+// live by polling, filters by app, call and findings, and renders every session with
+// inspector-view.js (the panel beside the calling widget renders with the same module).
 
 import { el, replace } from "./dom.js";
+import { loadRecord, sessionSection } from "./inspector-view.js";
 
-/**
- * @typedef {{code: string, message: string}} Finding
- * @typedef {{request: Record<string, unknown>, result: Record<string, unknown>, durationMs: number}} Effect
- * @typedef {{seq: number, offsetMs: number, flow: string, messageType: string | null, message: unknown,
- *   findings: Finding[], externalCallId: string | null, effects: Effect[]}} Entry
- * @typedef {{sessionId: string, appId: number, appUrl: string, iframeLocation: string, startedAt: number,
- *   entries: Entry[]}} SessionRecord
- */
+/** @typedef {import("./inspector-view.js").SessionRecord} SessionRecord */
 
 /** @type {Map<string, SessionRecord>} */
 const sessions = new Map();
-const FLOW = { fromApp: "app → host", toApp: "host → app", dropped: "dropped", host: "host" };
 
 /** @param {string} id */
 const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -26,28 +19,6 @@ function filters() {
     call: /** @type {HTMLInputElement} */ (byId("filter-call")).value.trim(),
     findingsOnly: /** @type {HTMLInputElement} */ (byId("filter-findings")).checked,
   };
-}
-
-/** @param {Effect} effect */
-function describeEffect(effect) {
-  const { request, result } = effect;
-  const outcome = result.result === "failed" ? `failed: ${String(result.message)}` : JSON.stringify(result);
-  return `${String(request.request)} ${JSON.stringify({ ...request, request: undefined })} → ${outcome} (${effect.durationMs.toFixed(1)} ms)`;
-}
-
-/** @param {Entry} entry */
-function row(entry) {
-  const classes = [entry.findings.length ? "has-findings" : "", entry.flow === "dropped" ? "dropped" : ""].join(" ").trim();
-  return el("tr", { class: classes || null, "data-testid": "inspector-entry", "data-seq": entry.seq,
-    "data-type": entry.messageType ?? "", "data-flow": entry.flow, "data-findings": entry.findings.map((f) => f.code).join(" ") },
-    el("td", { class: "offset" }, `+${entry.offsetMs.toFixed(1)} ms`),
-    el("td", { class: "flow" }, FLOW[/** @type {keyof typeof FLOW} */ (entry.flow)] ?? entry.flow),
-    el("td", { class: "type" }, entry.messageType ?? "—"),
-    el("td", {},
-      entry.findings.map((f) => el("span", { class: "finding", "data-testid": "inspector-finding", "data-code": f.code },
-        el("code", {}, f.code), " ", f.message)),
-      entry.effects.map((e) => el("span", { class: "effect", "data-testid": "inspector-effect" }, describeEffect(e))),
-      el("details", {}, el("summary", {}, "message"), el("pre", {}, JSON.stringify(entry.message, null, 2)))));
 }
 
 function render() {
@@ -67,18 +38,13 @@ function render() {
   if (call) exportUrl.searchParams.set("externalCallId", call);
   byId("export").setAttribute("href", exportUrl.pathname + exportUrl.search);
   if (!shown.length) return replace(byId("sessions"), el("p", { class: "empty" }, "No matching messages."));
-  replace(byId("sessions"), shown.map(({ s, entries }) =>
-    el("section", { class: "session", "data-testid": "inspector-session", "data-session-id": s.sessionId, "data-app-id": s.appId },
-      el("h2", {}, `App ${s.appId} · ${s.iframeLocation} · ${s.appUrl} · started ${new Date(s.startedAt).toLocaleTimeString()}`),
-      el("table", {}, el("tbody", {}, entries.map(row))))));
+  replace(byId("sessions"), shown.map(({ s, entries }) => sessionSection(s, entries)));
 }
 
 async function load() {
-  const response = await fetch("/host/api/inspector", { headers: { accept: "application/json" } });
-  if (!response.ok) throw new Error(`the inspector's record: HTTP ${response.status}`);
-  const record = /** @type {{sessions: SessionRecord[]}} */ (await response.json());
+  const record = await loadRecord();
   sessions.clear();
-  for (const s of record.sessions) sessions.set(s.sessionId, s);
+  for (const s of record) sessions.set(s.sessionId, s);
   render();
 }
 

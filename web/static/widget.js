@@ -1,5 +1,5 @@
 // The calling widget's DOM (`data-testid="calling-widget"`): header with the app's status,
-// minimize and close, the provider switcher, the in-call bar with End call, the "app failed
+// the inspector panel's toggle (`widget-inspect`), minimize and close, the provider switcher, the in-call bar with End call, the "app failed
 // to load" notice with Retry, and the element the app's iframe lives in. It only shows
 // things; what the buttons do is decided by the engine (they send `user` inputs).
 //
@@ -25,6 +25,7 @@ export class Widget {
    * @param {() => void} actions.close
    * @param {() => void} actions.endCall
    * @param {() => void} actions.retry
+   * @param {() => boolean} [actions.inspect]  toggles the inspector panel; true when it opened
    */
   constructor(actions) {
     this.minimized = false;
@@ -49,6 +50,14 @@ export class Widget {
       el("header", { class: "widget-header" },
         el("strong", { class: "widget-title" }, "Calling"),
         this.status,
+        actions.inspect ? el("button", {
+          type: "button", class: "icon inspect", "data-testid": "widget-inspect", "aria-pressed": "false",
+          "aria-label": "Inspector", title: "Show this session in the protocol inspector",
+          onclick: (/** @type {Event} */ event) => {
+            const open = actions.inspect?.() ?? false;
+            /** @type {HTMLElement} */ (event.currentTarget).setAttribute("aria-pressed", String(open));
+          },
+        }, "⌕") : null,
         this.minimizeButton,
         el("button", { type: "button", class: "icon", "data-testid": "widget-close", "aria-label": "Close", onclick: actions.close }, "×")),
       this.body);

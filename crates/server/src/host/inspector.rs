@@ -55,6 +55,15 @@ pub struct Effect {
     pub duration_ms: f64,
 }
 
+/// Which part of the record an export shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExportFilter<'a> {
+    pub app_id: Option<i64>,
+    pub external_call_id: Option<&'a str>,
+    /// One session (the panel beside the widget shows its own session only).
+    pub session_id: Option<&'a str>,
+}
+
 /// Every recorded session of this process.
 #[derive(Default)]
 pub struct Inspector {
@@ -129,17 +138,18 @@ impl Inspector {
         });
     }
 
-    /// The portal's sessions, oldest first, optionally only an app's, and only the entries
-    /// about one call.
-    pub fn export(
-        &self,
-        portal_id: i64,
-        app_id: Option<i64>,
-        external_call_id: Option<&str>,
-    ) -> Vec<SessionRecord> {
+    /// The portal's sessions, oldest first, optionally only an app's (or only one session),
+    /// and only the entries about one call.
+    pub fn export(&self, portal_id: i64, filter: &ExportFilter<'_>) -> Vec<SessionRecord> {
+        let ExportFilter {
+            app_id,
+            external_call_id,
+            session_id,
+        } = *filter;
         self.with(|all| {
             all.iter()
                 .filter(|s| s.portal_id == portal_id && app_id.is_none_or(|a| s.app_id == a))
+                .filter(|s| session_id.is_none_or(|id| s.session_id == id))
                 .map(|s| {
                     let mut s = s.clone();
                     if let Some(call) = external_call_id {

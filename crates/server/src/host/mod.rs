@@ -11,7 +11,8 @@
 //! - `GET /host/ws?appId=..&location=..[&engagementId=..][&url=..][&session=..]`: a widget
 //!   session ([`bridge`]).
 //! - `GET /calling-inspector/{portalId}`: the protocol inspector's page;
-//!   `GET /host/api/inspector[?appId=..][&externalCallId=..][&download=1]` its record as JSON
+//!   `GET /host/api/inspector[?appId=..][&externalCallId=..][&session=..][&download=1]` its
+//!   record as JSON
 //!   ([`inspector`]), which the page polls to stay live.
 //! - `GET /help-desk/{portalId}` (help desk: channels and tickets) and
 //!   `GET /settings/{portalId}/apps` (the installed apps' client secrets): the host page too.
@@ -245,6 +246,8 @@ async fn session_config(
 struct InspectorParams {
     app_id: Option<i64>,
     external_call_id: Option<String>,
+    /// One widget session (the inspector panel beside the widget).
+    session: Option<String>,
     #[serde(default)]
     download: Option<String>,
 }
@@ -257,10 +260,12 @@ async fn export_inspector(
     Query(params): Query<InspectorParams>,
 ) -> Response {
     let portal_id = user.grant.portal_id;
-    let sessions =
-        state
-            .inspector
-            .export(portal_id, params.app_id, params.external_call_id.as_deref());
+    let filter = inspector::ExportFilter {
+        app_id: params.app_id,
+        external_call_id: params.external_call_id.as_deref(),
+        session_id: params.session.as_deref(),
+    };
+    let sessions = state.inspector.export(portal_id, &filter);
     let body = json!({
         "portalId": portal_id,
         "exportedAt": crate::time::format(&callhost_store::now()),
