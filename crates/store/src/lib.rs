@@ -9,9 +9,11 @@
 //!   is and shown only to the app's developer account.
 //! - **Every multi-row write is one transaction**, so a failure never leaves half a record.
 //! - **CRM objects never cross portals** ([`crm`]): every CRM method is scoped by portal id.
+//! - **A call and its help-desk ticket are written together** ([`helpdesk`]).
 
 pub mod crm;
 mod error;
+pub mod helpdesk;
 pub mod model;
 mod postgres;
 mod queries;
@@ -28,6 +30,7 @@ use chrono::{DateTime, Utc};
 
 pub use crm::CrmStore;
 pub use error::{Result, StoreError};
+pub use helpdesk::HelpdeskStore;
 pub use model::*;
 pub use postgres::PgStore;
 pub use recordings::RecordingStore;
@@ -44,7 +47,7 @@ pub enum Backend {
 /// part is [`CrmStore`] and the recording marks [`RecordingStore`], supertraits, so `dyn Store`
 /// offers all of them.
 #[async_trait]
-pub trait Store: CrmStore + RecordingStore + Send + Sync + 'static {
+pub trait Store: CrmStore + RecordingStore + HelpdeskStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     // Tenancy and credentials.

@@ -121,3 +121,4 @@ impl PgStore {
 
 crate::queries::impl_store!(PgStore, sqlx::postgres::PgRow, Backend::Postgres);
 crate::crm::queries::impl_crm_store!(PgStore, sqlx::postgres::PgRow, sqlx::PgConnection);
+crate::helpdesk::queries::impl_helpdesk_store!(PgStore, sqlx::postgres::PgRow, sqlx::PgConnection);

@@ -41,3 +41,8 @@ impl SqliteStore {
 
 crate::queries::impl_store!(SqliteStore, sqlx::sqlite::SqliteRow, Backend::Sqlite);
 crate::crm::queries::impl_crm_store!(SqliteStore, sqlx::sqlite::SqliteRow, sqlx::SqliteConnection);
+crate::helpdesk::queries::impl_helpdesk_store!(
+    SqliteStore,
+    sqlx::sqlite::SqliteRow,
+    sqlx::SqliteConnection
+);

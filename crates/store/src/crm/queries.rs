@@ -67,7 +67,7 @@ macro_rules! impl_crm_store {
 
             /// The objects with `ids` in the portal (of the type and archived state, when
             /// given), in the order of `ids`, with their properties.
-            async fn load(
+            pub(crate) async fn load(
                 conn: &mut Conn,
                 portal_id: i64,
                 object_type_id: Option<&str>,
@@ -221,7 +221,7 @@ macro_rules! impl_crm_store {
 
             /// Checks that every end of `associations` exists in the portal (not archived),
             /// then writes them and their reverses.
-            async fn insert_associations(
+            pub(crate) async fn insert_associations(
                 conn: &mut Conn,
                 portal_id: i64,
                 associations: &[NewAssociation],
@@ -265,6 +265,53 @@ macro_rules! impl_crm_store {
                 Ok(())
             }
 
+            /// Creates `objects` with their associations on `conn`, inside the caller's
+            /// transaction (the help desk writes a call and its ticket together).
+            pub(crate) async fn create_in(
+                conn: &mut Conn,
+                portal_id: i64,
+                object_type_id: &str,
+                objects: &[NewObject],
+                source_type: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Vec<CrmObject>> {
+                let mut ids = Vec::with_capacity(objects.len());
+                let mut associations = Vec::new();
+                for object in objects {
+                    let id: i64 = sqlx::query(
+                        "insert into crm_object \
+                         (portal_id, object_type_id, archived, created_at, updated_at) \
+                         values ($1, $2, false, $3, $3) returning id",
+                    )
+                    .bind(portal_id)
+                    .bind(object_type_id)
+                    .bind(to_millis(now))
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get("id")?;
+                    let mut properties = object.properties.clone();
+                    properties.insert(OBJECT_ID.into(), id.to_string());
+                    properties.insert(CREATE_DATE.into(), iso(now));
+                    properties.insert(LAST_MODIFIED.into(), iso(now));
+                    write_properties(
+                        &mut *conn, portal_id, object_type_id, id, &properties, source_type, now,
+                    )
+                    .await?;
+                    let from = ObjectRef::new(object_type_id, id);
+                    associations.extend(object.associations.iter().map(|(to, kind, reverse)| {
+                        NewAssociation {
+                            from: from.clone(),
+                            to: to.clone(),
+                            kind: kind.clone(),
+                            reverse: reverse.clone(),
+                        }
+                    }));
+                    ids.push(id);
+                }
+                insert_associations(&mut *conn, portal_id, &associations, now).await?;
+                load(&mut *conn, portal_id, Some(object_type_id), None, &ids).await
+            }
+
             fn schema_from_row(row: &$row) -> Result<SchemaRecord> {
                 Ok(SchemaRecord {
                     id: row.try_get("id")?,
@@ -286,41 +333,9 @@ macro_rules! impl_crm_store {
                     now: DateTime<Utc>,
                 ) -> Result<Vec<CrmObject>> {
                     let mut tx = self.pool.begin().await?;
-                    let mut ids = Vec::with_capacity(objects.len());
-                    let mut associations = Vec::new();
-                    for object in objects {
-                        let id: i64 = sqlx::query(
-                            "insert into crm_object \
-                             (portal_id, object_type_id, archived, created_at, updated_at) \
-                             values ($1, $2, false, $3, $3) returning id",
-                        )
-                        .bind(portal_id)
-                        .bind(object_type_id)
-                        .bind(to_millis(now))
-                        .fetch_one(&mut *tx)
-                        .await?
-                        .try_get("id")?;
-                        let mut properties = object.properties.clone();
-                        properties.insert(OBJECT_ID.into(), id.to_string());
-                        properties.insert(CREATE_DATE.into(), iso(now));
-                        properties.insert(LAST_MODIFIED.into(), iso(now));
-                        write_properties(
-                            &mut *tx, portal_id, object_type_id, id, &properties, source_type, now,
-                        )
-                        .await?;
-                        let from = ObjectRef::new(object_type_id, id);
-                        associations.extend(object.associations.iter().map(|(to, kind, reverse)| {
-                            NewAssociation {
-                                from: from.clone(),
-                                to: to.clone(),
-                                kind: kind.clone(),
-                                reverse: reverse.clone(),
-                            }
-                        }));
-                        ids.push(id);
-                    }
-                    insert_associations(&mut *tx, portal_id, &associations, now).await?;
-                    let created = load(&mut *tx, portal_id, Some(object_type_id), None, &ids).await?;
+                    let created =
+                        create_in(&mut *tx, portal_id, object_type_id, objects, source_type, now)
+                            .await?;
                     tx.commit().await?;
                     self.after_writes(created.len()).await;
                     Ok(created)

@@ -1,0 +1,572 @@
+//! The help-desk queries, written once and compiled for each backend by
+//! [`impl_helpdesk_store!`], next to (and reusing the transaction helpers of) the CRM queries.
+//!
+//! Every write transaction starts with a write (SQLite then takes its write lock at once, see
+//! `crate::crm::queries`); those that must see a consistent inbox start by "updating" the
+//! inbox's row, which on PostgreSQL locks that row until commit.
+
+macro_rules! impl_helpdesk_store {
+    ($store:ty, $row:ty, $conn:ty) => {
+        mod helpdesk_impl {
+            use async_trait::async_trait;
+            use chrono::{DateTime, Utc};
+            use sqlx::Row;
+
+            use super::crm_impl::{create_in, insert_associations, load};
+            use super::*;
+            use crate::crm::queries::placeholders;
+            use crate::crm::{CrmObject, NewAssociation, NewObject, ObjectRef};
+            use crate::error::{is_unique_violation, Result, StoreError};
+            use crate::helpdesk::*;
+            use crate::model::{from_millis, to_millis};
+
+            type Conn = $conn;
+
+            const CHANNEL_COLUMNS: &str = "c.id, c.portal_id, c.inbox_id, c.app_id, c.e164, \
+                c.friendly_name, c.connected_at, s.name as app_name";
+            const CHANNEL_FROM: &str = "helpdesk_channel c \
+                left join calling_settings s on s.app_id = c.app_id";
+
+            fn channel_from_row(row: &$row) -> Result<Channel> {
+                Ok(Channel {
+                    id: row.try_get("id")?,
+                    portal_id: row.try_get("portal_id")?,
+                    inbox_id: row.try_get("inbox_id")?,
+                    app_id: row.try_get("app_id")?,
+                    app_name: row.try_get("app_name")?,
+                    e164: row.try_get("e164")?,
+                    friendly_name: row.try_get("friendly_name")?,
+                    connected_at: from_millis(row.try_get("connected_at")?),
+                })
+            }
+
+            fn inbox_from_row(row: &$row) -> Result<Inbox> {
+                Ok(Inbox {
+                    id: row.try_get("id")?,
+                    portal_id: row.try_get("portal_id")?,
+                    name: row.try_get("name")?,
+                    created_at: from_millis(row.try_get("created_at")?),
+                    channels: Vec::new(),
+                })
+            }
+
+            /// Locks the inbox's row for the rest of the transaction; false when the portal
+            /// has no such inbox.
+            async fn lock_inbox(conn: &mut Conn, portal_id: i64, inbox_id: i64) -> Result<bool> {
+                let done = sqlx::query(
+                    "update helpdesk_inbox set name = name where id = $1 and portal_id = $2",
+                )
+                .bind(inbox_id)
+                .bind(portal_id)
+                .execute(&mut *conn)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            /// The channels of the portal (with these ids, when given), in id order.
+            async fn channels(
+                conn: &mut Conn,
+                portal_id: i64,
+                ids: Option<&[i64]>,
+            ) -> Result<Vec<Channel>> {
+                let mut sql = format!(
+                    "select {CHANNEL_COLUMNS} from {CHANNEL_FROM} where c.portal_id = $1"
+                );
+                if let Some(ids) = ids {
+                    if ids.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    sql.push_str(&format!(" and c.id in ({})", placeholders(2, ids.len())));
+                }
+                sql.push_str(" order by c.id");
+                let mut query = sqlx::query(&sql).bind(portal_id);
+                for id in ids.unwrap_or_default() {
+                    query = query.bind(*id);
+                }
+                query
+                    .fetch_all(&mut *conn)
+                    .await?
+                    .iter()
+                    .map(channel_from_row)
+                    .collect()
+            }
+
+            /// Which of `numbers` are connected in the portal.
+            async fn connected(
+                conn: &mut Conn,
+                portal_id: i64,
+                numbers: &[NewChannel],
+            ) -> Result<Vec<String>> {
+                let sql = format!(
+                    "select e164 from helpdesk_channel where portal_id = $1 and e164 in ({}) \
+                     order by e164",
+                    placeholders(2, numbers.len())
+                );
+                let mut query = sqlx::query(&sql).bind(portal_id);
+                for number in numbers {
+                    query = query.bind(&number.e164);
+                }
+                query
+                    .fetch_all(&mut *conn)
+                    .await?
+                    .iter()
+                    .map(|row| Ok(row.try_get("e164")?))
+                    .collect()
+            }
+
+            /// The newest open ticket of the inbox made for this caller.
+            async fn open_ticket(
+                conn: &mut Conn,
+                portal_id: i64,
+                inbox_id: i64,
+                caller: Option<&ObjectRef>,
+                caller_number: Option<&str>,
+            ) -> Result<Option<i64>> {
+                let base = "select t.ticket_id from helpdesk_ticket t \
+                    join crm_object o on o.id = t.ticket_id and o.archived = false \
+                    left join crm_property_value s on s.object_id = t.ticket_id \
+                      and s.name = 'hs_pipeline_stage' \
+                    where t.portal_id = $1 and t.inbox_id = $2 and coalesce(s.value, '') <> $3";
+                let order = " order by t.ticket_id desc limit 1";
+                let found = match (caller, caller_number) {
+                    (Some(caller), _) => {
+                        let sql = format!(
+                            "{base} and t.caller_object_type_id = $4 \
+                             and t.caller_object_id = $5{order}"
+                        );
+                        sqlx::query_scalar(&sql)
+                            .bind(portal_id)
+                            .bind(inbox_id)
+                            .bind(CLOSED_STAGE)
+                            .bind(&caller.object_type_id)
+                            .bind(caller.id)
+                            .fetch_optional(&mut *conn)
+                            .await?
+                    }
+                    (None, Some(number)) => {
+                        let sql = format!(
+                            "{base} and t.caller_object_id is null and t.caller_number = $4{order}"
+                        );
+                        sqlx::query_scalar(&sql)
+                            .bind(portal_id)
+                            .bind(inbox_id)
+                            .bind(CLOSED_STAGE)
+                            .bind(number)
+                            .fetch_optional(&mut *conn)
+                            .await?
+                    }
+                    (None, None) => None,
+                };
+                Ok(found)
+            }
+
+            /// Creates the call when it is new; checks an existing one is a live call of the
+            /// portal. Returns its id.
+            async fn the_call(
+                conn: &mut Conn,
+                portal_id: i64,
+                call: CallToAttach<'_>,
+                source_type: &str,
+                now: DateTime<Utc>,
+            ) -> Result<i64> {
+                match call {
+                    CallToAttach::New(object) => {
+                        let objects = std::slice::from_ref::<NewObject>(object);
+                        let created =
+                            create_in(conn, portal_id, "0-48", objects, source_type, now).await?;
+                        created
+                            .first()
+                            .map(|o| o.id)
+                            .ok_or_else(|| StoreError::Conflict("no call created".into()))
+                    }
+                    CallToAttach::Existing(id) => {
+                        let found = load(conn, portal_id, Some("0-48"), Some(false), &[id]).await?;
+                        if found.is_empty() {
+                            return Err(StoreError::Missing(vec![ObjectRef::new("0-48", id)]));
+                        }
+                        Ok(id)
+                    }
+                }
+            }
+
+            #[async_trait]
+            impl HelpdeskStore for $store {
+                async fn list_inboxes(
+                    &self,
+                    portal_id: i64,
+                    default_name: &str,
+                    now: DateTime<Utc>,
+                ) -> Result<Vec<Inbox>> {
+                    let mut conn = self.pool.acquire().await?;
+                    let sql = "select id, portal_id, name, created_at from helpdesk_inbox \
+                        where portal_id = $1 order by id";
+                    let mut rows = sqlx::query(sql).bind(portal_id).fetch_all(&mut *conn).await?;
+                    if rows.is_empty() {
+                        // Two first reads at once: the unique name lets one insert win.
+                        sqlx::query(
+                            "insert into helpdesk_inbox (portal_id, name, created_at) \
+                             select $1, $2, $3 where not exists \
+                             (select 1 from helpdesk_inbox where portal_id = $1) \
+                             on conflict do nothing",
+                        )
+                        .bind(portal_id)
+                        .bind(default_name)
+                        .bind(to_millis(now))
+                        .execute(&mut *conn)
+                        .await?;
+                        rows = sqlx::query(sql).bind(portal_id).fetch_all(&mut *conn).await?;
+                    }
+                    let mut inboxes: Vec<Inbox> =
+                        rows.iter().map(inbox_from_row).collect::<Result<_>>()?;
+                    for channel in channels(&mut conn, portal_id, None).await? {
+                        if let Some(inbox) = inboxes.iter_mut().find(|i| i.id == channel.inbox_id) {
+                            inbox.channels.push(channel);
+                        }
+                    }
+                    Ok(inboxes)
+                }
+
+                async fn create_inbox(
+                    &self,
+                    portal_id: i64,
+                    name: &str,
+                    now: DateTime<Utc>,
+                ) -> Result<Inbox> {
+                    let row = sqlx::query(
+                        "insert into helpdesk_inbox (portal_id, name, created_at) \
+                         values ($1, $2, $3) returning id, portal_id, name, created_at",
+                    )
+                    .bind(portal_id)
+                    .bind(name)
+                    .bind(to_millis(now))
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(|err| {
+                        if is_unique_violation(&err) {
+                            StoreError::Conflict(format!("An inbox named {name} already exists."))
+                        } else {
+                            err.into()
+                        }
+                    })?;
+                    inbox_from_row(&row)
+                }
+
+                async fn connect_channels(
+                    &self,
+                    portal_id: i64,
+                    inbox_id: i64,
+                    app_id: i64,
+                    numbers: &[NewChannel],
+                    now: DateTime<Utc>,
+                ) -> Result<Connected> {
+                    let mut tx = self.pool.begin().await?;
+                    if !lock_inbox(&mut tx, portal_id, inbox_id).await? {
+                        return Ok(Connected::UnknownInbox);
+                    }
+                    if numbers.is_empty() {
+                        return Ok(Connected::Channels(Vec::new()));
+                    }
+                    let taken = connected(&mut tx, portal_id, numbers).await?;
+                    if !taken.is_empty() {
+                        return Ok(Connected::AlreadyConnected(taken));
+                    }
+                    let mut ids = Vec::with_capacity(numbers.len());
+                    for number in numbers {
+                        let inserted = sqlx::query_scalar(
+                            "insert into helpdesk_channel \
+                             (portal_id, inbox_id, app_id, e164, friendly_name, connected_at) \
+                             values ($1, $2, $3, $4, $5, $6) returning id",
+                        )
+                        .bind(portal_id)
+                        .bind(inbox_id)
+                        .bind(app_id)
+                        .bind(&number.e164)
+                        .bind(&number.friendly_name)
+                        .bind(to_millis(now))
+                        .fetch_one(&mut *tx)
+                        .await;
+                        match inserted {
+                            Ok(id) => ids.push(id),
+                            // Connected by another request since the check (PostgreSQL):
+                            // dropping the transaction undoes this one's inserts.
+                            Err(err) if is_unique_violation(&err) => {
+                                return Ok(Connected::AlreadyConnected(vec![number.e164.clone()]))
+                            }
+                            Err(err) => return Err(err.into()),
+                        }
+                    }
+                    let made = channels(&mut tx, portal_id, Some(&ids)).await?;
+                    tx.commit().await?;
+                    Ok(Connected::Channels(made))
+                }
+
+                async fn list_channels(&self, portal_id: i64) -> Result<Vec<Channel>> {
+                    let mut conn = self.pool.acquire().await?;
+                    channels(&mut conn, portal_id, None).await
+                }
+
+                async fn find_channel(
+                    &self,
+                    portal_id: i64,
+                    e164: &str,
+                ) -> Result<Option<Channel>> {
+                    let row = sqlx::query(&format!(
+                        "select {CHANNEL_COLUMNS} from {CHANNEL_FROM} \
+                         where c.portal_id = $1 and c.e164 = $2"
+                    ))
+                    .bind(portal_id)
+                    .bind(e164)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    row.as_ref().map(channel_from_row).transpose()
+                }
+
+                async fn disconnect_channel(&self, portal_id: i64, channel_id: i64) -> Result<bool> {
+                    let done = sqlx::query(
+                        "delete from helpdesk_channel where portal_id = $1 and id = $2",
+                    )
+                    .bind(portal_id)
+                    .bind(channel_id)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn call_ticket(&self, portal_id: i64, call_id: i64) -> Result<Option<i64>> {
+                    let ticket: Option<Option<i64>> = sqlx::query_scalar(
+                        "select ticket_id from helpdesk_call where portal_id = $1 and call_id = $2",
+                    )
+                    .bind(portal_id)
+                    .bind(call_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    Ok(ticket.flatten())
+                }
+
+                async fn attach_call(
+                    &self,
+                    portal_id: i64,
+                    call: CallToAttach<'_>,
+                    plan: &TicketPlan<'_>,
+                    now: DateTime<Utc>,
+                ) -> Result<Attached> {
+                    let channel = plan.channel;
+                    let mut tx = self.pool.begin().await?;
+                    if !lock_inbox(&mut tx, portal_id, channel.inbox_id).await? {
+                        return Err(StoreError::Conflict(format!(
+                            "inbox {} is not one of portal {portal_id}'s",
+                            channel.inbox_id
+                        )));
+                    }
+                    let call_id = the_call(&mut tx, portal_id, call, plan.source_type, now).await?;
+                    sqlx::query(
+                        "insert into helpdesk_call (call_id, portal_id) values ($1, $2) \
+                         on conflict (call_id) do nothing",
+                    )
+                    .bind(call_id)
+                    .bind(portal_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    let attached: Option<i64> = sqlx::query_scalar(
+                        "select ticket_id from helpdesk_call where call_id = $1",
+                    )
+                    .bind(call_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if let Some(ticket_id) = attached {
+                        tx.commit().await?;
+                        return Ok(Attached {
+                            call_id,
+                            ticket_id,
+                            new_ticket: false,
+                        });
+                    }
+                    let call_ref = ObjectRef::new("0-48", call_id);
+                    let (to_call, from_call) = plan.ticket_to_call.clone();
+                    let open = open_ticket(
+                        &mut tx,
+                        portal_id,
+                        channel.inbox_id,
+                        plan.caller.as_ref(),
+                        plan.caller_number.as_deref(),
+                    )
+                    .await?;
+                    let (ticket_id, new_ticket) = match open {
+                        Some(ticket_id) => {
+                            let link = NewAssociation {
+                                from: ObjectRef::new("0-5", ticket_id),
+                                to: call_ref,
+                                kind: to_call,
+                                reverse: from_call,
+                            };
+                            insert_associations(&mut tx, portal_id, &[link], now).await?;
+                            (ticket_id, false)
+                        }
+                        None => {
+                            let mut ticket = NewObject {
+                                properties: plan.ticket_properties.clone(),
+                                associations: vec![(call_ref, to_call, from_call)],
+                            };
+                            if let (Some(caller), Some((kind, reverse))) =
+                                (&plan.caller, &plan.ticket_to_caller)
+                            {
+                                ticket
+                                    .associations
+                                    .push((caller.clone(), kind.clone(), reverse.clone()));
+                            }
+                            let created = create_in(
+                                &mut tx,
+                                portal_id,
+                                "0-5",
+                                std::slice::from_ref(&ticket),
+                                plan.source_type,
+                                now,
+                            )
+                            .await?;
+                            let ticket_id = created
+                                .first()
+                                .map(|t| t.id)
+                                .ok_or_else(|| StoreError::Conflict("no ticket created".into()))?;
+                            sqlx::query(
+                                "insert into helpdesk_ticket (ticket_id, portal_id, inbox_id, \
+                                 channel_id, caller_object_type_id, caller_object_id, \
+                                 caller_number, created_at) \
+                                 values ($1, $2, $3, $4, $5, $6, $7, $8)",
+                            )
+                            .bind(ticket_id)
+                            .bind(portal_id)
+                            .bind(channel.inbox_id)
+                            .bind(channel.id)
+                            .bind(plan.caller.as_ref().map(|c| c.object_type_id.clone()))
+                            .bind(plan.caller.as_ref().map(|c| c.id))
+                            .bind(plan.caller_number.clone())
+                            .bind(to_millis(now))
+                            .execute(&mut *tx)
+                            .await?;
+                            (ticket_id, true)
+                        }
+                    };
+                    sqlx::query("update helpdesk_call set ticket_id = $1 where call_id = $2")
+                        .bind(ticket_id)
+                        .bind(call_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    self.after_writes(2).await;
+                    Ok(Attached {
+                        call_id,
+                        ticket_id,
+                        new_ticket,
+                    })
+                }
+
+                async fn finalize_call(
+                    &self,
+                    portal_id: i64,
+                    call_id: i64,
+                    now: DateTime<Utc>,
+                ) -> Result<Option<DateTime<Utc>>> {
+                    // One statement: a call that is not the portal's inserts nothing, and a
+                    // second finalization keeps the first time.
+                    let at: Option<Option<i64>> = sqlx::query_scalar(
+                        "insert into helpdesk_call (call_id, portal_id, finalized_at) \
+                         select id, portal_id, $3 from crm_object where id = $2 \
+                         and portal_id = $1 and object_type_id = '0-48' and archived = false \
+                         on conflict (call_id) do update set finalized_at = \
+                         coalesce(helpdesk_call.finalized_at, excluded.finalized_at) \
+                         returning finalized_at",
+                    )
+                    .bind(portal_id)
+                    .bind(call_id)
+                    .bind(to_millis(now))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    Ok(at.flatten().map(from_millis))
+                }
+
+                async fn list_tickets(
+                    &self,
+                    portal_id: i64,
+                    inbox_id: Option<i64>,
+                    limit: u32,
+                ) -> Result<Vec<HelpdeskTicket>> {
+                    let mut conn = self.pool.acquire().await?;
+                    let filter = if inbox_id.is_some() { " and t.inbox_id = $3" } else { "" };
+                    let sql = format!(
+                        "select t.ticket_id, t.inbox_id, t.channel_id, t.caller_object_id \
+                         from helpdesk_ticket t \
+                         join crm_object o on o.id = t.ticket_id and o.archived = false \
+                         where t.portal_id = $1{filter} order by t.ticket_id desc limit $2"
+                    );
+                    let mut query = sqlx::query(&sql).bind(portal_id).bind(i64::from(limit));
+                    if let Some(inbox_id) = inbox_id {
+                        query = query.bind(inbox_id);
+                    }
+                    let rows = query.fetch_all(&mut *conn).await?;
+                    let mut heads = Vec::with_capacity(rows.len());
+                    for row in &rows {
+                        let ticket_id: i64 = row.try_get("ticket_id")?;
+                        let inbox_id: i64 = row.try_get("inbox_id")?;
+                        let channel_id: i64 = row.try_get("channel_id")?;
+                        let caller: Option<i64> = row.try_get("caller_object_id")?;
+                        heads.push((ticket_id, inbox_id, channel_id, caller));
+                    }
+                    if heads.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let ticket_ids: Vec<i64> = heads.iter().map(|h| h.0).collect();
+                    let sql = format!(
+                        "select call_id, ticket_id, finalized_at from helpdesk_call \
+                         where portal_id = $1 and ticket_id in ({}) order by call_id",
+                        placeholders(2, ticket_ids.len())
+                    );
+                    let mut query = sqlx::query(&sql).bind(portal_id);
+                    for id in &ticket_ids {
+                        query = query.bind(*id);
+                    }
+                    let mut links = Vec::new();
+                    for row in query.fetch_all(&mut *conn).await? {
+                        let call_id: i64 = row.try_get("call_id")?;
+                        let ticket_id: i64 = row.try_get("ticket_id")?;
+                        let at: Option<i64> = row.try_get("finalized_at")?;
+                        links.push((call_id, ticket_id, at.map(from_millis)));
+                    }
+                    let call_ids: Vec<i64> = links.iter().map(|l| l.0).collect();
+                    let caller_ids: Vec<i64> = heads.iter().filter_map(|h| h.3).collect();
+                    let tickets = load(&mut conn, portal_id, Some("0-5"), Some(false), &ticket_ids).await?;
+                    let calls = load(&mut conn, portal_id, Some("0-48"), Some(false), &call_ids).await?;
+                    let callers = load(&mut conn, portal_id, None, Some(false), &caller_ids).await?;
+                    let find = |objects: &[CrmObject], id: i64| {
+                        objects.iter().find(|o| o.id == id).cloned()
+                    };
+                    let mut out = Vec::with_capacity(heads.len());
+                    for (ticket_id, inbox_id, channel_id, caller) in heads {
+                        let Some(ticket) = find(&tickets, ticket_id) else {
+                            continue;
+                        };
+                        let calls = links
+                            .iter()
+                            .filter(|l| l.1 == ticket_id)
+                            .filter_map(|l| {
+                                find(&calls, l.0).map(|call| TicketCall {
+                                    call,
+                                    finalized_at: l.2,
+                                })
+                            })
+                            .collect();
+                        out.push(HelpdeskTicket {
+                            ticket,
+                            inbox_id,
+                            channel_id,
+                            caller: caller.and_then(|id| find(&callers, id)),
+                            calls,
+                        });
+                    }
+                    Ok(out)
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use impl_helpdesk_store;
