@@ -3,8 +3,13 @@
 //!
 //! The call must be one of the token's portal (404 otherwise) and carry
 //! `hs_call_external_id`, which the host puts into the app's recording URL template (400
-//! otherwise). Fetching the recording is the webhooks' work; here the mark is validated and
-//! logged.
+//! otherwise). The mark is kept (`RecordingStore`; marking again moves its time) and the
+//! timeline shows it beside the call's player (`host::recordings`); fetching the recording is
+//! the host's work when someone plays it.
+//!
+//! Only the external id is required, not `hs_call_app_id` and `hs_call_source` as well: an
+//! app may mark a call it logged through the CRM API without them, and the player explains
+//! what is missing when it cannot offer the recording.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -61,6 +66,16 @@ pub async fn mark_recording_ready(
             )],
         ));
     };
+    // The call was read just above; if it is deleted in between, nothing is marked.
+    if !state
+        .store
+        .mark_recording_ready(access.0.portal_id, id, callhost_store::now())
+        .await?
+    {
+        return Err(ApiError::not_found(format!(
+            "No call with engagementId {id}."
+        )));
+    }
     tracing::info!(call.id = id, call.external_id = %external_id, portal.id = access.0.portal_id, "recording marked ready");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -14,6 +14,8 @@
 //!   `GET /host/api/inspector[?appId=..][&externalCallId=..][&session=..][&download=1]` its
 //!   record as JSON
 //!   ([`inspector`]), which the page polls to stay live.
+//! - `GET /host/api/recordings/{engagementId}[/status|/audio]`: a call's recording, asked of
+//!   its app and streamed through callhost ([`recordings`]).
 //! - `GET /help-desk/{portalId}` (help desk: channels and tickets) and
 //!   `GET /settings/{portalId}/apps` (the installed apps' client secrets): the host page too.
 //! - `/host/api/apps…`: the admin API for installed apps and their client secrets ([`admin`]).
@@ -22,6 +24,7 @@ pub mod admin;
 pub mod bridge;
 pub mod calls;
 pub mod inspector;
+pub mod recordings;
 pub mod signin;
 
 use axum::extract::ws::{Message, WebSocket};
@@ -55,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/help-desk/{portal_id}/{*rest}", get(show_page))
         .route("/settings/{portal_id}/apps", get(show_page))
         .merge(admin::router())
+        .merge(recordings::router())
 }
 
 /// The host page, for the signed-in user's portal (signing in on loopback if needed).

@@ -7,11 +7,18 @@
 //! check and the connect. Redirects are followed here, not by reqwest, so each target is
 //! checked the same way. Proxies from the environment are ignored: a proxy would connect to
 //! the unchecked name on our behalf.
+//!
+//! [`WebhookClient::stream`] is the same exchange for an answer too large to hold (a call
+//! recording): same resolve-check-pin on every hop, same connect timeout, the total timeout
+//! up to the answer's headers, then the body is passed on chunk by chunk with an idle timeout
+//! and a size cap of its own, never buffered whole.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use reqwest::header::{HeaderValue, CONTENT_TYPE, LOCATION};
+use axum::body::Bytes;
+use futures_util::stream::{self, BoxStream, StreamExt};
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, LOCATION};
 use reqwest::{Method, StatusCode};
 use url::{Host, Url};
 
@@ -79,6 +86,22 @@ pub struct WebhookRequest<'a> {
     pub secret: &'a str,
 }
 
+/// An unsigned GET whose answer is streamed ([`WebhookClient::stream`]): an app's
+/// authenticated recording URL, which carries its own authorization.
+pub struct StreamRequest<'a> {
+    pub url: &'a str,
+    /// Headers to send as they are (the browser's `Range`), on every hop.
+    pub headers: HeaderMap,
+}
+
+/// A 2xx answer whose body is still on its way.
+pub struct StreamedAnswer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The body's chunks; an error ends it (idle too long, past the size cap, cut off).
+    pub body: BoxStream<'static, Result<Bytes, WebhookError>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct WebhookClient {
     allow_private: bool,
@@ -86,11 +109,14 @@ pub struct WebhookClient {
     total_timeout: Duration,
     max_body: usize,
     max_redirects: usize,
+    max_stream: u64,
+    stream_idle_timeout: Duration,
 }
 
 impl WebhookClient {
     /// The production limits: 5 s to connect, 5 s for the whole exchange (redirects
-    /// included), 1 MiB of answer, 3 redirects.
+    /// included), 1 MiB of answer, 3 redirects. Streamed answers: 5 s up to the headers, at
+    /// most 1 GiB (over an hour of stereo CD-quality WAV), at most 30 s between two chunks.
     pub fn new(allow_private: bool) -> Self {
         Self {
             allow_private,
@@ -98,6 +124,8 @@ impl WebhookClient {
             total_timeout: Duration::from_secs(5),
             max_body: 1 << 20,
             max_redirects: 3,
+            max_stream: 1 << 30,
+            stream_idle_timeout: Duration::from_secs(30),
         }
     }
 
@@ -115,6 +143,12 @@ impl WebhookClient {
     /// The same client with another answer size limit (tests).
     pub fn with_max_body(mut self, bytes: usize) -> Self {
         self.max_body = bytes;
+        self
+    }
+
+    /// The same client with another size cap for streamed answers (tests).
+    pub fn with_max_stream(mut self, bytes: u64) -> Self {
+        self.max_stream = bytes;
         self
     }
 
@@ -137,13 +171,82 @@ impl WebhookClient {
     }
 
     async fn exchange(&self, request: WebhookRequest<'_>) -> Result<Vec<u8>, WebhookError> {
-        let mut url = parse_url(request.url)
-            .ok_or_else(|| WebhookError::InvalidUrl(request.url.to_owned()))?;
-        let mut method = request.method;
-        let mut body = request.body;
+        let response = self
+            .follow(
+                request.method,
+                request.url,
+                request.body,
+                Some(request.secret),
+                &HeaderMap::new(),
+            )
+            .await?;
+        self.read_body(response).await
+    }
+
+    /// Sends an unsigned GET and returns its 2xx answer with the body still streaming. The
+    /// guard, the pinning, the redirect limit and the connect timeout apply as to any webhook;
+    /// the total timeout runs until the answer's headers. The body is then capped at the
+    /// streaming size limit (refused up front when its `Content-Length` says it is larger)
+    /// and ends with [`WebhookError::Timeout`] when no chunk comes for the idle timeout.
+    pub async fn stream(&self, request: StreamRequest<'_>) -> Result<StreamedAnswer, WebhookError> {
+        let follow = self.follow(Method::GET, request.url, None, None, &request.headers);
+        let response = match tokio::time::timeout(self.total_timeout, follow).await {
+            Ok(result) => result?,
+            Err(_) => return Err(WebhookError::Timeout(self.total_timeout)),
+        };
+        if response
+            .content_length()
+            .is_some_and(|len| len > self.max_stream)
+        {
+            return Err(WebhookError::TooLarge(self.max_stream as usize));
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let (max, idle) = (self.max_stream, self.stream_idle_timeout);
+        // State: the response (None once it ended or failed) and the bytes passed on so far.
+        let body = stream::unfold((Some(response), 0u64), move |(response, sent)| async move {
+            let mut response = response?;
+            let chunk = match tokio::time::timeout(idle, response.chunk()).await {
+                Err(_) => Err(WebhookError::Timeout(idle)),
+                Ok(Err(e)) => Err(WebhookError::Connect(error_chain(&e))),
+                Ok(Ok(None)) => return None,
+                Ok(Ok(Some(chunk))) if sent + chunk.len() as u64 > max => {
+                    Err(WebhookError::TooLarge(max as usize))
+                }
+                Ok(Ok(Some(chunk))) => Ok(chunk),
+            };
+            match chunk {
+                Ok(chunk) => {
+                    let sent = sent + chunk.len() as u64;
+                    Some((Ok(chunk), (Some(response), sent)))
+                }
+                Err(err) => Some((Err(err), (None, sent))),
+            }
+        })
+        .boxed();
+        Ok(StreamedAnswer {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Sends the request, following up to the redirect limit, and returns the final 2xx
+    /// answer with its body unread; anything else is an error.
+    async fn follow(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+        secret: Option<&str>,
+        headers: &HeaderMap,
+    ) -> Result<reqwest::Response, WebhookError> {
+        let mut url = parse_url(url).ok_or_else(|| WebhookError::InvalidUrl(url.to_owned()))?;
+        let mut method = method;
+        let mut body = body;
         for _ in 0..=self.max_redirects {
             let response = self
-                .hop(&method, &url, body.as_deref(), request.secret)
+                .hop(&method, &url, body.as_deref(), secret, headers)
                 .await?;
             let status = response.status();
             if status.is_redirection() {
@@ -170,18 +273,19 @@ impl WebhookClient {
             if !status.is_success() {
                 return Err(WebhookError::Status(status));
             }
-            return self.read_body(response).await;
+            return Ok(response);
         }
         Err(WebhookError::TooManyRedirects(self.max_redirects))
     }
 
-    /// One request to `url`, pinned to its checked addresses and signed for it.
+    /// One request to `url`, pinned to its checked addresses and, with a secret, signed for it.
     async fn hop(
         &self,
         method: &Method,
         url: &Url,
         body: Option<&[u8]>,
-        secret: &str,
+        secret: Option<&str>,
+        headers: &HeaderMap,
     ) -> Result<reqwest::Response, WebhookError> {
         let addrs = self.checked_addrs(url).await?;
         let host = url.host_str().unwrap_or_default();
@@ -198,11 +302,15 @@ impl WebhookClient {
             .map_err(|e| WebhookError::Connect(e.to_string()))?;
         let bytes = body.unwrap_or_default();
         let now_ms = chrono::Utc::now().timestamp_millis();
-        let mut request = client.request(method.clone(), url.clone());
-        for (name, value) in
-            signature::headers(secret, method.as_str(), url.as_str(), bytes, now_ms)
-        {
-            request = request.header(name, value);
+        let mut request = client
+            .request(method.clone(), url.clone())
+            .headers(headers.clone());
+        if let Some(secret) = secret {
+            for (name, value) in
+                signature::headers(secret, method.as_str(), url.as_str(), bytes, now_ms)
+            {
+                request = request.header(name, value);
+            }
         }
         if let Some(body) = body {
             request = request

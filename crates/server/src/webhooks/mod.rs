@@ -6,7 +6,7 @@ pub mod client;
 pub mod guard;
 pub mod signature;
 
-pub use client::{WebhookClient, WebhookError, WebhookRequest};
+pub use client::{StreamRequest, StreamedAnswer, WebhookClient, WebhookError, WebhookRequest};
 
 #[cfg(test)]
 mod tests;

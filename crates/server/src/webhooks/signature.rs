@@ -51,13 +51,49 @@ pub fn v2(secret: &str, method: &str, uri: &str, body: &[u8]) -> String {
 }
 
 pub fn v3(secret: &str, method: &str, uri: &str, body: &[u8], timestamp_ms: i64) -> String {
+    let mac = v3_mac(secret, method, uri, body, &timestamp_ms.to_string());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// How old a v3 timestamp may be (and how far ahead) before a receiver rejects it, as in
+/// HubSpot's docs and the official clients (5 minutes).
+pub const V3_MAX_AGE_MS: i64 = 5 * 60 * 1000;
+
+/// Checks a v3 signature as a receiver following HubSpot's docs does: `timestamp` (the
+/// `X-HubSpot-Request-Timestamp` value) within [`V3_MAX_AGE_MS`] of `now_ms`, and `signature`
+/// the Base64 HMAC over `method + uri + body + timestamp`, compared in constant time. `uri` is
+/// the full URL as requested; the 12 escapes are decoded here, as on the signing side.
+pub fn verify_v3(
+    secret: &str,
+    method: &str,
+    uri: &str,
+    body: &[u8],
+    timestamp: &str,
+    signature: &str,
+    now_ms: i64,
+) -> bool {
+    let Ok(sent_ms) = timestamp.parse::<i64>() else {
+        return false;
+    };
+    if (now_ms - sent_ms).abs() > V3_MAX_AGE_MS {
+        return false;
+    }
+    let Ok(expected) = base64::engine::general_purpose::STANDARD.decode(signature) else {
+        return false;
+    };
+    v3_mac(secret, method, uri, body, timestamp)
+        .verify_slice(&expected)
+        .is_ok()
+}
+
+fn v3_mac(secret: &str, method: &str, uri: &str, body: &[u8], timestamp: &str) -> Hmac<Sha256> {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
     mac.update(method.as_bytes());
     mac.update(v3_uri(uri).as_bytes());
     mac.update(body);
-    mac.update(timestamp_ms.to_string().as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    mac.update(timestamp.as_bytes());
+    mac
 }
 
 /// `uri` with HubSpot's 12 escapes decoded, upper- or lowercase hex alike.
@@ -161,6 +197,50 @@ mod tests {
         );
         // Other escapes and a trailing lone % stay as they are.
         assert_eq!(v3_uri("/x%20y%2"), "/x%20y%2");
+    }
+
+    #[test]
+    fn verify_v3_accepts_fresh_signatures_and_rejects_stale_or_altered_ones() {
+        let uri = "https://example.com/my-help-desk-service";
+        let body = br#"{"appId":12345,"portalId":62515,"userId":987}"#;
+        let sig = "nNpKRnBAJUVqB2Dbm/5raUmg60jNHF2sf486Y2Ei/RI=";
+        let ts = "1700000000000";
+        let now = 1_700_000_060_000;
+        assert!(verify_v3(SECRET, "POST", uri, body, ts, sig, now));
+        // The receiver may see the escaped form of the URI.
+        let escaped = "https%3A%2F%2Fexample.com%2Fmy-help-desk-service";
+        assert!(verify_v3(SECRET, "POST", escaped, body, ts, sig, now));
+        assert!(!verify_v3(
+            SECRET,
+            "POST",
+            uri,
+            body,
+            ts,
+            sig,
+            now + V3_MAX_AGE_MS
+        ));
+        assert!(!verify_v3(SECRET, "GET", uri, body, ts, sig, now));
+        assert!(!verify_v3(SECRET, "POST", uri, b"{}", ts, sig, now));
+        assert!(!verify_v3("other", "POST", uri, body, ts, sig, now));
+        assert!(!verify_v3(
+            SECRET,
+            "POST",
+            uri,
+            body,
+            "1700000000001",
+            sig,
+            now
+        ));
+        assert!(!verify_v3(
+            SECRET,
+            "POST",
+            uri,
+            body,
+            ts,
+            "not base64!",
+            now
+        ));
+        assert!(!verify_v3(SECRET, "POST", uri, body, "soon", sig, now));
     }
 
     #[test]
