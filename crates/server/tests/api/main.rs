@@ -16,4 +16,5 @@ mod errors;
 mod host;
 mod openapi;
 mod owners_schemas;
+mod recordings;
 mod settings;
