@@ -4,6 +4,9 @@
 //! `createEngagement` is true, the call object, associated with the first match.
 //!
 //! A call is kept once per `externalCallId` in a portal: reporting it again updates it.
+//!
+//! A call to a number connected to the help desk (`toNumber`, read as E.164) is attached to
+//! a ticket of that number's inbox, in the transaction that creates it (`helpdesk::tickets`).
 
 use std::collections::BTreeMap;
 
@@ -11,6 +14,7 @@ use axum::extract::State;
 use axum::Json;
 use callhost_protocol::engine::caller_id_matches;
 use callhost_store::crm::{AssociationKind, NewObject, ObjectRef, ObjectUpdate};
+use callhost_store::helpdesk::CallToAttach;
 use callhost_store::now;
 use serde_json::{json, Map, Value};
 
@@ -22,6 +26,7 @@ use crate::crm::objects::API_SOURCE;
 use crate::error::{ApiError, ApiResult, ErrorDetail};
 use crate::extract::JsonObject;
 use crate::fields::Fields;
+use crate::helpdesk::tickets;
 use crate::host::calls::caller_id_match;
 use crate::AppState;
 
@@ -187,6 +192,31 @@ pub async fn report_inbound_call(
     if !call.create_engagement {
         return Ok(Json(out));
     }
+    // The help-desk channel of the number called: connected in this portal by an app of the
+    // token's developer account (any app, for a token without one), and by the call's own
+    // app when the properties name it.
+    let owner = access.0.developer_account_id;
+    let named_app = properties
+        .get("hs_call_app_id")
+        .and_then(|a| a.parse::<i64>().ok());
+    let mut channel =
+        tickets::channel_for(state.store.as_ref(), portal_id, Some(&call.to), |app| {
+            named_app.is_none_or(|named| named == app)
+        })
+        .await?;
+    if let (Some(found), Some(owner)) = (&channel, owner) {
+        let app = state.store.get_app(found.app_id).await?;
+        if app.is_none_or(|app| app.developer_account_id != owner) {
+            channel = None;
+        }
+    }
+    // Reports of one call are serialized like the host's, so two at once make one call.
+    let key = (
+        portal_id,
+        named_app.unwrap_or(0),
+        call.external_call_id.as_str(),
+    );
+    let _guard = state.call_locks.stripe(&key).lock().await;
     let existing = state
         .store
         .find_objects_by_property(
@@ -203,11 +233,32 @@ pub async fn report_inbound_call(
                 id: found.id,
                 properties,
             };
-            state
+            let updated = state
                 .store
                 .update_objects(portal_id, "0-48", &[update], API_SOURCE, now())
                 .await?
-                .remove(0)
+                .remove(0);
+            if let Some(channel) = &channel {
+                if state
+                    .store
+                    .call_ticket(portal_id, updated.id)
+                    .await?
+                    .is_none()
+                {
+                    let from = Some(call.from.as_str());
+                    let existing = CallToAttach::Existing(updated.id);
+                    tickets::attach(
+                        state.store.as_ref(),
+                        portal_id,
+                        existing,
+                        channel,
+                        from,
+                        API_SOURCE,
+                    )
+                    .await?;
+                }
+            }
+            updated.id
         }
         None => {
             let mut new = NewObject {
@@ -226,13 +277,33 @@ pub async fn report_inbound_call(
                     kind(reverse),
                 ));
             }
-            state
-                .store
-                .create_objects(portal_id, "0-48", &[new], API_SOURCE, now())
-                .await?
-                .remove(0)
+            match &channel {
+                // Into a connected number: the call and its ticket in one transaction.
+                Some(channel) => {
+                    let from = Some(call.from.as_str());
+                    let new = CallToAttach::New(&new);
+                    tickets::attach(
+                        state.store.as_ref(),
+                        portal_id,
+                        new,
+                        channel,
+                        from,
+                        API_SOURCE,
+                    )
+                    .await?
+                    .call_id
+                }
+                None => {
+                    state
+                        .store
+                        .create_objects(portal_id, "0-48", &[new], API_SOURCE, now())
+                        .await?
+                        .remove(0)
+                        .id
+                }
+            }
         }
     };
-    out["engagementId"] = json!(engagement.id);
+    out["engagementId"] = json!(engagement);
     Ok(Json(out))
 }

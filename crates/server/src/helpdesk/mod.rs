@@ -1,4 +1,5 @@
-//! The help desk, host side. So far: the phone numbers an app offers for a help-desk channel.
+//! The help desk, host side: the phone numbers an app offers for a help-desk channel (here),
+//! inboxes and connected numbers ([`channels`]), and tickets made from calls ([`tickets`]).
 //!
 //! `GET /host/api/channels/{appId}/numbers[?override=1]` (host session cookie): when the app,
 //! installed in the user's portal, has channel-connection settings with `isReady` (or the
@@ -13,11 +14,14 @@
 //! and are logged. HubSpot-shaped 4xx errors are kept for the request itself (not signed in,
 //! a malformed app id, an app not installed in the portal).
 
+pub mod channels;
 pub mod numbers;
+pub mod tickets;
 
 use axum::extract::{RawQuery, State};
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use callhost_store::AccessGrant;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -28,7 +32,29 @@ use crate::webhooks::WebhookRequest;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/host/api/channels/{app_id}/numbers", get(list_numbers))
+    Router::new()
+        .route("/host/api/channels/{app_id}/numbers", get(list_numbers))
+        .route("/host/api/helpdesk/apps", get(channels::list_apps))
+        .route(
+            "/host/api/helpdesk/inboxes",
+            get(channels::list_inboxes).post(channels::create_inbox),
+        )
+        .route(
+            "/host/api/helpdesk/channels",
+            post(channels::connect_numbers),
+        )
+        .route(
+            "/host/api/helpdesk/channels/{id}",
+            delete(channels::disconnect_number),
+        )
+        .route("/host/api/helpdesk/tickets", get(tickets::list_tickets))
+}
+
+/// Why the app's webhook gave no list of numbers: a stable `code` and a message for the admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookFailure {
+    pub code: String,
+    pub message: String,
 }
 
 async fn list_numbers(
@@ -37,19 +63,44 @@ async fn list_numbers(
     AppId(app_id): AppId,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<Value>> {
-    let portal_id = user.grant.portal_id;
-    if !state
+    match offered_numbers(&state, &user.grant, app_id, overridden(query.as_deref())).await? {
+        Ok(numbers) => Ok(Json(json!({ "numbers": numbers }))),
+        Err(failure) => Ok(Json(json!({
+            "numbers": [],
+            "error": { "code": failure.code, "message": failure.message },
+        }))),
+    }
+}
+
+/// 404 unless `app_id` is installed in the portal.
+pub async fn require_installed(state: &AppState, portal_id: i64, app_id: i64) -> ApiResult<()> {
+    if state
         .store
         .installed_apps(portal_id)
         .await?
         .contains(&app_id)
     {
-        return Err(ApiError::not_found(format!(
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!(
             "App {app_id} is not installed in portal {portal_id}."
-        )));
+        )))
     }
+}
+
+/// Asks the app's channel-connection webhook which numbers it offers to the user of `grant`
+/// (404 when the app is not installed in the portal). A webhook that gives no usable list is
+/// the inner `Err`, logged here.
+pub async fn offered_numbers(
+    state: &AppState,
+    grant: &AccessGrant,
+    app_id: i64,
+    overridden: bool,
+) -> ApiResult<Result<Vec<numbers::PhoneNumber>, WebhookFailure>> {
+    let portal_id = grant.portal_id;
+    require_installed(state, portal_id, app_id).await?;
     let Some(settings) = state.store.get_channel_connection_settings(app_id).await? else {
-        return Ok(failure(
+        return Ok(Err(failure(
             app_id,
             portal_id,
             "NOT_CONFIGURED",
@@ -57,10 +108,10 @@ async fn list_numbers(
                 "App {app_id} has no channel-connection settings: its developer registers the \
                  webhook with POST /crm/v3/extensions/calling/{app_id}/settings/channel-connection."
             ),
-        ));
+        )));
     };
-    if !settings.is_ready && !overridden(query.as_deref()) {
-        return Ok(failure(
+    if !settings.is_ready && !overridden {
+        return Ok(Err(failure(
             app_id,
             portal_id,
             "NOT_READY",
@@ -68,7 +119,7 @@ async fn list_numbers(
                 "App {app_id}'s channel connection is not released (isReady is false). To test \
                  it, set LocalSettings:Calling:supportsChannelConnection to true in localStorage."
             ),
-        ));
+        )));
     }
     let secret = state
         .store
@@ -78,7 +129,7 @@ async fn list_numbers(
     let body = serde_json::to_vec(&json!({
         "appId": app_id,
         "portalId": portal_id,
-        "userId": user.grant.user_id,
+        "userId": grant.user_id,
     }))
     .map_err(|_| ApiError::internal())?;
     let request = WebhookRequest {
@@ -89,7 +140,7 @@ async fn list_numbers(
     };
     let answer = match state.webhooks.json(request).await {
         Ok(answer) => answer,
-        Err(err) => return Ok(failure(app_id, portal_id, err.code(), err.to_string())),
+        Err(err) => return Ok(Err(failure(app_id, portal_id, err.code(), err.to_string()))),
     };
     match numbers::parse(&answer) {
         Ok(numbers) => {
@@ -99,9 +150,9 @@ async fn list_numbers(
                 numbers.count = numbers.len(),
                 "channel-connection webhook answered"
             );
-            Ok(Json(json!({ "numbers": numbers })))
+            Ok(Ok(numbers))
         }
-        Err(numbers::WrongShape(why)) => Ok(failure(
+        Err(numbers::WrongShape(why)) => Ok(Err(failure(
             app_id,
             portal_id,
             "WRONG_SHAPE",
@@ -109,7 +160,7 @@ async fn list_numbers(
                 "The webhook's answer is not a list of phone numbers: {why} \
                  (expected {{\"phoneNumbers\": [{{\"e164PhoneNumber\": ...}}]}})."
             ),
-        )),
+        ))),
     }
 }
 
@@ -119,8 +170,8 @@ fn overridden(query: Option<&str>) -> bool {
         .any(|(k, v)| k == "override" && (v == "1" || v == "true"))
 }
 
-/// The answer for a webhook that gave no numbers, logged once here.
-fn failure(app_id: i64, portal_id: i64, code: &str, message: String) -> Json<Value> {
+/// A webhook that gave no numbers, logged once here.
+fn failure(app_id: i64, portal_id: i64, code: &str, message: String) -> WebhookFailure {
     tracing::warn!(
         app.id = app_id,
         portal.id = portal_id,
@@ -128,5 +179,8 @@ fn failure(app_id: i64, portal_id: i64, code: &str, message: String) -> Json<Val
         error.message = %message,
         "channel-connection webhook failed"
     );
-    Json(json!({ "numbers": [], "error": { "code": code, "message": message } }))
+    WebhookFailure {
+        code: code.to_owned(),
+        message,
+    }
 }

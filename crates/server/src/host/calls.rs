@@ -1,4 +1,6 @@
-//! Carrying out the engine's store requests: call engagements, caller ID, record checks.
+//! Carrying out the engine's store requests: call engagements, caller ID, record checks, and
+//! finalization (help desk: an inbound call into a connected number is attached to a ticket
+//! when it is created, or at the latest when it is finalized; see `helpdesk::tickets`).
 //!
 //! Invariant: one call object per (portal, app, externalCallId). Several tabs, the calling
 //! window and reloads may all report the same call; creation is serialized per key inside
@@ -12,6 +14,7 @@ use callhost_protocol::engine::{
     CallerIdMatch, Direction, ObjectRef as EngineRef, OpResult, StoreRequest,
 };
 use callhost_store::crm::{AssociationKind, CrmObject, NewObject, ObjectRef, ObjectUpdate};
+use callhost_store::helpdesk::CallToAttach;
 use callhost_store::now;
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
@@ -19,6 +22,7 @@ use tokio::sync::Mutex;
 
 use crate::crm::catalog;
 use crate::crm::input::{self, Write};
+use crate::helpdesk::tickets;
 use crate::AppState;
 
 /// Where host-made writes say they come from (`sourceType` in property history).
@@ -34,7 +38,7 @@ impl Default for CallLocks {
 }
 
 impl CallLocks {
-    fn stripe(&self, key: &(i64, i64, &str)) -> &Mutex<()> {
+    pub fn stripe(&self, key: &(i64, i64, &str)) -> &Mutex<()> {
         let mut hasher = DefaultHasher::new();
         key.hash(&mut hasher);
         &self.0[(hasher.finish() % 64) as usize]
@@ -76,19 +80,12 @@ pub async fn carry_out(state: &AppState, portal_id: i64, request: StoreRequest) 
             .await
             .map(|()| OpResult::Done),
         StoreRequest::CallerId { number } => caller_id(state, portal_id, &number).await,
-        StoreRequest::FinalizeCall { engagement_id, .. } => {
-            match state
-                .store
-                .get_objects(portal_id, "0-48", &[engagement_id], false)
-                .await
-            {
-                Ok(found) if !found.is_empty() => Ok(OpResult::Done),
-                Ok(_) => Err(format!(
-                    "No call engagement {engagement_id} in this portal."
-                )),
-                Err(err) => Err(logged(err)),
-            }
-        }
+        StoreRequest::FinalizeCall {
+            engagement_id,
+            external_call_id,
+        } => finalize_call(state, portal_id, engagement_id, external_call_id.as_deref())
+            .await
+            .map(|()| OpResult::Done),
         StoreRequest::RecordExists { object } => state
             .store
             .get_objects(
@@ -141,10 +138,44 @@ async fn create_call_once(
         .await
         .map_err(logged)?;
     let app = call.app_id.to_string();
+    let inbound = matches!(call.direction, Direction::Inbound);
+    let channel = if inbound {
+        tickets::channel_for(
+            state.store.as_ref(),
+            portal_id,
+            call.to_number.as_deref(),
+            |app_id| app_id == call.app_id,
+        )
+        .await
+        .map_err(logged)?
+    } else {
+        None
+    };
     if let Some(found) = existing
         .iter()
         .find(|o| o.properties.get("hs_call_app_id") == Some(&app))
     {
+        if let Some(channel) = &channel {
+            // Reported again (another tab, a reload): attach it if an earlier attempt
+            // failed. A failure here does not undo the call; finalizing tries again.
+            let attached = state.store.call_ticket(portal_id, found.id).await;
+            if matches!(attached, Ok(None)) {
+                let from = found.properties.get("hs_call_from_number").cloned();
+                let call = CallToAttach::Existing(found.id);
+                let done = tickets::attach(
+                    state.store.as_ref(),
+                    portal_id,
+                    call,
+                    channel,
+                    from.as_deref(),
+                    HOST_SOURCE,
+                )
+                .await;
+                if let Err(err) = done {
+                    logged(err);
+                }
+            }
+        }
         return Ok(found.id);
     }
     let started = if call.started_at_ms > 0 {
@@ -188,20 +219,122 @@ async fn create_call_once(
     if let Some(target) = call.associate {
         object.associations.push(association_to(&target));
     }
+    let missing = |err| match err {
+        callhost_store::StoreError::Missing(_) => {
+            "The record to log the call on does not exist.".to_owned()
+        }
+        other => logged(other),
+    };
+    if let Some(channel) = &channel {
+        // A call into a connected number: the call, its ticket and their associations are
+        // one transaction.
+        let from = object.properties.get("hs_call_from_number").cloned();
+        return tickets::attach(
+            state.store.as_ref(),
+            portal_id,
+            CallToAttach::New(&object),
+            channel,
+            from.as_deref(),
+            HOST_SOURCE,
+        )
+        .await
+        .map(|attached| attached.call_id)
+        .map_err(missing);
+    }
     let created = state
         .store
         .create_objects(portal_id, "0-48", &[object], HOST_SOURCE, now())
         .await
-        .map_err(|err| match err {
-            callhost_store::StoreError::Missing(_) => {
-                "The record to log the call on does not exist.".to_owned()
-            }
-            other => logged(other),
-        })?;
+        .map_err(missing)?;
     created
         .first()
         .map(|o| o.id)
         .ok_or_else(|| logged("no object created"))
+}
+
+/// FINALIZE_ENGAGEMENT (and PUBLISH_TO_CHANNEL): attaches a call into a connected number that
+/// is not on a ticket yet (the number was connected after the call began), then marks it
+/// final. A call on no connected number is simply marked final.
+async fn finalize_call(
+    state: &AppState,
+    portal_id: i64,
+    engagement_id: i64,
+    external_call_id: Option<&str>,
+) -> Result<(), String> {
+    let unknown = || format!("No call engagement {engagement_id} in this portal.");
+    let call = state
+        .store
+        .get_objects(portal_id, "0-48", &[engagement_id], false)
+        .await
+        .map_err(logged)?
+        .into_iter()
+        .next()
+        .ok_or_else(unknown)?;
+    let p = |name: &str| call.properties.get(name).map(String::as_str);
+    if let (Some(given), Some(stored)) = (external_call_id, p("hs_call_external_id")) {
+        if given != stored {
+            return Err(format!(
+                "Call engagement {engagement_id} is the call {stored:?}, not {given:?}."
+            ));
+        }
+    }
+    let app_id = p("hs_call_app_id").and_then(|a| a.parse::<i64>().ok());
+    let key = (
+        portal_id,
+        app_id.unwrap_or(0),
+        p("hs_call_external_id").unwrap_or(""),
+    );
+    let _guard = state.call_locks.stripe(&key).lock().await;
+    if p("hs_call_direction") == Some("INBOUND") {
+        let channel = tickets::channel_for(
+            state.store.as_ref(),
+            portal_id,
+            p("hs_call_to_number"),
+            |channel_app| app_id.is_none_or(|a| a == channel_app),
+        )
+        .await
+        .map_err(logged)?;
+        if let Some(channel) = channel {
+            if state
+                .store
+                .call_ticket(portal_id, engagement_id)
+                .await
+                .map_err(logged)?
+                .is_none()
+            {
+                tickets::attach(
+                    state.store.as_ref(),
+                    portal_id,
+                    CallToAttach::Existing(engagement_id),
+                    &channel,
+                    p("hs_call_from_number"),
+                    HOST_SOURCE,
+                )
+                .await
+                .map_err(|err| match err {
+                    callhost_store::StoreError::Missing(_) => unknown(),
+                    other => logged(other),
+                })?;
+            }
+        }
+    }
+    match state
+        .store
+        .finalize_call(portal_id, engagement_id, now())
+        .await
+        .map_err(logged)?
+    {
+        Some(at) => {
+            tracing::info!(
+                portal.id = portal_id,
+                call.id = engagement_id,
+                call.finalized_at = %crate::time::format(&at),
+                "call finalized"
+            );
+            Ok(())
+        }
+        None => Err(unknown()),
+    }
 }
 
 /// The association from a call to `target`: HubSpot's defined type where there is one
