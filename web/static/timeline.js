@@ -1,14 +1,17 @@
 // A record's activity timeline: its associated calls (v4 associations, then a batch read),
 // newest first, each as `data-testid="timeline-call"` with `data-engagement-id`. Every value
-// is CRM data, rendered as text.
+// is CRM data, rendered as text. A call an app logged with an external id also gets its
+// recording's section (`recording.js`), kept across refreshes so playback is not cut.
 
 import { el, replace } from "./dom.js";
+import { mayHaveRecording, recordingSection } from "./recording.js";
 
 /** @typedef {import("./api.js").CrmApi} CrmApi */
 
 export const CALL_PROPERTIES = [
   "hs_call_title", "hs_call_body", "hs_call_status", "hs_call_duration", "hs_call_disposition",
   "hs_call_direction", "hs_timestamp", "hs_call_to_number", "hs_call_from_number",
+  "hs_call_external_id", "hs_call_app_id",
 ];
 
 /**
@@ -25,7 +28,13 @@ export async function renderTimeline(api, container, objectTypeId, objectId) {
     replace(container, el("p", { class: "empty", "data-testid": "timeline-empty" }, "No calls yet."));
     return;
   }
-  replace(container, el("ol", { class: "timeline" }, calls.map(renderCall)));
+  /** @type {Map<string, HTMLElement>} */
+  const recordings = new Map();
+  for (const section of container.querySelectorAll("[data-testid=recording]")) {
+    const id = /** @type {HTMLElement} */ (section).dataset.engagementId;
+    if (id) recordings.set(id, /** @type {HTMLElement} */ (section));
+  }
+  replace(container, el("ol", { class: "timeline" }, calls.map((call) => renderCall(call, recordings))));
 }
 
 /**
@@ -46,8 +55,11 @@ async function loadCalls(api, objectTypeId, objectId) {
   return calls.sort((/** @type {any} */ a, /** @type {any} */ b) => time(b.properties?.hs_timestamp) - time(a.properties?.hs_timestamp) || Number(b.id) - Number(a.id));
 }
 
-/** @param {{id: string, properties: Record<string, string | null>}} call */
-function renderCall(call) {
+/**
+ * @param {{id: string, properties: Record<string, string | null>}} call
+ * @param {Map<string, HTMLElement>} recordings  the last render's recording sections, by call
+ */
+function renderCall(call, recordings) {
   const p = call.properties ?? {};
   /** @type {Array<[string, string | null | undefined, string]>} */
   const facts = [
@@ -67,7 +79,8 @@ function renderCall(call) {
       el("dt", {}, label),
       el("dd", { "data-field": field }, value),
     ])),
-    p.hs_call_body ? el("p", { class: "call-notes", "data-field": "notes" }, p.hs_call_body) : null);
+    p.hs_call_body ? el("p", { class: "call-notes", "data-field": "notes" }, p.hs_call_body) : null,
+    mayHaveRecording(p) ? recordingSection(call.id, recordings.get(call.id)) : null);
 }
 
 /** @param {string | null | undefined} value */
