@@ -44,12 +44,12 @@ async function withApp(appId) {
 }
 
 /** The inspector page, with its entries for `appId` (waits until `predicate` holds). */
-async function inspect(appId, predicate) {
+async function inspect(appId, predicate, arg = null) {
   const page = await browser.newPage();
   await page.goto(`${server.ready.hostUrl}/calling-inspector/${server.ready.portalId}`);
   await page.locator("[data-testid=inspector-live]", { hasText: "live" }).waitFor();
   await page.locator("[data-testid=inspector-filter-app]").selectOption(String(appId));
-  await page.waitForFunction(predicate, null, { timeout: 10_000, polling: 100 });
+  await page.waitForFunction(predicate, arg, { timeout: 10_000, polling: 100 });
   return page;
 }
 
@@ -163,5 +163,58 @@ test("the panel beside the widget shows this session's messages live, with a fin
   // Closing the panel hides it.
   await page.getByTestId("widget-inspect").click();
   await panel.waitFor({ state: "hidden" });
+  await page.close();
+});
+
+test("REST calls the app's backend makes about the session's call show under that session, in time order, without credentials", async () => {
+  const { ready } = server;
+  const { page, frame } = await withApp(tidy.appId);
+  await page.locator("[data-testid=call-button]").first().click();
+  await events(frame, "onDialNumber");
+  const externalCallId = `rest-${Date.now()}`;
+  await frame.evaluate((id) => window.cti.outgoingCall({ externalCallId: id, toNumber: "+16175550123", createEngagement: true }), externalCallId);
+  const [created] = await events(frame, "onCreateEngagementSucceeded");
+  const engagementId = created.data.engagementId;
+
+  // The app's backend (this test, with the development access token) updates the call and
+  // reads it back in a batch; a hapikey in the query must not reach the record.
+  const backend = async (method, path, body) => {
+    const response = await fetch(new URL(path, ready.apiUrl), {
+      method, body: JSON.stringify(body),
+      headers: { authorization: `Bearer ${ready.accessToken}`, "content-type": "application/json" },
+    });
+    assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.clone().text()}`);
+    return response.json();
+  };
+  await backend("PATCH", `/crm/v3/objects/calls/${engagementId}?hapikey=${ready.developerApiKey}`, { properties: { hs_call_body: "From the backend" } });
+  await backend("POST", "/crm/v3/objects/calls/batch/read", { inputs: [{ id: String(engagementId) }], properties: ["hs_call_body"] });
+  // A request about another call is not this session's.
+  const other = await backend("POST", "/crm/v3/objects/calls", { properties: { hs_timestamp: new Date().toISOString(), hs_call_body: "unrelated" } });
+  await backend("PATCH", `/crm/v3/objects/calls/${other.id}`, { properties: { hs_call_body: "still unrelated" } });
+  await frame.evaluate(({ id, engagementId }) => window.cti.callEnded({ externalCallId: id, engagementId, callEndStatus: "COMPLETED" }), { id: externalCallId, engagementId });
+
+  const inspector = await inspect(tidy.appId, (id) => document.querySelectorAll(`[data-testid=inspector-session] [data-testid=inspector-entry][data-flow="rest"][data-external-call-id="${id}"]`).length >= 2
+    && document.querySelector(`[data-testid=inspector-entry][data-type="CALL_ENDED"][data-external-call-id="${id}"]`), externalCallId);
+  await inspector.locator("[data-testid=inspector-filter-call]").fill(externalCallId);
+  const rows = await inspector.$$eval("[data-testid=inspector-entry]", (nodes) => nodes.map((n) => ({ flow: n.getAttribute("data-flow"), type: n.getAttribute("data-type") })));
+  const at = (type) => rows.findIndex((r) => r.type === type);
+  const patch = at(`PATCH /crm/v3/objects/calls/${engagementId}`);
+  const batch = at("POST /crm/v3/objects/calls/batch/read");
+  assert.ok(patch >= 0 && batch > patch, JSON.stringify(rows));
+  assert.ok(at("OUTGOING_CALL_STARTED") < patch && patch < at("CALL_ENDED"), `in time order with the messages: ${JSON.stringify(rows)}`);
+  const shown = inspector.locator(`[data-testid=inspector-rest][data-method="PATCH"]`).first();
+  assert.equal(await shown.getAttribute("data-status"), "200");
+  assert.equal(await shown.getAttribute("data-engagement-ids"), String(engagementId));
+  assert.equal(await inspector.locator(`[data-testid=inspector-rest]`, { hasText: String(other.id) }).count(), 0, "another call's request is not shown");
+
+  // The export has them too, and no credential anywhere.
+  const text = await inspector.evaluate(async () => (await fetch("/host/api/inspector")).text());
+  const exported = JSON.parse(text);
+  const rest = exported.sessions.flatMap((s) => s.entries).filter((e) => e.flow === "rest" && e.externalCallId === externalCallId);
+  assert.ok(rest.some((e) => e.rest.method === "PATCH" && e.rest.path === `/crm/v3/objects/calls/${engagementId}` && e.rest.status === 200
+    && e.rest.portalId === ready.portalId && e.rest.engagementIds.includes(engagementId) && e.rest.durationMs >= 0), JSON.stringify(rest));
+  assert.ok(!text.includes(ready.developerApiKey) && !text.includes(ready.accessToken), "no credentials in the record");
+  assert.ok(!text.includes(String(other.id)) || !exported.sessions.some((s) => s.entries.some((e) => e.rest?.engagementIds.includes(Number(other.id)))));
+  await inspector.close();
   await page.close();
 });

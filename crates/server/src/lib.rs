@@ -49,6 +49,9 @@ pub struct AppState {
     pub call_locks: Arc<host::calls::CallLocks>,
     /// The protocol inspector's record of widget sessions.
     pub inspector: Arc<host::inspector::Inspector>,
+    /// Which portal recent bearer tokens act for, so the REST trace can file a call under
+    /// its portal's sessions without a store read per request.
+    pub rest_trace: Arc<host::rest_trace::TokenPortals>,
     /// The client webhooks go out through. Refuses private networks unless the binary
     /// allows them (it does while callhost listens on loopback, or when told to).
     pub webhooks: webhooks::WebhookClient,
@@ -62,6 +65,7 @@ impl AppState {
             sessions: Arc::default(),
             call_locks: Arc::default(),
             inspector: Arc::default(),
+            rest_trace: Arc::default(),
             webhooks: webhooks::WebhookClient::new(false),
         }
     }

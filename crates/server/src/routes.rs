@@ -15,9 +15,16 @@ use crate::{assets, calling, crm, helpdesk, host, openapi, AppState};
 
 /// The router of the API (and, as later areas land, of the host) origin.
 pub fn api_router(state: AppState) -> Router {
-    Router::new()
+    // REST calls about calls are traced for the protocol inspector (host/rest_trace.rs).
+    let traced = Router::new()
         .merge(calling::router())
         .merge(crm::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            host::rest_trace::trace,
+        ));
+    Router::new()
+        .merge(traced)
         .merge(host::router())
         .merge(helpdesk::router())
         .route("/openapi.json", get(openapi_json))

@@ -318,6 +318,9 @@ pub enum Flow {
     Dropped,
     /// Happened in the host (user action, store result, timeout).
     Host,
+    /// A call an app's backend made to the REST API about this session's calls (recorded by
+    /// the server, never produced by the engine).
+    Rest,
 }
 
 /// One line of the protocol log, as the inspector shows it.

@@ -12,8 +12,7 @@
 //!   session ([`bridge`]).
 //! - `GET /calling-inspector/{portalId}`: the protocol inspector's page;
 //!   `GET /host/api/inspector[?appId=..][&externalCallId=..][&session=..][&download=1]` its
-//!   record as JSON
-//!   ([`inspector`]), which the page polls to stay live.
+//!   record as JSON ([`inspector`]), which the page polls to stay live.
 //! - `GET /host/api/recordings/{engagementId}[/status|/audio]`: a call's recording, asked of
 //!   its app and streamed through callhost ([`recordings`]).
 //! - `GET /help-desk/{portalId}` (help desk: channels and tickets) and
@@ -24,6 +23,7 @@ pub mod admin;
 pub mod bridge;
 pub mod calls;
 pub mod inspector;
+pub mod rest_trace;
 pub mod recordings;
 pub mod signin;
 
