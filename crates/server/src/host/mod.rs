@@ -23,8 +23,8 @@ pub mod admin;
 pub mod bridge;
 pub mod calls;
 pub mod inspector;
-pub mod rest_trace;
 pub mod recordings;
+pub mod rest_trace;
 pub mod signin;
 
 use axum::extract::ws::{Message, WebSocket};
