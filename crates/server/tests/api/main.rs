@@ -13,6 +13,8 @@ mod crm_batch;
 mod crm_objects;
 mod crm_search;
 mod errors;
+mod helpdesk;
+mod helpdesk_calls;
 mod host;
 mod openapi;
 mod owners_schemas;
