@@ -260,3 +260,134 @@ async fn non_2xx_invalid_json_refused_connections_and_bad_urls_are_typed() {
         assert_eq!(err.code(), "INVALID_URL", "{bad}");
     }
 }
+
+fn stream_from<'a>(url: &'a str, range: Option<&'static str>) -> StreamRequest<'a> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(range) = range {
+        headers.insert(reqwest::header::RANGE, range.parse().unwrap());
+    }
+    StreamRequest { url, headers }
+}
+
+/// Collects a streamed body, or its error.
+async fn collect(answer: StreamedAnswer) -> Result<Vec<u8>, WebhookError> {
+    use futures_util::TryStreamExt;
+    let chunks: Vec<_> = answer.body.try_collect().await?;
+    Ok(chunks.concat())
+}
+
+#[tokio::test]
+async fn a_stream_passes_range_on_follows_checked_redirects_and_is_unsigned() {
+    let seen = Arc::new(Mutex::new(Vec::<HeaderMap>::new()));
+    let kept = seen.clone();
+    let base = serve(
+        Router::new()
+            .route("/moved", any(|| async { Redirect::temporary("/media") }))
+            .route(
+                "/media",
+                any(move |headers: HeaderMap| async move {
+                    kept.lock().unwrap().push(headers);
+                    (
+                        StatusCode::PARTIAL_CONTENT,
+                        [("content-range", "bytes 2-4/10")],
+                        "cde",
+                    )
+                }),
+            ),
+    )
+    .await;
+    let url = format!("{base}/moved");
+    let answer = client()
+        .stream(stream_from(&url, Some("bytes=2-4")))
+        .await
+        .unwrap();
+    assert_eq!(answer.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(answer.headers["content-range"], "bytes 2-4/10");
+    assert_eq!(collect(answer).await.unwrap(), b"cde");
+    let headers = seen.lock().unwrap().pop().unwrap();
+    assert_eq!(
+        headers["range"], "bytes=2-4",
+        "sent again after the redirect"
+    );
+    assert!(headers.get("x-hubspot-signature").is_none());
+
+    let err = WebhookClient::new(false)
+        .stream(stream_from(&url, None))
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "REFUSED_ADDRESS");
+}
+
+#[tokio::test]
+async fn a_stream_past_its_cap_is_refused_up_front_or_cut_off() {
+    let base = serve(Router::new().route("/big", any(|| async { "x".repeat(4096) }))).await;
+    let err = client()
+        .with_max_stream(1024)
+        .stream(stream_from(&format!("{base}/big"), None))
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "RESPONSE_TOO_LARGE", "by its Content-Length");
+
+    // No Content-Length: cut off once the cap is passed.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/stream", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 4096];
+        let _ = tokio::io::AsyncReadExt::read(&mut socket, &mut request).await;
+        socket
+            .write_all(b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        for _ in 0..64 {
+            if socket.write_all(&[b'x'; 1024]).await.is_err() {
+                break;
+            }
+        }
+    });
+    let answer = client()
+        .with_max_stream(4096)
+        .stream(stream_from(&url, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        collect(answer).await.unwrap_err().code(),
+        "RESPONSE_TOO_LARGE"
+    );
+}
+
+#[tokio::test]
+async fn a_stream_that_never_answers_times_out_and_a_non_2xx_is_an_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/slow", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let err = client()
+        .with_timeout(Duration::from_millis(300))
+        .stream(stream_from(&url, None))
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "TIMEOUT");
+
+    let base = serve(Router::new().route(
+        "/range",
+        any(|| async { StatusCode::RANGE_NOT_SATISFIABLE }),
+    ))
+    .await;
+    let err = client()
+        .stream(stream_from(&format!("{base}/range"), Some("bytes=99-")))
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(
+        err,
+        WebhookError::Status(StatusCode::RANGE_NOT_SATISFIABLE)
+    ));
+}
