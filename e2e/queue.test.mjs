@@ -91,3 +91,50 @@ test("a queue of three contacts: one DIAL_NUMBER per task, hideWidget ignored, N
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a saved search matching two contacts: saved per portal and user, kept across a reload, its queue takes the search's current results; two DIAL_NUMBERs with hideWidget true", async () => {
+  const { ready } = server;
+  const surname = `Queueson${Date.now()}`;
+  const bea = await rest.createContact({ firstname: "Bea", lastname: surname, phone: "+1 212 555 0142" });
+  const cal = await rest.createContact({ firstname: "Cal", lastname: surname, phone: "(212) 555-0143" });
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await openHost(page, `${ready.hostUrl}/contacts/${ready.portalId}/objects/0-1/views/all/list`);
+  await page.getByTestId("list-search").fill(surname);
+  await page.getByTestId("run-search").click();
+  await page.locator(`[data-testid=record-list][data-query="${surname}"]`).waitFor();
+  assert.deepEqual((await page.getByTestId("record-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-object-id")))).sort(),
+    [bea.id, cal.id].sort());
+  await page.getByTestId("saved-search-name").fill("Queueson leads");
+  await page.getByTestId("save-search").click();
+  await page.locator('[data-testid=saved-search][data-name="Queueson leads"]').waitFor();
+  const key = await page.evaluate(() => Object.keys(localStorage).find((k) => k.startsWith("callhost:saved-searches:")));
+  assert.equal(key, `callhost:saved-searches:${ready.portalId}:${ready.userId}:0-1`);
+
+  // A reload of the plain list still offers it; its queue searches again (not the list shown).
+  await openHost(page, `${ready.hostUrl}/contacts/${ready.portalId}/objects/0-1/views/all/list`);
+  assert.ok((await page.getByTestId("record-row").count()) > 2, "the whole list is shown, not the search");
+  await page.locator('[data-testid=saved-search][data-name="Queueson leads"] [data-testid=start-saved-search-queue]').click();
+  await page.getByTestId("task-queue").waitFor();
+  const queued = await page.getByTestId("task-queue-item").evaluateAll((items) => items.map((i) => i.getAttribute("data-object-id")));
+  assert.deepEqual(queued.sort(), [bea.id, cal.id].sort());
+  await page.locator(`[data-testid=provider-option][data-app-id="${app.appId}"]`).click();
+  const frame = await appFrame(page, apps.origin);
+  const first = await events(frame, "onUpdateEngagementSucceeded", 1, 15_000);
+  await sleep(300);
+  assert.equal(await page.getByTestId("calling-widget").isVisible(), true, "hideWidget true is ignored while the queue is worked");
+  await page.getByTestId("task-queue-next").click();
+  await events(frame, "onUpdateEngagementSucceeded", 2, 15_000);
+  assert.equal(await page.getByTestId("calling-widget").isVisible(), true);
+  await page.getByTestId("task-queue-next").click();
+  await page.getByTestId("task-queue").waitFor({ state: "hidden" });
+  await sleep(300);
+  const dials = await events(frame, "onDialNumber", 2);
+  assert.equal(dials.length, 2, "exactly two DIAL_NUMBERs");
+  assert.deepEqual(dials.map((d) => String(d.data.objectId)), queued);
+  assert.deepEqual(dials.map((d) => d.data.phoneNumber).sort(), ["+12125550142", "+12125550143"]);
+  assert.ok(first[0].data.engagementId);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

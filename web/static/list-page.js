@@ -1,64 +1,166 @@
-// A list page (`/contacts/{portalId}/objects/{objectTypeId}/views/all/list`): the first 100
-// records of a type, each linking to its record page. Values are rendered as text. Records
-// with a phone number get a checkbox (`queue-select`), and "Start calling" (`start-queue`)
-// hands the checked ones (or, when none is checked, every listed one with a phone number) to
-// the call task queue, in list order.
+// A list page (`/contacts/{portalId}/objects/{objectTypeId}/views/all/list[?q=text]`): the
+// first 100 records of a type, or those matching a search (`list-search`, the CRM search API's
+// `query`), each linking to its record page. Values are rendered as text. Records with a phone
+// number get a checkbox (`queue-select`), and "Start calling" (`start-queue`) hands the checked
+// ones (or, when none is checked, every listed one with a phone number) to the call task
+// queue, in list order.
+//
+// The current search can be saved under a name (`save-search`, saved-searches.js: per portal
+// and user, in this browser); each saved search (`saved-search`) can be shown again or worked
+// as a call task queue (`start-saved-search-queue`), which searches again and so takes the
+// search's current results.
 
+import { showAlert } from "./alerts.js";
 import { el, replace } from "./dom.js";
 import { recordPath } from "./routes.js";
+import { SavedSearches } from "./saved-searches.js";
 
 /** @typedef {import("./objects.js").ObjectTypeInfo} ObjectTypeInfo */
 /** @typedef {import("./api.js").CrmApi} CrmApi */
 /** @typedef {import("./task-queue.js").CallTask} CallTask */
+/** @typedef {{id: string, properties: Record<string, string | null>}} ListedRecord */
+
+const LIMIT = 100;
 
 /**
  * @param {object} options
  * @param {HTMLElement} options.root
  * @param {CrmApi} options.api
  * @param {number} options.portalId
+ * @param {number} [options.userId]  whose saved searches to offer (none without it)
  * @param {ObjectTypeInfo} options.type
  * @param {(tasks: CallTask[]) => void} [options.onStartQueue]
  * @param {() => boolean} [options.isCurrent]  false once the user moved on to another page
  */
-export async function renderListPage({ root, api, portalId, type, onStartQueue, isCurrent = () => true }) {
+export async function renderListPage({ root, api, portalId, userId, type, onStartQueue, isCurrent = () => true }) {
   document.title = `${type.plural} | callhost`;
-  const columns = type.properties.slice(0, 5);
-  const names = [...new Set([...type.properties.map((p) => p.name), ...type.phoneProperties])];
-  const body = await api.get(`/crm/v3/objects/${type.objectTypeId}?limit=100&properties=${encodeURIComponent(names.join(","))}`);
+  const saved = userId === undefined ? null : new SavedSearches(portalId, userId, type.objectTypeId);
+  let query = new URLSearchParams(location.search).get("q") ?? "";
+  const records = await fetchRecords(api, type, query);
   if (!isCurrent()) return;
-  /** @type {Array<{id: string, properties: Record<string, string | null>}>} */
-  const records = Array.isArray(body?.results) ? body.results : [];
-  /** @type {Array<{box: HTMLInputElement, task: CallTask}>} */
-  const callable = [];
-  const rows = records.map((record) => {
-    const props = record.properties ?? {};
-    const title = type.title(props, record.id);
-    const property = type.phoneProperties.find((name) => props[name]);
-    let box = null;
-    if (property && onStartQueue) {
-      box = el("input", { type: "checkbox", "data-testid": "queue-select", "aria-label": `Add ${title} to the call queue` });
-      callable.push({ box, task: {
-        objectTypeId: type.objectTypeId, objectId: Number(record.id), objectType: type.objectType,
-        property, value: String(props[property]), title,
-      } });
-    }
-    return el("tr", { "data-testid": "record-row", "data-object-id": record.id },
-      onStartQueue ? el("td", {}, box) : null,
-      el("td", {}, el("a", { href: recordPath(portalId, type.objectTypeId, record.id), "data-nav": true, "data-testid": "record-link" }, title)),
-      columns.map((c) => el("td", {}, props[c.name] ?? "")));
-  });
-  const start = () => {
-    const checked = callable.filter((c) => c.box.checked);
-    onStartQueue?.((checked.length ? checked : callable).map((c) => c.task));
+
+  const list = el("div", { class: "record-list-area" });
+  const savedList = el("ul", { class: "saved-searches", "data-testid": "saved-searches" });
+  const searchBox = el("input", { type: "search", name: "q", value: query, "data-testid": "list-search", "aria-label": `Search ${type.plural.toLowerCase()}`, placeholder: "Search" });
+  const nameBox = el("input", { type: "text", "data-testid": "saved-search-name", "aria-label": "Name of the saved search", placeholder: "Name this search" });
+
+  /** Shows `found` as the list, with the task queue's controls. */
+  const show = (/** @type {ListedRecord[]} */ found) => {
+    /** @type {Array<{box: HTMLInputElement, task: CallTask}>} */
+    const callable = [];
+    const columns = type.properties.slice(0, 5);
+    const rows = found.map((record) => {
+      const props = record.properties ?? {};
+      const task = onStartQueue ? taskOf(type, record) : null;
+      let box = null;
+      if (task) {
+        box = el("input", { type: "checkbox", "data-testid": "queue-select", "aria-label": `Add ${task.title} to the call queue` });
+        callable.push({ box, task });
+      }
+      return el("tr", { "data-testid": "record-row", "data-object-id": record.id },
+        onStartQueue ? el("td", {}, box) : null,
+        el("td", {}, el("a", { href: recordPath(portalId, type.objectTypeId, record.id), "data-nav": true, "data-testid": "record-link" }, type.title(props, record.id))),
+        columns.map((c) => el("td", {}, props[c.name] ?? "")));
+    });
+    const start = () => {
+      const checked = callable.filter((c) => c.box.checked);
+      onStartQueue?.((checked.length ? checked : callable).map((c) => c.task));
+    };
+    replace(list,
+      onStartQueue && callable.length
+        ? el("p", { class: "list-actions" }, el("button", { type: "button", "data-testid": "start-queue", onclick: start }, "Start calling"))
+        : null,
+      found.length === 0
+        ? el("p", { class: "empty", "data-testid": "record-list-empty" }, query ? `No ${type.plural.toLowerCase()} match “${query}”.` : `No ${type.plural.toLowerCase()} yet.`)
+        : el("table", { class: "records", "data-testid": "record-list", "data-object-type-id": type.objectTypeId, "data-query": query },
+          el("thead", {}, el("tr", {}, onStartQueue ? el("th", {}, "") : null, el("th", {}, "Name"), columns.map((c) => el("th", {}, c.label)))),
+          el("tbody", {}, rows)));
   };
+
+  /** Runs a search and shows its results; the URL keeps it, so a reload shows it again. */
+  const search = async (/** @type {string} */ text) => {
+    query = text.trim();
+    searchBox.value = query;
+    const url = new URL(location.href);
+    if (query) url.searchParams.set("q", query);
+    else url.searchParams.delete("q");
+    history.replaceState(history.state, "", url);
+    const found = await fetchRecords(api, type, query);
+    if (isCurrent() && query === text.trim()) show(found);
+  };
+
+  const renderSaved = () => {
+    if (!saved) return;
+    replace(savedList, saved.list().map((s) => el("li", { "data-testid": "saved-search", "data-name": s.name, "data-query": s.query },
+      el("button", { type: "button", class: "link", "data-testid": "show-saved-search", onclick: () => void search(s.query) }, s.name),
+      onStartQueue ? el("button", { type: "button", "data-testid": "start-saved-search-queue", title: "Call everyone this search finds now",
+        onclick: () => void startSaved(s.query, s.name) }, "Start calling") : null,
+      el("button", { type: "button", class: "icon", "data-testid": "delete-saved-search", "aria-label": `Delete ${s.name}`,
+        onclick: () => { saved.remove(s.name); renderSaved(); } }, "×"))));
+  };
+
+  /** A saved search's queue: the search runs again now, so it takes the current results. */
+  const startSaved = async (/** @type {string} */ text, /** @type {string} */ name) => {
+    try {
+      const tasks = (await fetchRecords(api, type, text)).map((r) => taskOf(type, r)).filter((t) => t !== null);
+      if (!tasks.length) showAlert(`Nobody that “${name}” finds has a phone number.`);
+      else onStartQueue?.(/** @type {CallTask[]} */ (tasks));
+    } catch (error) {
+      showAlert(error instanceof Error ? error.message : String(error));
+    }
+  };
+
+  const saveCurrent = () => {
+    if (!saved) return;
+    try {
+      saved.save(nameBox.value || query, query);
+      nameBox.value = "";
+      renderSaved();
+    } catch (error) {
+      showAlert(error instanceof Error ? error.message : String(error));
+    }
+  };
+
   replace(root,
     el("h1", {}, type.plural),
-    onStartQueue && callable.length
-      ? el("p", { class: "list-actions" }, el("button", { type: "button", "data-testid": "start-queue", onclick: start }, "Start calling"))
-      : null,
-    records.length === 0
-      ? el("p", { class: "empty" }, `No ${type.plural.toLowerCase()} yet.`)
-      : el("table", { class: "records", "data-testid": "record-list", "data-object-type-id": type.objectTypeId },
-        el("thead", {}, el("tr", {}, onStartQueue ? el("th", {}, "") : null, el("th", {}, "Name"), columns.map((c) => el("th", {}, c.label)))),
-        el("tbody", {}, rows)));
+    el("form", { class: "list-search", "data-testid": "list-search-form", role: "search",
+      onsubmit: (/** @type {Event} */ event) => { event.preventDefault(); void search(searchBox.value); } },
+      searchBox,
+      el("button", { type: "submit", "data-testid": "run-search" }, "Search"),
+      saved ? [nameBox, el("button", { type: "button", "data-testid": "save-search", onclick: saveCurrent }, "Save search")] : null),
+    saved ? el("section", { class: "saved-search-list", "aria-label": "Saved searches" }, el("strong", {}, "Saved searches"), savedList) : null,
+    list);
+  renderSaved();
+  show(records);
+}
+
+/**
+ * The first records of a type, or those matching `query` (the CRM search API).
+ * @param {CrmApi} api
+ * @param {ObjectTypeInfo} type
+ * @param {string} query
+ * @returns {Promise<ListedRecord[]>}
+ */
+async function fetchRecords(api, type, query) {
+  const names = [...new Set([...type.properties.map((p) => p.name), ...type.phoneProperties])];
+  const body = query
+    ? await api.post(`/crm/v3/objects/${type.objectTypeId}/search`, { query, limit: LIMIT, properties: names })
+    : await api.get(`/crm/v3/objects/${type.objectTypeId}?limit=${LIMIT}&properties=${encodeURIComponent(names.join(","))}`);
+  return Array.isArray(body?.results) ? body.results : [];
+}
+
+/**
+ * The call task for a record, when it has a phone number.
+ * @param {ObjectTypeInfo} type
+ * @param {ListedRecord} record
+ * @returns {CallTask | null}
+ */
+function taskOf(type, record) {
+  const props = record.properties ?? {};
+  const property = type.phoneProperties.find((name) => props[name]);
+  if (!property) return null;
+  return {
+    objectTypeId: type.objectTypeId, objectId: Number(record.id), objectType: type.objectType,
+    property, value: String(props[property]), title: type.title(props, record.id),
+  };
 }

@@ -73,7 +73,7 @@ async function main() {
       } else if (route.kind === "list") {
         const type = pageTypes.find((t) => t.objectTypeId === route.objectTypeId);
         if (!type) return notFound(`Unknown object type ${route.objectTypeId}`);
-        await renderListPage({ root, api, portalId: context.portalId, type, onStartQueue: (tasks) => queue.start(tasks), isCurrent: () => mine === generation });
+        await renderListPage({ root, api, portalId: context.portalId, userId: context.userId, type, onStartQueue: (tasks) => queue.start(tasks), isCurrent: () => mine === generation });
       } else if (route.kind === "helpdesk") {
         const stop = await renderHelpDeskPage({ root, portalId: context.portalId, isCurrent: () => mine === generation });
         if (mine === generation) leave = stop;
