@@ -13,11 +13,11 @@
 //! - `GET /calling-inspector/{portalId}`: the protocol inspector's page;
 //!   `GET /host/api/inspector[?appId=..][&externalCallId=..][&session=..][&download=1]` its
 //!   record as JSON ([`inspector`]), which the page polls to stay live.
-//! - `GET /host/api/recordings/{engagementId}[/status|/audio]`: a call's recording, asked of
-//!   its app and streamed through callhost ([`recordings`]).
 //! - `GET /help-desk/{portalId}` (help desk: channels and tickets) and
 //!   `GET /settings/{portalId}/apps` (the installed apps' client secrets): the host page too.
 //! - `/host/api/apps…`: the admin API for installed apps and their client secrets ([`admin`]).
+//! - `GET /host/api/recordings/{engagementId}[/status|/audio]`: a call's recording, asked of
+//!   its app and streamed through callhost ([`recordings`]).
 
 pub mod admin;
 pub mod bridge;
