@@ -361,6 +361,13 @@ both_backends!(
                 .contains("No call engagement 987654321"),
             "{failed:?}"
         );
+
+        // Ids that name two different calls: _FAILED, saying which call the engagement is.
+        let wrong = finalize("FINALIZE_ENGAGEMENT", "plain-2", Some(call));
+        let out = run(app, &state, frames(&[wrong])).await;
+        let failed = posted(&out, "FINALIZE_ENGAGEMENT_FAILED");
+        assert_eq!(failed.len(), 1, "{out:#?}");
+        assert!(failed[0].to_string().contains("late-1"), "{failed:?}");
     }
 );
 
