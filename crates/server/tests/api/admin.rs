@@ -133,3 +133,25 @@ both_backends!(other_apps_strangers_and_other_origins_are_refused, |app| {
         before
     );
 });
+
+both_backends!(the_help_desk_and_apps_pages_are_the_host_page, |app| {
+    let host = app.host_client().await;
+    let portal = app.dev.portal_id;
+    for path in [
+        format!("/help-desk/{portal}"),
+        format!("/help-desk/{portal}/channels"),
+        format!("/settings/{portal}/apps"),
+    ] {
+        let page = host.get(format!("{}{path}", app.url)).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{path}");
+        let text = page.text().await.unwrap();
+        assert!(text.contains("/host/static/main.js"), "{path}: {text}");
+    }
+    let other = host
+        .get(format!("{}/settings/{}/apps", app.url, portal + 1))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json(other).await;
+    assert_error(status, &body, 404, "OBJECT_NOT_FOUND");
+});
