@@ -145,3 +145,41 @@ test("a number that matches nothing rings with the number; CALLER_ID_MATCH_SUCCE
   assert.equal(await ringing.getByTestId("open-caller-record").count(), 0);
   await page.close();
 });
+
+test("a full reload while an INCOMING_CALL is unanswered: the reloaded tab's remote still rings with the caller's name", async () => {
+  const ada = await rest.contactNamed("Ada");
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await openHost(page, listUrl());
+  let frame = await remoteFrame(page);
+  await events(frame, "onReady");
+  const externalCallId = `reload-ring-${Date.now()}`;
+  await frame.evaluate((id) => window.cti.incomingCall({ externalCallId: id, fromNumber: "+1 617 555 0123", toNumber: "+15555550100", createEngagement: true }), externalCallId);
+  const [created] = await events(frame, "onCreateEngagementSucceeded");
+  const ringing = page.locator(`[data-testid=incoming-call][data-external-call-id="${externalCallId}"][data-call-state="RINGING"]`);
+  await ringing.waitFor();
+  await page.evaluate(() => { window.pageMark = "old document"; });
+
+  await page.reload();
+  await page.locator("body[data-ready=true]").waitFor({ timeout: 15_000 });
+  assert.equal(await page.evaluate(() => window.pageMark), undefined, "a new document");
+  await ringing.waitFor({ timeout: 10_000 });
+  assert.equal(await ringing.getByTestId("incoming-caller").innerText(), "Ada Lovelace");
+  assert.equal(await ringing.getAttribute("data-engagement-id"), String(created.data.engagementId));
+  assert.equal(await ringing.getByTestId("answer-call").isVisible(), true);
+  assert.equal(await ringing.getByTestId("open-caller-record").count(), 1);
+
+  // The reloaded app goes on with the same call: answering it and ending it reach the remote.
+  frame = await remoteFrame(page);
+  const [ready] = await events(frame, "onReady");
+  assert.equal(ready.data.iframeLocation, "remote");
+  await frame.evaluate((id) => window.cti.callAnswered({ externalCallId: id }), externalCallId);
+  await page.locator(`[data-testid=incoming-call][data-external-call-id="${externalCallId}"][data-call-state="IN_PROGRESS"]`).waitFor();
+  await frame.evaluate(([id, eid]) => window.cti.callEnded({ externalCallId: id, engagementId: eid, callEndStatus: "COMPLETED" }), [externalCallId, created.data.engagementId]);
+  await page.locator("[data-testid=incoming-call]").waitFor({ state: "hidden" });
+  const call = await rest.get(`/crm/v3/objects/calls/${created.data.engagementId}?associations=contacts&properties=hs_call_direction`);
+  assert.deepEqual(call.associations.contacts.results.map((r) => String(r.id)), [String(ada.id)]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

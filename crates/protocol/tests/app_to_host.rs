@@ -800,3 +800,66 @@ fn call_data_is_logged_and_ignored() {
     assert!(acts(&out).is_empty());
     assert!(codes(&out).is_empty());
 }
+
+#[test]
+fn a_reconnecting_page_is_told_of_the_call_still_ringing_and_who_is_calling() {
+    let mut s = ready();
+    assert!(s.restate().is_empty(), "nothing to restate before a call");
+    s.handle(app(msg(
+        "INCOMING_CALL",
+        json!({"externalCallId": "in1", "fromNumber": "+16175550100", "toNumber": "+15550001111",
+               "createEngagement": true}),
+    )));
+    // Before caller ID answered: the ringing call alone.
+    assert_eq!(
+        acts(&s.restate()),
+        [call_state("in1", None, CallPhase::Ringing)]
+    );
+    let ada = CallerIdMatch {
+        caller_id_type: "CONTACT".into(),
+        object_type_id: "0-1".into(),
+        object_id: 501,
+        first_name: Some("Ada".into()),
+        last_name: Some("Lovelace".into()),
+        email: None,
+        name: None,
+    };
+    s.handle(done(
+        1,
+        OpResult::Matches {
+            matches: vec![ada.clone()],
+        },
+    ));
+    s.handle(done(
+        2,
+        OpResult::Call {
+            engagement_id: 9001,
+        },
+    ));
+    // A full reload: the iframe loads again, the app's INCOMING_CALL is still unanswered.
+    s.handle(Input::Loaded);
+    assert_eq!(
+        acts(&s.restate()),
+        [
+            call_state("in1", Some(9001), CallPhase::Ringing),
+            Act::Ui(UiCommand::CallerMatches {
+                external_call_id: "in1".into(),
+                matches: vec![ada],
+            }),
+        ]
+    );
+    // Answered: still restated, without the ringing caller; ended: nothing.
+    s.handle(Input::Loaded);
+    s.handle(app(sync_ack()));
+    s.handle(app(msg("INITIALIZED", json!({"isLoggedIn": true}))));
+    s.handle(app(msg("CALL_ANSWERED", json!({"externalCallId": "in1"}))));
+    assert_eq!(
+        acts(&s.restate()),
+        [call_state("in1", Some(9001), CallPhase::InProgress)]
+    );
+    s.handle(app(msg(
+        "CALL_ENDED",
+        json!({"externalCallId": "in1", "callEndStatus": "COMPLETED"}),
+    )));
+    assert!(s.restate().is_empty());
+}

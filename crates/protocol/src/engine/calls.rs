@@ -44,6 +44,9 @@ pub struct Call {
     pub started_at_ms: i64,
     /// The dialed record, or the caller's first match.
     pub associate: Option<ObjectRef>,
+    /// The caller-ID matches of an inbound call, once looked up (for restating a ringing call
+    /// to a page that reloaded).
+    pub caller_matches: Option<Vec<CallerIdMatch>>,
     /// The app asked for an engagement (`createEngagement: true`).
     wants_engagement: bool,
     /// CreateCall was requested (at most once per call).
@@ -75,6 +78,7 @@ impl Call {
             from_number: None,
             started_at_ms: 0,
             associate: None,
+            caller_matches: None,
             wants_engagement: false,
             create_requested: false,
             caller_id_pending: false,

@@ -267,6 +267,9 @@ impl Session {
                     external_call_id: id.to_string(),
                     matches: matches.clone(),
                 });
+                if let Some(call) = self.calls.get_mut(id) {
+                    call.caller_matches = Some(matches.clone());
+                }
                 if let (Some(call), Some(first)) = (self.calls.get_mut(id), matches.first()) {
                     call.associate = Some(ObjectRef {
                         object_type_id: first.object_type_id.clone(),

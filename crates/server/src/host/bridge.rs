@@ -6,7 +6,8 @@
 //! whose further outputs are handled the same way, until nothing is left.
 //!
 //! Sessions outlive connections: a page whose socket drops reconnects with its session id and
-//! finds the engine where it was, so a call survives a lost connection. A session no socket has
+//! finds the engine where it was, so a call survives a lost connection; the engine restates its
+//! live calls to every new connection (a reloaded page shows a call still ringing). A session no socket has
 //! used for [`IDLE_LIMIT`] is dropped when the next session is opened.
 //!
 //! The loop is generic over a sink and a stream of text frames, so tests can drive it with
@@ -118,7 +119,17 @@ pub async fn drive<S, R>(
             .into_iter()
             .partition(|f| f.starts_with(POST_PREFIX));
         held = posts;
-        for frame in std::iter::once(first.to_string()).chain(others) {
+        // A page that (re)connects starts from what the engine knows: after a full reload it
+        // has forgotten the call still ringing, and the app will not announce it again.
+        let restated = session
+            .engine
+            .restate()
+            .into_iter()
+            .filter_map(|output| serde_json::to_string(&output).ok());
+        for frame in std::iter::once(first.to_string())
+            .chain(others)
+            .chain(restated)
+        {
             if sink.send(frame).await.is_err() {
                 session.outbox.append(&mut held);
                 session.connected = false;
