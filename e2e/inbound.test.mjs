@@ -5,7 +5,7 @@
 // NAVIGATE_TO_RECORD, and logs a MISSED call as such.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { events, launchChromium, newAppId, openHost, recordUrl, remoteFrame as remoteFrameOf, restClient, startAppServer } from "./fixtures.js";
+import { events, launchChromium, newAppId, openHost, recordUrl, remoteFrame as remoteFrameOf, restClient, sleep, startAppServer } from "./fixtures.js";
 import { startCallhost } from "./serve.js";
 
 let server;
@@ -123,6 +123,16 @@ test("one number written three ways rings as Ada Lovelace, creates INBOUND engag
 
   const missed = await rest.get(`/crm/v3/objects/calls/${ids[1].engagementId}?properties=hs_call_status`);
   assert.equal(missed.properties.hs_call_status, "MISSED");
+  // The answered call ended COMPLETED; the declined one is logged as not answered (HubSpot's
+  // statuses have no REJECTED).
+  for (const [i, expected] of [[0, "COMPLETED"], [2, "NO_ANSWER"]]) {
+    let status;
+    for (let tries = 0; tries < 50 && status !== expected; tries++) {
+      if (tries) await sleep(100);
+      status = (await rest.get(`/crm/v3/objects/calls/${ids[i].engagementId}?properties=hs_call_status`)).properties.hs_call_status;
+    }
+    assert.equal(status, expected, `call ${i}`);
+  }
   await page.locator(`[data-testid=timeline-call][data-engagement-id="${ids[1].engagementId}"] [data-field=status]`).filter({ hasText: "MISSED" }).waitFor({ timeout: 10_000 });
   await page.locator(`[data-testid=timeline-call][data-engagement-id="${ids[0].engagementId}"]`).filter({ hasText: "answered inbound" }).waitFor({ timeout: 10_000 });
   assert.deepEqual(errors, []);

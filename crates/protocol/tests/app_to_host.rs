@@ -374,9 +374,23 @@ fn call_ended_accepts_the_deprecated_call_id() {
     assert_eq!(acts(&out), [call_state("c1", None, CallPhase::Ended)]);
 }
 
+fn status_update(engagement_id: i64, status: &str) -> StoreRequest {
+    let mut properties = serde_json::Map::new();
+    properties.insert("hs_call_status".into(), status.into());
+    StoreRequest::UpdateCall {
+        engagement_id,
+        properties,
+    }
+}
+
 #[test]
 fn an_unanswered_inbound_call_records_its_end_status() {
-    for status in ["REJECTED", "MISSED", "CANCELED"] {
+    // HubSpot's call statuses have no REJECTED: a declined call is logged as not answered.
+    for (end_status, logged) in [
+        ("REJECTED", "NO_ANSWER"),
+        ("MISSED", "MISSED"),
+        ("CANCELED", "CANCELED"),
+    ] {
         let mut s = ready();
         s.handle(app(msg(
             "INCOMING_CALL",
@@ -386,26 +400,45 @@ fn an_unanswered_inbound_call_records_its_end_status() {
         s.handle(done(2, OpResult::Call { engagement_id: 5 }));
         let out = s.handle(app(msg(
             "CALL_ENDED",
-            json!({"externalCallId": "in1", "callEndStatus": status}),
+            json!({"externalCallId": "in1", "callEndStatus": end_status}),
         )));
-        let mut properties = serde_json::Map::new();
-        properties.insert("hs_call_status".into(), status.into());
         assert_eq!(
             acts(&out),
             [
                 call_state("in1", Some(5), CallPhase::Ended),
-                Act::Store(
-                    3,
-                    StoreRequest::UpdateCall {
-                        engagement_id: 5,
-                        properties
-                    }
-                ),
+                Act::Store(3, status_update(5, logged)),
             ]
         );
         // The host's own status update is not answered to the app.
         assert!(acts(&s.handle(done(3, OpResult::Done))).is_empty());
     }
+}
+
+#[test]
+fn an_answered_call_records_in_progress_then_its_end_status() {
+    let mut s = ready();
+    outbound_call(&mut s, true);
+    s.handle(done(1, OpResult::Call { engagement_id: 77 }));
+    let out = s.handle(app(msg("CALL_ANSWERED", json!({"externalCallId": "c1"}))));
+    assert_eq!(
+        acts(&out),
+        [
+            call_state("c1", Some(77), CallPhase::InProgress),
+            Act::Store(2, status_update(77, "IN_PROGRESS")),
+        ]
+    );
+    assert!(acts(&s.handle(done(2, OpResult::Done))).is_empty());
+    let out = s.handle(app(msg(
+        "CALL_ENDED",
+        json!({"externalCallId": "c1", "callEndStatus": "BUSY"}),
+    )));
+    assert_eq!(
+        acts(&out),
+        [
+            call_state("c1", Some(77), CallPhase::Ended),
+            Act::Store(3, status_update(77, "BUSY")),
+        ]
+    );
 }
 
 #[test]

@@ -26,8 +26,14 @@ const END_STATUSES: &[&str] = &[
     "MISSED",
 ];
 
-/// End statuses of an inbound call nobody answered, which the call object records.
-const UNANSWERED_STATUSES: &[&str] = &["REJECTED", "MISSED", "CANCELED"];
+/// The call object's `hs_call_status` for an end status. HubSpot's statuses have no
+/// REJECTED: a declined inbound call is logged as not answered.
+fn call_status(end_status: &str) -> &str {
+    match end_status {
+        "REJECTED" => "NO_ANSWER",
+        other => other,
+    }
+}
 
 /// A call the session has seen start (or resumed after a reload).
 #[derive(Debug, Clone, PartialEq)]
@@ -379,10 +385,11 @@ impl Session {
         call.phase = CallPhase::InProgress;
         call.answered = true;
         turn.ui(call.state());
+        self.record_status(&id, "IN_PROGRESS", turn);
     }
 
-    /// CALL_ENDED and CALL_TRANSFERRED: the call leaves the user; an unanswered inbound call
-    /// records why on its call object.
+    /// CALL_ENDED and CALL_TRANSFERRED: the call leaves the user; its call object records the
+    /// end status when the app gives one (CALL_COMPLETED's properties may still override it).
     pub(super) fn on_call_ended(&mut self, data: Fields, phase: CallPhase, turn: &mut Turn) {
         let f = &mut turn.findings;
         let id = data.str_or_alias("externalCallId", "callId", true, f);
@@ -405,11 +412,8 @@ impl Session {
         call.phase = phase;
         call.end_status = status.map(String::from);
         turn.ui(call.state());
-        let unanswered = call.direction == Some(Direction::Inbound) && !call.answered;
-        if let (true, Some(status)) = (unanswered, status) {
-            if UNANSWERED_STATUSES.contains(&status) {
-                self.record_status(&id, status, turn);
-            }
+        if let Some(status) = status {
+            self.record_status(&id, call_status(status), turn);
         }
     }
 
