@@ -10,6 +10,7 @@
 //! - **Every multi-row write is one transaction**, so a failure never leaves half a record.
 //! - **CRM objects never cross portals** ([`crm`]): every CRM method is scoped by portal id.
 //! - **A call and its help-desk ticket are written together** ([`helpdesk`]).
+//! - **Saved searches are scoped by portal and user** ([`saved_searches`]).
 
 pub mod crm;
 mod error;
@@ -18,6 +19,7 @@ pub mod model;
 mod postgres;
 mod queries;
 mod recordings;
+pub mod saved_searches;
 pub mod secret;
 mod sqlite;
 mod statistics;
@@ -34,6 +36,7 @@ pub use helpdesk::HelpdeskStore;
 pub use model::*;
 pub use postgres::PgStore;
 pub use recordings::RecordingStore;
+pub use saved_searches::SavedSearchStore;
 pub use sqlite::SqliteStore;
 
 /// Which database a store runs on.
@@ -47,7 +50,9 @@ pub enum Backend {
 /// part is [`CrmStore`] and the recording marks [`RecordingStore`], supertraits, so `dyn Store`
 /// offers all of them.
 #[async_trait]
-pub trait Store: CrmStore + RecordingStore + HelpdeskStore + Send + Sync + 'static {
+pub trait Store:
+    CrmStore + RecordingStore + HelpdeskStore + SavedSearchStore + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
 
     // Tenancy and credentials.

@@ -558,6 +558,7 @@ macro_rules! impl_store {
         }
 
         crate::recordings::impl_recording_store!($store);
+        crate::saved_searches::impl_saved_search_store!($store, $row);
     };
 }
 
