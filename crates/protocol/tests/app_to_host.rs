@@ -120,6 +120,7 @@ fn outgoing_call_started_creates_one_outbound_engagement_on_the_dialed_record() 
         acts(&out),
         [
             call_state("c1", Some(77), CallPhase::Dialing),
+            call_changed(77, "c1"),
             post("CREATE_ENGAGEMENT_SUCCEEDED", json!({"engagementId": 77})),
         ]
     );
@@ -251,8 +252,11 @@ fn incoming_call_replies_caller_id_then_creates_the_engagement_on_the_first_matc
     );
     let out = s.handle(done(2, OpResult::Call { engagement_id: 88 }));
     assert_eq!(
-        acts(&out)[1],
-        post("CREATE_ENGAGEMENT_SUCCEEDED", json!({"engagementId": 88}))
+        acts(&out)[1..],
+        [
+            call_changed(88, "in1"),
+            post("CREATE_ENGAGEMENT_SUCCEEDED", json!({"engagementId": 88}))
+        ]
     );
 }
 
@@ -409,8 +413,11 @@ fn an_unanswered_inbound_call_records_its_end_status() {
                 Act::Store(3, status_update(5, logged)),
             ]
         );
-        // The host's own status update is not answered to the app.
-        assert!(acts(&s.handle(done(3, OpResult::Done))).is_empty());
+        // The host's own status update is not answered to the app; the page hears of it.
+        assert_eq!(
+            acts(&s.handle(done(3, OpResult::Done))),
+            [call_changed(5, "in1")]
+        );
     }
 }
 
@@ -427,7 +434,10 @@ fn an_answered_call_records_in_progress_then_its_end_status() {
             Act::Store(2, status_update(77, "IN_PROGRESS")),
         ]
     );
-    assert!(acts(&s.handle(done(2, OpResult::Done))).is_empty());
+    assert_eq!(
+        acts(&s.handle(done(2, OpResult::Done))),
+        [call_changed(77, "c1")]
+    );
     let out = s.handle(app(msg(
         "CALL_ENDED",
         json!({"externalCallId": "c1", "callEndStatus": "BUSY"}),
@@ -438,6 +448,10 @@ fn an_answered_call_records_in_progress_then_its_end_status() {
             call_state("c1", Some(77), CallPhase::Ended),
             Act::Store(3, status_update(77, "BUSY")),
         ]
+    );
+    assert_eq!(
+        acts(&s.handle(done(3, OpResult::Done))),
+        [call_changed(77, "c1")]
     );
 }
 
@@ -505,10 +519,10 @@ fn call_completed_updates_the_engagement_and_hides_the_widget() {
     let out = s.handle(done(2, OpResult::Done));
     assert_eq!(
         acts(&out),
-        [post(
-            "UPDATE_ENGAGEMENT_SUCCEEDED",
-            json!({"engagementId": 77})
-        )]
+        [
+            call_changed(77, "c1"),
+            post("UPDATE_ENGAGEMENT_SUCCEEDED", json!({"engagementId": 77}))
+        ]
     );
 }
 
@@ -671,10 +685,13 @@ fn finalize_engagement_marks_the_call_final() {
     let out = s.handle(done(2, OpResult::Done));
     assert_eq!(
         acts(&out),
-        [post(
-            "FINALIZE_ENGAGEMENT_SUCCEEDED",
-            json!({"engagementId": 77, "externalCallId": "c1"})
-        )]
+        [
+            call_changed(77, "c1"),
+            post(
+                "FINALIZE_ENGAGEMENT_SUCCEEDED",
+                json!({"engagementId": 77, "externalCallId": "c1"})
+            )
+        ]
     );
 }
 

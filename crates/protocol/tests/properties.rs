@@ -401,6 +401,57 @@ proptest! {
         }
     }
 
+    /// `ui:callChanged` comes exactly once for each successful write to a call object, with
+    /// that object's engagement, and never otherwise (failed writes, reads, app messages).
+    #[test]
+    fn call_changed_comes_once_per_successful_call_write(
+        steps in prop::collection::vec((input(), any::<bool>(), 0i64..7), 0..60),
+    ) {
+        let mut s = Session::new(config());
+        let mut requests: HashMap<OpId, StoreRequest> = HashMap::new();
+        for input in prelude() {
+            s.handle(input);
+        }
+        for (input, fail, pick) in steps {
+            let mut queue = vec![input];
+            while let Some(input) = queue.pop() {
+                let expected = match &input {
+                    Input::Done { op, result } => match (requests.remove(op), result) {
+                        (_, OpResult::Failed { .. }) | (None, _) => vec![],
+                        (Some(StoreRequest::CreateCall { .. }), OpResult::Call { engagement_id }) => {
+                            vec![*engagement_id]
+                        }
+                        (
+                            Some(
+                                StoreRequest::UpdateCall { engagement_id, .. }
+                                | StoreRequest::FinalizeCall { engagement_id, .. },
+                            ),
+                            OpResult::Done,
+                        ) => vec![engagement_id],
+                        (Some(_), _) => vec![],
+                    },
+                    _ => vec![],
+                };
+                let out = s.handle(input);
+                let changed: Vec<i64> = out
+                    .iter()
+                    .filter_map(|o| match o {
+                        Output::Ui(UiCommand::CallChanged { engagement_id, .. }) => Some(*engagement_id),
+                        _ => None,
+                    })
+                    .collect();
+                prop_assert_eq!(changed, expected);
+                for o in out {
+                    if let Output::Store { op, request } = o {
+                        let result = answer(&request, fail && pick == 0, pick);
+                        requests.insert(op, request);
+                        queue.push(Input::Done { op, result });
+                    }
+                }
+            }
+        }
+    }
+
     /// The WebSocket protocol round-trips: whatever the engine emits parses back as the same
     /// kind of output (app floats may lose their last digit in JSON, so not always equal).
     #[test]

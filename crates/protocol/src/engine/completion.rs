@@ -2,7 +2,9 @@
 //!
 //! Each store request the engine makes is answered exactly once through [`Session::handle`]
 //! with `Input::Done`; this module turns those results into the replies spec §3 lists. A
-//! result of the wrong kind is treated as a failure, so an app always hears back.
+//! result of the wrong kind is treated as a failure, so an app always hears back. Every
+//! successful write to a call object (create, update, finalize) is also announced to the page
+//! with one `ui:callChanged`, whether or not the app gets a reply; a failed one never is.
 
 use serde_json::json;
 
@@ -151,6 +153,9 @@ impl Session {
                 engagement_id,
                 reply,
             } => {
+                if result.is_ok() {
+                    self.call_changed(turn, engagement_id, None);
+                }
                 if !reply {
                     return;
                 }
@@ -177,6 +182,7 @@ impl Session {
                 ];
                 match result {
                     Ok(_) => {
+                        self.call_changed(turn, engagement_id, external_call_id.clone());
                         let data = json!({
                             "engagementId": engagement_id,
                             "externalCallId": external_call_id,
@@ -222,6 +228,11 @@ impl Session {
                 let state = call.state();
                 let (status, update) = call.take_deferred();
                 turn.ui(state);
+                // The store's call, even when this session keeps another one (a finding above).
+                turn.ui(UiCommand::CallChanged {
+                    engagement_id,
+                    external_call_id: Some(id.to_string()),
+                });
                 self.created(turn, kept);
                 if let Some(status) = status {
                     self.record_status(id, &status, turn);
@@ -256,6 +267,21 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// Tells the page that a store write changed a call object. The external id comes from
+    /// the request when it had one, else from the session's call with that engagement.
+    fn call_changed(&self, turn: &mut Turn, engagement_id: i64, external_call_id: Option<String>) {
+        let external_call_id = external_call_id.or_else(|| {
+            self.calls
+                .values()
+                .find(|c| c.engagement_id == Some(engagement_id))
+                .map(|c| c.external_call_id.clone())
+        });
+        turn.ui(UiCommand::CallChanged {
+            engagement_id,
+            external_call_id,
+        });
     }
 
     fn on_caller_id(&mut self, id: &str, result: Result<OpResult, String>, turn: &mut Turn) {

@@ -205,6 +205,14 @@ pub enum UiCommand {
         external_call_id: String,
         matches: Vec<CallerIdMatch>,
     },
+    /// A store write changed this call object (created, updated or finalized), including the
+    /// statuses the host records without a reply to the app: a page showing the call (a
+    /// record's timeline) re-reads it. Sent once per successful write, never for a failed one.
+    CallChanged {
+        engagement_id: i64,
+        /// The app's id for the call, when the session knows it.
+        external_call_id: Option<String>,
+    },
 }
 
 /// Where a call is in its life.
@@ -380,6 +388,14 @@ mod tests {
             serde_json::from_value(json!({"kind": "user", "action": "taskQueue", "active": true}))
                 .unwrap();
         assert_eq!(user, Input::User(UserAction::TaskQueue { active: true }));
+        let changed = Output::Ui(UiCommand::CallChanged {
+            engagement_id: 7,
+            external_call_id: Some("x".into()),
+        });
+        assert_eq!(
+            serde_json::to_value(&changed).unwrap(),
+            json!({"kind": "ui", "command": "callChanged", "engagementId": 7, "externalCallId": "x"})
+        );
         let store = Output::Store {
             op: 1,
             request: StoreRequest::CallerId {

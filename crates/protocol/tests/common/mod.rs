@@ -157,3 +157,11 @@ pub fn call_state(id: &str, engagement_id: Option<i64>, state: CallPhase) -> Act
         state,
     })
 }
+
+/// `ui:callChanged`: a store write changed this call object.
+pub fn call_changed(engagement_id: i64, external_call_id: &str) -> Act {
+    Act::Ui(UiCommand::CallChanged {
+        engagement_id,
+        external_call_id: Some(external_call_id.into()),
+    })
+}
