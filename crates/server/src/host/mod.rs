@@ -18,6 +18,8 @@
 //! - `/host/api/apps…`: the admin API for installed apps and their client secrets ([`admin`]).
 //! - `GET /host/api/recordings/{engagementId}[/status|/audio]`: a call's recording, asked of
 //!   its app and streamed through callhost ([`recordings`]).
+//! - `/host/api/saved-searches…`: the user's saved searches of the list pages
+//!   ([`saved_searches`]).
 
 pub mod admin;
 pub mod bridge;
@@ -25,6 +27,7 @@ pub mod calls;
 pub mod inspector;
 pub mod recordings;
 pub mod rest_trace;
+pub mod saved_searches;
 pub mod signin;
 
 use axum::extract::ws::{Message, WebSocket};
@@ -59,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/settings/{portal_id}/apps", get(show_page))
         .merge(admin::router())
         .merge(recordings::router())
+        .merge(saved_searches::router())
 }
 
 /// The host page, for the signed-in user's portal (signing in on loopback if needed).

@@ -19,4 +19,5 @@ mod host;
 mod openapi;
 mod owners_schemas;
 mod recordings;
+mod saved_searches;
 mod settings;
