@@ -23,10 +23,16 @@ pub fn api_router(state: AppState) -> Router {
             state.clone(),
             host::rest_trace::trace,
         ));
-    Router::new()
-        .merge(traced)
+    // The host's own API: writes only from the host's pages.
+    let host = Router::new()
         .merge(host::router())
         .merge(helpdesk::router())
+        .layer(axum::middleware::from_fn(
+            host::signin::require_same_origin_writes,
+        ));
+    Router::new()
+        .merge(traced)
+        .merge(host)
         .route("/openapi.json", get(openapi_json))
         .route("/", get(show_start))
         .route("/sdk/{*path}", get(assets::sdk_file))
@@ -83,6 +89,8 @@ pub fn demo_router() -> Router {
         .route("/sdk/{*path}", get(assets::sdk_file))
         .route("/", get(assets::demo_file))
         .route("/{*path}", get(assets::demo_file))
+        // The demo app's backend: its help-desk and recording webhooks and its recordings.
+        .merge(crate::dev::demo_backend::router())
         .fallback(fallback)
         .layer(TraceLayer::new_for_http())
 }

@@ -17,7 +17,8 @@ use callhost_store::{now, StoreError};
 use serde_json::{json, Value};
 
 use super::numbers::PhoneNumber;
-use super::{offered_numbers, require_installed};
+use super::offered_numbers;
+use crate::host::apps::{self, require_installed};
 use crate::error::{ApiError, ApiResult, ErrorDetail};
 use crate::extract::JsonObject;
 use crate::fields::Fields;
@@ -33,12 +34,8 @@ pub const INBOX_NAME_LIMIT: usize = 100;
 /// settings, so the page can grey out the apps that are not ready.
 pub async fn list_apps(State(state): State<AppState>, user: HostUser) -> ApiResult<Json<Value>> {
     let mut apps = Vec::new();
-    for app_id in state.store.installed_apps(user.grant.portal_id).await? {
-        let name = state
-            .store
-            .get_calling_settings(app_id)
-            .await?
-            .map_or_else(|| format!("App {app_id}"), |s| s.fields.name);
+    for (app_id, name) in apps::installed_with_names(&state, user.grant.portal_id).await? {
+        let name = name.unwrap_or_else(|| format!("App {app_id}"));
         let connection = state
             .store
             .get_channel_connection_settings(app_id)

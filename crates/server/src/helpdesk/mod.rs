@@ -72,22 +72,6 @@ async fn list_numbers(
     }
 }
 
-/// 404 unless `app_id` is installed in the portal.
-pub async fn require_installed(state: &AppState, portal_id: i64, app_id: i64) -> ApiResult<()> {
-    if state
-        .store
-        .installed_apps(portal_id)
-        .await?
-        .contains(&app_id)
-    {
-        Ok(())
-    } else {
-        Err(ApiError::not_found(format!(
-            "App {app_id} is not installed in portal {portal_id}."
-        )))
-    }
-}
-
 /// Asks the app's channel-connection webhook which numbers it offers to the user of `grant`
 /// (404 when the app is not installed in the portal). A webhook that gives no usable list is
 /// the inner `Err`, logged here.
@@ -98,7 +82,7 @@ pub async fn offered_numbers(
     overridden: bool,
 ) -> ApiResult<Result<Vec<numbers::PhoneNumber>, WebhookFailure>> {
     let portal_id = grant.portal_id;
-    require_installed(state, portal_id, app_id).await?;
+    crate::host::apps::require_installed(state, portal_id, app_id).await?;
     let Some(settings) = state.store.get_channel_connection_settings(app_id).await? else {
         return Ok(Err(failure(
             app_id,

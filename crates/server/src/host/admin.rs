@@ -11,12 +11,11 @@
 //!   stops signing at once.
 //!
 //! Security: an app not installed in the user's portal is a 404, as if it did not exist.
-//! Answers carrying a secret are `Cache-Control: no-store`. The rotation changes state, so it
-//! only accepts requests whose `Origin` is the host's own: a calling app served from another
-//! port of the same host is same-site, so the cookie's SameSite=Strict alone would not stop
-//! it from posting a form here.
+//! Answers carrying a secret are `Cache-Control: no-store`. The rotation changes state, so,
+//! like every write to the host's API, it only accepts requests whose `Origin` is the host's
+//! own ([`crate::host::signin::require_same_origin_writes`]).
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::header::CACHE_CONTROL;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
@@ -26,7 +25,8 @@ use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AppId;
-use crate::host::signin::{self, HostUser};
+use crate::host::apps;
+use crate::host::signin::HostUser;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -37,15 +37,11 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn list_apps(State(state): State<AppState>, user: HostUser) -> ApiResult<Json<Value>> {
-    let mut apps = Vec::new();
-    for app_id in state.store.installed_apps(user.grant.portal_id).await? {
-        let name = state
-            .store
-            .get_calling_settings(app_id)
-            .await?
-            .map(|s| s.fields.name);
-        apps.push(json!({"appId": app_id, "name": name}));
-    }
+    let apps: Vec<Value> = apps::installed_with_names(&state, user.grant.portal_id)
+        .await?
+        .into_iter()
+        .map(|(app_id, name)| json!({"appId": app_id, "name": name}))
+        .collect();
     Ok(Json(json!({ "apps": apps })))
 }
 
@@ -54,7 +50,7 @@ async fn show_secret(
     user: HostUser,
     AppId(app_id): AppId,
 ) -> ApiResult<Response> {
-    installed(&state, &user, app_id).await?;
+    apps::require_installed(&state, user.grant.portal_id, app_id).await?;
     let secret = state.store.client_secret(app_id).await?;
     secret_response(app_id, secret)
 }
@@ -63,15 +59,8 @@ async fn rotate_secret(
     State(state): State<AppState>,
     user: HostUser,
     AppId(app_id): AppId,
-    request: Request,
 ) -> ApiResult<Response> {
-    let (parts, _) = request.into_parts();
-    if !signin::same_origin(&parts) {
-        return Err(ApiError::forbidden(
-            "Client secrets are only rotated from the host's own pages.",
-        ));
-    }
-    installed(&state, &user, app_id).await?;
+    apps::require_installed(&state, user.grant.portal_id, app_id).await?;
     let secret = state.store.rotate_client_secret(app_id).await?;
     tracing::info!(
         app.id = app_id,
@@ -79,23 +68,6 @@ async fn rotate_secret(
         "client secret rotated"
     );
     secret_response(app_id, secret)
-}
-
-/// 404 unless the app is installed in the user's portal.
-async fn installed(state: &AppState, user: &HostUser, app_id: i64) -> ApiResult<()> {
-    let portal_id = user.grant.portal_id;
-    if state
-        .store
-        .installed_apps(portal_id)
-        .await?
-        .contains(&app_id)
-    {
-        Ok(())
-    } else {
-        Err(ApiError::not_found(format!(
-            "App {app_id} is not installed in portal {portal_id}."
-        )))
-    }
 }
 
 fn secret_response(app_id: i64, secret: Option<String>) -> ApiResult<Response> {

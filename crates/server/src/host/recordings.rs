@@ -227,12 +227,7 @@ async fn find_recording(
             "Call {call_id} has no hs_call_app_id, so it is not known which app recorded it."
         ))));
     };
-    if !state
-        .store
-        .installed_apps(portal_id)
-        .await?
-        .contains(&app_id)
-    {
+    if !crate::host::apps::is_installed(state, portal_id, app_id).await? {
         return Ok(Err(Unavailable(format!(
             "App {app_id}, which logged call {call_id}, is not installed in this portal."
         ))));

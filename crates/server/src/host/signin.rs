@@ -98,6 +98,27 @@ pub fn same_origin(parts: &Parts) -> bool {
     matches!((origin, host_origin(parts)), (Some(o), Some(h)) if o == h)
 }
 
+/// Layer on the host's routes: a request that may change state (any method but GET, HEAD and
+/// OPTIONS) must come from a page of the host's own origin, else 403. The session cookie is
+/// SameSite=Strict, but a calling app served from another port of the same host is same-site
+/// and would send it; a `text/plain` POST needs no preflight.
+pub async fn require_same_origin_writes(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    use axum::response::IntoResponse;
+    let reads = [Method::GET, Method::HEAD, Method::OPTIONS];
+    let (parts, body) = request.into_parts();
+    if !reads.contains(&parts.method) && !same_origin(&parts) {
+        return crate::error::ApiError::forbidden(
+            "The host's data is only changed from the host's own pages (Origin must be the host's).",
+        )
+        .into_response();
+    }
+    next.run(axum::extract::Request::from_parts(parts, body)).await
+}
+
 fn cookie(parts: &Parts, name: &str) -> Option<String> {
     parts
         .headers

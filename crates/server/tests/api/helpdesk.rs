@@ -67,7 +67,8 @@ pub async fn register(app: &TestApp, app_id: i64, name: &str, url: &str, is_read
     assert_eq!(status, 200);
 }
 
-/// A request of the signed-in host user; the status and JSON body.
+/// A request of the signed-in host user from one of the host's pages (its Origin); the status
+/// and JSON body.
 pub async fn host_call(
     app: &TestApp,
     host: &reqwest::Client,
@@ -75,7 +76,9 @@ pub async fn host_call(
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut request = host.request(method, format!("{}{path}", app.url));
+    let mut request = host
+        .request(method, format!("{}{path}", app.url))
+        .header("origin", &app.url);
     if let Some(body) = body {
         request = request.json(&body);
     }
@@ -327,4 +330,25 @@ both_backends!(a_webhook_without_a_usable_list_is_a_502, |app| {
         inboxes["inboxes"][0]["channels"][0]["e164PhoneNumber"],
         MAIN
     );
+});
+
+both_backends!(writes_from_another_origin_change_nothing, |app| {
+    // A calling app's page on another port of the same host is same-site: the session cookie
+    // goes along, so only the Origin tells its requests from the host's own pages.
+    let host = app.host_client().await;
+    let before = support_inbox(app, &host).await;
+    for origin in [Some("http://127.0.0.1:1"), None] {
+        let mut request = host
+            .post(format!("{}/host/api/helpdesk/inboxes", app.url))
+            .header("content-type", "text/plain")
+            .body(r#"{"name":"Hijacked"}"#);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let (status, body) = json(request.send().await.unwrap()).await;
+        assert_error(status, &body, 403, "FORBIDDEN");
+    }
+    let (_, inboxes) = host_call(app, &host, Method::GET, "/host/api/helpdesk/inboxes", None).await;
+    assert_eq!(inboxes["inboxes"].as_array().unwrap().len(), 1, "{inboxes}");
+    assert_eq!(inboxes["inboxes"][0]["id"], before);
 });
