@@ -18,10 +18,10 @@ use serde_json::{json, Value};
 
 use super::numbers::PhoneNumber;
 use super::offered_numbers;
-use crate::host::apps::{self, require_installed};
 use crate::error::{ApiError, ApiResult, ErrorDetail};
 use crate::extract::JsonObject;
 use crate::fields::Fields;
+use crate::host::apps::{self, require_installed};
 use crate::host::signin::HostUser;
 use crate::AppState;
 
