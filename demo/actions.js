@@ -11,6 +11,24 @@ function callIds() {
 }
 
 /**
+ * The call whose CALL_COMPLETED awaits its UPDATE_ENGAGEMENT_SUCCEEDED, to be finalized then.
+ * @type {{ externalCallId: string, engagementId: number } | null}
+ */
+let completing = null;
+
+/**
+ * The completed call to finalize once the host confirms the update of `engagementId`, taken
+ * (so it is finalized once), or null when that update was not a completion.
+ * @param {unknown} engagementId
+ */
+export function takeCompleted(engagementId) {
+  if (!completing || String(completing.engagementId) !== String(engagementId)) return null;
+  const call = completing;
+  completing = null;
+  return call;
+}
+
+/**
  * @param {CallingExtensions} cti
  * @returns {Array<[name: string, run: () => unknown]>} method name and what to send
  */
@@ -28,7 +46,9 @@ export function actions(cti) {
         const externalCallId = newCallId();
         setText("external-call-id", externalCallId);
         setText("engagement-id", undefined);
-        const call = { externalCallId, fromNumber: text("phone"), toNumber: text("from"), callStartTime: Date.now(), createEngagement: true };
+        // The caller is the phone field; the number called is the chosen line of ours (a
+        // help-desk number the demo backend offers), else the From number.
+        const call = { externalCallId, fromNumber: text("phone"), toNumber: text("line") || text("from"), callStartTime: Date.now(), createEngagement: true };
         cti.incomingCall(call);
         return call;
       },
@@ -52,6 +72,7 @@ export function actions(cti) {
           },
         };
         cti.callCompleted(data);
+        completing = engagementId === undefined ? null : { externalCallId, engagementId };
         return data;
       },
     ],

@@ -7,7 +7,7 @@
 // under any page that hosts it with the official SDK's IFrameManager.
 
 import CallingExtensions from "/sdk/calling-extensions-sdk.esm.js";
-import { actions, endCall, startOutgoingCall } from "./actions.js";
+import { actions, endCall, startOutgoingCall, takeCompleted } from "./actions.js";
 import { logEvent, logNote } from "./event-log.js";
 import { checked, setText } from "./form.js";
 
@@ -40,6 +40,18 @@ function keepEngagementId(data) {
   if (data && data.engagementId !== undefined) setText("engagement-id", data.engagementId);
 }
 
+/**
+ * Once the host has logged a completed call, finalizes it (FINALIZE_ENGAGEMENT), as a
+ * help-desk app does so that a call into a help-desk number ends in its ticket.
+ * @param {any} data
+ */
+function finalizeCompleted(data) {
+  const call = takeCompleted(data && data.engagementId);
+  if (!call || !checked("finalize")) return;
+  cti.finalizeEngagement(/** @type {any} */ (call));
+  logNote(log, `finalizeEngagement(${JSON.stringify(call)})`);
+}
+
 const eventHandlers = {
   onReady: handler("onReady", (data) => {
     const { portalId, iframeLocation, hostUrl, engagementId } = data || {};
@@ -56,7 +68,7 @@ const eventHandlers = {
   onEngagementCreated: handler("onEngagementCreated", keepEngagementId),
   onCreateEngagementSucceeded: handler("onCreateEngagementSucceeded", keepEngagementId),
   onCreateEngagementFailed: handler("onCreateEngagementFailed"),
-  onUpdateEngagementSucceeded: handler("onUpdateEngagementSucceeded"),
+  onUpdateEngagementSucceeded: handler("onUpdateEngagementSucceeded", finalizeCompleted),
   onUpdateEngagementFailed: handler("onUpdateEngagementFailed"),
   onCallerIdMatchSucceeded: handler("onCallerIdMatchSucceeded"),
   onCallerIdMatchFailed: handler("onCallerIdMatchFailed"),

@@ -1,6 +1,8 @@
 //! The development seed: on the first start in a store, a developer account, a portal with
 //! one user and a few contacts and companies with phone numbers, and the demo app installed
-//! there, so the first run has something to call.
+//! there, so the first run has something to call. When the demo origin is served, the demo
+//! app's channel-connection and recording settings point at its backend there
+//! ([`demo_backend`]), so the help desk and recordings work on the first run too.
 //!
 //! The store keeps only hashes of the seeded API key and access token. The plaintext lives in
 //! a credentials file in the data directory, readable only by its owner, so that every start
@@ -19,6 +21,11 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::calling::settings::{DEFAULT_HEIGHT, DEFAULT_WIDTH};
+
+// The demo app's backend lives beside the seed that sets it up (its own file, declared here
+// so the seed and the demo router reach it as `dev::demo_backend`).
+#[path = "demo_backend.rs"]
+pub mod demo_backend;
 
 /// The meta key under which the seed's ids are kept.
 const META_KEY: &str = "development";
@@ -251,14 +258,17 @@ async fn access_token(
     Ok(token)
 }
 
-/// Gives the demo app calling settings at `url` (keeping any other changes a developer made)
-/// and installs it in the development portal.
+/// Gives the demo app calling settings at `url` (keeping any other changes a developer made),
+/// installs it in the development portal, points its channel-connection and recording
+/// settings at its backend on the same origin, and starts that backend
+/// ([`demo_backend`]).
 async fn point_demo_app(
     store: &Arc<dyn Store>,
     dev: &Development,
     url: &str,
 ) -> anyhow::Result<()> {
     let current = store.get_calling_settings(dev.demo_app_id).await?;
+    let previous_origin = current.as_ref().map(|s| origin_of(&s.fields.url));
     if current.as_ref().is_none_or(|s| s.fields.url != url) {
         let mut fields = current
             .map(|s| s.fields)
@@ -269,7 +279,8 @@ async fn point_demo_app(
                 height: DEFAULT_HEIGHT,
                 is_ready: true,
                 supports_custom_objects: true,
-                supports_inbound_calling: false,
+                // The demo app can report incoming calls (its incomingCall button).
+                supports_inbound_calling: true,
                 uses_calling_window: false,
                 uses_remote: true,
             });
@@ -279,7 +290,94 @@ async fn point_demo_app(
             .await?;
     }
     store.install_app(dev.portal_id, dev.demo_app_id).await?;
+    let origin = origin_of(url);
+    upgrade_demo_app(store, dev).await?;
+    point_demo_backend(store, dev, previous_origin.as_deref(), &origin).await?;
+    demo_backend::register(&origin, store, dev.demo_app_id);
     Ok(())
+}
+
+/// The meta key set once a store's demo app has had the settings that came with its backend.
+const DEMO_BACKEND_KEY: &str = "development.demo-backend";
+
+/// Stores seeded before the demo app had a backend get, once, what a fresh seed has:
+/// `supportsInboundCalling`. After that a developer's choice stands.
+async fn upgrade_demo_app(store: &Arc<dyn Store>, dev: &Development) -> anyhow::Result<()> {
+    if store.get_meta(DEMO_BACKEND_KEY).await?.is_some() {
+        return Ok(());
+    }
+    if let Some(settings) = store.get_calling_settings(dev.demo_app_id).await? {
+        if !settings.fields.supports_inbound_calling {
+            let mut fields = settings.fields;
+            fields.supports_inbound_calling = true;
+            store
+                .put_calling_settings(dev.demo_app_id, &fields, now())
+                .await?;
+        }
+    }
+    store.set_meta(DEMO_BACKEND_KEY, "1").await?;
+    Ok(())
+}
+
+/// Channel-connection settings at `{origin}/api/phone-numbers` (ready) and recording settings
+/// at `{origin}/api/recordings/%s`, made when missing and moved when they still point at the
+/// demo's previous origin; a URL a developer set elsewhere, and `isReady`, are kept.
+async fn point_demo_backend(
+    store: &Arc<dyn Store>,
+    dev: &Development,
+    previous_origin: Option<&str>,
+    origin: &str,
+) -> anyhow::Result<()> {
+    let app = dev.demo_app_id;
+    let ours = |url: &str, path: &str| {
+        url == format!("{origin}{path}")
+            || previous_origin.is_some_and(|p| url == format!("{p}{path}"))
+    };
+    let numbers_url = format!("{origin}{DEMO_NUMBERS_PATH}");
+    match store.get_channel_connection_settings(app).await? {
+        None => {
+            store
+                .put_channel_connection_settings(app, &numbers_url, true, now())
+                .await?;
+        }
+        Some(s) if s.url != numbers_url && ours(&s.url, DEMO_NUMBERS_PATH) => {
+            store
+                .patch_channel_connection_settings(app, Some(&numbers_url), None, now())
+                .await?;
+        }
+        Some(_) => {}
+    }
+    let recordings_url = format!("{origin}{DEMO_RECORDINGS_PATH}");
+    match store.get_recording_settings(app).await? {
+        None => {
+            store
+                .put_recording_settings(app, &recordings_url, now())
+                .await?;
+        }
+        Some(s)
+            if s.url_to_retrieve_authed_recording != recordings_url
+                && ours(&s.url_to_retrieve_authed_recording, DEMO_RECORDINGS_PATH) =>
+        {
+            store
+                .patch_recording_settings(app, Some(&recordings_url), now())
+                .await?;
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}
+
+/// Where the demo backend's webhooks are, below the demo origin.
+const DEMO_NUMBERS_PATH: &str = "/api/phone-numbers";
+const DEMO_RECORDINGS_PATH: &str = "/api/recordings/%s";
+
+/// `scheme://host:port` of an absolute URL (the URL itself, without a trailing slash, when it
+/// cannot be parsed).
+fn origin_of(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) => parsed.origin().ascii_serialization(),
+        Err(_) => url.trim_end_matches('/').to_owned(),
+    }
 }
 
 fn read_credentials(path: &Path) -> anyhow::Result<Option<Credentials>> {

@@ -12,6 +12,7 @@ mod channels;
 mod crm_batch;
 mod crm_objects;
 mod crm_search;
+mod demo_backend;
 mod errors;
 mod helpdesk;
 mod helpdesk_calls;
