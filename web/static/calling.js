@@ -1,7 +1,9 @@
 // The calling controller: which provider is chosen, the one live widget session (its socket
 // and its bridge), dials from Call buttons, and the engine's UI commands that are not the
-// bridge's. It emits `calls-changed` when a call's state or engagement changes, so the
-// record page can refresh its timeline.
+// bridge's. It emits `calls-changed` when its call's state or engagement changes (the task
+// queue follows it), and `call-changed` ({engagementId, externalCallId}) when the engine says
+// a store write changed a call object (`ui:callChanged`, from this session or, through
+// `changed`, from the tab's calling remote), so an open record page re-reads that call.
 //
 // One session at a time. Switching providers ends the current session, but not while a call
 // is live. The session id is kept in sessionStorage so a full reload of the page resumes the
@@ -32,8 +34,6 @@ import { isLive, Widget } from "./widget.js";
  */
 const sessionKey = (location) => (location === "window" ? "callhost:window-session" : "callhost:session");
 const LOG_LIMIT = 1000;
-/** Replies after which the record's calls may have changed. */
-const ENGAGEMENT_REPLIES = new Set(["CREATE_ENGAGEMENT_SUCCEEDED", "UPDATE_ENGAGEMENT_SUCCEEDED", "FINALIZE_ENGAGEMENT_SUCCEEDED"]);
 
 /**
  * @typedef {object} Session
@@ -287,7 +287,10 @@ export class CallingController extends EventTarget {
         this.phase = command.state;
         this.widget.setCall(command.state, command.engagementId);
         this.renderSwitcher();
-        this.changed(command.engagementId);
+        this.dispatchEvent(new CustomEvent("calls-changed", { detail: { engagementId: command.engagementId } }));
+        break;
+      case "callChanged":
+        this.changed(command.engagementId, command.externalCallId);
         break;
       case "appStatus":
         this.widget.setAppStatus(command.loggedIn, command.available);
@@ -307,12 +310,16 @@ export class CallingController extends EventTarget {
   onLog(entry) {
     this.log.push(entry);
     if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
-    if (entry.flow === "toApp" && entry.messageType && ENGAGEMENT_REPLIES.has(entry.messageType)) this.changed(null);
   }
 
-  /** @param {number | null} engagementId */
-  changed(engagementId) {
-    this.dispatchEvent(new CustomEvent("calls-changed", { detail: { engagementId } }));
+  /**
+   * A store write changed a call object (the engine's `callChanged`, from this session or
+   * the tab's calling remote): an open record page reads that call again.
+   * @param {number | null} engagementId  null: which call is unknown, everything is read again
+   * @param {string | null} [externalCallId]
+   */
+  changed(engagementId, externalCallId = null) {
+    this.dispatchEvent(new CustomEvent("call-changed", { detail: { engagementId, externalCallId } }));
   }
 
   renderSwitcher() {

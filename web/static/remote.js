@@ -4,7 +4,8 @@
 // app's status, the ringing call (`incoming-call`) with the caller's name from the engine's
 // `callerMatches` (the number when nothing matched), a button to open the caller's record,
 // and Answer (`answer-call`), which opens the remote's panel: the call is answered in the
-// app. The engine replies CALLER_ID_MATCH_* and CREATE_ENGAGEMENT_* itself.
+// app. The engine replies CALLER_ID_MATCH_* and CREATE_ENGAGEMENT_* itself; each call object
+// the remote's session writes is reported (`ui:callChanged`) to the tab's record page.
 //
 // The app's iframe lives in a panel that is only hidden, never removed, and moving between
 // pages never reloads the document, so NAVIGATE_TO_RECORD keeps the call; a full reload
@@ -26,8 +27,6 @@ import { isLive } from "./widget.js";
 
 const SESSION_KEY = "callhost:remote-session";
 const WINDOW_NAME = "callhost-calling-window";
-/** Replies after which a record's calls may have changed. */
-const ENGAGEMENT_REPLIES = new Set(["CREATE_ENGAGEMENT_SUCCEEDED", "UPDATE_ENGAGEMENT_SUCCEEDED", "FINALIZE_ENGAGEMENT_SUCCEEDED"]);
 
 /**
  * An inbound call the remote's app reported.
@@ -46,7 +45,9 @@ export class CallingRemote {
    * @param {Provider} options.provider
    * @param {HTMLElement} options.mount      where the remote goes in the nav bar
    * @param {(path: string) => void} options.navigate
-   * @param {(engagementId: number | null) => void} options.onCallsChanged
+   * @param {(engagementId: number | null, externalCallId?: string | null) => void} options.onCallsChanged
+   *   called when the remote's session changed a call object (`ui:callChanged`), so the
+   *   tab's record page reads that call again
    */
   constructor(options) {
     this.options = options;
@@ -151,9 +152,6 @@ export class CallingRemote {
       case "ui":
         if (!this.bridge.handle(output)) this.onUi(output);
         break;
-      case "log":
-        if (output.flow === "toApp" && output.messageType && ENGAGEMENT_REPLIES.has(output.messageType)) this.options.onCallsChanged(null);
-        break;
       case "error":
         console.warn("callhost: the remote's session reported an error", output.message);
         break;
@@ -193,10 +191,12 @@ export class CallingRemote {
         const call = this.call(command.externalCallId);
         call.state = command.state;
         if (command.engagementId !== null && command.engagementId !== undefined) call.engagementId = command.engagementId;
-        this.options.onCallsChanged(call.engagementId);
         this.render();
         break;
       }
+      case "callChanged":
+        this.options.onCallsChanged(command.engagementId, command.externalCallId);
+        break;
       case "callerMatches": {
         const call = this.call(command.externalCallId);
         call.matches = command.matches;

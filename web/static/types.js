@@ -80,7 +80,8 @@
  *   | {command: "loadUrl", url: string, appOrigin: string}
  *   | {command: "callState", externalCallId: string, engagementId: number | null, state: CallPhase}
  *   | {command: "appStatus", loggedIn: boolean, available: boolean | null}
- *   | {command: "callerMatches", externalCallId: string, matches: Array<Record<string, unknown>>}} UiCommand
+ *   | {command: "callerMatches", externalCallId: string, matches: Array<Record<string, unknown>>}
+ *   | {command: "callChanged", engagementId: number, externalCallId: string | null}} UiCommand
  */
 
 /** @typedef {"RINGING" | "DIALING" | "IN_PROGRESS" | "ENDED" | "COMPLETED" | "TRANSFERRED"} CallPhase */
