@@ -1,11 +1,12 @@
 // A record page (`/contacts/{portalId}/record/{objectTypeId}/{objectId}`): the record's
 // properties, a Call button on each phone property that has a value
 // (`data-testid="call-button"`, `data-phone` = the stored value), and the activity timeline,
-// refreshed whenever the calling controller reports a change.
+// whose entry for a call is read again whenever the calling controller reports that the call
+// object changed.
 
 import { el, replace } from "./dom.js";
 import { listPath } from "./routes.js";
-import { renderTimeline } from "./timeline.js";
+import { Timeline } from "./timeline.js";
 
 /** @typedef {import("./objects.js").ObjectTypeInfo} ObjectTypeInfo */
 /** @typedef {import("./api.js").CrmApi} CrmApi */
@@ -18,7 +19,7 @@ import { renderTimeline } from "./timeline.js";
  * @param {ObjectTypeInfo} options.type
  * @param {number} options.objectId
  * @param {(target: {objectTypeId: string, objectId: number, objectType: string, property: string, value: string}) => void} options.onCall
- * @param {EventTarget} options.calls  emits `calls-changed`
+ * @param {EventTarget} options.calls  emits `call-changed` ({engagementId, externalCallId}) after a call object is written
  * @param {() => boolean} [options.isCurrent]  false once the user moved on to another page
  * @returns {Promise<() => void>} stops the page's listeners
  */
@@ -54,44 +55,15 @@ export async function renderRecordPage({ root, api, portalId, type, objectId, on
       el("section", { class: "properties" }, el("h2", {}, "About this ", type.singular.toLowerCase()), el("dl", {}, rows)),
       el("section", { class: "activity" }, el("h2", {}, "Activity"), timeline)));
 
-  let stopped = false;
-  /** @type {ReturnType<typeof setTimeout>[]} */
-  let timers = [];
-  // One render at a time: a refresh asked for while one runs runs after it, so an older fetch
-  // that answers late can never overwrite a newer one.
-  let running = false;
-  let again = false;
-  const refresh = () => {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    renderTimeline(api, timeline, type.objectTypeId, objectId)
-      .catch((error) => {
-        replace(timeline, el("p", { class: "error" }, `Calls could not be loaded: ${error.message}`));
-      })
-      .finally(() => {
-        running = false;
-        if (again) {
-          again = false;
-          refresh();
-        }
-      });
-  };
-  // The engine's store work finishes just after the state change it reports: look again a
-  // little later too.
-  const onChange = () => {
-    refresh();
-    timers.push(setTimeout(refresh, 400), setTimeout(refresh, 1500));
-  };
-  calls.addEventListener("calls-changed", onChange);
-  refresh();
+  // The timeline reads one call again whenever the engine says that call object changed
+  // (`call-changed`: this tab's widget or calling remote wrote it); its reads run one at a time.
+  const timelineView = new Timeline(api, timeline, type.objectTypeId, objectId);
+  /** @param {Event} event */
+  const onCallChanged = (event) => timelineView.callChanged(/** @type {CustomEvent} */ (event).detail?.engagementId);
+  calls.addEventListener("call-changed", onCallChanged);
+  timelineView.refresh();
   return () => {
-    stopped = true;
-    timers.forEach(clearTimeout);
-    timers = [];
-    calls.removeEventListener("calls-changed", onChange);
+    timelineView.stop();
+    calls.removeEventListener("call-changed", onCallChanged);
   };
 }
