@@ -42,7 +42,7 @@ use axum::http::header::{
     CONTENT_TYPE, RANGE, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use futures_util::TryStreamExt;
@@ -109,13 +109,13 @@ async fn get_recording(
     State(state): State<AppState>,
     user: HostUser,
     Path(raw): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let portal_id = user.grant.portal_id;
     let call_id = engagement_id(&raw)?;
     let recording = available(&state, portal_id, call_id).await?;
     let url = authenticated_url(&state, portal_id, &recording).await?;
     let ready_at = state.store.recording_ready_at(portal_id, call_id).await?;
-    Ok(Json(json!({
+    let body = Json(json!({
         "engagementId": call_id.to_string(),
         "appId": recording.app_id,
         "externalId": recording.external_id,
@@ -123,7 +123,13 @@ async fn get_recording(
         "audioUrl": audio_path(call_id),
         "ready": ready_at.is_some(),
         "readyAt": ready_at.as_ref().map(crate::time::format),
-    })))
+    }));
+    // The authenticated URL is a credential for the recording: never kept by a cache.
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 /// Streams the recording from its authenticated URL, passing `Range` on and the partial
@@ -330,7 +336,7 @@ async fn authenticated_url(
         }
         _ => Err(fail(
             "INVALID_AUTHENTICATED_URL",
-            format!("its authenticatedUrl {found} is not an absolute http or https URL"),
+            "its authenticatedUrl is not an absolute http or https URL".into(),
         )),
     }
 }

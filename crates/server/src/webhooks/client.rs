@@ -208,7 +208,7 @@ impl WebhookClient {
             let mut response = response?;
             let chunk = match tokio::time::timeout(idle, response.chunk()).await {
                 Err(_) => Err(WebhookError::Timeout(idle)),
-                Ok(Err(e)) => Err(WebhookError::Connect(error_chain(&e))),
+                Ok(Err(e)) => Err(WebhookError::Connect(error_chain(&e.without_url()))),
                 Ok(Ok(None)) => return None,
                 Ok(Ok(Some(chunk))) if sent + chunk.len() as u64 > max => {
                     Err(WebhookError::TooLarge(max as usize))
@@ -259,7 +259,7 @@ impl WebhookClient {
                     .join(location)
                     .ok()
                     .filter(|u| matches!(u.scheme(), "http" | "https"))
-                    .ok_or_else(|| WebhookError::BadRedirect(location.to_owned()))?;
+                    .ok_or_else(|| WebhookError::BadRedirect(without_query(location)))?;
                 // As browsers do: 307 and 308 repeat the request, the others turn it into a GET.
                 if !matches!(
                     status,
@@ -321,7 +321,7 @@ impl WebhookClient {
             if e.is_timeout() {
                 WebhookError::Timeout(self.connect_timeout)
             } else {
-                WebhookError::Connect(error_chain(&e))
+                WebhookError::Connect(error_chain(&e.without_url()))
             }
         })
     }
@@ -373,7 +373,7 @@ impl WebhookClient {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| WebhookError::Connect(error_chain(&e)))?
+            .map_err(|e| WebhookError::Connect(error_chain(&e.without_url())))?
         {
             if body.len() + chunk.len() > self.max_body {
                 return Err(WebhookError::TooLarge(self.max_body));
@@ -390,6 +390,14 @@ fn parse_url(raw: &str) -> Option<Url> {
 }
 
 /// reqwest's error with its causes ("error sending request: connection refused").
+/// `location` without its query and fragment, which may carry credentials (signed URLs).
+fn without_query(location: &str) -> String {
+    let end = location.find(['?', '#']).unwrap_or(location.len());
+    location[..end].to_owned()
+}
+
+/// An error and its causes, one line. Callers strip URLs first (`reqwest::Error::without_url`):
+/// the URLs callhost fetches may carry credentials, and these messages are logged and shown.
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut message = error.to_string();
     let mut source = error.source();

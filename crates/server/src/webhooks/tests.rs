@@ -391,3 +391,39 @@ async fn a_stream_that_never_answers_times_out_and_a_non_2xx_is_an_error() {
         WebhookError::Status(StatusCode::RANGE_NOT_SATISFIABLE)
     ));
 }
+
+#[tokio::test]
+async fn failure_messages_never_carry_the_urls_credentials() {
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/rec.wav?sig=s3cr3t", closed.local_addr().unwrap());
+    drop(closed);
+    let err = client().send(post_to(&url)).await.unwrap_err();
+    assert_eq!(err.code(), "CONNECTION_FAILED");
+    assert!(!err.to_string().contains("s3cr3t"), "{err}");
+    let err = client()
+        .stream(stream_from(&url, Some("bytes=0-")))
+        .await
+        .err()
+        .unwrap();
+    assert!(!err.to_string().contains("s3cr3t"), "{err}");
+
+    let base = serve(Router::new().route(
+        "/go",
+        post(|| async {
+            (
+                StatusCode::FOUND,
+                [(
+                    axum::http::header::LOCATION,
+                    "ftp://media.example/rec?sig=s3cr3t",
+                )],
+            )
+        }),
+    ))
+    .await;
+    let err = client()
+        .send(post_to(&format!("{base}/go")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "BAD_REDIRECT");
+    assert!(!err.to_string().contains("s3cr3t"), "{err}");
+}

@@ -235,7 +235,17 @@ both_backends!(
             "the status does not ask the app"
         );
 
-        let (status, body) = host_get(app, &host, &id.to_string()).await;
+        let response = host
+            .get(format!("{}/host/api/recordings/{id}", app.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers().get("cache-control").unwrap(),
+            "no-store",
+            "the authenticated URL is a credential"
+        );
+        let (status, body) = json(response).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(
             body["authenticatedUrl"],
