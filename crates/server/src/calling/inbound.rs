@@ -210,12 +210,16 @@ pub async fn report_inbound_call(
             channel = None;
         }
     }
-    // Reports of one call are serialized like the host's, so two at once make one call.
-    let key = (
-        portal_id,
-        named_app.unwrap_or(0),
-        call.external_call_id.as_str(),
-    );
+    // The call's app: the one its properties name, else the app whose connected number was
+    // called (the call is then that app's, as the host would log it).
+    let app = named_app.or(channel.as_ref().map(|c| c.app_id));
+    let mut properties = properties;
+    if let (None, Some(app)) = (named_app, app) {
+        properties.insert("hs_call_app_id".into(), app.to_string());
+    }
+    // Reports of one call are serialized under the host's own key (portal, app,
+    // externalCallId), so this API and the widget reporting the same call make one call.
+    let key = (portal_id, app.unwrap_or(0), call.external_call_id.as_str());
     let _guard = state.call_locks.stripe(&key).lock().await;
     let existing = state
         .store
@@ -227,7 +231,12 @@ pub async fn report_inbound_call(
             false,
         )
         .await?;
-    let engagement = match existing.first() {
+    // Another app's call with the same external id is not this one.
+    let same_app = |o: &&callhost_store::crm::CrmObject| {
+        let logged = o.properties.get("hs_call_app_id");
+        app.is_none_or(|app| logged.is_none_or(|l| *l == app.to_string()))
+    };
+    let engagement = match existing.iter().find(same_app) {
         Some(found) => {
             let update = ObjectUpdate {
                 id: found.id,

@@ -384,31 +384,36 @@ both_backends!(concurrent_reports_of_one_call_make_one_ticket, |app| {
     assert_eq!(list[0]["calls"].as_array().unwrap().len(), 1);
 });
 
+/// `POST /crm/v3/extensions/calling/inbound-call` of a call from Ada into the main number,
+/// with no `hs_call_app_id`: the status and body.
+async fn report_inbound(app: &TestApp, external: &str) -> (u16, Value) {
+    let body = json!({
+        "createEngagement": true,
+        "engagementProperties": {},
+        "externalCallId": external,
+        "finalCallStatus": "COMPLETED",
+        "fromNumber": {"e164Number": ADA, "phoneNumberType": "MOBILE"},
+        "toNumber": {"e164Number": MAIN, "phoneNumberType": "TOLL_FREE"},
+        "potentialRecipientUserIds": [],
+    });
+    let response = app
+        .request(Method::POST, "/crm/v3/extensions/calling/inbound-call")
+        .bearer_auth(&app.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    json(response).await
+}
+
 both_backends!(the_inbound_call_api_attaches_calls_too, |app| {
     let host = app.host_client().await;
     connect_main(app, &host).await;
-    let report = |external: &str| {
-        json!({
-            "createEngagement": true,
-            "engagementProperties": {},
-            "externalCallId": external,
-            "finalCallStatus": "COMPLETED",
-            "fromNumber": {"e164Number": ADA, "phoneNumberType": "MOBILE"},
-            "toNumber": {"e164Number": MAIN, "phoneNumberType": "TOLL_FREE"},
-            "potentialRecipientUserIds": [],
-        })
-    };
-    let post = |body: Value| {
-        app.request(Method::POST, "/crm/v3/extensions/calling/inbound-call")
-            .bearer_auth(&app.token)
-            .json(&body)
-            .send()
-    };
-    let (status, body) = json(post(report("api-1")).await.unwrap()).await;
+    let (status, body) = report_inbound(app, "api-1").await;
     assert_eq!(status, 200, "{body}");
     let call = body["engagementId"].as_i64().unwrap();
     // Reported again: the same call on the same ticket.
-    let (_, again) = json(post(report("api-1")).await.unwrap()).await;
+    let (_, again) = report_inbound(app, "api-1").await;
     assert_eq!(again["engagementId"], call);
     let list = tickets(app, &host, "").await;
     assert_eq!(list.len(), 1, "{list:#?}");
@@ -416,4 +421,27 @@ both_backends!(the_inbound_call_api_attaches_calls_too, |app| {
     assert_eq!(list[0]["calls"][0]["engagementId"], call);
     assert_eq!(list[0]["calls"][0]["finalizedAt"], Value::Null);
     assert_eq!(list[0]["finalized"], false);
+});
+
+both_backends!(the_widget_and_the_inbound_call_api_log_one_call, |app| {
+    // The API names no app: the call into a connected number is the number's app's call, so
+    // the widget of that app reporting it (before or after) finds the same call.
+    let state = AppState::new(app.store.clone(), Some(app.dev));
+    let host = app.host_client().await;
+    connect_main(app, &host).await;
+    let (status, body) = report_inbound(app, "both-1").await;
+    assert_eq!(status, 200, "{body}");
+    let out = run(app, &state, frames(&[incoming("both-1", ADA, MAIN)])).await;
+    assert_eq!(engagement(&out), body["engagementId"].as_i64().unwrap());
+
+    let out = run(app, &state, frames(&[incoming("both-2", ADA, MAIN)])).await;
+    let (_, body) = report_inbound(app, "both-2").await;
+    assert_eq!(engagement(&out), body["engagementId"].as_i64().unwrap());
+
+    let list = tickets(app, &host, "").await;
+    let calls: usize = list
+        .iter()
+        .map(|t| t["calls"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(calls, 2, "{list:#?}");
 });
