@@ -42,9 +42,17 @@ pub struct LiveSession {
     outbox: Vec<String>,
 }
 
+/// A registered session: its owner, kept outside the session's lock so that checking who may
+/// resume it never depends on whether someone holds that lock.
+struct Registered {
+    portal_id: i64,
+    user_id: i64,
+    live: Arc<Mutex<LiveSession>>,
+}
+
 /// Every live session of this process, by id.
 #[derive(Default)]
-pub struct Sessions(std::sync::Mutex<HashMap<String, Arc<Mutex<LiveSession>>>>);
+pub struct Sessions(std::sync::Mutex<HashMap<String, Registered>>);
 
 impl Sessions {
     /// Registers a new session and returns its id; forgets sessions idle past the limit.
@@ -68,10 +76,16 @@ impl Sessions {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         all.retain(|_, s| {
-            s.try_lock()
+            s.live
+                .try_lock()
                 .map_or(true, |s| s.connected || s.last_seen.elapsed() < IDLE_LIMIT)
         });
-        all.insert(id.clone(), live.clone());
+        let registered = Registered {
+            portal_id,
+            user_id,
+            live: live.clone(),
+        };
+        all.insert(id.clone(), registered);
         (id, live)
     }
 
@@ -86,11 +100,8 @@ impl Sessions {
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let live = all.get(id)?.clone();
-        let owned = live
-            .try_lock()
-            .map_or(true, |s| s.portal_id == portal_id && s.user_id == user_id);
-        owned.then_some(live)
+        let found = all.get(id)?;
+        (found.portal_id == portal_id && found.user_id == user_id).then(|| found.live.clone())
     }
 }
 

@@ -353,3 +353,18 @@ both_backends!(
         }
     }
 );
+
+both_backends!(
+    a_session_resumes_only_for_its_owner_even_while_busy,
+    |app| {
+        let state = AppState::new(app.store.clone(), Some(app.dev));
+        let (portal, user) = (app.dev.portal_id, app.dev.user_id);
+        let (id, live) = state.sessions.open(Session::new(config(app)), portal, user);
+        // Held as while a message is being handled: the owner check must not depend on the lock.
+        let _busy = live.lock().await;
+        assert!(state.sessions.resume(&id, portal, user + 1).is_none());
+        assert!(state.sessions.resume(&id, portal + 1, user).is_none());
+        assert!(state.sessions.resume(&id, portal, user).is_some());
+        assert!(state.sessions.resume("ws-unknown", portal, user).is_none());
+    }
+);
