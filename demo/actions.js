@@ -11,6 +11,12 @@ function callIds() {
 }
 
 /**
+ * The numbers of the last call started here, for its completion.
+ * @type {{ fromNumber: string, toNumber: string } | null}
+ */
+let current = null;
+
+/**
  * The call whose CALL_COMPLETED awaits its UPDATE_ENGAGEMENT_SUCCEEDED, to be finalized then.
  * @type {{ externalCallId: string, engagementId: number } | null}
  */
@@ -50,6 +56,7 @@ export function actions(cti) {
         // help-desk number the demo backend offers), else the From number.
         const call = { externalCallId, fromNumber: text("phone"), toNumber: text("line") || text("from"), callStartTime: Date.now(), createEngagement: true };
         cti.incomingCall(call);
+        current = call;
         return call;
       },
     ],
@@ -67,8 +74,9 @@ export function actions(cti) {
             hs_timestamp: Date.now(),
             hs_call_body: text("notes"),
             hs_call_status: "COMPLETED",
-            hs_call_to_number: text("phone"),
-            hs_call_from_number: text("from"),
+            // The numbers as the call started (an incoming call rang one of our lines).
+            hs_call_to_number: current?.toNumber ?? text("phone"),
+            hs_call_from_number: current?.fromNumber ?? text("from"),
           },
         };
         cti.callCompleted(data);
@@ -118,6 +126,7 @@ export function startOutgoingCall(cti) {
   setText("engagement-id", undefined);
   const call = { externalCallId, toNumber: text("phone"), fromNumber: text("from"), callStartTime: Date.now(), createEngagement: true };
   cti.outgoingCall(call);
+  current = call;
   return call;
 }
 
