@@ -181,7 +181,8 @@ pub async fn drive<S, R>(
                     // Store work always finishes, page or no page, so the engine never waits
                     // for a result that will not come.
                     let started = Instant::now();
-                    let result = calls::carry_out(&state, portal_id, request.clone()).await;
+                    let app_id = session.engine.config().app_id;
+                    let result = calls::carry_out(&state, portal_id, app_id, request.clone()).await;
                     if let Some(seq) = cause {
                         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
                         let effect = inspector::Effect {

@@ -47,7 +47,12 @@ impl CallLocks {
 
 /// Does `request` for the signed-in user of `portal_id`; failures become `OpResult::Failed`
 /// with a message the app may show (no internals).
-pub async fn carry_out(state: &AppState, portal_id: i64, request: StoreRequest) -> OpResult {
+pub async fn carry_out(
+    state: &AppState,
+    portal_id: i64,
+    app_id: i64,
+    request: StoreRequest,
+) -> OpResult {
     let result = match request {
         StoreRequest::CreateCall {
             app_id,
@@ -83,9 +88,15 @@ pub async fn carry_out(state: &AppState, portal_id: i64, request: StoreRequest) 
         StoreRequest::FinalizeCall {
             engagement_id,
             external_call_id,
-        } => finalize_call(state, portal_id, engagement_id, external_call_id.as_deref())
-            .await
-            .map(|()| OpResult::Done),
+        } => finalize_call(
+            state,
+            portal_id,
+            app_id,
+            engagement_id,
+            external_call_id.as_deref(),
+        )
+        .await
+        .map(|()| OpResult::Done),
         StoreRequest::RecordExists { object } => state
             .store
             .get_objects(
@@ -258,6 +269,7 @@ async fn create_call_once(
 async fn finalize_call(
     state: &AppState,
     portal_id: i64,
+    session_app: i64,
     engagement_id: i64,
     external_call_id: Option<&str>,
 ) -> Result<(), String> {
@@ -279,6 +291,12 @@ async fn finalize_call(
         }
     }
     let app_id = p("hs_call_app_id").and_then(|a| a.parse::<i64>().ok());
+    // An app finalizes its own calls (or calls logged without an app), never another app's.
+    if let Some(owner) = app_id.filter(|owner| *owner != session_app) {
+        return Err(format!(
+            "Call engagement {engagement_id} was logged by app {owner}, not by this app."
+        ));
+    }
     let key = (
         portal_id,
         app_id.unwrap_or(0),

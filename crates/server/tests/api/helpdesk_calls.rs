@@ -76,13 +76,21 @@ fn finalize(kind: &'static str, external: &str, engagement: Option<i64>) -> (&'s
     }
 }
 
-/// Runs one widget-session connection; every frame sent back.
+/// Runs one widget-session connection of the demo app; every frame sent back.
 async fn run(app: &TestApp, state: &AppState, frames: Vec<String>) -> Vec<Value> {
-    let (id, live) = state.sessions.open(
-        Session::new(config(app)),
-        app.dev.portal_id,
-        app.dev.user_id,
-    );
+    run_as(app, state, config(app), frames).await
+}
+
+/// Runs one widget-session connection with `config`; every frame sent back.
+async fn run_as(
+    app: &TestApp,
+    state: &AppState,
+    config: SessionConfig,
+    frames: Vec<String>,
+) -> Vec<Value> {
+    let (id, live) = state
+        .sessions
+        .open(Session::new(config), app.dev.portal_id, app.dev.user_id);
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = {
         let seen = seen.clone();
@@ -444,4 +452,25 @@ both_backends!(the_widget_and_the_inbound_call_api_log_one_call, |app| {
         .map(|t| t["calls"].as_array().unwrap().len())
         .sum();
     assert_eq!(calls, 2, "{list:#?}");
+});
+
+both_backends!(an_app_cannot_finalize_another_apps_call, |app| {
+    let state = AppState::new(app.store.clone(), Some(app.dev));
+    let host = app.host_client().await;
+    connect_main(app, &host).await;
+    let out = run(app, &state, frames(&[incoming("owned-1", ADA, MAIN)])).await;
+    let call = engagement(&out);
+    let other = SessionConfig {
+        app_id: app.dev.demo_app_id + 1,
+        ..config(app)
+    };
+    let message = finalize("FINALIZE_ENGAGEMENT", "owned-1", Some(call));
+    let out = run_as(app, &state, other, frames(&[message])).await;
+    let failed = posted(&out, "FINALIZE_ENGAGEMENT_FAILED");
+    assert_eq!(failed.len(), 1, "{out:#?}");
+    let why = failed[0]["error"]["message"].as_str().unwrap();
+    assert!(why.contains("not by this app"), "{why}");
+    assert!(posted(&out, "FINALIZE_ENGAGEMENT_SUCCEEDED").is_empty());
+    let list = tickets(app, &host, "").await;
+    assert_eq!(list[0]["calls"][0]["finalizedAt"], Value::Null, "{list:#?}");
 });
