@@ -67,7 +67,7 @@ export async function renderHelpDeskPage({ root, portalId, isCurrent = () => tru
   document.title = "Help desk | callhost";
   const inboxList = el("div", { class: "inboxes", "data-testid": "inboxes" }, el("p", { class: "empty" }, "Loading inboxes…"));
   const inboxError = el("p", { class: "error", "data-testid": "inbox-error", role: "alert" });
-  const nameInput = el("input", { type: "text", name: "inbox-name", maxlength: "200", placeholder: "New inbox name", "data-testid": "inbox-name", "aria-label": "New inbox name" });
+  const nameInput = el("input", { type: "text", name: "inbox-name", maxlength: "100", placeholder: "New inbox name", "data-testid": "inbox-name", "aria-label": "New inbox name" });
   const connectPanel = el("section", { class: "connect-panel", "data-testid": "connect-panel", hidden: true });
   const ticketsInbox = el("select", { "data-testid": "tickets-inbox", "aria-label": "Inbox" });
   const ticketList = el("div", { class: "tickets", "data-testid": "tickets" }, el("p", { class: "empty" }, "Loading tickets…"));

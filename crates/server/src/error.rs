@@ -79,6 +79,22 @@ impl ApiError {
         }
     }
 
+    /// 502: a webhook or server callhost asked on the request's behalf failed (`category`
+    /// names which); `code` is the failure's code, `message` readable for the user.
+    pub fn bad_gateway(category: &'static str, code: &str, message: String) -> Self {
+        Self::Client {
+            status: StatusCode::BAD_GATEWAY,
+            category,
+            errors: vec![ErrorDetail {
+                message: message.clone(),
+                location: None,
+                code: Some(code.to_owned()),
+                context: None,
+            }],
+            message,
+        }
+    }
+
     /// 400: the request is malformed or a value is invalid, with one detail per problem.
     pub fn validation(message: impl Into<String>, errors: Vec<ErrorDetail>) -> Self {
         Self::Client {

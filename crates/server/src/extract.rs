@@ -122,17 +122,23 @@ impl<S: Send + Sync> FromRequestParts<S> for AppId {
             .find(|(name, _)| *name == "app_id")
             .map(|(_, value)| value)
             .ok_or_else(ApiError::internal)?;
-        match raw.parse::<i64>() {
-            Ok(id) if id > 0 => Ok(AppId(id)),
-            _ => Err(ApiError::validation(
-                format!("appId must be a positive integer, got {raw:?}."),
-                vec![ErrorDetail::field(
-                    "appId",
-                    "INVALID_INTEGER",
-                    "Must be a positive integer.",
-                )],
-            )),
-        }
+        positive_id("appId", raw).map(AppId)
+    }
+}
+
+/// An id given as text (a path segment, a query parameter) named `name`: a positive integer,
+/// else a 400 naming it.
+pub fn positive_id(name: &str, raw: &str) -> Result<i64, ApiError> {
+    match raw.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(ApiError::validation(
+            format!("{name} must be a positive integer, got {raw:?}."),
+            vec![ErrorDetail::field(
+                name,
+                "INVALID_INTEGER",
+                "Must be a positive integer.",
+            )],
+        )),
     }
 }
 

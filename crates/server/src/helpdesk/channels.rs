@@ -230,17 +230,11 @@ pub async fn connect_numbers(
         match offered_numbers(&state, &user.grant, request.app_id, request.overridden).await? {
             Ok(offered) => offered,
             Err(failure) => {
-                return Err(ApiError::Client {
-                    status: StatusCode::BAD_GATEWAY,
-                    category: "WEBHOOK_FAILED",
-                    message: failure.message.clone(),
-                    errors: vec![ErrorDetail {
-                        message: failure.message,
-                        location: None,
-                        code: Some(failure.code),
-                        context: None,
-                    }],
-                })
+                return Err(ApiError::bad_gateway(
+                    "WEBHOOK_FAILED",
+                    &failure.code,
+                    failure.message,
+                ))
             }
         };
     let connected: BTreeSet<String> = inboxes
@@ -318,19 +312,7 @@ pub async fn disconnect_number(
     user: HostUser,
     Path(raw): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let id = match raw.parse::<i64>() {
-        Ok(id) if id > 0 => id,
-        _ => {
-            return Err(ApiError::validation(
-                format!("The channel id must be a positive integer, got {raw:?}."),
-                vec![ErrorDetail::field(
-                    "id",
-                    "INVALID_INTEGER",
-                    "Must be a positive integer.",
-                )],
-            ))
-        }
-    };
+    let id = crate::extract::positive_id("id", &raw)?;
     if state
         .store
         .disconnect_channel(user.grant.portal_id, id)

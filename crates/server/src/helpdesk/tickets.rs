@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use super::numbers::is_e164;
 use crate::crm::catalog;
-use crate::error::{ApiError, ApiResult, ErrorDetail};
+use crate::error::ApiResult;
 use crate::host::signin::HostUser;
 use crate::AppState;
 
@@ -154,19 +154,7 @@ pub async fn list_tickets(
     let mut inbox_id = None;
     for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         if key == "inboxId" {
-            match value.parse::<i64>() {
-                Ok(id) if id > 0 => inbox_id = Some(id),
-                _ => {
-                    return Err(ApiError::validation(
-                        format!("inboxId must be a positive integer, got {value:?}."),
-                        vec![ErrorDetail::field(
-                            "inboxId",
-                            "INVALID_INTEGER",
-                            "Must be a positive integer.",
-                        )],
-                    ))
-                }
-            }
+            inbox_id = Some(crate::extract::positive_id("inboxId", &value)?);
         }
     }
     let tickets = state

@@ -192,17 +192,7 @@ async fn stream_recording_audio(
 
 /// The `{engagementId}` path segment: a positive integer.
 fn engagement_id(raw: &str) -> ApiResult<i64> {
-    match raw.parse::<i64>() {
-        Ok(id) if id > 0 => Ok(id),
-        _ => Err(ApiError::validation(
-            format!("engagementId must be a positive integer, got {raw:?}."),
-            vec![ErrorDetail::field(
-                "engagementId",
-                "INVALID_INTEGER",
-                "Must be a positive integer.",
-            )],
-        )),
-    }
+    crate::extract::positive_id("engagementId", raw)
 }
 
 fn audio_path(call_id: i64) -> String {
@@ -260,7 +250,7 @@ async fn available(state: &AppState, portal_id: i64, call_id: i64) -> ApiResult<
     find_recording(state, portal_id, call_id)
         .await?
         .map_err(|Unavailable(why)| {
-            tracing::info!(call.id = call_id, portal.id = portal_id, reason = %why, "no recording to offer");
+            tracing::info!(call.id = call_id, portal.id = portal_id, recording.unavailable_reason = %why, "no recording to offer");
             ApiError::not_found(why)
         })
 }
@@ -287,7 +277,7 @@ async fn authenticated_url(
     let fail = |code: &str, message: String| {
         tracing::warn!(call.id = recording.call_id, app.id = recording.app_id, portal.id = portal_id,
             error.code = code, error.message = %message, "recording webhook failed");
-        gateway_error(
+        ApiError::bad_gateway(
             "WEBHOOK_FAILED",
             code,
             format!(
@@ -362,22 +352,7 @@ fn media_failure(recording: &Recording, portal_id: i64, err: &WebhookError) -> A
                 "The requested range is outside the recording.",
             )],
         },
-        _ => gateway_error("MEDIA_FAILED", err.code(), message),
-    }
-}
-
-/// A 502 in HubSpot's shape: the app (or its media server) failed, not the request.
-fn gateway_error(category: &'static str, code: &str, message: String) -> ApiError {
-    ApiError::Client {
-        status: StatusCode::BAD_GATEWAY,
-        category,
-        errors: vec![ErrorDetail {
-            message: message.clone(),
-            location: None,
-            code: Some(code.to_owned()),
-            context: None,
-        }],
-        message,
+        _ => ApiError::bad_gateway("MEDIA_FAILED", err.code(), message),
     }
 }
 

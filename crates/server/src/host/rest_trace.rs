@@ -16,6 +16,9 @@
 //!   anyway (at most [`BODY_LIMIT`], as the handlers do) and does the rest (parsing, finding
 //!   the token's portal, with a small cache) in a task of its own after the response is built.
 //!   Until a widget session has seen a call, the layer only looks at the path.
+//! - The cache maps a token's hash to its portal and is not told of revocations: a revoked
+//!   token's requests (which the API refuses) may still be filed under its old portal until
+//!   the cache starts over. It only decides where a debugging record is shown.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -116,7 +116,8 @@ pub async fn require_same_origin_writes(
         )
         .into_response();
     }
-    next.run(axum::extract::Request::from_parts(parts, body)).await
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 fn cookie(parts: &Parts, name: &str) -> Option<String> {

@@ -354,7 +354,7 @@ both_backends!(recordings_ready_is_kept_and_shown_in_the_status, |app| {
     let stored = app.store.recording_ready_at(app.dev.portal_id, id).await;
     assert!(stored.unwrap().is_some());
 
-    // Again: still one mark, its time moved (or the same millisecond).
+    // Again, 5 ms later: still one mark, its time moved on (times have milliseconds).
     tokio::time::sleep(Duration::from_millis(5)).await;
     assert_eq!(ready(id).await.unwrap().status(), 204);
     let (_, body) = host_get(app, &host, &format!("{id}/status")).await;
