@@ -72,9 +72,12 @@ test("the apps page shows the secret callhost signs with, and a confirmed rotati
 
   // Rotate, but cancel the confirmation: nothing changes.
   const prompts = [];
-  page.once("dialog", (dialog) => { prompts.push(dialog.message()); dialog.dismiss(); });
+  const dismissed = new Promise((resolve) => page.once("dialog", (dialog) => {
+    prompts.push(dialog.message());
+    dialog.dismiss().then(resolve);
+  }));
   await row.getByTestId("rotate-secret").click();
-  await page.waitForTimeout(200);
+  await dismissed;
   assert.equal(prompts.length, 1);
   assert.match(prompts[0], /stops working/);
   assert.equal((await secret.innerText()).trim(), shown);

@@ -332,7 +332,7 @@ function renderTicket(ticket, portalId) {
         el("span", { "data-field": "to" }, call.toNumber ?? "?"), " ",
         el("span", { "data-field": "status" }, call.status ?? ""), " ",
         el("span", { "data-field": "finalized" }, call.finalizedAt ? "finalized" : "not finalized"), " ",
-        el("a", { href: `/contacts/${portalId}/record/0-5/${ticket.id}`, "data-nav": true }, "Open ticket")))));
+        el("a", { href: recordPath(portalId, "0-5", ticket.id), "data-nav": true }, "Open ticket")))));
 }
 
 /**

@@ -7,6 +7,7 @@
 // readable reason (`data-testid="recording-error"`). Messages are rendered as text.
 
 import { el, replace } from "./dom.js";
+import { hostApi } from "./host-api.js";
 
 /**
  * What `GET /host/api/recordings/{engagementId}/status` answers.
@@ -52,7 +53,7 @@ async function showStatus(section, engagementId) {
   /** @type {RecordingStatus} */
   let status;
   try {
-    status = await hostJson(`/host/api/recordings/${encodeURIComponent(engagementId)}/status`);
+    status = await hostApi("GET", `/host/api/recordings/${encodeURIComponent(engagementId)}/status`);
   } catch (error) {
     section.hidden = false;
     section.dataset.state = "error";
@@ -135,16 +136,3 @@ async function failureReason(audioUrl, mediaError) {
   return `The browser could not play the recording (media error ${mediaError?.code ?? "?"})${detail}.`;
 }
 
-/**
- * A host route's JSON; its HubSpot-shaped error message when it fails.
- * @param {string} path
- * @returns {Promise<any>}
- */
-async function hostJson(path) {
-  const response = await fetch(path, { credentials: "same-origin", headers: { accept: "application/json" } });
-  const body = await response.json().catch(() => null);
-  if (!response.ok) {
-    throw new Error(body && typeof body.message === "string" ? body.message : `HTTP ${response.status}`);
-  }
-  return body;
-}
