@@ -3,8 +3,9 @@
 // build callhost serves under /sdk/. Two real origins, no fixtures server. Then, on the same
 // fresh start and with nothing registered by the test, the demo app's backend at work: a demo
 // number connected in the help desk (callhost's signed webhook to the demo origin), a call
-// rung into it from the demo app in the calling remote ending in a finalized ticket, and that
-// call's recording played on the activity timeline (signed recording webhook, WAV by Range).
+// rung into it from the demo app in the calling remote (HubSpot's supportsInboundCalling
+// localStorage override) ending in a finalized ticket, and that call's recording played on
+// the activity timeline (signed recording webhook, WAV by Range).
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, test } from "node:test";
@@ -102,6 +103,9 @@ test("out of the box: a demo number connected in the help desk, rung from the de
   const page = await browser.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  // The demo app ships without supportsInboundCalling (the remote is the developer's own
+  // app's); HubSpot's in-browser override puts it in the calling remote to ring a line.
+  await page.addInitScript(() => localStorage.setItem("LocalSettings:Calling:supportsInboundCalling", "true"));
   await openHost(page, `${ready.hostUrl}/help-desk/${ready.portalId}`);
 
   // Connect: the demo app is selectable as it ships (isReady), and its webhook on the demo

@@ -279,8 +279,11 @@ async fn point_demo_app(
                 height: DEFAULT_HEIGHT,
                 is_ready: true,
                 supports_custom_objects: true,
-                // The demo app can report incoming calls (its incomingCall button).
-                supports_inbound_calling: true,
+                // Off although the demo app can report incoming calls: the calling remote runs
+                // the first app that supports inbound calling on every host page, and it must
+                // stay the developer's own. `LocalSettings:Calling:supportsInboundCalling` (or
+                // a PATCH of the settings) puts the demo app there to ring a help-desk line.
+                supports_inbound_calling: false,
                 uses_calling_window: false,
                 uses_remote: true,
             });
@@ -291,31 +294,8 @@ async fn point_demo_app(
     }
     store.install_app(dev.portal_id, dev.demo_app_id).await?;
     let origin = origin_of(url);
-    upgrade_demo_app(store, dev).await?;
     point_demo_backend(store, dev, previous_origin.as_deref(), &origin).await?;
     demo_backend::register(&origin, store, dev.demo_app_id);
-    Ok(())
-}
-
-/// The meta key set once a store's demo app has had the settings that came with its backend.
-const DEMO_BACKEND_KEY: &str = "development.demo-backend";
-
-/// Stores seeded before the demo app had a backend get, once, what a fresh seed has:
-/// `supportsInboundCalling`. After that a developer's choice stands.
-async fn upgrade_demo_app(store: &Arc<dyn Store>, dev: &Development) -> anyhow::Result<()> {
-    if store.get_meta(DEMO_BACKEND_KEY).await?.is_some() {
-        return Ok(());
-    }
-    if let Some(settings) = store.get_calling_settings(dev.demo_app_id).await? {
-        if !settings.fields.supports_inbound_calling {
-            let mut fields = settings.fields;
-            fields.supports_inbound_calling = true;
-            store
-                .put_calling_settings(dev.demo_app_id, &fields, now())
-                .await?;
-        }
-    }
-    store.set_meta(DEMO_BACKEND_KEY, "1").await?;
     Ok(())
 }
 

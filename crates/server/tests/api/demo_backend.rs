@@ -70,10 +70,8 @@ both_backends!(
         let (status, calling) = settings(app, "").await;
         assert_eq!(status, 200, "{calling}");
         assert_eq!(calling["url"], format!("{}/", app.demo_url));
-        assert_eq!(
-            calling["supportsInboundCalling"], true,
-            "the demo app sends INCOMING_CALL"
-        );
+        // Off: the calling remote runs the first inbound app, and that must be the developer's.
+        assert_eq!(calling["supportsInboundCalling"], false);
         let (status, channel) = settings(app, "/channel-connection").await;
         assert_eq!(status, 200, "{channel}");
         assert_eq!(
@@ -102,14 +100,14 @@ both_backends!(
             )
             .await;
         assert_eq!(status, 200, "{body}");
-        let inbound_off = json!({"supportsInboundCalling": false});
-        let (status, body) = app.dev_call(Method::PATCH, &base, Some(&inbound_off)).await;
+        let inbound_on = json!({"supportsInboundCalling": true});
+        let (status, body) = app.dev_call(Method::PATCH, &base, Some(&inbound_on)).await;
         assert_eq!(status, 200, "{body}");
         seed_with_demo(app).await;
         let (_, channel) = settings(app, "/channel-connection").await;
         assert_eq!(channel["url"], "https://numbers.example.com/hook");
         assert_eq!(channel["isReady"], false);
-        assert_eq!(settings(app, "").await.1["supportsInboundCalling"], false);
+        assert_eq!(settings(app, "").await.1["supportsInboundCalling"], true);
         let (_, recording) = settings(app, "/recording").await;
         assert_eq!(
             recording["urlToRetrieveAuthedRecording"],
