@@ -22,16 +22,13 @@
 //!   its own, and every outstanding link dies when the secret is rotated. callhost asks for a
 //!   fresh URL before each audio request, so a short lifetime costs nothing.
 //!
-//! Wiring: the demo router has no [`crate::AppState`], so the development seed registers the
-//! backend (the store and the demo app id) under the demo origin ([`register`]), and requests
-//! find it by their `Host`. An entry holds the store weakly, so a stopped server's store is
-//! not kept alive; a later server on the same origin replaces it.
+//! It answers for the development seed's demo app ([`crate::AppState::development`]); without a
+//! development seed there is no demo app and every route is a 404.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{ACCEPT_RANGES, CACHE_CONTROL, CONTENT_RANGE, CONTENT_TYPE, HOST, RANGE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -44,6 +41,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ApiResult, ErrorDetail};
 use crate::webhooks::signature::{self, REQUEST_TIMESTAMP, SIGNATURE_V3};
+use crate::AppState;
 
 /// The numbers the demo app offers for a help-desk channel: `(e164, extension, friendly name)`.
 pub const DEMO_NUMBERS: [(&str, Option<&str>, &str); 3] = [
@@ -66,32 +64,8 @@ const WAV_HEADER_LEN: usize = 44;
 /// Separates audio tokens from every other HMAC made with the client secret.
 const TOKEN_PURPOSE: &str = "callhost-demo-recording-audio";
 
-/// The demo backend of one demo origin.
-#[derive(Clone)]
-struct Backend {
-    store: Weak<dyn Store>,
-    app_id: i64,
-}
-
-fn backends() -> &'static Mutex<HashMap<String, Backend>> {
-    static BACKENDS: OnceLock<Mutex<HashMap<String, Backend>>> = OnceLock::new();
-    BACKENDS.get_or_init(Mutex::default)
-}
-
-/// Serves the demo backend for `app_id` on `origin` (`http://host:port`, no trailing slash).
-pub fn register(origin: &str, store: &Arc<dyn Store>, app_id: i64) {
-    let backend = Backend {
-        store: Arc::downgrade(store),
-        app_id,
-    };
-    let mut all = backends().lock().unwrap_or_else(|p| p.into_inner());
-    // Forget the backends of servers that have stopped.
-    all.retain(|_, b| b.store.strong_count() > 0);
-    all.insert(origin.trim_end_matches('/').to_owned(), backend);
-}
-
 /// The demo backend's routes, merged into the demo origin's router.
-pub fn router() -> Router {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/phone-numbers", post(list_phone_numbers))
         .route("/api/recordings/{external_id}", get(get_recording_url))
@@ -101,34 +75,28 @@ pub fn router() -> Router {
         )
 }
 
-/// The request as this origin sees it: the backend registered for its `Host`, and its origin.
+/// The request as the demo origin sees it: the store, the demo app, and the origin (`Host`).
 struct Served {
     store: Arc<dyn Store>,
     app_id: i64,
     origin: String,
 }
 
-fn served(headers: &HeaderMap) -> ApiResult<Served> {
+fn served(state: &AppState, headers: &HeaderMap) -> ApiResult<Served> {
     let host = headers
         .get(HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
     let origin = format!("http://{host}");
-    let found = backends()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&origin)
-        .cloned();
-    match found.and_then(|b| Some((b.store.upgrade()?, b.app_id))) {
-        Some((store, app_id)) => Ok(Served {
-            store,
-            app_id,
+    match state.development {
+        Some(dev) => Ok(Served {
+            store: state.store.clone(),
+            app_id: dev.demo_app_id,
             origin,
         }),
-        None => Err(ApiError::not_found(format!(
-            "The demo app's backend is not set up for {origin}: it answers on the demo origin \
-             callhost printed as demoAppUrl."
-        ))),
+        None => Err(ApiError::not_found(
+            "There is no demo app without the development seed.",
+        )),
     }
 }
 
@@ -179,12 +147,13 @@ impl Served {
 
 /// The channel-connection webhook: the demo app's phone numbers.
 async fn list_phone_numbers(
+    State(state): State<AppState>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let served = served(&headers)?;
+    let served = served(&state, &headers)?;
     served.verify(&method, &uri, &headers, &body).await?;
     let numbers: Vec<Value> = DEMO_NUMBERS
         .iter()
@@ -201,12 +170,13 @@ async fn list_phone_numbers(
 
 /// The recording-URL webhook: a short-lived URL of the call's audio on this origin.
 async fn get_recording_url(
+    State(state): State<AppState>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     Path(external_id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let served = served(&headers)?;
+    let served = served(&state, &headers)?;
     served.verify(&method, &uri, &headers, b"").await?;
     let expires = callhost_store::now().timestamp_millis() + AUDIO_URL_TTL_MS;
     let token = audio_token(&served.secret().await?, &external_id, expires);
@@ -221,11 +191,12 @@ async fn get_recording_url(
 
 /// The recording itself, when the URL's token is valid and unexpired.
 async fn get_recording_audio(
+    State(state): State<AppState>,
     headers: HeaderMap,
     Path(external_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
-    let served = served(&headers)?;
+    let served = served(&state, &headers)?;
     let mut expires = None;
     let mut token = None;
     for (key, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {

@@ -2,7 +2,7 @@
 //! one user and a few contacts and companies with phone numbers, and the demo app installed
 //! there, so the first run has something to call. When the demo origin is served, the demo
 //! app's channel-connection and recording settings point at its backend there
-//! ([`demo_backend`]), so the help desk and recordings work on the first run too.
+//! ([`crate::demo_backend`]), so the help desk and recordings work on the first run too.
 //!
 //! The store keeps only hashes of the seeded API key and access token. The plaintext lives in
 //! a credentials file in the data directory, readable only by its owner, so that every start
@@ -21,11 +21,6 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::calling::settings::{DEFAULT_HEIGHT, DEFAULT_WIDTH};
-
-// The demo app's backend lives beside the seed that sets it up (its own file, declared here
-// so the seed and the demo router reach it as `dev::demo_backend`).
-#[path = "demo_backend.rs"]
-pub mod demo_backend;
 
 /// The meta key under which the seed's ids are kept.
 const META_KEY: &str = "development";
@@ -260,8 +255,8 @@ async fn access_token(
 
 /// Gives the demo app calling settings at `url` (keeping any other changes a developer made),
 /// installs it in the development portal, points its channel-connection and recording
-/// settings at its backend on the same origin, and starts that backend
-/// ([`demo_backend`]).
+/// settings at its backend on the same origin
+/// ([`crate::demo_backend`]).
 async fn point_demo_app(
     store: &Arc<dyn Store>,
     dev: &Development,
@@ -295,7 +290,6 @@ async fn point_demo_app(
     store.install_app(dev.portal_id, dev.demo_app_id).await?;
     let origin = origin_of(url);
     point_demo_backend(store, dev, previous_origin.as_deref(), &origin).await?;
-    demo_backend::register(&origin, store, dev.demo_app_id);
     Ok(())
 }
 

@@ -13,6 +13,7 @@ pub mod assets;
 pub mod auth;
 pub mod calling;
 pub mod crm;
+pub mod demo_backend;
 pub mod dev;
 pub mod domain;
 pub mod error;
@@ -100,10 +101,10 @@ pub async fn run(
         shutdown.await;
         let _ = stop_tx.send(true);
     });
-    let api_server = serve(api, routes::api_router(state), stop_rx.clone());
+    let api_server = serve(api, routes::api_router(state.clone()), stop_rx.clone());
     match demo {
         Some(demo) => {
-            let demo_server = serve(demo, routes::demo_router(), stop_rx);
+            let demo_server = serve(demo, routes::demo_router(state.clone()), stop_rx);
             tokio::try_join!(api_server, demo_server).map(|_| ())
         }
         None => api_server.await,

@@ -84,13 +84,14 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 }
 
 /// The router of the demo-app origin.
-pub fn demo_router() -> Router {
+pub fn demo_router(state: AppState) -> Router {
     Router::new()
         .route("/sdk/{*path}", get(assets::sdk_file))
         .route("/", get(assets::demo_file))
         .route("/{*path}", get(assets::demo_file))
         // The demo app's backend: its help-desk and recording webhooks and its recordings.
-        .merge(crate::dev::demo_backend::router())
+        .merge(crate::demo_backend::router())
         .fallback(fallback)
         .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }

@@ -3,8 +3,8 @@
 //! unsigned, wrongly signed and stale requests, and, through callhost's own signed webhook
 //! client, the help desk's phone numbers and a call's recording played with `Range`.
 
-use callhost_server::dev::{self, demo_backend};
 use callhost_server::webhooks::signature;
+use callhost_server::{demo_backend, dev};
 use reqwest::Method;
 use serde_json::{json, Value};
 
