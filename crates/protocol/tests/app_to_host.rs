@@ -456,6 +456,31 @@ fn an_answered_call_records_in_progress_then_its_end_status() {
 }
 
 #[test]
+fn an_answered_call_ended_without_a_status_is_logged_completed() {
+    let mut s = ready();
+    outbound_call(&mut s, true);
+    s.handle(done(1, OpResult::Call { engagement_id: 77 }));
+    s.handle(app(msg("CALL_ANSWERED", json!({"externalCallId": "c1"}))));
+    s.handle(done(2, OpResult::Done));
+    let out = s.handle(app(msg("CALL_ENDED", json!({"externalCallId": "c1"}))));
+    assert_eq!(
+        acts(&out),
+        [
+            call_state("c1", Some(77), CallPhase::Ended),
+            Act::Store(3, status_update(77, "COMPLETED")),
+        ]
+    );
+    // Never answered and no status: the call keeps what it had.
+    outbound_call(&mut s, true);
+    let out = s.handle(app(msg("CALL_ENDED", json!({"externalCallId": "c1"}))));
+    assert!(
+        !acts(&out).iter().any(|a| matches!(a, Act::Store(..))),
+        "{:?}",
+        acts(&out)
+    );
+}
+
+#[test]
 fn an_unanswered_status_waits_for_the_engagement_being_created() {
     let mut s = ready();
     s.handle(app(msg(

@@ -105,7 +105,22 @@ fn a_resumed_call_is_adopted_by_the_next_event_about_it() {
         json!({"externalCallId": "x1", "engagementId": 314}),
     )));
     assert!(codes(&out).is_empty(), "{:?}", codes(&out));
-    assert_eq!(acts(&out), [call_state("x1", Some(314), CallPhase::Ended)]);
+    // The resumed call was live, so ending it without a status logs it completed.
+    let mut completed = serde_json::Map::new();
+    completed.insert("hs_call_status".into(), "COMPLETED".into());
+    assert_eq!(
+        acts(&out),
+        [
+            call_state("x1", Some(314), CallPhase::Ended),
+            Act::Store(
+                1,
+                StoreRequest::UpdateCall {
+                    engagement_id: 314,
+                    properties: completed
+                }
+            ),
+        ]
+    );
 }
 
 #[test]

@@ -412,8 +412,13 @@ impl Session {
         call.phase = phase;
         call.end_status = status.map(String::from);
         turn.ui(call.state());
-        if let Some(status) = status {
-            self.record_status(&id, call_status(status), turn);
+        // `callEndStatus` is optional: an answered call that ends without one was completed
+        // (it must not stay IN_PROGRESS); an unanswered one keeps what it had.
+        let logged = status
+            .map(call_status)
+            .or(call.answered.then_some("COMPLETED"));
+        if let Some(status) = logged {
+            self.record_status(&id, status, turn);
         }
     }
 
