@@ -92,7 +92,7 @@ test("a queue of three contacts: one DIAL_NUMBER per task, hideWidget ignored, N
   await page.close();
 });
 
-test("a saved search matching two contacts: saved per portal and user, kept across a reload, its queue takes the search's current results; two DIAL_NUMBERs with hideWidget true", async () => {
+test("a saved search matching two contacts: kept by callhost, so a fresh browser context (empty localStorage) offers it; a duplicate name shows callhost's refusal; its queue takes the search's current results; two DIAL_NUMBERs with hideWidget true", async () => {
   const { ready } = server;
   const surname = `Queueson${Date.now()}`;
   const bea = await rest.createContact({ firstname: "Bea", lastname: surname, phone: "+1 212 555 0142" });
@@ -109,32 +109,67 @@ test("a saved search matching two contacts: saved per portal and user, kept acro
   await page.getByTestId("saved-search-name").fill("Queueson leads");
   await page.getByTestId("save-search").click();
   await page.locator('[data-testid=saved-search][data-name="Queueson leads"]').waitFor();
-  const key = await page.evaluate(() => Object.keys(localStorage).find((k) => k.startsWith("callhost:saved-searches:")));
-  assert.equal(key, `callhost:saved-searches:${ready.portalId}:${ready.userId}:0-1`);
+  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("callhost:saved-searches:"))), [],
+    "nothing is kept in the browser");
+  const listed = await page.evaluate(async () => (await fetch("/host/api/saved-searches?objectTypeId=0-1")).json());
+  assert.deepEqual(listed.savedSearches.map((s) => [s.name, s.query, s.objectTypeId]), [["Queueson leads", surname, "0-1"]]);
+  await page.close();
 
-  // A reload of the plain list still offers it; its queue searches again (not the list shown).
-  await openHost(page, `${ready.hostUrl}/contacts/${ready.portalId}/objects/0-1/views/all/list`);
-  assert.ok((await page.getByTestId("record-row").count()) > 2, "the whole list is shown, not the search");
-  await page.locator('[data-testid=saved-search][data-name="Queueson leads"] [data-testid=start-saved-search-queue]').click();
-  await page.getByTestId("task-queue").waitFor();
-  const queued = await page.getByTestId("task-queue-item").evaluateAll((items) => items.map((i) => i.getAttribute("data-object-id")));
+  // Another browser context (as another browser would be: no localStorage, a session of its
+  // own) offers the search, from callhost.
+  const context = await browser.newContext();
+  const fresh = await context.newPage();
+  fresh.on("pageerror", (e) => errors.push(e.message));
+  await openHost(fresh, `${ready.hostUrl}/contacts/${ready.portalId}/objects/0-1/views/all/list`);
+  assert.equal(await fresh.evaluate(() => localStorage.length), 0, "a fresh context starts with empty localStorage");
+  assert.ok((await fresh.getByTestId("record-row").count()) > 2, "the whole list is shown, not the search");
+  const offered = fresh.locator('[data-testid=saved-search][data-name="Queueson leads"]');
+  assert.equal(await offered.getAttribute("data-query"), surname);
+
+  // Saving another search under the same name is refused by callhost, and the refusal shows;
+  // the first search is kept as it was.
+  await fresh.getByTestId("list-search").fill("Lovelace");
+  await fresh.getByTestId("run-search").click();
+  await fresh.locator('[data-testid=record-list][data-query="Lovelace"]').waitFor();
+  await fresh.getByTestId("saved-search-name").fill("Queueson leads");
+  await fresh.getByTestId("save-search").click();
+  const refusal = fresh.getByTestId("saved-search-error");
+  await refusal.filter({ hasText: "already have a saved search" }).waitFor();
+  assert.equal(await refusal.innerText(), 'The search was not saved: You already have a saved search named "Queueson leads".');
+  assert.equal(await fresh.getByTestId("saved-search").count(), 1);
+  assert.equal(await offered.getAttribute("data-query"), surname);
+  assert.equal(await fresh.getByTestId("saved-search-name").inputValue(), "Queueson leads", "the refused name stays to be changed");
+
+  // Its queue searches again (not the list shown).
+  await fresh.locator('[data-testid=saved-search][data-name="Queueson leads"] [data-testid=start-saved-search-queue]').click();
+  await fresh.getByTestId("task-queue").waitFor();
+  const queued = await fresh.getByTestId("task-queue-item").evaluateAll((items) => items.map((i) => i.getAttribute("data-object-id")));
   assert.deepEqual(queued.sort(), [bea.id, cal.id].sort());
-  await page.locator(`[data-testid=provider-option][data-app-id="${app.appId}"]`).click();
-  const frame = await appFrame(page, apps.origin);
+  await fresh.locator(`[data-testid=provider-option][data-app-id="${app.appId}"]`).click();
+  const frame = await appFrame(fresh, apps.origin);
   const first = await events(frame, "onUpdateEngagementSucceeded", 1, 15_000);
   await sleep(300);
-  assert.equal(await page.getByTestId("calling-widget").isVisible(), true, "hideWidget true is ignored while the queue is worked");
-  await page.getByTestId("task-queue-next").click();
+  assert.equal(await fresh.getByTestId("calling-widget").isVisible(), true, "hideWidget true is ignored while the queue is worked");
+  await fresh.getByTestId("task-queue-next").click();
   await events(frame, "onUpdateEngagementSucceeded", 2, 15_000);
-  assert.equal(await page.getByTestId("calling-widget").isVisible(), true);
-  await page.getByTestId("task-queue-next").click();
-  await page.getByTestId("task-queue").waitFor({ state: "hidden" });
+  assert.equal(await fresh.getByTestId("calling-widget").isVisible(), true);
+  await fresh.getByTestId("task-queue-next").click();
+  await fresh.getByTestId("task-queue").waitFor({ state: "hidden" });
   await sleep(300);
   const dials = await events(frame, "onDialNumber", 2);
   assert.equal(dials.length, 2, "exactly two DIAL_NUMBERs");
   assert.deepEqual(dials.map((d) => String(d.data.objectId)), queued);
   assert.deepEqual(dials.map((d) => d.data.phoneNumber).sort(), ["+12125550142", "+12125550143"]);
   assert.ok(first[0].data.engagementId);
+
+  // Deleting it (back on the list: the queue took the page to each contact) removes it from
+  // callhost: a reload no longer offers it.
+  await openHost(fresh, `${ready.hostUrl}/contacts/${ready.portalId}/objects/0-1/views/all/list`);
+  await fresh.locator('[data-testid=saved-search][data-name="Queueson leads"] [data-testid=delete-saved-search]').click();
+  await offered.waitFor({ state: "detached" });
+  await openHost(fresh, `${ready.hostUrl}/contacts/${ready.portalId}/objects/0-1/views/all/list`);
+  assert.equal(await fresh.getByTestId("saved-search").count(), 0);
+  assert.equal(await fresh.getByTestId("saved-search-error").innerText(), "");
   assert.deepEqual(errors, []);
-  await page.close();
+  await context.close();
 });

@@ -5,20 +5,26 @@
 // ones (or, when none is checked, every listed one with a phone number) to the call task
 // queue, in list order.
 //
-// The current search can be saved under a name (`save-search`, saved-searches.js: per portal
-// and user, in this browser); each saved search (`saved-search`) can be shown again or worked
-// as a call task queue (`start-saved-search-queue`), which searches again and so takes the
-// search's current results.
+// The current search can be saved under a name (`save-search`). Saved searches are kept by
+// callhost (`/host/api/saved-searches`), per portal, user and object type, so they follow the
+// user to any browser; each one (`saved-search`) can be shown again, worked as a call task
+// queue (`start-saved-search-queue`), which searches again and so takes the search's current
+// results, or deleted (`delete-saved-search`). callhost's refusals (a duplicate name, a name
+// or query too long) are shown as text in `saved-search-error`.
 
 import { showAlert } from "./alerts.js";
 import { el, replace } from "./dom.js";
 import { recordPath } from "./routes.js";
-import { SavedSearches } from "./saved-searches.js";
+import { hostApi, messageOf } from "./host-api.js";
 
 /** @typedef {import("./objects.js").ObjectTypeInfo} ObjectTypeInfo */
 /** @typedef {import("./api.js").CrmApi} CrmApi */
 /** @typedef {import("./task-queue.js").CallTask} CallTask */
 /** @typedef {{id: string, properties: Record<string, string | null>}} ListedRecord */
+/**
+ * A saved search as callhost keeps it.
+ * @typedef {{id: number, name: string, query: string, objectTypeId: string, createdAt: string}} SavedSearch
+ */
 
 const LIMIT = 100;
 
@@ -27,22 +33,27 @@ const LIMIT = 100;
  * @param {HTMLElement} options.root
  * @param {CrmApi} options.api
  * @param {number} options.portalId
- * @param {number} [options.userId]  whose saved searches to offer (none without it)
+ * @param {number} [options.userId]  the signed-in user, whose saved searches callhost offers (none without it)
  * @param {ObjectTypeInfo} options.type
  * @param {(tasks: CallTask[]) => void} [options.onStartQueue]
  * @param {() => boolean} [options.isCurrent]  false once the user moved on to another page
  */
 export async function renderListPage({ root, api, portalId, userId, type, onStartQueue, isCurrent = () => true }) {
   document.title = `${type.plural} | callhost`;
-  const saved = userId === undefined ? null : new SavedSearches(portalId, userId, type.objectTypeId);
+  const saved = userId !== undefined;
   let query = new URLSearchParams(location.search).get("q") ?? "";
+  // Both asked at once; a failure to list the saved searches does not hide the records.
+  const savedSearches = saved ? listSavedSearches(type).then((list) => ({ list, error: null }), (error) => ({ list: [], error })) : null;
   const records = await fetchRecords(api, type, query);
+  const firstSaved = await savedSearches;
   if (!isCurrent()) return;
 
   const list = el("div", { class: "record-list-area" });
   const savedList = el("ul", { class: "saved-searches", "data-testid": "saved-searches" });
   const searchBox = el("input", { type: "search", name: "q", value: query, "data-testid": "list-search", "aria-label": `Search ${type.plural.toLowerCase()}`, placeholder: "Search" });
-  const nameBox = el("input", { type: "text", "data-testid": "saved-search-name", "aria-label": "Name of the saved search", placeholder: "Name this search" });
+  const nameBox = el("input", { type: "text", "data-testid": "saved-search-name", "aria-label": "Name of the saved search", placeholder: "Name this search", maxlength: 100 });
+  const saveButton = el("button", { type: "button", "data-testid": "save-search", onclick: () => void saveCurrent() }, "Save search");
+  const savedError = el("p", { class: "error", "data-testid": "saved-search-error", role: "alert" });
 
   /** Shows `found` as the list, with the task queue's controls. */
   const show = (/** @type {ListedRecord[]} */ found) => {
@@ -89,14 +100,37 @@ export async function renderListPage({ root, api, portalId, userId, type, onStar
     if (isCurrent() && query === text.trim()) show(found);
   };
 
-  const renderSaved = () => {
-    if (!saved) return;
-    replace(savedList, saved.list().map((s) => el("li", { "data-testid": "saved-search", "data-name": s.name, "data-query": s.query },
+  /** Shows callhost's refusal (or a network failure) as text, until the next success. */
+  const showSavedError = (/** @type {string} */ what, /** @type {unknown} */ error) => replace(savedError, `${what}: ${messageOf(error)}`);
+
+  const renderSaved = (/** @type {SavedSearch[]} */ searches) => {
+    replace(savedList, searches.map((s) => el("li", { "data-testid": "saved-search", "data-name": s.name, "data-query": s.query, "data-id": s.id },
       el("button", { type: "button", class: "link", "data-testid": "show-saved-search", onclick: () => void search(s.query) }, s.name),
       onStartQueue ? el("button", { type: "button", "data-testid": "start-saved-search-queue", title: "Call everyone this search finds now",
         onclick: () => void startSaved(s.query, s.name) }, "Start calling") : null,
       el("button", { type: "button", class: "icon", "data-testid": "delete-saved-search", "aria-label": `Delete ${s.name}`,
-        onclick: () => { saved.remove(s.name); renderSaved(); } }, "×"))));
+        onclick: () => void removeSaved(s) }, "×"))));
+  };
+
+  /** Lists the saved searches again, as callhost has them now. */
+  const reloadSaved = async () => {
+    try {
+      const searches = await listSavedSearches(type);
+      if (isCurrent()) renderSaved(searches);
+    } catch (error) {
+      showSavedError("Saved searches could not be loaded", error);
+    }
+  };
+
+  const removeSaved = async (/** @type {SavedSearch} */ s) => {
+    try {
+      await hostApi("DELETE", `/host/api/saved-searches/${encodeURIComponent(s.id)}`);
+    } catch (error) {
+      showSavedError(`“${s.name}” could not be deleted`, error);
+      return;
+    }
+    replace(savedError);
+    await reloadSaved();
   };
 
   /** A saved search's queue: the search runs again now, so it takes the current results. */
@@ -110,15 +144,21 @@ export async function renderListPage({ root, api, portalId, userId, type, onStar
     }
   };
 
-  const saveCurrent = () => {
-    if (!saved) return;
+  /** Saves the current search under the name typed (or, without one, under its text). */
+  const saveCurrent = async () => {
+    if (!saved || saveButton.disabled) return;
+    saveButton.disabled = true;
     try {
-      saved.save(nameBox.value || query, query);
-      nameBox.value = "";
-      renderSaved();
+      await hostApi("POST", "/host/api/saved-searches", { name: nameBox.value.trim() || query, query, objectTypeId: type.objectTypeId });
     } catch (error) {
-      showAlert(error instanceof Error ? error.message : String(error));
+      showSavedError("The search was not saved", error);
+      return;
+    } finally {
+      saveButton.disabled = false;
     }
+    nameBox.value = "";
+    replace(savedError);
+    await reloadSaved();
   };
 
   replace(root,
@@ -127,11 +167,25 @@ export async function renderListPage({ root, api, portalId, userId, type, onStar
       onsubmit: (/** @type {Event} */ event) => { event.preventDefault(); void search(searchBox.value); } },
       searchBox,
       el("button", { type: "submit", "data-testid": "run-search" }, "Search"),
-      saved ? [nameBox, el("button", { type: "button", "data-testid": "save-search", onclick: saveCurrent }, "Save search")] : null),
-    saved ? el("section", { class: "saved-search-list", "aria-label": "Saved searches" }, el("strong", {}, "Saved searches"), savedList) : null,
+      saved ? [nameBox, saveButton] : null),
+    saved ? el("section", { class: "saved-search-list", "aria-label": "Saved searches" }, el("strong", {}, "Saved searches"), savedList, savedError) : null,
     list);
-  renderSaved();
+  if (firstSaved) {
+    renderSaved(firstSaved.list);
+    if (firstSaved.error) showSavedError("Saved searches could not be loaded", firstSaved.error);
+  }
   show(records);
+}
+
+/**
+ * The signed-in user's saved searches of a type, by name, as callhost keeps them.
+ * @param {ObjectTypeInfo} type
+ * @returns {Promise<SavedSearch[]>}
+ */
+async function listSavedSearches(type) {
+  const body = await hostApi("GET", `/host/api/saved-searches?objectTypeId=${encodeURIComponent(type.objectTypeId)}`);
+  const list = Array.isArray(body?.savedSearches) ? body.savedSearches : [];
+  return list.filter((/** @type {any} */ s) => s && typeof s.id === "number" && typeof s.name === "string" && typeof s.query === "string");
 }
 
 /**

@@ -10,12 +10,13 @@
 //!   already has a search of that name for that type.
 //! - `DELETE /host/api/saved-searches/{id}` → 204; 404 when the user has no such search.
 //!
-//! Security: the writes only accept requests whose `Origin` is the host's own, as the
-//! client-secret rotation does (`admin.rs`): a calling app on another port of the same host is
-//! same-site, so the cookie's SameSite=Strict alone would let it post here with the user's
-//! cookie. Another user's search is a 404, as if it did not exist.
+//! Security: the writes only accept requests whose `Origin` is the host's own, like every
+//! write of the host API (`signin::require_same_origin_writes`, the layer on the host's
+//! routes): a calling app on another port of the same host is same-site, so the cookie's
+//! SameSite=Strict alone would let it post here with the user's cookie. Another user's search
+//! is a 404, as if it did not exist.
 
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
@@ -25,9 +26,9 @@ use callhost_store::{now, StoreError};
 use serde_json::{json, Map, Value};
 
 use crate::error::{ApiError, ApiResult, ErrorDetail};
-use crate::extract::{parse_object, read_body, BODY_LIMIT};
+use crate::extract::JsonObject;
 use crate::fields::Fields;
-use crate::host::signin::{self, HostUser};
+use crate::host::signin::HostUser;
 use crate::AppState;
 
 /// The longest name, in characters.
@@ -65,17 +66,6 @@ async fn object_type_id(state: &AppState, portal_id: i64, raw: &str) -> ApiResul
 
 fn unknown_type(raw: &str) -> String {
     format!("objectTypeId {raw:?} is not an object type of this portal")
-}
-
-/// 403 unless the request comes from a page of the host's own origin.
-fn require_same_origin(parts: &axum::http::request::Parts) -> ApiResult<()> {
-    if signin::same_origin(parts) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "Saved searches are only changed from the host's own pages.",
-        ))
-    }
 }
 
 /// `GET /host/api/saved-searches?objectTypeId=..`.
@@ -179,11 +169,8 @@ async fn parse_save(
 async fn create_saved_search(
     State(state): State<AppState>,
     user: HostUser,
-    request: Request,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let (parts, body) = request.into_parts();
-    require_same_origin(&parts)?;
-    let body = parse_object(&read_body(body, BODY_LIMIT).await?)?;
     let (portal_id, user_id) = (user.grant.portal_id, user.grant.user_id);
     let save = parse_save(&state, portal_id, &body).await?;
     let new = NewSavedSearch {
@@ -208,10 +195,7 @@ async fn delete_saved_search(
     State(state): State<AppState>,
     user: HostUser,
     Path(raw): Path<String>,
-    request: Request,
 ) -> ApiResult<StatusCode> {
-    let (parts, _) = request.into_parts();
-    require_same_origin(&parts)?;
     let id = match raw.parse::<i64>() {
         Ok(id) if id > 0 => id,
         _ => {
