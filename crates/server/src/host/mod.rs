@@ -22,6 +22,7 @@
 //!   ([`saved_searches`]).
 
 pub mod admin;
+pub mod apps;
 pub mod bridge;
 pub mod calls;
 pub mod inspector;
