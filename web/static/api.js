@@ -1,6 +1,8 @@
 // The host page's HTTP calls: the signed-in context (session cookie) and the CRM REST API on
 // the same origin with the context's access token, as any API client would call it.
 
+import { readResponse } from "./host-api.js";
+
 /** @typedef {import("./types.js").HostContext} HostContext */
 
 /** @returns {Promise<HostContext>} */
@@ -44,18 +46,8 @@ export class CrmApi {
    * @param {string} path
    */
   async body(response, path) {
-    const text = await response.text();
-    /** @type {any} */
-    let json = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      // Not JSON: reported below with the status.
-    }
-    if (!response.ok) {
-      const message = json && typeof json.message === "string" ? json.message : `HTTP ${response.status}`;
-      throw new ApiError(response.status, `${path}: ${message}`);
-    }
+    const { json, failure } = await readResponse(response);
+    if (failure !== null) throw new ApiError(response.status, `${path}: ${failure}`);
     return json;
   }
 }

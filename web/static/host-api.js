@@ -42,20 +42,31 @@ export async function hostApi(method, path, body) {
   } catch (error) {
     throw new HostApiError(0, `callhost could not be reached (${error instanceof Error ? error.message : error})`, null, []);
   }
+  const { json, failure } = await readResponse(response);
+  if (failure !== null) {
+    const errors = json && Array.isArray(json.errors) ? json.errors.filter((/** @type {any} */ e) => e && typeof e.message === "string") : [];
+    throw new HostApiError(response.status, failure, json && typeof json.category === "string" ? json.category : null, errors);
+  }
+  return json;
+}
+
+/**
+ * A response's JSON body (null when empty or not JSON) and, for a failure, its message: the
+ * error body's `message` (HubSpot's shape), else the HTTP status.
+ * @param {Response} response
+ * @returns {Promise<{json: any, failure: string | null}>}
+ */
+export async function readResponse(response) {
   const text = await response.text();
   /** @type {any} */
   let json = null;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {
-    // Not JSON: reported with the status below.
+    // Not JSON: the status says what failed.
   }
-  if (!response.ok) {
-    const message = json && typeof json.message === "string" ? json.message : `HTTP ${response.status}`;
-    const errors = json && Array.isArray(json.errors) ? json.errors.filter((/** @type {any} */ e) => e && typeof e.message === "string") : [];
-    throw new HostApiError(response.status, message, json && typeof json.category === "string" ? json.category : null, errors);
-  }
-  return json;
+  if (response.ok) return { json, failure: null };
+  return { json, failure: json && typeof json.message === "string" ? json.message : `HTTP ${response.status}` };
 }
 
 /** @param {unknown} error */

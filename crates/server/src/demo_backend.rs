@@ -184,7 +184,7 @@ async fn get_recording_url(
         "authenticatedUrl": format!(
             "{}/api/recordings/{}/audio?expires={expires}&token={token}",
             served.origin,
-            encode_segment(&external_id)
+            crate::domain::encode_component(&external_id)
         ),
     })))
 }
@@ -250,19 +250,6 @@ fn token_matches(secret: &str, external_id: &str, expires: i64, token: &str) -> 
     token_mac(secret, external_id, expires)
         .verify_slice(&sent)
         .is_ok()
-}
-
-/// `value` as one path segment: everything but RFC 3986's unreserved characters escaped.
-fn encode_segment(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// The recording of `external_id`: [`NOTES`] tones chosen by the id's SHA-256, so the same

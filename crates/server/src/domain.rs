@@ -62,6 +62,20 @@ impl RecordingUrlTemplate {
     }
 }
 
+/// `value` percent-encoded so that it stays one path segment or query value: everything but
+/// RFC 3986's unreserved characters is escaped.
+pub fn encode_component(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -257,9 +257,10 @@ async fn available(state: &AppState, portal_id: i64, call_id: i64) -> ApiResult<
 
 /// The app's recording URL for the call: `%s` replaced, `externalAccountId` and `appId` added.
 fn retrieval_url(recording: &Recording) -> Option<url::Url> {
-    let filled = recording
-        .template
-        .replace("%s", &encode_component(&recording.external_id));
+    let filled = recording.template.replace(
+        "%s",
+        &crate::domain::encode_component(&recording.external_id),
+    );
     let mut url = url::Url::parse(&filled).ok()?;
     url.query_pairs_mut()
         .append_pair("externalAccountId", &recording.external_account_id)
@@ -382,20 +383,6 @@ fn playable(value: &HeaderValue) -> bool {
             essence.as_str(),
             "application/octet-stream" | "application/ogg"
         )
-}
-
-/// `value` percent-encoded so that it stays one path segment or query value: everything but
-/// RFC 3986's unreserved characters is escaped.
-fn encode_component(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

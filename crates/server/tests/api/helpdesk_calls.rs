@@ -2,44 +2,23 @@
 //! browser) and the inbound-call API make or join the caller's open ticket, FINALIZE_ENGAGEMENT
 //! and PUBLISH_TO_CHANNEL finalize (attaching late calls), and the tickets are CRM tickets.
 
-use std::sync::{Arc, Mutex};
-
-use callhost_protocol::engine::{IframeLocation, Session, SessionConfig};
-use callhost_server::host::bridge;
+use callhost_protocol::engine::SessionConfig;
 use callhost_server::AppState;
-use futures_util::stream;
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::helpdesk::{host_call, receiver, register, support_inbox, MAIN};
 use crate::helpers::{json, TestApp};
+use crate::host::{self, app_message, config, run_as, APP_ORIGIN};
 
-const APP_ORIGIN: &str = "http://127.0.0.1:9999";
+/// Runs one connection of the demo app's session; every frame sent back.
+async fn run(app: &TestApp, state: &AppState, frames: Vec<String>) -> Vec<Value> {
+    run_as(app, state, config(app), frames).await
+}
+
 /// Ada Lovelace's number in the development seed.
 const ADA: &str = "+16175550123";
-
-fn config(app: &TestApp) -> SessionConfig {
-    SessionConfig {
-        host_url: app.url.clone(),
-        portal_id: app.dev.portal_id,
-        user_id: app.dev.user_id,
-        owner_id: app.dev.owner_id,
-        app_id: app.dev.demo_app_id,
-        app_url: format!("{APP_ORIGIN}/app"),
-        allowed_origins: vec![],
-        iframe_location: IframeLocation::Widget,
-        uses_calling_window: false,
-        engagement_id: None,
-        legacy_engagement_created: false,
-    }
-}
-
-fn app_message(kind: &str, id: &str, data: Value) -> String {
-    json!({"kind": "app", "origin": APP_ORIGIN,
-           "message": {"type": kind, "messageId": id, "data": data}})
-    .to_string()
-}
 
 /// The handshake, then `messages` (type, data) from the app.
 fn frames(messages: &[(&str, Value)]) -> Vec<String> {
@@ -76,49 +55,10 @@ fn finalize(kind: &'static str, external: &str, engagement: Option<i64>) -> (&'s
     }
 }
 
-/// Runs one widget-session connection of the demo app; every frame sent back.
-async fn run(app: &TestApp, state: &AppState, frames: Vec<String>) -> Vec<Value> {
-    run_as(app, state, config(app), frames).await
-}
-
-/// Runs one widget-session connection with `config`; every frame sent back.
-async fn run_as(
-    app: &TestApp,
-    state: &AppState,
-    config: SessionConfig,
-    frames: Vec<String>,
-) -> Vec<Value> {
-    let (id, live) = state
-        .sessions
-        .open(Session::new(config), app.dev.portal_id, app.dev.user_id);
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = {
-        let seen = seen.clone();
-        futures_util::sink::unfold((), move |(), frame: String| {
-            let seen = seen.clone();
-            async move {
-                seen.lock()
-                    .unwrap()
-                    .push(serde_json::from_str::<Value>(&frame).unwrap());
-                Ok::<_, std::convert::Infallible>(())
-            }
-        })
-    };
-    bridge::drive(
-        state.clone(),
-        id,
-        live,
-        Box::pin(sink),
-        stream::iter(frames),
-    )
-    .await;
-    let out = seen.lock().unwrap().clone();
-    out
-}
-
+/// The data of every message of type `kind` posted to the app.
 fn posted(out: &[Value], kind: &str) -> Vec<Value> {
-    out.iter()
-        .filter(|f| f["kind"] == "post" && f["message"]["type"] == kind)
+    host::posted(out, kind)
+        .into_iter()
         .map(|f| f["message"]["data"].clone())
         .collect()
 }

@@ -14,9 +14,11 @@ use serde_json::{json, Value};
 use crate::both_backends;
 use crate::helpers::{json, TestApp};
 
-const APP_ORIGIN: &str = "http://127.0.0.1:9999";
+/// The origin the test app "runs" on.
+pub const APP_ORIGIN: &str = "http://127.0.0.1:9999";
 
-fn config(app: &TestApp) -> SessionConfig {
+/// A widget session of the demo app for the development user.
+pub fn config(app: &TestApp) -> SessionConfig {
     SessionConfig {
         host_url: app.url.clone(),
         portal_id: app.dev.portal_id,
@@ -32,17 +34,27 @@ fn config(app: &TestApp) -> SessionConfig {
     }
 }
 
-fn app_message(kind: &str, id: &str, data: Value) -> String {
+/// A page frame carrying one message from the app.
+pub fn app_message(kind: &str, id: &str, data: Value) -> String {
     json!({"kind": "app", "origin": APP_ORIGIN, "message": {"type": kind, "messageId": id, "data": data}}).to_string()
 }
 
-/// Runs one connection with these frames from the page; returns every frame sent back.
+/// Runs one connection of the demo app's session with these frames from the page; returns
+/// every frame sent back.
 async fn run(app: &TestApp, state: &AppState, frames: Vec<String>) -> Vec<Value> {
-    let (id, live) = state.sessions.open(
-        Session::new(config(app)),
-        app.dev.portal_id,
-        app.dev.user_id,
-    );
+    run_as(app, state, config(app), frames).await
+}
+
+/// Runs one connection of a session with `config`; every frame sent back.
+pub async fn run_as(
+    app: &TestApp,
+    state: &AppState,
+    config: SessionConfig,
+    frames: Vec<String>,
+) -> Vec<Value> {
+    let (id, live) = state
+        .sessions
+        .open(Session::new(config), app.dev.portal_id, app.dev.user_id);
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = {
         let seen = seen.clone();
@@ -106,7 +118,8 @@ fn call_frames(contact: i64, external: &str) -> Vec<String> {
     ]
 }
 
-fn posted(out: &[Value], kind: &str) -> Vec<Value> {
+/// The data of every message of type `kind` posted to the app.
+pub fn posted(out: &[Value], kind: &str) -> Vec<Value> {
     out.iter()
         .filter(|f| f["kind"] == "post" && f["message"]["type"] == kind)
         .cloned()
