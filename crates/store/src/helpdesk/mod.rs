@@ -14,6 +14,7 @@
 //!   transaction ([`HelpdeskStore::attach_call`]). The transaction starts by locking the
 //!   inbox's row, so two calls from one caller into one inbox cannot both open a ticket.
 
+pub(crate) mod inboxes;
 pub(crate) mod queries;
 
 use std::collections::BTreeMap;

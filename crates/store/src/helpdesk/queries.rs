@@ -1,5 +1,7 @@
 //! The help-desk queries, written once and compiled for each backend by
 //! [`impl_helpdesk_store!`], next to (and reusing the transaction helpers of) the CRM queries.
+//! This file holds calls and tickets and the trait impl; inboxes and channels are in
+//! `super::inboxes`, whose functions the impl calls.
 //!
 //! Every write transaction starts with a write (SQLite then takes its write lock at once, see
 //! `crate::crm::queries`); those that must see a consistent inbox start by "updating" the
@@ -7,112 +9,23 @@
 
 macro_rules! impl_helpdesk_store {
     ($store:ty, $row:ty, $conn:ty) => {
+        crate::helpdesk::inboxes::impl_inbox_queries!($store, $row, $conn);
+
         mod helpdesk_impl {
             use async_trait::async_trait;
             use chrono::{DateTime, Utc};
             use sqlx::Row;
 
             use super::crm_impl::{create_in, insert_associations, load};
+            use super::helpdesk_inboxes::{self as inboxes, lock_inbox};
             use super::*;
             use crate::crm::queries::placeholders;
             use crate::crm::{CrmObject, NewAssociation, NewObject, ObjectRef};
-            use crate::error::{is_unique_violation, Result, StoreError};
+            use crate::error::{Result, StoreError};
             use crate::helpdesk::*;
             use crate::model::{from_millis, to_millis};
 
             type Conn = $conn;
-
-            const CHANNEL_COLUMNS: &str = "c.id, c.portal_id, c.inbox_id, c.app_id, c.e164, \
-                c.friendly_name, c.connected_at, s.name as app_name";
-            const CHANNEL_FROM: &str = "helpdesk_channel c \
-                left join calling_settings s on s.app_id = c.app_id";
-
-            fn channel_from_row(row: &$row) -> Result<Channel> {
-                Ok(Channel {
-                    id: row.try_get("id")?,
-                    portal_id: row.try_get("portal_id")?,
-                    inbox_id: row.try_get("inbox_id")?,
-                    app_id: row.try_get("app_id")?,
-                    app_name: row.try_get("app_name")?,
-                    e164: row.try_get("e164")?,
-                    friendly_name: row.try_get("friendly_name")?,
-                    connected_at: from_millis(row.try_get("connected_at")?),
-                })
-            }
-
-            fn inbox_from_row(row: &$row) -> Result<Inbox> {
-                Ok(Inbox {
-                    id: row.try_get("id")?,
-                    portal_id: row.try_get("portal_id")?,
-                    name: row.try_get("name")?,
-                    created_at: from_millis(row.try_get("created_at")?),
-                    channels: Vec::new(),
-                })
-            }
-
-            /// Locks the inbox's row for the rest of the transaction; false when the portal
-            /// has no such inbox.
-            async fn lock_inbox(conn: &mut Conn, portal_id: i64, inbox_id: i64) -> Result<bool> {
-                let done = sqlx::query(
-                    "update helpdesk_inbox set name = name where id = $1 and portal_id = $2",
-                )
-                .bind(inbox_id)
-                .bind(portal_id)
-                .execute(&mut *conn)
-                .await?;
-                Ok(done.rows_affected() > 0)
-            }
-
-            /// The channels of the portal (with these ids, when given), in id order.
-            async fn channels(
-                conn: &mut Conn,
-                portal_id: i64,
-                ids: Option<&[i64]>,
-            ) -> Result<Vec<Channel>> {
-                let mut sql = format!(
-                    "select {CHANNEL_COLUMNS} from {CHANNEL_FROM} where c.portal_id = $1"
-                );
-                if let Some(ids) = ids {
-                    if ids.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    sql.push_str(&format!(" and c.id in ({})", placeholders(2, ids.len())));
-                }
-                sql.push_str(" order by c.id");
-                let mut query = sqlx::query(&sql).bind(portal_id);
-                for id in ids.unwrap_or_default() {
-                    query = query.bind(*id);
-                }
-                query
-                    .fetch_all(&mut *conn)
-                    .await?
-                    .iter()
-                    .map(channel_from_row)
-                    .collect()
-            }
-
-            /// Which of `numbers` are connected in the portal.
-            async fn connected(
-                conn: &mut Conn,
-                portal_id: i64,
-                numbers: &[NewChannel],
-            ) -> Result<Vec<String>> {
-                let sql = format!(
-                    "select e164 from helpdesk_channel where portal_id = $1 and e164 in ({}) \
-                     order by e164",
-                    placeholders(2, numbers.len())
-                );
-                let mut query = sqlx::query(&sql).bind(portal_id);
-                for number in numbers {
-                    query = query.bind(&number.e164);
-                }
-                query
-                    .fetch_all(&mut *conn)
-                    .await?
-                    .iter()
-                    .map(|row| Ok(row.try_get("e164")?))
-                    .collect()
-            }
 
             /// The newest open ticket of the inbox made for this caller.
             async fn open_ticket(
@@ -197,33 +110,7 @@ macro_rules! impl_helpdesk_store {
                     default_name: &str,
                     now: DateTime<Utc>,
                 ) -> Result<Vec<Inbox>> {
-                    let mut conn = self.pool.acquire().await?;
-                    let sql = "select id, portal_id, name, created_at from helpdesk_inbox \
-                        where portal_id = $1 order by id";
-                    let mut rows = sqlx::query(sql).bind(portal_id).fetch_all(&mut *conn).await?;
-                    if rows.is_empty() {
-                        // Two first reads at once: the unique name lets one insert win.
-                        sqlx::query(
-                            "insert into helpdesk_inbox (portal_id, name, created_at) \
-                             select $1, $2, $3 where not exists \
-                             (select 1 from helpdesk_inbox where portal_id = $1) \
-                             on conflict do nothing",
-                        )
-                        .bind(portal_id)
-                        .bind(default_name)
-                        .bind(to_millis(now))
-                        .execute(&mut *conn)
-                        .await?;
-                        rows = sqlx::query(sql).bind(portal_id).fetch_all(&mut *conn).await?;
-                    }
-                    let mut inboxes: Vec<Inbox> =
-                        rows.iter().map(inbox_from_row).collect::<Result<_>>()?;
-                    for channel in channels(&mut conn, portal_id, None).await? {
-                        if let Some(inbox) = inboxes.iter_mut().find(|i| i.id == channel.inbox_id) {
-                            inbox.channels.push(channel);
-                        }
-                    }
-                    Ok(inboxes)
+                    inboxes::list_inboxes(self, portal_id, default_name, now).await
                 }
 
                 async fn create_inbox(
@@ -232,23 +119,7 @@ macro_rules! impl_helpdesk_store {
                     name: &str,
                     now: DateTime<Utc>,
                 ) -> Result<Inbox> {
-                    let row = sqlx::query(
-                        "insert into helpdesk_inbox (portal_id, name, created_at) \
-                         values ($1, $2, $3) returning id, portal_id, name, created_at",
-                    )
-                    .bind(portal_id)
-                    .bind(name)
-                    .bind(to_millis(now))
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(|err| {
-                        if is_unique_violation(&err) {
-                            StoreError::Conflict(format!("An inbox named {name} already exists."))
-                        } else {
-                            err.into()
-                        }
-                    })?;
-                    inbox_from_row(&row)
+                    inboxes::create_inbox(self, portal_id, name, now).await
                 }
 
                 async fn connect_channels(
@@ -259,50 +130,11 @@ macro_rules! impl_helpdesk_store {
                     numbers: &[NewChannel],
                     now: DateTime<Utc>,
                 ) -> Result<Connected> {
-                    let mut tx = self.pool.begin().await?;
-                    if !lock_inbox(&mut tx, portal_id, inbox_id).await? {
-                        return Ok(Connected::UnknownInbox);
-                    }
-                    if numbers.is_empty() {
-                        return Ok(Connected::Channels(Vec::new()));
-                    }
-                    let taken = connected(&mut tx, portal_id, numbers).await?;
-                    if !taken.is_empty() {
-                        return Ok(Connected::AlreadyConnected(taken));
-                    }
-                    let mut ids = Vec::with_capacity(numbers.len());
-                    for number in numbers {
-                        let inserted = sqlx::query_scalar(
-                            "insert into helpdesk_channel \
-                             (portal_id, inbox_id, app_id, e164, friendly_name, connected_at) \
-                             values ($1, $2, $3, $4, $5, $6) returning id",
-                        )
-                        .bind(portal_id)
-                        .bind(inbox_id)
-                        .bind(app_id)
-                        .bind(&number.e164)
-                        .bind(&number.friendly_name)
-                        .bind(to_millis(now))
-                        .fetch_one(&mut *tx)
-                        .await;
-                        match inserted {
-                            Ok(id) => ids.push(id),
-                            // Connected by another request since the check (PostgreSQL):
-                            // dropping the transaction undoes this one's inserts.
-                            Err(err) if is_unique_violation(&err) => {
-                                return Ok(Connected::AlreadyConnected(vec![number.e164.clone()]))
-                            }
-                            Err(err) => return Err(err.into()),
-                        }
-                    }
-                    let made = channels(&mut tx, portal_id, Some(&ids)).await?;
-                    tx.commit().await?;
-                    Ok(Connected::Channels(made))
+                    inboxes::connect_channels(self, portal_id, inbox_id, app_id, numbers, now).await
                 }
 
                 async fn list_channels(&self, portal_id: i64) -> Result<Vec<Channel>> {
-                    let mut conn = self.pool.acquire().await?;
-                    channels(&mut conn, portal_id, None).await
+                    inboxes::list_channels(self, portal_id).await
                 }
 
                 async fn find_channel(
@@ -310,26 +142,11 @@ macro_rules! impl_helpdesk_store {
                     portal_id: i64,
                     e164: &str,
                 ) -> Result<Option<Channel>> {
-                    let row = sqlx::query(&format!(
-                        "select {CHANNEL_COLUMNS} from {CHANNEL_FROM} \
-                         where c.portal_id = $1 and c.e164 = $2"
-                    ))
-                    .bind(portal_id)
-                    .bind(e164)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    row.as_ref().map(channel_from_row).transpose()
+                    inboxes::find_channel(self, portal_id, e164).await
                 }
 
                 async fn disconnect_channel(&self, portal_id: i64, channel_id: i64) -> Result<bool> {
-                    let done = sqlx::query(
-                        "delete from helpdesk_channel where portal_id = $1 and id = $2",
-                    )
-                    .bind(portal_id)
-                    .bind(channel_id)
-                    .execute(&self.pool)
-                    .await?;
-                    Ok(done.rows_affected() > 0)
+                    inboxes::disconnect_channel(self, portal_id, channel_id).await
                 }
 
                 async fn call_ticket(&self, portal_id: i64, call_id: i64) -> Result<Option<i64>> {
