@@ -134,6 +134,99 @@ contract!(writes_are_all_or_nothing_and_per_portal, |store: Arc<
     assert_eq!(still[0].properties["email"], "a@x.io");
 });
 
+// An upsert's creates and updates are one transaction: an id to update that was archived
+// meanwhile fails the upsert, and none of its creates (written first) nor its other updates
+// are left behind; a good upsert writes both halves.
+contract!(
+    an_upsert_writes_its_creates_and_updates_or_nothing,
+    |store: Arc<dyn Store>| async move {
+        let p = portal(&store).await;
+        let made = store
+            .create_objects(
+                p,
+                "0-1",
+                &[
+                    new(&[("email", "kept@x.io")]),
+                    new(&[("email", "gone@x.io")]),
+                ],
+                "API",
+                now(),
+            )
+            .await
+            .unwrap();
+        let (kept, gone) = (made[0].id, made[1].id);
+        store
+            .archive_objects(p, "0-1", &[gone], now())
+            .await
+            .unwrap();
+        let change = |id, email: &str| ObjectUpdate {
+            id,
+            properties: props(&[("email", email)]),
+        };
+        let err = store
+            .upsert_objects(
+                p,
+                "0-1",
+                &[new(&[("email", "new@x.io")])],
+                &[change(kept, "kept2@x.io"), change(gone, "gone2@x.io")],
+                "API",
+                now(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Missing(m) if m == &[ObjectRef::new("0-1", gone)]),
+            "{err}"
+        );
+        let live = store.list_objects(p, "0-1", false, None, 10).await.unwrap();
+        assert_eq!(live.len(), 1, "the create was rolled back: {live:?}");
+        assert_eq!(live[0].id, kept);
+        assert_eq!(
+            live[0].properties["email"], "kept@x.io",
+            "the good update too"
+        );
+        let none = store
+            .find_objects_by_property(p, "0-1", "email", &["new@x.io".into()], false)
+            .await
+            .unwrap();
+        assert!(none.is_empty());
+        let history = store
+            .property_history(p, &[kept], &["email".into()])
+            .await
+            .unwrap();
+        assert_eq!(
+            history[&kept]["email"].len(),
+            1,
+            "no history of the undone write"
+        );
+
+        let done = store
+            .upsert_objects(
+                p,
+                "0-1",
+                &[new(&[("email", "new@x.io")])],
+                &[change(kept, "kept2@x.io")],
+                "API",
+                now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(done.created.len(), 1);
+        assert_eq!(done.created[0].properties["email"], "new@x.io");
+        assert_eq!(done.updated.len(), 1);
+        assert_eq!(done.updated[0].id, kept);
+        assert_eq!(done.updated[0].properties["email"], "kept2@x.io");
+        assert_eq!(
+            store
+                .list_objects(p, "0-1", false, None, 10)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+);
+
 contract!(
     associations_go_both_ways,
     |store: Arc<dyn Store>| async move {

@@ -105,6 +105,13 @@ pub struct ObjectUpdate {
     pub properties: BTreeMap<String, String>,
 }
 
+/// What [`CrmStore::upsert_objects`] wrote, each in the order given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upserted {
+    pub created: Vec<CrmObject>,
+    pub updated: Vec<CrmObject>,
+}
+
 /// A custom object schema as stored: the server owns the definition's format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaRecord {
@@ -144,6 +151,17 @@ pub trait CrmStore: Send + Sync {
         source_type: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<CrmObject>>;
+    /// Creates `creates` and changes `updates` in one transaction: a missing association
+    /// target or a missing (or archived) id to update writes none of either (`Missing`).
+    async fn upsert_objects(
+        &self,
+        portal_id: i64,
+        object_type_id: &str,
+        creates: &[NewObject],
+        updates: &[ObjectUpdate],
+        source_type: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Upserted>;
     /// Archives the objects that exist; the others are ignored (as HubSpot does).
     async fn archive_objects(
         &self,

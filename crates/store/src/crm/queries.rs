@@ -312,6 +312,48 @@ macro_rules! impl_crm_store {
                 load(&mut *conn, portal_id, Some(object_type_id), None, &ids).await
             }
 
+            /// Changes `updates` on `conn`, inside the caller's transaction; a missing (or
+            /// archived) id fails them all with `Missing`, and the caller's transaction is then
+            /// to be dropped.
+            pub(crate) async fn update_in(
+                conn: &mut Conn,
+                portal_id: i64,
+                object_type_id: &str,
+                updates: &[ObjectUpdate],
+                source_type: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Vec<CrmObject>> {
+                let mut missing = Vec::new();
+                for update in updates {
+                    let done = sqlx::query(
+                        "update crm_object set updated_at = $1 where portal_id = $2 \
+                         and object_type_id = $3 and id = $4 and archived = false",
+                    )
+                    .bind(to_millis(now))
+                    .bind(portal_id)
+                    .bind(object_type_id)
+                    .bind(update.id)
+                    .execute(&mut *conn)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        missing.push(ObjectRef::new(object_type_id, update.id));
+                        continue;
+                    }
+                    let mut properties = update.properties.clone();
+                    properties.insert(LAST_MODIFIED.into(), iso(now));
+                    write_properties(
+                        &mut *conn, portal_id, object_type_id, update.id, &properties, source_type,
+                        now,
+                    )
+                    .await?;
+                }
+                if !missing.is_empty() {
+                    return Err(StoreError::Missing(missing));
+                }
+                let ids: Vec<i64> = updates.iter().map(|u| u.id).collect();
+                load(&mut *conn, portal_id, Some(object_type_id), None, &ids).await
+            }
+
             fn schema_from_row(row: &$row) -> Result<SchemaRecord> {
                 Ok(SchemaRecord {
                     id: row.try_get("id")?,
@@ -350,38 +392,33 @@ macro_rules! impl_crm_store {
                     now: DateTime<Utc>,
                 ) -> Result<Vec<CrmObject>> {
                     let mut tx = self.pool.begin().await?;
-                    let mut missing = Vec::new();
-                    for update in updates {
-                        let done = sqlx::query(
-                            "update crm_object set updated_at = $1 where portal_id = $2 \
-                             and object_type_id = $3 and id = $4 and archived = false",
-                        )
-                        .bind(to_millis(now))
-                        .bind(portal_id)
-                        .bind(object_type_id)
-                        .bind(update.id)
-                        .execute(&mut *tx)
-                        .await?;
-                        if done.rows_affected() == 0 {
-                            missing.push(ObjectRef::new(object_type_id, update.id));
-                            continue;
-                        }
-                        let mut properties = update.properties.clone();
-                        properties.insert(LAST_MODIFIED.into(), iso(now));
-                        write_properties(
-                            &mut *tx, portal_id, object_type_id, update.id, &properties, source_type,
-                            now,
-                        )
-                        .await?;
-                    }
-                    if !missing.is_empty() {
-                        return Err(StoreError::Missing(missing));
-                    }
-                    let ids: Vec<i64> = updates.iter().map(|u| u.id).collect();
-                    let updated = load(&mut *tx, portal_id, Some(object_type_id), None, &ids).await?;
+                    let updated =
+                        update_in(&mut *tx, portal_id, object_type_id, updates, source_type, now)
+                            .await?;
                     tx.commit().await?;
                     self.after_writes(updated.len()).await;
                     Ok(updated)
+                }
+
+                async fn upsert_objects(
+                    &self,
+                    portal_id: i64,
+                    object_type_id: &str,
+                    creates: &[NewObject],
+                    updates: &[ObjectUpdate],
+                    source_type: &str,
+                    now: DateTime<Utc>,
+                ) -> Result<Upserted> {
+                    let mut tx = self.pool.begin().await?;
+                    let created =
+                        create_in(&mut *tx, portal_id, object_type_id, creates, source_type, now)
+                            .await?;
+                    let updated =
+                        update_in(&mut *tx, portal_id, object_type_id, updates, source_type, now)
+                            .await?;
+                    tx.commit().await?;
+                    self.after_writes(created.len() + updated.len()).await;
+                    Ok(Upserted { created, updated })
                 }
 
                 async fn archive_objects(
