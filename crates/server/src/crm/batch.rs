@@ -2,7 +2,8 @@
 //!
 //! At most [`MAX_INPUTS`] inputs. Every input is checked before anything is written, so one
 //! invalid input fails the batch with a 400 and writes nothing (as HubSpot does). Ids that do
-//! not exist are reported in a 207 (read, update); creates are one transaction (201).
+//! not exist are reported in a 207 (read, update); creates are one transaction (201), and so
+//! are an upsert's creates and updates together.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use callhost_store::crm::{AssociationKind, CrmObject, NewObject, ObjectRef, ObjectUpdate};
-use callhost_store::now;
+use callhost_store::{now, StoreError};
 use serde_json::{Map, Value};
 
 use super::catalog::{self, ObjectType};
@@ -105,14 +106,14 @@ pub async fn parse_create(
     })
 }
 
-/// Creates checked objects: 409 when a unique property (a contact's email) is taken, 400
-/// when an association names a missing object; otherwise all of them, in one transaction.
-pub async fn create_checked(
+/// 409 when a unique property (a contact's email) of `objects` is taken, by another input or
+/// by an existing object; checked before any write of a create or an upsert.
+async fn check_unique(
     state: &AppState,
     portal_id: i64,
     object_type: &ObjectType,
-    objects: Vec<NewObject>,
-) -> ApiResult<Vec<CrmObject>> {
+    objects: &[NewObject],
+) -> ApiResult<()> {
     for def in object_type
         .properties
         .iter()
@@ -142,6 +143,18 @@ pub async fn create_checked(
             )));
         }
     }
+    Ok(())
+}
+
+/// Creates checked objects: 409 when a unique property (a contact's email) is taken, 400
+/// when an association names a missing object; otherwise all of them, in one transaction.
+pub async fn create_checked(
+    state: &AppState,
+    portal_id: i64,
+    object_type: &ObjectType,
+    objects: Vec<NewObject>,
+) -> ApiResult<Vec<CrmObject>> {
+    check_unique(state, portal_id, object_type, &objects).await?;
     state
         .store
         .create_objects(portal_id, &object_type.id, &objects, API_SOURCE, now())
@@ -423,13 +436,33 @@ pub async fn upsert_batch(
             }
         }
     }
-    let created = create_checked(&state, portal_id, &object_type, creates).await?;
-    let updated = state
+    check_unique(&state, portal_id, &object_type, &creates).await?;
+    // One transaction: an object archived since it was resolved fails the whole batch
+    // rather than leaving its creates written.
+    let written = state
         .store
-        .update_objects(portal_id, &object_type.id, &updates, API_SOURCE, now())
-        .await?;
+        .upsert_objects(
+            portal_id,
+            &object_type.id,
+            &creates,
+            &updates,
+            API_SOURCE,
+            now(),
+        )
+        .await
+        .map_err(|err| match err {
+            StoreError::Missing(refs) => {
+                let ids: Vec<String> = refs.iter().map(|r| r.id.to_string()).collect();
+                ApiError::conflict(format!(
+                    "Some {} objects were archived while the batch was written: {}. Nothing was written.",
+                    object_type.label(),
+                    ids.join(", ")
+                ))
+            }
+            other => other.into(),
+        })?;
     let mut results: Vec<Value> = Vec::new();
-    for (objects, new) in [(&created, true), (&updated, false)] {
+    for (objects, new) in [(&written.created, true), (&written.updated, false)] {
         for object in objects {
             let mut value = view::object(object, &Selection::All, &Extras::default());
             value["new"] = Value::Bool(new);
