@@ -56,6 +56,7 @@ fn plan<'a>(channel: &'a Channel, caller: Option<ObjectRef>, subject: &str) -> T
         ticket_properties: props(&[("subject", subject), ("hs_pipeline_stage", "1")]),
         ticket_to_call: (kind(219), kind(220)),
         source_type: "TEST",
+        finalize_at: None,
     }
 }
 
@@ -467,5 +468,90 @@ contract!(
             "the first time counts"
         );
         assert_eq!(store.call_ticket(portal, made.id).await.unwrap(), None);
+    }
+);
+
+// A call attached only as it is finalized: the attachment and the finalization are one
+// transaction, so a failed attachment (a caller record that is gone) leaves the call neither on
+// a ticket nor finalized, and a good one leaves both.
+contract!(
+    a_late_attachment_and_its_finalization_are_one_write,
+    |store: Arc<dyn Store>| async move {
+        let (portal, inbox) = setup(&store).await;
+        let Connected::Channels(mut made) = store
+            .connect_channels(portal, inbox.id, 77, &[number("+18005550100")], now())
+            .await
+            .unwrap()
+        else {
+            panic!("connected")
+        };
+        let channel = made.remove(0);
+        let late = store
+            .create_objects(portal, "0-48", &[call("late-1")], "TEST", now())
+            .await
+            .unwrap()
+            .remove(0);
+        let t0 = now();
+        let gone = ObjectRef::new("0-1", 987_654);
+        let mut failing = plan(&channel, Some(gone.clone()), "Call from nobody");
+        failing.finalize_at = Some(t0);
+        let err = store
+            .attach_call(portal, CallToAttach::Existing(late.id), &failing, now())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Missing(m) if m.contains(&gone)),
+            "{err}"
+        );
+        assert_eq!(store.call_ticket(portal, late.id).await.unwrap(), None);
+        assert!(store
+            .list_tickets(portal, None, 10)
+            .await
+            .unwrap()
+            .is_empty());
+        let t1 = t0 + chrono::Duration::seconds(5);
+        assert_eq!(
+            store.finalize_call(portal, late.id, t1).await.unwrap(),
+            Some(t1),
+            "not finalized by the failed attachment"
+        );
+
+        let other = store
+            .create_objects(portal, "0-48", &[call("late-2")], "TEST", now())
+            .await
+            .unwrap()
+            .remove(0);
+        let mut good = plan(&channel, None, "Call from +16175550123");
+        good.finalize_at = Some(t0);
+        let attached = store
+            .attach_call(portal, CallToAttach::Existing(other.id), &good, now())
+            .await
+            .unwrap();
+        assert_eq!(attached.finalized_at, Some(t0));
+        assert!(attached.new_ticket);
+        let listed = store.list_tickets(portal, None, 10).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].calls.len(), 1);
+        assert_eq!(listed[0].calls[0].call.id, other.id);
+        assert_eq!(listed[0].calls[0].finalized_at, Some(t0));
+        assert_eq!(
+            store.finalize_call(portal, other.id, t1).await.unwrap(),
+            Some(t0),
+            "the first time counts"
+        );
+        // Attaching without finalizing reports the time it already has.
+        let again = store
+            .attach_call(
+                portal,
+                CallToAttach::Existing(other.id),
+                &plan(&channel, None, "x"),
+                now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.ticket_id, again.finalized_at),
+            (attached.ticket_id, Some(t0))
+        );
     }
 );

@@ -17,6 +17,7 @@ use axum::Json;
 use callhost_store::crm::{phone, AssociationKind, CrmObject, ObjectRef};
 use callhost_store::helpdesk::{Attached, CallToAttach, Channel, HelpdeskTicket, TicketPlan};
 use callhost_store::{now, Store, StoreError};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::numbers::is_e164;
@@ -86,6 +87,30 @@ pub async fn attach(
     from_number: Option<&str>,
     source_type: &str,
 ) -> Result<Attached, StoreError> {
+    attach_finalizing(
+        store,
+        portal_id,
+        call,
+        channel,
+        from_number,
+        source_type,
+        None,
+    )
+    .await
+}
+
+/// [`attach`], also marking the call finalized at `finalize_at` (when given) in the same
+/// transaction: a call finalized after its number was connected is attached and final, or
+/// neither.
+pub async fn attach_finalizing(
+    store: &dyn Store,
+    portal_id: i64,
+    call: CallToAttach<'_>,
+    channel: &Channel,
+    from_number: Option<&str>,
+    source_type: &str,
+    finalize_at: Option<DateTime<Utc>>,
+) -> Result<Attached, StoreError> {
     let from_number = from_number.map(str::trim).filter(|n| !n.is_empty());
     let caller = match from_number {
         Some(number) => store
@@ -132,6 +157,7 @@ pub async fn attach(
         ticket_to_call: (kind(to_call), kind(from_call)),
         ticket_to_caller,
         source_type,
+        finalize_at,
     };
     let attached = store.attach_call(portal_id, call, &plan, now()).await?;
     tracing::info!(

@@ -264,8 +264,9 @@ async fn create_call_once(
 }
 
 /// FINALIZE_ENGAGEMENT (and PUBLISH_TO_CHANNEL): attaches a call into a connected number that
-/// is not on a ticket yet (the number was connected after the call began), then marks it
-/// final. A call on no connected number is simply marked final.
+/// is not on a ticket yet (the number was connected after the call began) and marks it final,
+/// in one transaction. A call on no connected number, or already on a ticket, is simply
+/// marked final.
 async fn finalize_call(
     state: &AppState,
     portal_id: i64,
@@ -303,6 +304,8 @@ async fn finalize_call(
         p("hs_call_external_id").unwrap_or(""),
     );
     let _guard = state.call_locks.stripe(&key).lock().await;
+    // A call attached here is finalized by the same transaction; any other is marked below.
+    let mut finalized = None;
     if p("hs_call_direction") == Some("INBOUND") {
         let channel = tickets::channel_for(
             state.store.as_ref(),
@@ -320,28 +323,32 @@ async fn finalize_call(
                 .map_err(logged)?
                 .is_none()
             {
-                tickets::attach(
+                let attached = tickets::attach_finalizing(
                     state.store.as_ref(),
                     portal_id,
                     CallToAttach::Existing(engagement_id),
                     &channel,
                     p("hs_call_from_number"),
                     HOST_SOURCE,
+                    Some(now()),
                 )
                 .await
                 .map_err(|err| match err {
                     callhost_store::StoreError::Missing(_) => unknown(),
                     other => logged(other),
                 })?;
+                finalized = attached.finalized_at;
             }
         }
     }
-    match state
-        .store
-        .finalize_call(portal_id, engagement_id, now())
-        .await
-        .map_err(logged)?
-    {
+    if finalized.is_none() {
+        finalized = state
+            .store
+            .finalize_call(portal_id, engagement_id, now())
+            .await
+            .map_err(logged)?;
+    }
+    match finalized {
         Some(at) => {
             tracing::info!(
                 portal.id = portal_id,

@@ -273,6 +273,26 @@ both_backends!(
         assert_eq!(list[0]["contact"], Value::Null);
         assert_eq!(list[0]["calls"][0]["engagementId"], call);
         assert_eq!(list[0]["finalized"], true);
+        // Attached and finalized by one write; finalizing again keeps that time.
+        let first_final = list[0]["calls"][0]["finalizedAt"].clone();
+        assert!(
+            first_final.as_str().is_some_and(|at| at.ends_with('Z')),
+            "{list:#?}"
+        );
+        let out = run(
+            app,
+            &state,
+            frames(&[finalize("FINALIZE_ENGAGEMENT", "late-1", Some(call))]),
+        )
+        .await;
+        assert_eq!(
+            posted(&out, "FINALIZE_ENGAGEMENT_SUCCEEDED").len(),
+            1,
+            "{out:#?}"
+        );
+        let list = tickets(app, &host, "").await;
+        assert_eq!(list.len(), 1, "still one ticket");
+        assert_eq!(list[0]["calls"][0]["finalizedAt"], first_final);
 
         // A call to a number that is not connected is simply final.
         let out = run(

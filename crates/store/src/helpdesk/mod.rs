@@ -11,8 +11,9 @@
 //!   none ([`HelpdeskStore::connect_channels`]).
 //! - **A call is on at most one ticket**, and attaching it (the call itself when it is new,
 //!   the ticket when one is needed, their associations and the help-desk rows) is one
-//!   transaction ([`HelpdeskStore::attach_call`]). The transaction starts by locking the
-//!   inbox's row, so two calls from one caller into one inbox cannot both open a ticket.
+//!   transaction ([`HelpdeskStore::attach_call`]), with the call's finalization when it is
+//!   attached only as it is finalized. The transaction starts by locking the inbox's row, so
+//!   two calls from one caller into one inbox cannot both open a ticket.
 
 pub(crate) mod inboxes;
 pub(crate) mod queries;
@@ -94,6 +95,10 @@ pub struct TicketPlan<'a> {
     pub ticket_to_caller: Option<(AssociationKind, AssociationKind)>,
     /// `sourceType` of the property history of what is written.
     pub source_type: &'a str,
+    /// When set, the call is also marked finalized at this time (the first time counts, as
+    /// in [`HelpdeskStore::finalize_call`]) in the same transaction: a call finalized before
+    /// its number was connected is attached and finalized together, or neither.
+    pub finalize_at: Option<DateTime<Utc>>,
 }
 
 /// Where [`HelpdeskStore::attach_call`] put the call.
@@ -103,6 +108,8 @@ pub struct Attached {
     pub ticket_id: i64,
     /// True when this attachment made the ticket.
     pub new_ticket: bool,
+    /// When the call was finalized, if it was (by this attachment's `finalize_at` or before).
+    pub finalized_at: Option<DateTime<Utc>>,
 }
 
 /// A help-desk ticket with its calls, for the help-desk page.
@@ -160,8 +167,8 @@ pub trait HelpdeskStore: Send + Sync {
     async fn call_ticket(&self, portal_id: i64, call_id: i64) -> Result<Option<i64>>;
     /// Attaches the call (creating it first when new) to the newest open ticket of the
     /// channel's inbox made for the same caller, or to a new ticket; a call already attached
-    /// stays where it is. One transaction; a missing call or caller record writes nothing
-    /// (`Missing`).
+    /// stays where it is. One transaction, which also marks the call finalized when the plan
+    /// says so; a missing call or caller record writes nothing (`Missing`).
     async fn attach_call(
         &self,
         portal_id: i64,

@@ -176,26 +176,34 @@ macro_rules! impl_helpdesk_store {
                         )));
                     }
                     let call_id = the_call(&mut tx, portal_id, call, plan.source_type, now).await?;
+                    // Written before the ticket: a later failure (a missing caller record)
+                    // undoes the finalization with the rest.
                     sqlx::query(
-                        "insert into helpdesk_call (call_id, portal_id) values ($1, $2) \
-                         on conflict (call_id) do nothing",
+                        "insert into helpdesk_call (call_id, portal_id, finalized_at) \
+                         values ($1, $2, $3) on conflict (call_id) do update set finalized_at = \
+                         coalesce(helpdesk_call.finalized_at, excluded.finalized_at)",
                     )
                     .bind(call_id)
                     .bind(portal_id)
+                    .bind(plan.finalize_at.map(to_millis))
                     .execute(&mut *tx)
                     .await?;
-                    let attached: Option<i64> = sqlx::query_scalar(
-                        "select ticket_id from helpdesk_call where call_id = $1",
+                    let row = sqlx::query(
+                        "select ticket_id, finalized_at from helpdesk_call where call_id = $1",
                     )
                     .bind(call_id)
                     .fetch_one(&mut *tx)
                     .await?;
+                    let attached: Option<i64> = row.try_get("ticket_id")?;
+                    let finalized_at: Option<i64> = row.try_get("finalized_at")?;
+                    let finalized_at = finalized_at.map(from_millis);
                     if let Some(ticket_id) = attached {
                         tx.commit().await?;
                         return Ok(Attached {
                             call_id,
                             ticket_id,
                             new_ticket: false,
+                            finalized_at,
                         });
                     }
                     let call_ref = ObjectRef::new("0-48", call_id);
@@ -274,6 +282,7 @@ macro_rules! impl_helpdesk_store {
                         call_id,
                         ticket_id,
                         new_ticket,
+                        finalized_at,
                     })
                 }
 
