@@ -177,15 +177,19 @@ fn batch_response(
     (status, Json(view::batch(results, errors, started))).into_response()
 }
 
-fn not_found_error(object_type: &ObjectType, missing: &[String]) -> Value {
-    view::batch_error(
+/// The batch's errors for the ids that name nothing: none, or one listing them all.
+fn not_found_errors(object_type: &ObjectType, missing: &[String]) -> Vec<Value> {
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    vec![view::batch_error(
         "OBJECT_NOT_FOUND",
         format!(
             "Could not get some {} objects, they may be deleted or not exist. Check that ids are valid.",
             object_type.label()
         ),
         missing,
-    )
+    )]
 }
 
 /// Creates up to 100 objects at once: 201, all or nothing.
@@ -270,6 +274,18 @@ async fn resolve(
     Ok((found, missing))
 }
 
+/// Each input's `id` and `idProperty`.
+fn input_keys<'a>(items: &[&'a Map<String, Value>]) -> ApiResult<Vec<(String, Option<&'a str>)>> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let id = id_field(item, "id", &format!("inputs[{i}]"))?;
+            Ok((id, item.get("idProperty").and_then(Value::as_str)))
+        })
+        .collect()
+}
+
 /// For each `(id, idProperty)` input, the object it names, if any: one [`resolve`] per
 /// distinct `idProperty` rather than one per input.
 async fn resolve_each(
@@ -323,11 +339,7 @@ pub async fn read_batch(
         .iter()
         .map(|o| view::object(o, &selection, &extras))
         .collect();
-    let errors = if missing.is_empty() {
-        Vec::new()
-    } else {
-        vec![not_found_error(&object_type, &missing)]
-    };
+    let errors = not_found_errors(&object_type, &missing);
     Ok(batch_response(StatusCode::OK, results, errors, &started))
 }
 
@@ -343,16 +355,14 @@ pub async fn update_batch(
     let object_type = writable(&state, &access, path.get("object_type")).await?;
     let portal_id = access.0.portal_id;
     let items = inputs(&body)?;
-    let mut checked = Vec::new();
-    let mut keys = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let id = id_field(item, "id", &format!("inputs[{i}]"))?;
-        let properties =
+    let keys = input_keys(&items)?;
+    let checked = items
+        .iter()
+        .map(|item| {
             input::properties(&object_type, item.get("properties"), input::Write::Update)
-                .map_err(input::invalid_properties)?;
-        checked.push(properties);
-        keys.push((id, item.get("idProperty").and_then(Value::as_str)));
-    }
+                .map_err(input::invalid_properties)
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
     let found = resolve_each(&state, portal_id, &object_type, &keys).await?;
     let mut updates = Vec::new();
     let mut missing = Vec::new();
@@ -373,11 +383,7 @@ pub async fn update_batch(
         .iter()
         .map(|o| view::object(o, &Selection::All, &Extras::default()))
         .collect();
-    let errors = if missing.is_empty() {
-        Vec::new()
-    } else {
-        vec![not_found_error(&object_type, &missing)]
-    };
+    let errors = not_found_errors(&object_type, &missing);
     Ok(batch_response(StatusCode::OK, results, errors, &started))
 }
 
@@ -393,11 +399,7 @@ pub async fn upsert_batch(
     let object_type = writable(&state, &access, path.get("object_type")).await?;
     let portal_id = access.0.portal_id;
     let items = inputs(&body)?;
-    let mut keys = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let id = id_field(item, "id", &format!("inputs[{i}]"))?;
-        keys.push((id, item.get("idProperty").and_then(Value::as_str)));
-    }
+    let keys = input_keys(&items)?;
     let found = resolve_each(&state, portal_id, &object_type, &keys).await?;
     let mut creates: Vec<NewObject> = Vec::new();
     let mut updates: Vec<ObjectUpdate> = Vec::new();

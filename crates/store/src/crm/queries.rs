@@ -275,6 +275,9 @@ macro_rules! impl_crm_store {
                 source_type: &str,
                 now: DateTime<Utc>,
             ) -> Result<Vec<CrmObject>> {
+                if objects.is_empty() {
+                    return Ok(Vec::new());
+                }
                 let mut ids = Vec::with_capacity(objects.len());
                 let mut associations = Vec::new();
                 for object in objects {
@@ -323,6 +326,9 @@ macro_rules! impl_crm_store {
                 source_type: &str,
                 now: DateTime<Utc>,
             ) -> Result<Vec<CrmObject>> {
+                if updates.is_empty() {
+                    return Ok(Vec::new());
+                }
                 let mut missing = Vec::new();
                 for update in updates {
                     let done = sqlx::query(
@@ -374,13 +380,10 @@ macro_rules! impl_crm_store {
                     source_type: &str,
                     now: DateTime<Utc>,
                 ) -> Result<Vec<CrmObject>> {
-                    let mut tx = self.pool.begin().await?;
-                    let created =
-                        create_in(&mut *tx, portal_id, object_type_id, objects, source_type, now)
-                            .await?;
-                    tx.commit().await?;
-                    self.after_writes(created.len()).await;
-                    Ok(created)
+                    let done = self
+                        .upsert_objects(portal_id, object_type_id, objects, &[], source_type, now)
+                        .await?;
+                    Ok(done.created)
                 }
 
                 async fn update_objects(
@@ -391,13 +394,10 @@ macro_rules! impl_crm_store {
                     source_type: &str,
                     now: DateTime<Utc>,
                 ) -> Result<Vec<CrmObject>> {
-                    let mut tx = self.pool.begin().await?;
-                    let updated =
-                        update_in(&mut *tx, portal_id, object_type_id, updates, source_type, now)
-                            .await?;
-                    tx.commit().await?;
-                    self.after_writes(updated.len()).await;
-                    Ok(updated)
+                    let done = self
+                        .upsert_objects(portal_id, object_type_id, &[], updates, source_type, now)
+                        .await?;
+                    Ok(done.updated)
                 }
 
                 async fn upsert_objects(
