@@ -124,6 +124,32 @@ async fn a_webhook_that_never_answers_times_out() {
 }
 
 #[tokio::test]
+async fn the_configured_timeout_bounds_the_exchange_and_defaults_to_five_seconds() {
+    assert_eq!(WebhookConfig::default().timeout, Duration::from_secs(5));
+    assert!(!WebhookConfig::default().allow_private);
+    assert_eq!(WebhookClient::new(true).timeout(), Duration::from_secs(5));
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/slow", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket); // accepted, never answered
+        }
+    });
+    let config = WebhookConfig {
+        allow_private: true,
+        timeout: Duration::from_millis(200),
+    };
+    let err = WebhookClient::configured(config)
+        .send(post_to(&url))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "TIMEOUT");
+    assert!(err.to_string().contains("200 ms"), "{err}");
+}
+
+#[tokio::test]
 async fn answers_past_the_size_limit_are_refused_with_or_without_a_length() {
     let base = serve(Router::new().route("/big", post(|| async { "x".repeat(2048) }))).await;
     let err = client()
