@@ -381,3 +381,35 @@ both_backends!(
         assert!(state.sessions.resume("ws-unknown", portal, user).is_none());
     }
 );
+
+both_backends!(
+    a_session_opened_through_the_apps_state_is_the_running_servers,
+    |app| {
+        // `TestApp::state` is the state the server answers from, not a second one: a session the
+        // test opens there is in the inspector the host API exports.
+        let config = config(app);
+        let (id, _live) = app.state.sessions.open(
+            Session::new(config.clone()),
+            app.dev.portal_id,
+            app.dev.user_id,
+        );
+        app.state.inspector.open(&id, &config);
+        let host = app.host_client().await;
+        let (status, body) = json(
+            host.get(format!("{}/host/api/inspector?session={id}", app.url))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let sessions = body["sessions"].as_array().unwrap();
+        assert_eq!(sessions.len(), 1, "{body}");
+        assert_eq!(sessions[0]["sessionId"], id.as_str(), "{body}");
+        assert!(app
+            .state
+            .sessions
+            .resume(&id, app.dev.portal_id, app.dev.user_id)
+            .is_some());
+    }
+);
