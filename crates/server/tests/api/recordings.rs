@@ -22,42 +22,18 @@ fn media() -> Vec<u8> {
     (0..10_000u32).map(|i| (i % 251) as u8).collect()
 }
 
+/// The recording webhook's requests among `requests`: (path and query, headers).
+fn asked(requests: Vec<Recorded>) -> Vec<(String, HeaderMap)> {
+    let asked = requests
+        .into_iter()
+        .filter(|r| r.path().starts_with("/rec/"));
+    asked.map(|r| (r.uri, r.headers)).collect()
+}
+
 /// The app's backend and its media server, on one loopback port: `GET /rec/{externalId}`
 /// answers by the external id's first word; `GET /media/...` serves [`media`] with `Range`
 /// support.
-struct AppBackend(MockServer);
-
-impl AppBackend {
-    /// The app backend's requests: (path and query, headers).
-    fn app(&self) -> Vec<(String, HeaderMap)> {
-        Self::retrievals(self.0.requests())
-    }
-
-    /// [`AppBackend::app`], forgetting every request so far.
-    fn take_app(&self) -> Vec<(String, HeaderMap)> {
-        Self::retrievals(self.0.take_requests())
-    }
-
-    fn retrievals(requests: Vec<Recorded>) -> Vec<(String, HeaderMap)> {
-        requests
-            .into_iter()
-            .filter(|r| r.path().starts_with("/rec/"))
-            .map(|r| (r.uri, r.headers))
-            .collect()
-    }
-
-    /// The media server's `Range` headers (`None` for a request without one).
-    fn ranges(&self) -> Vec<Option<String>> {
-        self.0
-            .requests()
-            .iter()
-            .filter(|r| r.path().starts_with("/media/"))
-            .map(|r| r.header("range").map(str::to_owned))
-            .collect()
-    }
-}
-
-async fn app_backend() -> (String, AppBackend) {
+async fn app_backend() -> (String, MockServer) {
     let server = MockServer::start(|request: &Recorded| {
         if request.method != Method::GET {
             return Some(StatusCode::METHOD_NOT_ALLOWED.into_response());
@@ -74,7 +50,7 @@ async fn app_backend() -> (String, AppBackend) {
         Some(StatusCode::NOT_FOUND.into_response())
     })
     .await;
-    (server.url.clone(), AppBackend(server))
+    (server.url.clone(), server)
 }
 
 /// The recording webhook's answer to the external id as sent (percent-encoded), by its first
@@ -241,7 +217,10 @@ both_backends!(
         assert_eq!(body["ready"], false, "{body}");
         assert_eq!(body["appId"], 7001);
         assert_eq!(body["audioUrl"], format!("/host/api/recordings/{id}/audio"));
-        assert!(seen.app().is_empty(), "the status does not ask the app");
+        assert!(
+            asked(seen.requests()).is_empty(),
+            "the status does not ask the app"
+        );
 
         let response = host
             .get(format!("{}/host/api/recordings/{id}", app.url))
@@ -262,7 +241,7 @@ both_backends!(
         assert_eq!(body["externalId"], "good call/1");
 
         // The app saw a signed GET: the external id in place of %s, then externalAccountId and appId.
-        let (path, headers) = seen.take_app().pop().unwrap();
+        let (path, headers) = asked(seen.take_requests()).pop().unwrap();
         assert_eq!(
             path,
             "/rec/good%20call%2F1?source=callhost&externalAccountId=acct+9&appId=7001"
@@ -322,11 +301,19 @@ both_backends!(
         );
         assert_eq!(header_of(&headers, "content-type"), "audio/wav");
         assert_eq!(
-            seen.ranges(),
+            seen.requests()
+                .iter()
+                .filter(|r| r.path().starts_with("/media/"))
+                .map(|r| r.header("range").map(str::to_owned))
+                .collect::<Vec<_>>(),
             vec![None, Some("bytes=0-99".into()), Some("bytes=5000-".into())],
             "the browser's Range reached the media server as it was"
         );
-        assert_eq!(seen.app().len(), 3, "each audio request asks the app anew");
+        assert_eq!(
+            asked(seen.requests()).len(),
+            3,
+            "each audio request asks the app anew"
+        );
 
         // A range past the end is the media server's 416, in HubSpot's shape.
         let (status, headers, bytes) = audio(app, &host, id, Some("bytes=20000-")).await;
@@ -338,7 +325,7 @@ both_backends!(
 );
 
 both_backends!(recordings_ready_is_kept_and_shown_in_the_status, |app| {
-    let (base, _backend) = app_backend().await;
+    let (base, _) = app_backend().await;
     register(app, 7002, Some(&format!("{base}/rec/%s"))).await;
     let id = call(app, 7002, "good-2", None).await;
     let host = app.host_client().await;
@@ -405,7 +392,7 @@ both_backends!(calls_without_a_recording_to_offer_say_why, |app| {
             assert!(body["message"].as_str().unwrap().contains(says), "{body}");
         }
     }
-    assert!(seen.app().is_empty(), "no app was asked");
+    assert!(asked(seen.requests()).is_empty(), "no app was asked");
 
     let (status, body) = host_get(app, &host, "999999999/status").await;
     assert_error(status, &body, 404, "OBJECT_NOT_FOUND");
@@ -424,7 +411,7 @@ both_backends!(calls_without_a_recording_to_offer_say_why, |app| {
 both_backends!(
     failures_of_the_app_and_its_media_server_are_502s_that_say_why,
     |app| {
-        let (base, _backend) = app_backend().await;
+        let (base, _) = app_backend().await;
         register(app, 7005, Some(&format!("{base}/rec/%s"))).await;
         let host = app.host_client().await;
         let timeout = format!("did not answer within {} ms", WEBHOOK_TIMEOUT.as_millis());
@@ -487,7 +474,7 @@ async fn refused_on(backend: Backend) {
     let (status, body) = host_get(&app, &host, &id.to_string()).await;
     let message = assert_gateway(status, &body, "WEBHOOK_FAILED", "REFUSED_ADDRESS");
     assert!(message.contains("loopback"), "{message}");
-    assert!(seen.app().is_empty());
+    assert!(asked(seen.requests()).is_empty());
     app.finish().await;
 }
 
