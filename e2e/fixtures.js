@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { after, before } from "node:test";
+import { after, afterEach, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startCallhost } from "./serve.js";
@@ -71,8 +71,9 @@ export function launchChromium(extraArgs = []) {
 /**
  * The setup every browser test file shares, registered as its `before` and `after` hooks:
  * `before` starts a real `callhost serve`, Chromium and the static servers asked for, then
- * runs `setup`; `after` closes what was started, newest first, and checks that callhost
- * exits cleanly on SIGTERM. What failed to start is not closed.
+ * runs `setup`; after each test, the browser contexts it left open are closed; `after`
+ * closes what was started, newest first, and checks that callhost exits cleanly on SIGTERM.
+ * What failed to start is not closed.
  * @param {{apps?: boolean, evil?: boolean, chromiumArgs?: string[]}} [options]
  * @param {(env: Env) => Promise<void>} [setup]
  * @returns {Env}
@@ -98,6 +99,11 @@ export function useCallhost(options = {}, setup) {
     env.browser = await launchChromium(options.chromiumArgs);
     closers.push(() => env.browser.close());
     if (setup) await setup(env);
+  });
+  // Tests close their own pages; this closes what a failing test left open, so that its live
+  // widget sessions cannot answer (or ring) in the next test.
+  afterEach(async () => {
+    for (const context of env.browser?.contexts() ?? []) await context.close();
   });
   after(async () => {
     for (const close of closers.reverse()) await close();
