@@ -394,14 +394,9 @@ both_backends!(
             app.dev.user_id,
         );
         app.state.inspector.open(&id, &config);
-        let host = app.host_client().await;
-        let (status, body) = json(
-            host.get(format!("{}/host/api/inspector?session={id}", app.url))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let url = format!("{}/host/api/inspector?session={id}", app.url);
+        let response = app.host_client().await.get(url).send().await.unwrap();
+        let (status, body) = json(response).await;
         assert_eq!(status, 200, "{body}");
         let sessions = body["sessions"].as_array().unwrap();
         assert_eq!(sessions.len(), 1, "{body}");
