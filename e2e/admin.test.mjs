@@ -4,9 +4,8 @@
 // loopback checks the channel-connection webhook's signatures with the official Node client's
 // `Signature` helper, before and after the rotation.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchChromium, newAppId, openHost, restClient } from "./fixtures.js";
-import { startCallhost } from "./serve.js";
+import { test } from "node:test";
+import { newAppId, openHost, useCallhost } from "./fixtures.js";
 import { startWebhookReceiver, verify } from "./webhooks.js";
 
 let server;
@@ -15,11 +14,10 @@ let rest;
 let receiver;
 const app = { appId: newAppId(), name: 'Secrets <img src=x onerror="window.pwned=1"> app' };
 
-before(async () => {
-  server = await startCallhost();
-  rest = restClient(server.ready);
-  browser = await launchChromium();
+useCallhost({}, async (env) => {
+  ({ server, browser, rest } = env);
   receiver = await startWebhookReceiver();
+  env.onClose(() => receiver.close());
   receiver.answer = () => ({ body: { phoneNumbers: [{ e164PhoneNumber: "+18005550100", friendlyName: "Main" }] } });
   await rest.registerApp(app.appId, { name: app.name, url: "https://widget.example.com/" });
   const hook = `/crm/v3/extensions/calling/${app.appId}/settings/channel-connection?hapikey=${server.ready.developerApiKey}`;
@@ -28,12 +26,6 @@ before(async () => {
     body: JSON.stringify({ url: `${receiver.url}/numbers`, isReady: true }),
   });
   assert.equal(made.status, 200, await made.text());
-});
-
-after(async () => {
-  await browser?.close();
-  await receiver?.close();
-  if (server) assert.equal(await server.stop(), 0);
 });
 
 /** Makes callhost send the app's webhook (as the help desk does) and returns what arrived. */

@@ -7,15 +7,8 @@
 // localStorage override) ending in a finalized ticket, and that call's recording played on
 // the activity timeline (signed recording webhook, WAV by Range).
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
-import { openHost, recordUrl, restClient } from "./fixtures.js";
-import { startCallhost } from "./serve.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run"];
+import { test } from "node:test";
+import { frameWhere, openHost, recordUrl, restClient, useCallhost } from "./fixtures.js";
 
 /**
  * Turns the page (callhost's own start page, so the document really comes from the API
@@ -40,16 +33,9 @@ async function becomeHost(page, demoAppUrl) {
 let server;
 let browser;
 
-before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/setup.sh installs it`);
-  server = await startCallhost();
-  // Muted playback needs no user gesture anyway; the flag keeps the test independent of that.
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: [...FLAGS, "--autoplay-policy=no-user-gesture-required"], headless: true });
-});
-
-after(async () => {
-  await browser?.close();
-  if (server) assert.equal(await server.stop(), 0, "callhost exits cleanly on SIGTERM");
+// Muted playback needs no user gesture anyway; the flag keeps the test independent of that.
+useCallhost({ chromiumArgs: ["--autoplay-policy=no-user-gesture-required"] }, async (env) => {
+  ({ server, browser } = env);
 });
 
 test("the demo app served by callhost syncs, initializes and takes a dial from a host on the API origin", async () => {
@@ -83,17 +69,11 @@ test("the demo app served by callhost syncs, initializes and takes a dial from a
 
 /** The demo app's frame in the calling remote of `page`. */
 async function demoRemoteFrame(page, demoAppUrl) {
-  const handle = await page.locator("[data-testid=remote-frame] iframe").elementHandle({ timeout: 15_000 });
-  for (let i = 0; i < 150; i++) {
-    const frame = await handle.contentFrame();
-    if (frame && frame.url().startsWith(demoAppUrl)) {
-      // The remote's panel stays hidden until a call is answered: attached is enough.
-      await frame.locator("[data-testid=demo-status]").filter({ hasText: /^ready/ }).waitFor({ state: "attached", timeout: 15_000 });
-      return frame;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no remote frame from ${demoAppUrl}`);
+  const iframe = page.locator("[data-testid=remote-frame] iframe");
+  const frame = await frameWhere(page, iframe, (url) => url.startsWith(demoAppUrl), 15_000);
+  // The remote's panel stays hidden until a call is answered: attached is enough.
+  await frame.locator("[data-testid=demo-status]").filter({ hasText: /^ready/ }).waitFor({ state: "attached", timeout: 15_000 });
+  return frame;
 }
 
 test("out of the box: a demo number connected in the help desk, rung from the demo app, ends in a finalized ticket whose call plays its recording", async () => {

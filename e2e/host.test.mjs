@@ -3,35 +3,21 @@
 // call logged on the record's timeline; moving between records mid-call without reloading
 // the app; a full reload mid-call resuming the call.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchChromium, openHost, recordUrl, restClient, sleep } from "./fixtures.js";
-import { startCallhost } from "./serve.js";
+import { test } from "node:test";
+import { frameWhere, openHost, recordUrl, useCallhost } from "./fixtures.js";
 
 let server;
 let browser;
 let rest;
 
-before(async () => {
-  server = await startCallhost();
-  rest = restClient(server.ready);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  if (server) assert.equal(await server.stop(), 0);
+useCallhost({}, async (env) => {
+  ({ server, browser, rest } = env);
 });
 
 /** The demo app's frame inside the widget. */
 async function demoFrame(page) {
   const { demoAppUrl } = server.ready;
-  await page.locator("#hubspot-calling-extension-iframe").waitFor({ state: "attached" });
-  for (let i = 0; i < 100; i++) {
-    const frame = page.frames().find((f) => f.url().startsWith(demoAppUrl));
-    if (frame) return frame;
-    await sleep(100);
-  }
-  throw new Error("the demo app never loaded");
+  return frameWhere(page, page.locator("#hubspot-calling-extension-iframe"), (url) => url.startsWith(demoAppUrl));
 }
 
 /** Starts a call in the demo app and returns its engagement id once the host created it. */
@@ -82,7 +68,8 @@ test("first run: open Ada, click Call, pick the demo app, DIAL_NUMBER arrives on
   await page.getByTestId("calling-widget").waitFor({ state: "hidden" });
   await demo.locator("#event-log li[data-handler=onVisibilityChanged]").waitFor({ state: "attached" });
 
-  await sleep(300);
+  // Everything the host sent since the dial (the engagement's replies, the visibility change)
+  // has arrived, in order: a second DIAL_NUMBER for the one dial would have come before it.
   assert.equal(await demo.locator("#event-log li[data-handler=onDialNumber]").count(), 1, "DIAL_NUMBER exactly once");
   assert.deepEqual(errors, []);
   await page.close();

@@ -4,9 +4,8 @@
 // any written form of a contact's number, opens the record, keeps the call across
 // NAVIGATE_TO_RECORD, and logs a MISSED call as such.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { events, launchChromium, newAppId, openHost, recordUrl, remoteFrame as remoteFrameOf, restClient, sleep, startAppServer } from "./fixtures.js";
-import { startCallhost } from "./serve.js";
+import { test } from "node:test";
+import { events, newAppId, openHost, recordUrl, remoteFrame as remoteFrameOf, until, useCallhost } from "./fixtures.js";
 
 let server;
 let apps;
@@ -14,18 +13,9 @@ let browser;
 let rest;
 const app = { appId: newAppId(), name: "Inbound app" };
 
-before(async () => {
-  server = await startCallhost();
-  apps = await startAppServer();
-  rest = restClient(server.ready);
-  browser = await launchChromium();
+useCallhost({ apps: true }, async (env) => {
+  ({ server, apps, browser, rest } = env);
   await rest.registerApp(app.appId, { name: app.name, url: `${apps.origin}/umd.html`, supportsInboundCalling: true, usesCallingWindow: false });
-});
-
-after(async () => {
-  await browser?.close();
-  await apps?.close();
-  if (server) assert.equal(await server.stop(), 0);
 });
 
 /** The app's frame inside the calling remote. */
@@ -126,12 +116,9 @@ test("one number written three ways rings as Ada Lovelace, creates INBOUND engag
   // The answered call ended COMPLETED; the declined one is logged as not answered (HubSpot's
   // statuses have no REJECTED).
   for (const [i, expected] of [[0, "COMPLETED"], [2, "NO_ANSWER"]]) {
-    let status;
-    for (let tries = 0; tries < 50 && status !== expected; tries++) {
-      if (tries) await sleep(100);
-      status = (await rest.get(`/crm/v3/objects/calls/${ids[i].engagementId}?properties=hs_call_status`)).properties.hs_call_status;
-    }
-    assert.equal(status, expected, `call ${i}`);
+    const statusOf = async () => (await rest.get(`/crm/v3/objects/calls/${ids[i].engagementId}?properties=hs_call_status`)).properties.hs_call_status;
+    await until(async () => (await statusOf()) === expected, `call ${i} to be ${expected}`).catch(() => {});
+    assert.equal(await statusOf(), expected, `call ${i}`);
   }
   await page.locator(`[data-testid=timeline-call][data-engagement-id="${ids[1].engagementId}"] [data-field=status]`).filter({ hasText: "MISSED" }).waitFor({ timeout: 10_000 });
   await page.locator(`[data-testid=timeline-call][data-engagement-id="${ids[0].engagementId}"]`).filter({ hasText: "answered inbound" }).waitFor({ timeout: 10_000 });

@@ -3,9 +3,8 @@
 // well-behaved app's call shows none; the call's store change is shown with its message;
 // filtering by call and the JSON export work.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { appFrame, events, launchChromium, newAppId, openHost, recordUrl, restClient, startAppServer } from "./fixtures.js";
-import { startCallhost } from "./serve.js";
+import { test } from "node:test";
+import { appFrame, events, newAppId, openHost, recordUrl, startAppServer, useCallhost } from "./fixtures.js";
 
 let server;
 let apps;
@@ -15,20 +14,11 @@ let ada;
 const sloppy = { appId: newAppId(), name: "Sloppy app" };
 const tidy = { appId: newAppId(), name: "Tidy app" };
 
-before(async () => {
-  server = await startCallhost();
-  apps = await startAppServer();
-  rest = restClient(server.ready);
-  browser = await launchChromium();
+useCallhost({ apps: true }, async (env) => {
+  ({ server, apps, browser, rest } = env);
   await rest.registerApp(sloppy.appId, { name: sloppy.name, url: `${apps.origin}/umd.html` });
   await rest.registerApp(tidy.appId, { name: tidy.name, url: `${apps.origin}/esm.html` });
   ada = await rest.contactNamed("Ada");
-});
-
-after(async () => {
-  await browser?.close();
-  await apps?.close();
-  if (server) assert.equal(await server.stop(), 0);
 });
 
 /** Opens Ada's record with `appId` in the widget, logged in. */

@@ -2,10 +2,8 @@
 // SDK from npm (UMD by script tag, and ESM), served from another loopback origin, registered
 // through the settings API or the LocalSettings override, hosted by callhost's record pages.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { allEvents, appFrame, events, launchChromium, newAppId, openHost, recordUrl, restClient, sleep } from "./fixtures.js";
-import { startAppServer } from "./fixtures.js";
-import { startCallhost } from "./serve.js";
+import { test } from "node:test";
+import { allEvents, appFrame, events, frameWhere, newAppId, openHost, recordUrl, settled, useCallhost } from "./fixtures.js";
 
 let server;
 let apps;
@@ -17,21 +15,12 @@ const umd = { appId: newAppId(), name: "Official SDK UMD app" };
 const notReady = { appId: newAppId(), name: "Unready app" };
 const custom = { appId: newAppId(), name: "Custom objects app" };
 
-before(async () => {
-  server = await startCallhost();
-  apps = await startAppServer();
-  rest = restClient(server.ready);
-  browser = await launchChromium();
+useCallhost({ apps: true }, async (env) => {
+  ({ server, apps, browser, rest } = env);
   await rest.registerApp(umd.appId, { name: umd.name, url: `${apps.origin}/umd.html`, width: 350, height: 500, isReady: true });
   await rest.registerApp(notReady.appId, { name: notReady.name, url: `${apps.origin}/umd.html`, isReady: false });
   await rest.registerApp(custom.appId, { name: custom.name, url: `${apps.origin}/umd.html`, supportsCustomObjects: true });
   ada = await rest.contactNamed("Ada");
-});
-
-after(async () => {
-  await browser?.close();
-  await apps?.close();
-  if (server) assert.equal(await server.stop(), 0);
 });
 
 /**
@@ -73,7 +62,7 @@ test("LOGGED_OUT: a dial shows an alert and sends nothing; after LOGGED_IN the n
   await page.locator('[data-testid=call-button][data-phone="617.555.0123"]').click();
   await page.getByTestId("host-alert").waitFor();
   assert.match(await page.getByTestId("host-alert").innerText(), /not logged in/i);
-  await sleep(500);
+  await settled(frame, server.ready);
   assert.ok(!(await allEvents(frame)).includes("onDialNumber"), "no DIAL_NUMBER to a logged-out app");
 
   await frame.evaluate(() => window.cti.userLoggedIn());
@@ -92,7 +81,7 @@ test("LOGGED_OUT: a dial shows an alert and sends nothing; after LOGGED_IN the n
   assert.equal(d.portalId, server.ready.portalId);
   assert.equal(d.toPhoneNumberSrc, "phone");
   assert.ok(Math.abs(d.startTimestamp - Date.now()) < 60_000);
-  await sleep(300);
+  await settled(frame, server.ready);
   assert.equal((await events(frame, "onDialNumber")).length, 1, "exactly once");
   await page.close();
 });
@@ -180,7 +169,8 @@ test("RESIZE_WIDGET, minimize, restore and close (VISIBILITY_CHANGED), ERROR as 
   await page.getByTestId("app-status").filter({ hasText: /^Logged in$/ }).waitFor();
 
   await frame.evaluate(() => window.cti.callData({ note: "legacy" }));
-  await sleep(300);
+  // An alert for CALL_DATA would have been shown before the engine answers a later message.
+  await settled(frame, server.ready);
   assert.equal(await page.getByTestId("host-alert").count(), 0);
   await page.close();
 });
@@ -213,13 +203,7 @@ test("NAVIGATE_TO_RECORD opens the record in place (or a new tab), and NAVIGATE_
 test("SET_WIDGET_URL to an allowed URL reloads the iframe there and SYNCs again; another origin gets SET_WIDGET_URL_FAILED", async () => {
   const { page, frame } = await withApp(umd.appId);
   await frame.evaluate((url) => window.cti.setWidgetUrl({ iFrameUrl: url }), `${apps.origin}/esm.html?moved=1`);
-  const handle = await page.locator("#hubspot-calling-extension-iframe").elementHandle();
-  let moved;
-  for (let i = 0; i < 100 && !moved; i++) {
-    const f = await handle.contentFrame();
-    if (f?.url().includes("moved=1")) moved = f;
-    else await sleep(100);
-  }
+  const moved = await frameWhere(page, page.locator("#hubspot-calling-extension-iframe"), (url) => url.includes("moved=1"));
   assert.ok(moved, "the iframe loaded the new URL");
   await moved.waitForFunction(() => Array.isArray(window.events));
   await events(moved, "onReady");

@@ -1,9 +1,8 @@
 // A lost WebSocket mid-call: the page reconnects to the same session (`&session=`), inputs
 // sent meanwhile are queued, and the call goes on as if nothing happened.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { appFrame, events, launchChromium, newAppId, openHost, recordUrl, restClient, startAppServer } from "./fixtures.js";
-import { startCallhost } from "./serve.js";
+import { test } from "node:test";
+import { appFrame, events, newAppId, openHost, recordUrl, useCallhost } from "./fixtures.js";
 
 let server;
 let apps;
@@ -11,18 +10,9 @@ let browser;
 let rest;
 const app = { appId: newAppId(), name: "Reconnecting app" };
 
-before(async () => {
-  server = await startCallhost();
-  apps = await startAppServer();
-  rest = restClient(server.ready);
-  browser = await launchChromium();
+useCallhost({ apps: true }, async (env) => {
+  ({ server, apps, browser, rest } = env);
   await rest.registerApp(app.appId, { name: app.name, url: `${apps.origin}/umd.html` });
-});
-
-after(async () => {
-  await browser?.close();
-  await apps?.close();
-  if (server) assert.equal(await server.stop(), 0);
 });
 
 test("the WebSocket drops mid-call; the page resumes its session and the call is completed and logged", async () => {

@@ -5,12 +5,10 @@
 // file with Range support, slowly enough that a seek past what is buffered needs a new range.
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { CHROMIUM, FLAGS, openHost, recordUrl, restClient, newAppId } from "./fixtures.js";
-import { startCallhost } from "./serve.js";
+import { newAppId, openHost, recordUrl, restClient, useCallhost } from "./fixtures.js";
 import { verify } from "./webhooks.js";
-import { chromium } from "playwright-core";
 
 const SAMPLE_RATE = 16_000;
 const SECONDS = 120;
@@ -111,19 +109,11 @@ let callhost;
 let browser;
 let backend;
 
-before(async () => {
-  callhost = await startCallhost();
+// Muted playback needs no user gesture anyway; the flag keeps the test independent of that.
+useCallhost({ chromiumArgs: ["--autoplay-policy=no-user-gesture-required"] }, async (env) => {
+  ({ server: callhost, browser } = env);
   backend = await startAppBackend();
-  // Muted playback needs no user gesture anyway; the flag keeps the test independent of that.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM, headless: true, args: [...FLAGS, "--autoplay-policy=no-user-gesture-required"],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  await backend?.close();
-  await callhost?.stop();
+  env.onClose(() => backend.close());
 });
 
 /** Registers an app with calling settings and, given a template, recording settings. */

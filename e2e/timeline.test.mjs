@@ -5,9 +5,8 @@
 // each change reads that one call again, not the whole timeline, keeping the entry's
 // recording section.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { events, launchChromium, newAppId, openHost, recordUrl, restClient, startAppServer } from "./fixtures.js";
-import { startCallhost } from "./serve.js";
+import { test } from "node:test";
+import { events, frameWhere, newAppId, openHost, recordUrl, useCallhost } from "./fixtures.js";
 
 let server;
 let apps;
@@ -20,20 +19,11 @@ const inbound = { appId: newAppId(), name: "Timeline inbound app" };
 /** Long enough for a busy machine, far shorter than a timer-free page would ever need. */
 const PROMPT = 5_000;
 
-before(async () => {
-  server = await startCallhost();
-  apps = await startAppServer();
-  rest = restClient(server.ready);
-  browser = await launchChromium();
+useCallhost({ apps: true }, async (env) => {
+  ({ server, apps, browser, rest } = env);
   await rest.registerApp(outbound.appId, { name: outbound.name, url: `${apps.origin}/umd.html`, isReady: true });
   await rest.registerApp(inbound.appId, { name: inbound.name, url: `${apps.origin}/umd.html`, supportsInboundCalling: true, usesCallingWindow: false });
   ada = await rest.contactNamed("Ada");
-});
-
-after(async () => {
-  await browser?.close();
-  await apps?.close();
-  if (server) assert.equal(await server.stop(), 0);
 });
 
 /**
@@ -43,16 +33,9 @@ after(async () => {
  * @param {string} host  a data-testid
  */
 async function frameIn(page, host) {
-  const handle = await page.locator(`[data-testid=${host}] iframe`).elementHandle({ timeout: 10_000 });
-  for (let i = 0; i < 100; i++) {
-    const frame = await handle.contentFrame();
-    if (frame && frame.url().startsWith(apps.origin)) {
-      await frame.waitForFunction(() => Array.isArray(window.events), null, { timeout: 10_000, polling: 100 });
-      return frame;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no app frame in ${host}`);
+  const frame = await frameWhere(page, page.locator(`[data-testid=${host}] iframe`), (url) => url.startsWith(apps.origin));
+  await frame.waitForFunction(() => Array.isArray(window.events), null, { timeout: 10_000, polling: 100 });
+  return frame;
 }
 
 /**

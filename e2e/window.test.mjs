@@ -4,9 +4,8 @@
 // "window"), the call lives there, and the tabs and the window reporting the same call make
 // one engagement and one timeline entry. Closing a tab does not drop the call.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { appFrame, events, launchChromium, newAppId, openHost, recordUrl, remoteFrame, restClient, startAppServer } from "./fixtures.js";
-import { startCallhost } from "./serve.js";
+import { test } from "node:test";
+import { appFrame, events, newAppId, openHost, recordUrl, remoteFrame, useCallhost } from "./fixtures.js";
 
 let server;
 let apps;
@@ -14,18 +13,9 @@ let browser;
 let rest;
 const app = { appId: newAppId(), name: "Windowed app" };
 
-before(async () => {
-  server = await startCallhost();
-  apps = await startAppServer();
-  rest = restClient(server.ready);
-  browser = await launchChromium();
+useCallhost({ apps: true }, async (env) => {
+  ({ server, apps, browser, rest } = env);
   await rest.registerApp(app.appId, { name: app.name, url: `${apps.origin}/umd.html`, supportsInboundCalling: true, usesCallingWindow: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await apps?.close();
-  if (server) assert.equal(await server.stop(), 0);
 });
 
 test("two tabs and the calling window at once: one engagement, one timeline entry, and closing a tab keeps the call", async () => {

@@ -53,8 +53,9 @@ pub struct AppState {
     /// Which portal recent bearer tokens act for, so the REST trace can file a call under
     /// its portal's sessions without a store read per request.
     pub rest_trace: Arc<host::rest_trace::TokenPortals>,
-    /// The client webhooks go out through. Refuses private networks unless the binary
-    /// allows them (it does while callhost listens on loopback, or when told to).
+    /// The client webhooks go out through, built from the server's [`webhooks::WebhookConfig`]
+    /// ([`AppState::with_webhooks`]). Refuses private networks unless the binary allows them
+    /// (it does while callhost listens on loopback, or when told to).
     pub webhooks: webhooks::WebhookClient,
 }
 
@@ -67,8 +68,14 @@ impl AppState {
             call_locks: Arc::default(),
             inspector: Arc::default(),
             rest_trace: Arc::default(),
-            webhooks: webhooks::WebhookClient::new(false),
+            webhooks: webhooks::WebhookClient::configured(webhooks::WebhookConfig::default()),
         }
+    }
+
+    /// The same state with its webhooks going out as `config` says (private addresses, timeout).
+    pub fn with_webhooks(mut self, config: webhooks::WebhookConfig) -> Self {
+        self.webhooks = webhooks::WebhookClient::configured(config);
+        self
     }
 
     /// In development, an app of the seeded developer account is installed in the

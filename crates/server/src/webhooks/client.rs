@@ -102,6 +102,30 @@ pub struct StreamedAnswer {
     pub body: BoxStream<'static, Result<Bytes, WebhookError>>,
 }
 
+/// How long one webhook exchange may take, unless configured otherwise: to connect, and for
+/// the whole exchange (redirects included) or, streamed, up to the answer's headers.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The server's configuration of its webhooks; [`Default`] is what `callhost serve` runs with
+/// unless told otherwise: no private addresses, [`DEFAULT_TIMEOUT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookConfig {
+    /// Whether webhooks may reach loopback, private and link-local addresses.
+    pub allow_private: bool,
+    /// The bound on one exchange: connecting, and the whole exchange (redirects included).
+    /// An app's slow webhook holds the admin's or the page's request for at most this long.
+    pub timeout: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            allow_private: false,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct WebhookClient {
     allow_private: bool,
@@ -114,14 +138,23 @@ pub struct WebhookClient {
 }
 
 impl WebhookClient {
-    /// The production limits: 5 s to connect, 5 s for the whole exchange (redirects
-    /// included), 1 MiB of answer, 3 redirects. Streamed answers: 5 s up to the headers, at
-    /// most 1 GiB (over an hour of stereo CD-quality WAV), at most 30 s between two chunks.
+    /// The production limits with the [`DEFAULT_TIMEOUT`]; see [`WebhookClient::configured`].
     pub fn new(allow_private: bool) -> Self {
-        Self {
+        Self::configured(WebhookConfig {
             allow_private,
-            connect_timeout: Duration::from_secs(5),
-            total_timeout: Duration::from_secs(5),
+            ..WebhookConfig::default()
+        })
+    }
+
+    /// A client with `config`'s timeout for connecting and for the whole exchange (redirects
+    /// included), 1 MiB of answer, 3 redirects. Streamed answers: the timeout up to the
+    /// headers, at most 1 GiB (over an hour of stereo CD-quality WAV), at most 30 s between
+    /// two chunks.
+    pub fn configured(config: WebhookConfig) -> Self {
+        Self {
+            allow_private: config.allow_private,
+            connect_timeout: config.timeout,
+            total_timeout: config.timeout,
             max_body: 1 << 20,
             max_redirects: 3,
             max_stream: 1 << 30,
@@ -133,7 +166,12 @@ impl WebhookClient {
         self.allow_private
     }
 
-    /// The same client with a shorter total timeout (tests).
+    /// The bound on one exchange (see [`WebhookConfig::timeout`]).
+    pub fn timeout(&self) -> Duration {
+        self.total_timeout
+    }
+
+    /// The same client with another total timeout (connecting stays within it).
     pub fn with_timeout(mut self, total: Duration) -> Self {
         self.total_timeout = total;
         self.connect_timeout = self.connect_timeout.min(total);

@@ -6,7 +6,9 @@ pub mod client;
 pub mod guard;
 pub mod signature;
 
-pub use client::{StreamRequest, StreamedAnswer, WebhookClient, WebhookError, WebhookRequest};
+pub use client::{
+    StreamRequest, StreamedAnswer, WebhookClient, WebhookConfig, WebhookError, WebhookRequest,
+};
 
 #[cfg(test)]
 mod tests;

@@ -32,6 +32,19 @@ fn post_to(url: &str) -> WebhookRequest<'_> {
     }
 }
 
+/// A server on loopback that accepts connections and never answers; its `/slow` URL.
+async fn silent() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/slow", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket); // accepted, never answered
+        }
+    });
+    url
+}
+
 fn client() -> WebhookClient {
     WebhookClient::new(true)
 }
@@ -104,14 +117,7 @@ async fn loopback_is_refused_unless_allowed_and_nothing_is_sent() {
 
 #[tokio::test]
 async fn a_webhook_that_never_answers_times_out() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/slow", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            open.push(socket); // accepted, never answered
-        }
-    });
+    let url = silent().await;
     let started = std::time::Instant::now();
     let err = client()
         .with_timeout(Duration::from_millis(300))
@@ -121,6 +127,23 @@ async fn a_webhook_that_never_answers_times_out() {
     assert_eq!(err.code(), "TIMEOUT");
     assert!(started.elapsed() < Duration::from_secs(3));
     assert!(err.to_string().contains("300 ms"), "{err}");
+}
+
+#[tokio::test]
+async fn the_configured_timeout_bounds_the_exchange_and_defaults_to_five_seconds() {
+    assert_eq!(WebhookConfig::default().timeout, Duration::from_secs(5));
+    assert!(!WebhookConfig::default().allow_private);
+    assert_eq!(WebhookClient::new(true).timeout(), Duration::from_secs(5));
+
+    let url = silent().await;
+    let config = WebhookConfig {
+        allow_private: true,
+        timeout: Duration::from_millis(200),
+    };
+    let client = WebhookClient::configured(config);
+    let err = client.send(post_to(&url)).await.unwrap_err();
+    assert_eq!(err.code(), "TIMEOUT");
+    assert!(err.to_string().contains("200 ms"), "{err}");
 }
 
 #[tokio::test]
@@ -360,14 +383,7 @@ async fn a_stream_past_its_cap_is_refused_up_front_or_cut_off() {
 
 #[tokio::test]
 async fn a_stream_that_never_answers_times_out_and_a_non_2xx_is_an_error() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/slow", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            open.push(socket);
-        }
-    });
+    let url = silent().await;
     let err = client()
         .with_timeout(Duration::from_millis(300))
         .stream(stream_from(&url, None))

@@ -2,45 +2,28 @@
 //! receiver on loopback, signed with the app's client secret, and every way it can fail
 //! shown to the admin as a 200 with `error: {code, message}`.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::Router;
 use callhost_server::webhooks::signature;
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{assert_error, json, spawn_app_with, Backend, TestApp};
+use crate::helpers::{
+    assert_error, json, spawn_app_with, Backend, MockServer, Recorded, TestApp, WEBHOOK_TIMEOUT,
+};
 
-/// What the receiver saw: (path and query, headers, body).
-type Seen = Arc<Mutex<Vec<(String, HeaderMap, String)>>>;
-
-/// A webhook receiver on loopback; `/{behaviour}` picks its answer.
-async fn receiver() -> (String, Seen) {
-    let seen: Seen = Arc::default();
-    let kept = seen.clone();
-    let router = Router::new().route(
-        "/{behaviour}",
-        post(
-            move |Path(behaviour): Path<String>, uri: Uri, headers: HeaderMap, body: String| async move {
-                kept.lock().unwrap().push((uri.to_string(), headers, body));
-                answer(&behaviour).await
-            },
-        ),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    (url, seen)
+/// A webhook receiver on loopback; `POST /{behaviour}` picks its answer.
+async fn receiver() -> MockServer {
+    MockServer::start(answer).await
 }
 
-async fn answer(behaviour: &str) -> Response {
-    match behaviour {
+/// The answer to one request; `None` (for `/slow`) never answers.
+fn answer(request: &Recorded) -> Option<Response> {
+    if request.method != Method::POST {
+        return Some(StatusCode::METHOD_NOT_ALLOWED.into_response());
+    }
+    let response = match request.path().trim_start_matches('/') {
         "numbers" => axum::Json(json!({"phoneNumbers": [
             {"e164PhoneNumber": "+18001231234", "friendlyName": "Support line for the whole EMEA region"},
             {"e164PhoneNumber": "+18001231235", "extension": "1", "friendlyName": "Desk"},
@@ -52,12 +35,10 @@ async fn answer(behaviour: &str) -> Response {
         "html" => "<html>not json</html>".into_response(),
         "shape" => axum::Json(json!({"numbers": ["+18001231234"]})).into_response(),
         "big" => "x".repeat(2 << 20).into_response(),
-        "slow" => {
-            tokio::time::sleep(Duration::from_secs(8)).await;
-            axum::Json(json!([])).into_response()
-        }
+        "slow" => return None,
         _ => StatusCode::NOT_FOUND.into_response(),
-    }
+    };
+    Some(response)
 }
 
 /// Registers app `app_id` (installed in the development portal) with its channel-connection
@@ -88,8 +69,8 @@ async fn numbers(app: &TestApp, host: &reqwest::Client, path: &str) -> (u16, Val
 }
 
 both_backends!(numbers_come_from_the_signed_webhook, |app| {
-    let (base, seen) = receiver().await;
-    let url = format!("{base}/numbers?source=callhost");
+    let hook = receiver().await;
+    let url = hook.url_of("/numbers?source=callhost");
     register(app, 5150, &url, true).await;
     let host = app.host_client().await;
     let (status, body) = numbers(app, &host, "5150/numbers").await;
@@ -110,7 +91,12 @@ both_backends!(numbers_come_from_the_signed_webhook, |app| {
         ])
     );
 
-    let (path, headers, sent) = seen.lock().unwrap().pop().unwrap();
+    let Recorded {
+        uri: path,
+        headers,
+        body: sent,
+        ..
+    } = hook.requests().pop().unwrap();
     assert_eq!(path, "/numbers?source=callhost");
     assert_eq!(
         sent,
@@ -138,7 +124,11 @@ both_backends!(numbers_come_from_the_signed_webhook, |app| {
     // A rotated secret signs the next request.
     let rotated = app.store.rotate_client_secret(5150).await.unwrap().unwrap();
     numbers(app, &host, "5150/numbers").await;
-    let (_, headers, sent) = seen.lock().unwrap().pop().unwrap();
+    let Recorded {
+        headers,
+        body: sent,
+        ..
+    } = hook.requests().pop().unwrap();
     assert_eq!(
         headers["x-hubspot-signature"].to_str().unwrap(),
         signature::v2(&rotated, "POST", &url, sent.as_bytes())
@@ -146,8 +136,8 @@ both_backends!(numbers_come_from_the_signed_webhook, |app| {
 });
 
 both_backends!(a_bare_array_answer_is_read_too, |app| {
-    let (base, _) = receiver().await;
-    register(app, 5151, &format!("{base}/bare"), true).await;
+    let hook = receiver().await;
+    register(app, 5151, &hook.url_of("/bare"), true).await;
     let host = app.host_client().await;
     let (_, body) = numbers(app, &host, "5151/numbers").await;
     assert_eq!(body["numbers"][0]["e164PhoneNumber"], "+442071234567");
@@ -155,31 +145,32 @@ both_backends!(a_bare_array_answer_is_read_too, |app| {
 });
 
 both_backends!(not_ready_apps_are_asked_only_with_the_override, |app| {
-    let (base, seen) = receiver().await;
-    register(app, 5152, &format!("{base}/numbers"), false).await;
+    let hook = receiver().await;
+    register(app, 5152, &hook.url_of("/numbers"), false).await;
     let host = app.host_client().await;
     let (status, body) = numbers(app, &host, "5152/numbers").await;
     assert_eq!(status, 200);
     assert_eq!(body["error"]["code"], "NOT_READY", "{body}");
     assert_eq!(body["numbers"], json!([]));
-    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+    assert_eq!(hook.hits(), 0, "nothing was sent");
     let (_, body) = numbers(app, &host, "5152/numbers?override=1").await;
     assert!(body.get("error").is_none(), "{body}");
     assert_eq!(body["numbers"].as_array().unwrap().len(), 3);
 });
 
 both_backends!(each_webhook_failure_is_a_readable_error, |app| {
-    let (base, _) = receiver().await;
+    let hook = receiver().await;
+    let timeout = format!("{} ms", WEBHOOK_TIMEOUT.as_millis());
     let host = app.host_client().await;
     let cases = [
         (5160, "fail", "HTTP_STATUS", "503"),
         (5161, "html", "INVALID_JSON", "not valid JSON"),
         (5162, "shape", "WRONG_SHAPE", "no phoneNumbers array"),
         (5163, "big", "RESPONSE_TOO_LARGE", "1048576 bytes"),
-        (5164, "slow", "TIMEOUT", "5000 ms"),
+        (5164, "slow", "TIMEOUT", timeout.as_str()),
     ];
     for (app_id, behaviour, _, _) in cases {
-        register(app, app_id, &format!("{base}/{behaviour}"), true).await;
+        register(app, app_id, &hook.url_of(&format!("/{behaviour}")), true).await;
     }
     let runs = cases.map(|(app_id, _, code, detail)| {
         let host = host.clone();
@@ -235,8 +226,8 @@ async fn refuse_private_addresses(backend: Backend) {
     let Some(app) = spawn_app_with(backend, false).await else {
         return;
     };
-    let (base, seen) = receiver().await;
-    register(&app, 5180, &format!("{base}/numbers"), true).await;
+    let hook = receiver().await;
+    register(&app, 5180, &hook.url_of("/numbers"), true).await;
     let host = app.host_client().await;
     let (status, body) = numbers(&app, &host, "5180/numbers").await;
     assert_eq!(status, 200);
@@ -246,7 +237,7 @@ async fn refuse_private_addresses(backend: Backend) {
         message.contains("loopback") && message.contains("--allow-private-webhooks"),
         "{message}"
     );
-    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+    assert_eq!(hook.hits(), 0, "nothing was sent");
     app.finish().await;
 }
 

@@ -2,18 +2,16 @@
 //! the server asks the app's webhook again (a real receiver on loopback), with each refusal
 //! named; webhook failures as 502s in HubSpot's error shape.
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::Router;
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{assert_error, json, TestApp};
+use crate::helpers::{assert_error, json, MockServer, Recorded, TestApp};
 
 /// The numbers the help-desk receiver offers.
 pub const MAIN: &str = "+18005550100";
@@ -21,28 +19,45 @@ pub const BILLING: &str = "+18005550101";
 pub const WITH_EXTENSION: &str = "+18005550102";
 pub const INVALID: &str = "0800 555";
 
-/// A channel-connection webhook on loopback; how many requests it got, and whether it answers.
-#[derive(Clone, Default)]
+/// A channel-connection webhook on loopback (`POST /desk`): what it was sent, and a switch
+/// that makes it answer 503.
 pub struct Receiver {
     pub url: String,
-    pub hits: Arc<Mutex<usize>>,
-    pub down: Arc<Mutex<bool>>,
+    pub server: MockServer,
+    pub down: Arc<AtomicBool>,
+}
+
+impl Receiver {
+    /// How many requests it got so far.
+    pub fn hits(&self) -> usize {
+        self.server.hits()
+    }
+
+    /// Makes it answer 503 (`true`) or its numbers (`false`).
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
 }
 
 pub async fn receiver() -> Receiver {
-    let mut receiver = Receiver::default();
-    let router = Router::new()
-        .route("/desk", post(offer))
-        .with_state(receiver.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    receiver.url = format!("http://{}/desk", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    receiver
+    let down = Arc::new(AtomicBool::new(false));
+    let switch = down.clone();
+    let server = MockServer::start(move |request: &Recorded| {
+        Some(offer(request, switch.load(Ordering::SeqCst)))
+    })
+    .await;
+    Receiver {
+        url: server.url_of("/desk"),
+        server,
+        down,
+    }
 }
 
-async fn offer(State(receiver): State<Receiver>) -> Response {
-    *receiver.hits.lock().unwrap() += 1;
-    if *receiver.down.lock().unwrap() {
+fn offer(request: &Recorded, down: bool) -> Response {
+    if (&request.method, request.path()) != (&Method::POST, "/desk") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    if down {
         return (StatusCode::SERVICE_UNAVAILABLE, "down").into_response();
     }
     axum::Json(json!({"phoneNumbers": [
@@ -203,11 +218,7 @@ both_backends!(numbers_connect_all_or_none_each_refusal_named, |app| {
     );
     assert_eq!(main["appName"], "Desk app");
     assert!(main["connectedAt"].as_str().unwrap().ends_with('Z'));
-    assert_eq!(
-        *hook.hits.lock().unwrap(),
-        1,
-        "the server asked the webhook itself"
-    );
+    assert_eq!(hook.hits(), 1, "the server asked the webhook itself");
 
     // One good number among refused ones: nothing is connected, every refusal is named.
     let numbers = json!([BILLING, WITH_EXTENSION, INVALID, "+18005559999", MAIN]);
@@ -310,9 +321,9 @@ both_backends!(a_webhook_without_a_usable_list_is_a_502, |app| {
         .as_str()
         .unwrap()
         .contains("supportsChannelConnection"));
-    assert_eq!(*hook.hits.lock().unwrap(), 0, "not asked while not ready");
+    assert_eq!(hook.hits(), 0, "not asked while not ready");
 
-    *hook.down.lock().unwrap() = true;
+    hook.set_down(true);
     let (status, answer) = host_call(app, &host, Method::POST, path, Some(body(true))).await;
     assert_error(status, &answer, 502, "WEBHOOK_FAILED");
     assert_eq!(answer["errors"][0]["code"], "HTTP_STATUS", "{answer}");
@@ -322,7 +333,7 @@ both_backends!(a_webhook_without_a_usable_list_is_a_502, |app| {
     );
 
     // The page's override asks a not-ready app, as the numbers route does.
-    *hook.down.lock().unwrap() = false;
+    hook.set_down(false);
     let (status, answer) = host_call(app, &host, Method::POST, path, Some(body(true))).await;
     assert_eq!(status, 201, "{answer}");
     let (_, inboxes) = host_call(app, &host, Method::GET, "/host/api/helpdesk/inboxes", None).await;

@@ -97,7 +97,7 @@ async fn tickets(app: &TestApp, host: &reqwest::Client, query: &str) -> Vec<Valu
 both_backends!(
     an_incoming_call_to_a_connected_number_ends_in_a_finalized_ticket,
     |app| {
-        let state = AppState::new(app.store.clone(), Some(app.dev));
+        let state = app.state.clone();
         let host = app.host_client().await;
         let (inbox, channel) = connect_main(app, &host).await;
 
@@ -242,7 +242,7 @@ both_backends!(
 both_backends!(
     finalizing_attaches_late_calls_and_fails_for_unknown_ones,
     |app| {
-        let state = AppState::new(app.store.clone(), Some(app.dev));
+        let state = app.state.clone();
         let host = app.host_client().await;
 
         // A call before the number was connected gets no ticket...
@@ -340,7 +340,7 @@ both_backends!(
 );
 
 both_backends!(concurrent_reports_of_one_call_make_one_ticket, |app| {
-    let state = AppState::new(app.store.clone(), Some(app.dev));
+    let state = app.state.clone();
     let host = app.host_client().await;
     connect_main(app, &host).await;
     let runs = (0..4).map(|_| run(app, &state, frames(&[incoming("race-1", ADA, MAIN)])));
@@ -394,7 +394,7 @@ both_backends!(the_inbound_call_api_attaches_calls_too, |app| {
 both_backends!(the_widget_and_the_inbound_call_api_log_one_call, |app| {
     // The API names no app: the call into a connected number is the number's app's call, so
     // the widget of that app reporting it (before or after) finds the same call.
-    let state = AppState::new(app.store.clone(), Some(app.dev));
+    let state = app.state.clone();
     let host = app.host_client().await;
     connect_main(app, &host).await;
     let (status, body) = report_inbound(app, "both-1").await;
@@ -415,7 +415,7 @@ both_backends!(the_widget_and_the_inbound_call_api_log_one_call, |app| {
 });
 
 both_backends!(an_app_cannot_finalize_another_apps_call, |app| {
-    let state = AppState::new(app.store.clone(), Some(app.dev));
+    let state = app.state.clone();
     let host = app.host_client().await;
     connect_main(app, &host).await;
     let out = run(app, &state, frames(&[incoming("owned-1", ADA, MAIN)])).await;

@@ -1,13 +1,24 @@
-//! `spawn_app()`: the real server on port 0, its own store, typed helpers.
+//! `spawn_app()`: the real server on port 0, its own store, typed helpers; the server's own
+//! [`AppState`] for tests that drive a widget session next to it; [`MockServer`] for what
+//! stands in for an app's backend.
+
+pub mod mock_server;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use callhost_server::webhooks::WebhookClient;
+use callhost_server::webhooks::WebhookConfig;
 use callhost_server::{dev, AppState};
 use callhost_store::{secret, NewAccessToken, PgStore, SqliteStore, Store};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::Value;
 use tokio::sync::oneshot;
+
+pub use mock_server::{MockServer, Recorded};
+
+/// How long the test server waits for a webhook: long enough for a receiver on loopback,
+/// short enough that a test of a webhook that never answers does not wait out the default.
+pub const WEBHOOK_TIMEOUT: Duration = Duration::from_millis(1000);
 
 pub struct TestApp {
     pub url: String,
@@ -15,6 +26,10 @@ pub struct TestApp {
     pub api_key: String,
     pub token: String,
     pub dev: dev::Development,
+    /// The running server's state (its store, sessions, call locks, inspector): a test that
+    /// drives a widget session itself goes through the same state as the server's requests.
+    pub state: AppState,
+    /// `state.store`, for short.
     pub store: Arc<dyn Store>,
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
@@ -63,17 +78,25 @@ pub async fn spawn_app_with(backend: Backend, allow_private_webhooks: bool) -> O
     let demo = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let demo_url = format!("http://{}", demo.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    let mut state = AppState::new(store.clone(), Some(development));
-    state.webhooks = WebhookClient::new(allow_private_webhooks);
-    let server = tokio::spawn(callhost_server::run(state, listener, Some(demo), async {
-        let _ = stopped.await;
-    }));
+    let state = AppState::new(store.clone(), Some(development)).with_webhooks(WebhookConfig {
+        allow_private: allow_private_webhooks,
+        timeout: WEBHOOK_TIMEOUT,
+    });
+    let server = tokio::spawn(callhost_server::run(
+        state.clone(),
+        listener,
+        Some(demo),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     Some(TestApp {
         url,
         demo_url,
         api_key: credentials.developer_api_key,
         token: credentials.access_token,
         dev: development,
+        state,
         store,
         http: reqwest::Client::new(),
         stop: Some(stop),

@@ -129,7 +129,7 @@ pub fn posted(out: &[Value], kind: &str) -> Vec<Value> {
 both_backends!(
     a_call_through_the_bridge_is_logged_once_on_the_dialed_contact,
     |app| {
-        let state = AppState::new(app.store.clone(), Some(app.dev));
+        let state = app.state.clone();
         let contact = seeded_contact(app).await;
 
         let out = run(app, &state, call_frames(contact, "ext-1")).await;
@@ -193,7 +193,7 @@ both_backends!(
 both_backends!(
     concurrent_tabs_creating_one_call_get_one_engagement,
     |app| {
-        let state = AppState::new(app.store.clone(), Some(app.dev));
+        let state = app.state.clone();
         let contact = seeded_contact(app).await;
         let runs = (0..4).map(|_| run(app, &state, call_frames(contact, "ext-race")));
         let outs = futures_util::future::join_all(runs).await;
@@ -326,7 +326,7 @@ async fn connect(
 both_backends!(
     posts_missed_while_away_reach_the_same_iframe_but_not_a_reloaded_one,
     |app| {
-        let state = AppState::new(app.store.clone(), Some(app.dev));
+        let state = app.state.clone();
         let contact = seeded_contact(app).await;
         let frames = call_frames(contact, "ext-away");
         for (first_input, delivered) in [
@@ -370,7 +370,7 @@ both_backends!(
 both_backends!(
     a_session_resumes_only_for_its_owner_even_while_busy,
     |app| {
-        let state = AppState::new(app.store.clone(), Some(app.dev));
+        let state = app.state.clone();
         let (portal, user) = (app.dev.portal_id, app.dev.user_id);
         let (id, live) = state.sessions.open(Session::new(config(app)), portal, user);
         // Held as while a message is being handled: the owner check must not depend on the lock.
@@ -379,5 +379,32 @@ both_backends!(
         assert!(state.sessions.resume(&id, portal + 1, user).is_none());
         assert!(state.sessions.resume(&id, portal, user).is_some());
         assert!(state.sessions.resume("ws-unknown", portal, user).is_none());
+    }
+);
+
+both_backends!(
+    a_session_opened_through_the_apps_state_is_the_running_servers,
+    |app| {
+        // `TestApp::state` is the state the server answers from, not a second one: a session the
+        // test opens there is in the inspector the host API exports.
+        let config = config(app);
+        let (id, _live) = app.state.sessions.open(
+            Session::new(config.clone()),
+            app.dev.portal_id,
+            app.dev.user_id,
+        );
+        app.state.inspector.open(&id, &config);
+        let url = format!("{}/host/api/inspector?session={id}", app.url);
+        let response = app.host_client().await.get(url).send().await.unwrap();
+        let (status, body) = json(response).await;
+        assert_eq!(status, 200, "{body}");
+        let sessions = body["sessions"].as_array().unwrap();
+        assert_eq!(sessions.len(), 1, "{body}");
+        assert_eq!(sessions[0]["sessionId"], id.as_str(), "{body}");
+        assert!(app
+            .state
+            .sessions
+            .resume(&id, app.dev.portal_id, app.dev.user_id)
+            .is_some());
     }
 );

@@ -3,74 +3,63 @@
 //! `/audio` streams from a real media server on loopback that honours `Range`; every failure
 //! answers in HubSpot's shape; `recordings/ready` is kept and shown.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::Path;
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use callhost_server::webhooks::signature;
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::crm_objects::{bearer, create_call};
-use crate::helpers::{assert_error, json, spawn_app_with, Backend, TestApp};
+use crate::helpers::{
+    assert_error, json, spawn_app_with, Backend, MockServer, Recorded, TestApp, WEBHOOK_TIMEOUT,
+};
 
 /// The recording the media server holds: 10,000 bytes that differ from their neighbours.
 fn media() -> Vec<u8> {
     (0..10_000u32).map(|i| (i % 251) as u8).collect()
 }
 
-/// What the servers saw: the app backend's requests (path and query, headers) and the media
-/// server's `Range` headers (`None` for a request without one).
-#[derive(Clone, Default)]
-struct Seen {
-    app: Arc<Mutex<Vec<(String, HeaderMap)>>>,
-    ranges: Arc<Mutex<Vec<Option<String>>>>,
+/// The recording webhook's requests among `requests`: (path and query, headers).
+fn asked(requests: Vec<Recorded>) -> Vec<(String, HeaderMap)> {
+    let asked = requests
+        .into_iter()
+        .filter(|r| r.path().starts_with("/rec/"));
+    asked.map(|r| (r.uri, r.headers)).collect()
 }
 
-/// The app's backend and its media server, on one loopback port. `/rec/{externalId}` answers
-/// by the external id's first word; `/media/...` serves [`media`] with `Range` support.
-async fn app_backend() -> (String, Seen) {
-    let seen = Seen::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (kept, origin) = (seen.clone(), base.clone());
-    let ranges = seen.ranges.clone();
-    let router = Router::new()
-        .route(
-            "/rec/{external_id}",
-            get(
-                move |Path(external_id): Path<String>, uri: Uri, headers: HeaderMap| async move {
-                    kept.app.lock().unwrap().push((uri.to_string(), headers));
-                    retrieval_answer(&origin, &external_id).await
-                },
-            ),
-        )
-        .route(
-            "/media/{name}",
-            get(
-                move |Path(name): Path<String>, headers: HeaderMap| async move {
-                    let range = headers
-                        .get(header::RANGE)
-                        .map(|r| r.to_str().unwrap().to_owned());
-                    ranges.lock().unwrap().push(range.clone());
-                    serve_media(&name, range.as_deref())
-                },
-            ),
-        );
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    (base, seen)
+/// The app's backend and its media server, on one loopback port: `GET /rec/{externalId}`
+/// answers by the external id's first word; `GET /media/...` serves [`media`] with `Range`
+/// support.
+async fn app_backend() -> (String, MockServer) {
+    let server = MockServer::start(|request: &Recorded| {
+        if request.method != Method::GET {
+            return Some(StatusCode::METHOD_NOT_ALLOWED.into_response());
+        }
+        // The media URLs it hands out are on its own origin, which the request names.
+        let origin = format!("http://{}", request.header("host").unwrap());
+        let path = request.path();
+        if let Some(external_id) = path.strip_prefix("/rec/") {
+            return retrieval_answer(&origin, external_id);
+        }
+        if let Some(name) = path.strip_prefix("/media/") {
+            return Some(serve_media(name, request.header("range")));
+        }
+        Some(StatusCode::NOT_FOUND.into_response())
+    })
+    .await;
+    (server.url.clone(), server)
 }
 
-async fn retrieval_answer(origin: &str, external_id: &str) -> Response {
-    let word = external_id.split([' ', '-']).next().unwrap_or_default();
+/// The recording webhook's answer to the external id as sent (percent-encoded), by its first
+/// word; `None` (for `slow`) never answers.
+fn retrieval_answer(origin: &str, external_id: &str) -> Option<Response> {
+    let word = external_id.split(['%', '-']).next().unwrap_or_default();
     let url =
         |name: &str| json!({ "authenticatedUrl": format!("{origin}/media/{name}?sig=s3cr3t") });
-    match word {
+    let response = match word {
         "good" => axum::Json(url("call.wav")).into_response(),
         "gone" => axum::Json(url("missing.wav")).into_response(),
         "html" => axum::Json(url("page.html")).into_response(),
@@ -80,12 +69,10 @@ async fn retrieval_answer(origin: &str, external_id: &str) -> Response {
         "ftp" => {
             axum::Json(json!({"authenticatedUrl": "ftp://media.example.com/a.wav"})).into_response()
         }
-        "slow" => {
-            tokio::time::sleep(Duration::from_secs(8)).await;
-            axum::Json(url("call.wav")).into_response()
-        }
+        "slow" => return None,
         _ => StatusCode::NOT_FOUND.into_response(),
-    }
+    };
+    Some(response)
 }
 
 /// A media server as the spec asks: 200 with the whole file, 206 for a satisfiable
@@ -231,7 +218,7 @@ both_backends!(
         assert_eq!(body["appId"], 7001);
         assert_eq!(body["audioUrl"], format!("/host/api/recordings/{id}/audio"));
         assert!(
-            seen.app.lock().unwrap().is_empty(),
+            asked(seen.requests()).is_empty(),
             "the status does not ask the app"
         );
 
@@ -254,7 +241,7 @@ both_backends!(
         assert_eq!(body["externalId"], "good call/1");
 
         // The app saw a signed GET: the external id in place of %s, then externalAccountId and appId.
-        let (path, headers) = seen.app.lock().unwrap().pop().unwrap();
+        let (path, headers) = asked(seen.take_requests()).pop().unwrap();
         assert_eq!(
             path,
             "/rec/good%20call%2F1?source=callhost&externalAccountId=acct+9&appId=7001"
@@ -314,12 +301,16 @@ both_backends!(
         );
         assert_eq!(header_of(&headers, "content-type"), "audio/wav");
         assert_eq!(
-            *seen.ranges.lock().unwrap(),
+            seen.requests()
+                .iter()
+                .filter(|r| r.path().starts_with("/media/"))
+                .map(|r| r.header("range").map(str::to_owned))
+                .collect::<Vec<_>>(),
             vec![None, Some("bytes=0-99".into()), Some("bytes=5000-".into())],
             "the browser's Range reached the media server as it was"
         );
         assert_eq!(
-            seen.app.lock().unwrap().len(),
+            asked(seen.requests()).len(),
             3,
             "each audio request asks the app anew"
         );
@@ -401,7 +392,7 @@ both_backends!(calls_without_a_recording_to_offer_say_why, |app| {
             assert!(body["message"].as_str().unwrap().contains(says), "{body}");
         }
     }
-    assert!(seen.app.lock().unwrap().is_empty(), "no app was asked");
+    assert!(asked(seen.requests()).is_empty(), "no app was asked");
 
     let (status, body) = host_get(app, &host, "999999999/status").await;
     assert_error(status, &body, 404, "OBJECT_NOT_FOUND");
@@ -423,12 +414,13 @@ both_backends!(
         let (base, _) = app_backend().await;
         register(app, 7005, Some(&format!("{base}/rec/%s"))).await;
         let host = app.host_client().await;
+        let timeout = format!("did not answer within {} ms", WEBHOOK_TIMEOUT.as_millis());
         for (external_id, code, says) in [
             ("fail-1", "HTTP_STATUS", "503"),
             ("notjson-1", "INVALID_JSON", "not valid JSON"),
             ("nourl-1", "NO_AUTHENTICATED_URL", "no authenticatedUrl"),
             ("ftp-1", "INVALID_AUTHENTICATED_URL", "not an absolute http"),
-            ("slow-1", "TIMEOUT", "did not answer within 5000 ms"),
+            ("slow-1", "TIMEOUT", timeout.as_str()),
         ] {
             let id = call(app, 7005, external_id, None).await;
             let (status, body) = host_get(app, &host, &id.to_string()).await;
@@ -482,7 +474,7 @@ async fn refused_on(backend: Backend) {
     let (status, body) = host_get(&app, &host, &id.to_string()).await;
     let message = assert_gateway(status, &body, "WEBHOOK_FAILED", "REFUSED_ADDRESS");
     assert!(message.contains("loopback"), "{message}");
-    assert!(seen.app.lock().unwrap().is_empty());
+    assert!(asked(seen.requests()).is_empty());
     app.finish().await;
 }
 
