@@ -49,7 +49,7 @@ use futures_util::TryStreamExt;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::error::{ApiError, ApiResult, ErrorDetail};
+use crate::error::{ApiError, ApiResult};
 use crate::host::signin::HostUser;
 use crate::webhooks::{StreamRequest, WebhookError, WebhookRequest};
 use crate::AppState;
@@ -343,16 +343,9 @@ fn media_failure(recording: &Recording, portal_id: i64, err: &WebhookError) -> A
         recording.call_id
     );
     match err {
-        WebhookError::Status(StatusCode::RANGE_NOT_SATISFIABLE) => ApiError::Client {
-            status: StatusCode::RANGE_NOT_SATISFIABLE,
-            category: "VALIDATION_ERROR",
-            message,
-            errors: vec![ErrorDetail::field(
-                "Range",
-                "RANGE_NOT_SATISFIABLE",
-                "The requested range is outside the recording.",
-            )],
-        },
+        WebhookError::Status(StatusCode::RANGE_NOT_SATISFIABLE) => {
+            ApiError::range_not_satisfiable(message)
+        }
         _ => ApiError::bad_gateway("MEDIA_FAILED", err.code(), message),
     }
 }

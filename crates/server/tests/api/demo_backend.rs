@@ -284,7 +284,7 @@ both_backends!(
         );
         assert!(audio_url.starts_with(&prefix), "{audio_url}");
         assert!(audio_url.contains("&token="), "{audio_url}");
-        let expected = demo_backend::wav(external_id);
+        let expected = demo_backend::wav::recording(external_id);
         let len = expected.len();
 
         // The media server: whole, a range, a suffix, past the end; a forged token is refused.
