@@ -37,6 +37,7 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use callhost_protocol::engine::origin::http_origin;
 use callhost_store::Store;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
@@ -82,7 +83,7 @@ fn served(state: &AppState, headers: &HeaderMap) -> ApiResult<Served> {
         .get(HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
-    let origin = format!("http://{host}");
+    let origin = http_origin(host);
     match state.development {
         Some(dev) => Ok(Served {
             store: state.store.clone(),
