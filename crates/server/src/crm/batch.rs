@@ -1,9 +1,11 @@
 //! Batch create, read, update, upsert and archive: `/crm/v3/objects/{objectType}/batch/*`.
 //!
-//! At most [`MAX_INPUTS`](super::body::MAX_INPUTS) inputs. Every input is checked before anything is written, so one
-//! invalid input fails the batch with a 400 and writes nothing (as HubSpot does). Ids that do
-//! not exist are reported in a 207 (read, update); creates are one transaction (201), and so
-//! are an upsert's creates and updates together.
+//! At most [`MAX_INPUTS`](super::body::MAX_INPUTS) inputs. Every input is checked before
+//! anything is written, so one invalid input fails the batch with a 400 and writes nothing (as
+//! HubSpot does). Ids that do not exist are reported in a 207 (read, update); creates are one
+//! transaction (201), and so are an upsert's creates and updates together. Create inputs are
+//! read and written by [`super::create`], as a single create's are; every answer is built by
+//! [`view::batch_response`].
 
 use std::collections::BTreeMap;
 

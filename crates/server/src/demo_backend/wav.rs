@@ -13,7 +13,7 @@ const NOTE_MS: u32 = 500;
 const SCALE: [f64; 8] = [392.0, 440.0, 523.25, 587.33, 659.25, 783.99, 880.0, 1046.5];
 const WAV_HEADER_LEN: usize = 44;
 
-/// The recording of `external_id`: [`NOTES`] tones chosen by the id's SHA-256, so the same
+/// The recording of `external_id`: `NOTES` tones chosen by the id's SHA-256, so the same
 /// call always sounds the same and two calls (almost always) differ.
 pub fn recording(external_id: &str) -> Bytes {
     let digest = Sha256::digest(external_id.as_bytes());

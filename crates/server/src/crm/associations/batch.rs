@@ -9,16 +9,16 @@ use callhost_store::crm::{AssociationKind, NewAssociation, ObjectRef};
 use callhost_store::now;
 use serde_json::{json, Map, Value};
 
-use super::super::body::{id_field, inputs};
-use super::super::catalog::ObjectType;
-use super::super::params::PathParams;
-use super::super::readable;
-use super::super::view::{batch_response, not_found_errors};
 use super::{
     both_types, default_kinds, default_result, invalid, kinds, link, pair, parse_spec, store_links,
     targets,
 };
 use crate::auth::PortalAccess;
+use crate::crm::body::{id_field, inputs};
+use crate::crm::catalog::ObjectType;
+use crate::crm::params::PathParams;
+use crate::crm::readable;
+use crate::crm::view::{batch_response, not_found_errors};
 use crate::error::ApiResult;
 use crate::extract::JsonObject;
 use crate::time;
