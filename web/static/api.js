@@ -2,14 +2,14 @@
 // the same origin with the context's access token, as any API client would call it. A failure
 // rejects with the page's one error class, `ApiError` (host-api.js).
 
-import { readResponse } from "./host-api.js";
+import { ApiError, readResponse } from "./host-api.js";
 
 /** @typedef {import("./types.js").HostContext} HostContext */
 
 /** @returns {Promise<HostContext>} */
 export async function loadContext() {
   const response = await fetch("/host/api/context", { credentials: "same-origin", headers: { accept: "application/json" } });
-  if (!response.ok) throw new Error(`the host context is unavailable (HTTP ${response.status})`);
+  if (!response.ok) throw new ApiError(response.status, `the host context is unavailable (HTTP ${response.status})`, null, []);
   return response.json();
 }
 
