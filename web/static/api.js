@@ -1,14 +1,15 @@
 // The host page's HTTP calls: the signed-in context (session cookie) and the CRM REST API on
-// the same origin with the context's access token, as any API client would call it.
+// the same origin with the context's access token, as any API client would call it. A failure
+// rejects with the page's one error class, `ApiError` (host-api.js).
 
-import { readResponse } from "./host-api.js";
+import { ApiError, readResponse } from "./host-api.js";
 
 /** @typedef {import("./types.js").HostContext} HostContext */
 
 /** @returns {Promise<HostContext>} */
 export async function loadContext() {
   const response = await fetch("/host/api/context", { credentials: "same-origin", headers: { accept: "application/json" } });
-  if (!response.ok) throw new Error(`the host context is unavailable (HTTP ${response.status})`);
+  if (!response.ok) throw new ApiError(response.status, `the host context is unavailable (HTTP ${response.status})`, null, []);
   return response.json();
 }
 
@@ -45,20 +46,7 @@ export class CrmApi {
    * @param {Response} response
    * @param {string} path
    */
-  async body(response, path) {
-    const { json, failure } = await readResponse(response);
-    if (failure !== null) throw new ApiError(response.status, `${path}: ${failure}`);
-    return json;
-  }
-}
-
-export class ApiError extends Error {
-  /**
-   * @param {number} status
-   * @param {string} message
-   */
-  constructor(status, message) {
-    super(message);
-    this.status = status;
+  body(response, path) {
+    return readResponse(response, `${path}: `);
   }
 }

@@ -1,7 +1,8 @@
 // The calling controller: which provider is chosen, the one live widget session (its socket
 // and its bridge), dials from Call buttons, and the engine's UI commands that are not the
-// bridge's. It emits `calls-changed` when its call's state or engagement changes (the task
-// queue follows it), and `call-changed` ({engagementId, externalCallId}) when the engine says
+// bridge's. Its events are named after the engine commands they relay: `call-state` when its
+// call's phase or engagement changes (`ui:callState`; the task queue follows it), and
+// `call-changed` ({engagementId, externalCallId}) when the engine says
 // a store write changed a call object (`ui:callChanged`, from this session or, through
 // `changed`, from the tab's calling remote), so an open record page re-reads that call.
 //
@@ -287,7 +288,7 @@ export class CallingController extends EventTarget {
         this.phase = command.state;
         this.widget.setCall(command.state, command.engagementId);
         this.renderSwitcher();
-        this.dispatchEvent(new CustomEvent("calls-changed", { detail: { engagementId: command.engagementId } }));
+        this.dispatchEvent(new CustomEvent("call-state", { detail: { engagementId: command.engagementId } }));
         break;
       case "callChanged":
         this.changed(command.engagementId, command.externalCallId);

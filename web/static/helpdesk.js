@@ -15,7 +15,7 @@
 // ticket-call (data-engagement-id, data-finalized).
 
 import { el, replace } from "./dom.js";
-import { hostApi, HostApiError, messageOf } from "./host-api.js";
+import { hostApi, ApiError, messageOf } from "./host-api.js";
 import { recordPath } from "./routes.js";
 
 /** The in-browser override of `isReady`, as HubSpot documents it for channel connection. */
@@ -127,7 +127,7 @@ export async function renderHelpDeskPage({ root, portalId, isCurrent = () => tru
       await loadInboxes();
       if (inbox?.id) ticketsInbox.value = String(inbox.id);
     } catch (error) {
-      const details = error instanceof HostApiError ? error.errors.map((e) => e.message) : [];
+      const details = error instanceof ApiError ? error.errors.map((e) => e.message) : [];
       replace(inboxError, messageOf(error), details.map((d) => [el("br"), d]));
     }
   };
@@ -224,7 +224,7 @@ export async function renderHelpDeskPage({ root, portalId, isCurrent = () => tru
         await loadInboxes();
       } catch (error) {
         replace(result, `Nothing was connected: ${messageOf(error)}`);
-        if (error instanceof HostApiError) {
+        if (error instanceof ApiError) {
           for (const detail of error.errors) {
             const slot = detail.in ? rows.get(detail.in)?.querySelector("[data-testid=number-error]") : null;
             if (slot) replace(slot, detail.message);

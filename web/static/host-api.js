@@ -1,13 +1,15 @@
-// The host's own API (`/host/api/…`), authenticated by the session cookie: JSON in and out,
-// and HubSpot's error shape read into a `HostApiError` that keeps the category and the
-// per-field `errors[]`, so a page can show each refusal where it belongs.
+// The host's own API (`/host/api/…`), authenticated by the session cookie: JSON in and out.
+// It also owns reading any API response (`readResponse`) and the page's one error class,
+// `ApiError`: HubSpot's error shape read into the status, the category and the per-field
+// `errors[]`, so a page can show each refusal where it belongs. The CRM client (`api.js`)
+// rejects with the same class.
 
 /**
  * One entry of an error body's `errors[]`.
  * @typedef {{message: string, in?: string, code?: string}} ErrorDetail
  */
 
-export class HostApiError extends Error {
+export class ApiError extends Error {
   /**
    * @param {number} status
    * @param {string} message
@@ -23,7 +25,7 @@ export class HostApiError extends Error {
 }
 
 /**
- * Calls the host API; resolves to the JSON body (null for 204), rejects with a HostApiError.
+ * Calls the host API; resolves to the JSON body (null for 204), rejects with an ApiError.
  * @param {string} method
  * @param {string} path
  * @param {unknown} [body]
@@ -40,23 +42,19 @@ export async function hostApi(method, path, body) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
-    throw new HostApiError(0, `callhost could not be reached (${error instanceof Error ? error.message : error})`, null, []);
+    throw new ApiError(0, `callhost could not be reached (${error instanceof Error ? error.message : error})`, null, []);
   }
-  const { json, failure } = await readResponse(response);
-  if (failure !== null) {
-    const errors = json && Array.isArray(json.errors) ? json.errors.filter((/** @type {any} */ e) => e && typeof e.message === "string") : [];
-    throw new HostApiError(response.status, failure, json && typeof json.category === "string" ? json.category : null, errors);
-  }
-  return json;
+  return readResponse(response);
 }
 
 /**
- * A response's JSON body (null when empty or not JSON) and, for a failure, its message: the
- * error body's `message` (HubSpot's shape), else the HTTP status.
+ * A response's JSON body (null when empty or not JSON); a failure rejects with an ApiError
+ * whose message is the error body's `message` (HubSpot's shape), else the HTTP status.
  * @param {Response} response
- * @returns {Promise<{json: any, failure: string | null}>}
+ * @param {string} [prefix]  put before the message (the CRM client names the path)
+ * @returns {Promise<any>}
  */
-export async function readResponse(response) {
+export async function readResponse(response, prefix = "") {
   const text = await response.text();
   /** @type {any} */
   let json = null;
@@ -65,8 +63,10 @@ export async function readResponse(response) {
   } catch {
     // Not JSON: the status says what failed.
   }
-  if (response.ok) return { json, failure: null };
-  return { json, failure: json && typeof json.message === "string" ? json.message : `HTTP ${response.status}` };
+  if (response.ok) return json;
+  const failure = json && typeof json.message === "string" ? json.message : `HTTP ${response.status}`;
+  const errors = json && Array.isArray(json.errors) ? json.errors.filter((/** @type {any} */ e) => e && typeof e.message === "string") : [];
+  throw new ApiError(response.status, prefix + failure, json && typeof json.category === "string" ? json.category : null, errors);
 }
 
 /** @param {unknown} error */

@@ -41,7 +41,7 @@ export class TaskQueue {
     const nav = document.getElementById("nav");
     if (nav) nav.after(this.root);
     else document.body.prepend(this.root);
-    options.calling.addEventListener("calls-changed", () => this.render());
+    options.calling.addEventListener("call-state", () => this.render());
   }
 
   get active() {

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
+use callhost_protocol::engine::origin::http_origin;
 use callhost_server::webhooks::WebhookClient;
 use callhost_server::{dev, AppState};
 use callhost_store::{PgStore, SqliteStore, Store};
@@ -276,14 +277,15 @@ async fn app_secret(args: AppSecretArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `http://host:port` for a bound address; an unspecified address is reached on loopback.
+/// The origin of a bound address (`http://host:port`); an unspecified address is reached on
+/// loopback.
 fn origin(addr: SocketAddr) -> String {
     let ip = match addr.ip() {
         ip if ip.is_unspecified() && ip.is_ipv4() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         ip if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
         ip => ip,
     };
-    format!("http://{}", SocketAddr::new(ip, addr.port()))
+    http_origin(&SocketAddr::new(ip, addr.port()).to_string())
 }
 
 /// Listens for SIGINT and SIGTERM from the moment it is called: the handlers must be in place

@@ -81,8 +81,7 @@ fn failed_writes_announce_nothing() {
 
     // A status update and the app's update fail.
     let mut s = ready();
-    outbound_call(&mut s, true);
-    s.handle(done(1, OpResult::Call { engagement_id: 77 }));
+    logged_outbound_call(&mut s, 77);
     s.handle(app(msg("CALL_ANSWERED", json!({"externalCallId": "c1"}))));
     assert!(changes(&s.handle(done(2, failed()))).is_empty());
     s.handle(app(msg(
@@ -112,10 +111,7 @@ fn a_result_of_the_wrong_kind_is_a_failure_and_announces_nothing() {
 #[test]
 fn the_status_written_after_a_late_engagement_is_announced_after_the_creation() {
     let mut s = ready();
-    s.handle(app(msg(
-        "INCOMING_CALL",
-        json!({"externalCallId": "in1", "fromNumber": "+1", "toNumber": "+2", "createEngagement": true}),
-    )));
+    incoming_call(&mut s, true);
     s.handle(done(1, OpResult::Matches { matches: vec![] }));
     s.handle(app(msg(
         "CALL_ENDED",
@@ -143,8 +139,7 @@ fn an_update_of_an_engagement_this_session_did_not_create_has_no_external_id() {
 #[test]
 fn a_reconnecting_page_is_not_told_of_old_writes() {
     let mut s = ready();
-    outbound_call(&mut s, true);
-    s.handle(done(1, OpResult::Call { engagement_id: 77 }));
+    logged_outbound_call(&mut s, 77);
     s.handle(app(msg("CALL_ANSWERED", json!({"externalCallId": "c1"}))));
     s.handle(done(2, OpResult::Done));
     let restated = s.restate();

@@ -126,8 +126,7 @@ fn a_resumed_call_is_adopted_by_the_next_event_about_it() {
 #[test]
 fn a_reload_mid_call_re_syncs_with_the_live_engagement_and_initialized_reattaches() {
     let mut s = ready();
-    outbound_call(&mut s, true);
-    s.handle(done(1, OpResult::Call { engagement_id: 77 }));
+    logged_outbound_call(&mut s, 77);
     let out = s.handle(Input::Loaded);
     let Act::Ui(UiCommand::StartSync { fields, .. }) = &acts(&out)[0] else {
         panic!()
@@ -250,8 +249,7 @@ fn set_widget_url_allows_plain_http_only_on_loopback() {
 #[test]
 fn failures_echo_the_request_ids() {
     let mut s = ready();
-    outbound_call(&mut s, true);
-    s.handle(done(1, OpResult::Call { engagement_id: 5 }));
+    logged_outbound_call(&mut s, 5);
     s.handle(app(msg(
         "FINALIZE_ENGAGEMENT",
         json!({"externalCallId": "c1", "engagementId": 5}),

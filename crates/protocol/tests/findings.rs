@@ -184,8 +184,7 @@ fn order_mistakes() {
 #[test]
 fn engagement_mistakes() {
     let mut s = ready();
-    outbound_call(&mut s, true);
-    s.handle(done(1, OpResult::Call { engagement_id: 7 }));
+    logged_outbound_call(&mut s, 7);
     assert_eq!(
         codes_for(
             &mut s,

@@ -128,8 +128,7 @@ fn visibility_changes_before_the_handshake_only_change_the_ui() {
 #[test]
 fn end_call_carries_the_active_calls_ids() {
     let mut s = ready();
-    outbound_call(&mut s, true);
-    s.handle(done(1, OpResult::Call { engagement_id: 77 }));
+    logged_outbound_call(&mut s, 77);
     let out = s.handle(Input::User(UserAction::EndCall));
     assert_eq!(
         acts(&out),

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
+use callhost_protocol::engine::origin::origin_or_trimmed;
 use callhost_store::crm::{AssociationKind, NewObject, ObjectRef};
 use callhost_store::{now, secret, CallingSettingsFields, NewAccessToken, NewUser, Store};
 use rand::Rng;
@@ -263,7 +264,7 @@ async fn point_demo_app(
     url: &str,
 ) -> anyhow::Result<()> {
     let current = store.get_calling_settings(dev.demo_app_id).await?;
-    let previous_origin = current.as_ref().map(|s| origin_of(&s.fields.url));
+    let previous_origin = current.as_ref().map(|s| origin_or_trimmed(&s.fields.url));
     if current.as_ref().is_none_or(|s| s.fields.url != url) {
         let mut fields = current
             .map(|s| s.fields)
@@ -288,7 +289,7 @@ async fn point_demo_app(
             .await?;
     }
     store.install_app(dev.portal_id, dev.demo_app_id).await?;
-    let origin = origin_of(url);
+    let origin = origin_or_trimmed(url);
     point_demo_backend(store, dev, previous_origin.as_deref(), &origin).await?;
     Ok(())
 }
@@ -344,15 +345,6 @@ async fn point_demo_backend(
 /// Where the demo backend's webhooks are, below the demo origin.
 const DEMO_NUMBERS_PATH: &str = "/api/phone-numbers";
 const DEMO_RECORDINGS_PATH: &str = "/api/recordings/%s";
-
-/// `scheme://host:port` of an absolute URL (the URL itself, without a trailing slash, when it
-/// cannot be parsed).
-fn origin_of(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(parsed) => parsed.origin().ascii_serialization(),
-        Err(_) => url.trim_end_matches('/').to_owned(),
-    }
-}
 
 fn read_credentials(path: &Path) -> anyhow::Result<Option<Credentials>> {
     match std::fs::read_to_string(path) {

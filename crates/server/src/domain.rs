@@ -1,6 +1,7 @@
 //! Validated values the API accepts, each with a `parse` constructor that says what is wrong.
 
-use url::{Host, Url};
+use callhost_protocol::engine::origin::is_loopback;
+use url::Url;
 
 /// A URL callhost loads in a browser or calls from the server: absolute, https, or http when
 /// its host is loopback (a developer's machine). Apps in production are served over https.
@@ -12,7 +13,7 @@ impl AppUrl {
         let url = Url::parse(raw).map_err(|err| format!("must be an absolute URL ({err})"))?;
         match url.scheme() {
             "https" => {}
-            "http" if is_loopback(&url) => {}
+            "http" if url.host().is_some_and(|host| is_loopback(&host)) => {}
             "http" => {
                 return Err("must use https (http is accepted only for loopback hosts)".into())
             }
@@ -30,15 +31,6 @@ impl AppUrl {
 
     pub fn into_string(self) -> String {
         self.0
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
     }
 }
 

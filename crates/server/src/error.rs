@@ -160,6 +160,21 @@ impl ApiError {
         )
     }
 
+    /// 416: a `Range` outside a recording (the demo backend's own, or the media server's
+    /// answer passed on by the host).
+    pub fn range_not_satisfiable(message: String) -> Self {
+        Self::Client {
+            status: StatusCode::RANGE_NOT_SATISFIABLE,
+            category: "VALIDATION_ERROR",
+            message,
+            errors: vec![ErrorDetail::field(
+                "Range",
+                "RANGE_NOT_SATISFIABLE",
+                "The requested range is outside the recording.",
+            )],
+        }
+    }
+
     /// 500 without detail, for a failure that is ours, not the caller's.
     pub fn internal() -> Self {
         Self::Internal(anyhow::anyhow!("internal error"))

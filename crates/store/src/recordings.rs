@@ -19,12 +19,12 @@ use crate::Result;
 /// The recording marks of calls. A supertrait of [`Store`](crate::Store).
 #[async_trait]
 pub trait RecordingStore: Send + Sync {
-    /// Marks the recording of call `call_id` ready at `now`. `false` (and nothing written)
+    /// Marks the recording of call `engagement_id` ready at `now`. `false` (and nothing written)
     /// when the portal has no call with that id.
     async fn mark_recording_ready(
         &self,
         portal_id: i64,
-        call_id: i64,
+        engagement_id: i64,
         now: DateTime<Utc>,
     ) -> Result<bool>;
 
@@ -32,7 +32,7 @@ pub trait RecordingStore: Send + Sync {
     async fn recording_ready_at(
         &self,
         portal_id: i64,
-        call_id: i64,
+        engagement_id: i64,
     ) -> Result<Option<DateTime<Utc>>>;
 }
 

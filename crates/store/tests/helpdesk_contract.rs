@@ -204,12 +204,12 @@ contract!(calls_from_one_caller_share_the_open_ticket, |store: Arc<
     assert_eq!(to_calls.len(), 1);
     assert_eq!(
         (to_calls[0].to.id, to_calls[0].kind.type_id),
-        (first.call_id, 219)
+        (first.engagement_id, 219)
     );
     let back = store
         .list_associations(
             portal,
-            &ObjectRef::new("0-48", first.call_id),
+            &ObjectRef::new("0-48", first.engagement_id),
             "0-5",
             None,
             10,
@@ -223,7 +223,10 @@ contract!(calls_from_one_caller_share_the_open_ticket, |store: Arc<
         .unwrap();
     assert_eq!(to_ada[0].to, ada_ref);
     assert_eq!(
-        store.call_ticket(portal, first.call_id).await.unwrap(),
+        store
+            .call_ticket(portal, first.engagement_id)
+            .await
+            .unwrap(),
         Some(first.ticket_id)
     );
 
@@ -231,7 +234,7 @@ contract!(calls_from_one_caller_share_the_open_ticket, |store: Arc<
     let again = store
         .attach_call(
             portal,
-            CallToAttach::Existing(first.call_id),
+            CallToAttach::Existing(first.engagement_id),
             &plan(channel, Some(ada_ref.clone()), "x"),
             now(),
         )
@@ -315,7 +318,7 @@ contract!(calls_from_one_caller_share_the_open_ticket, |store: Arc<
     assert_eq!(oldest.caller.as_ref().map(|c| c.id), Some(ada.id));
     assert_eq!((oldest.inbox_id, oldest.channel_id), (inbox.id, channel.id));
     let calls: Vec<i64> = oldest.calls.iter().map(|c| c.call.id).collect();
-    assert_eq!(calls, [first.call_id, second_call.id]);
+    assert_eq!(calls, [first.engagement_id, second_call.id]);
     assert!(tickets[0].caller.is_none());
     let other = store.create_inbox(portal, "Billing", now()).await.unwrap();
     assert!(store

@@ -2,7 +2,8 @@
 //!
 //! The SDK compares origins as exact strings (`event.origin === destinationHost`), so every
 //! origin the engine hands out is the browser's serialization: lowercase scheme and host,
-//! default port left out, no path and no trailing slash. Invariant: a [`WidgetUrl`] is always
+//! default port left out, no path and no trailing slash; the server and the CLI print and
+//! compare origins with these functions too. Invariant: a [`WidgetUrl`] is always
 //! https, or http on a loopback host, and its origin is one of the allowed ones.
 
 use url::{Host, Url};
@@ -14,7 +15,12 @@ pub fn origin_of(url: &str) -> Option<String> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return None;
     }
-    Some(parsed.origin().ascii_serialization())
+    Some(serialize(&parsed))
+}
+
+/// The browser's serialization of a URL's origin: the one place it is written.
+fn serialize(url: &Url) -> String {
+    url.origin().ascii_serialization()
 }
 
 /// `origin_of`, or the text itself without a trailing slash when it does not parse: the
@@ -23,8 +29,16 @@ pub fn origin_or_trimmed(url: &str) -> String {
     origin_of(url).unwrap_or_else(|| url.trim().trim_end_matches('/').to_string())
 }
 
-/// Whether a host is the local machine, where plain http is allowed (development).
-fn is_loopback(host: &Host<&str>) -> bool {
+/// The origin of callhost's own plain-http listener at `authority` (`host:port`, as a bound
+/// address prints or a `Host` header says), serialized as [`origin_of`] does.
+pub fn http_origin(authority: &str) -> String {
+    origin_or_trimmed(&format!("http://{authority}"))
+}
+
+/// Whether a host is the local machine, where plain http is allowed (development): an
+/// address in a loopback range, `localhost` or a name below it. The one such rule in
+/// callhost, for the engine's widget URLs and the server's app URLs alike.
+pub fn is_loopback(host: &Host<&str>) -> bool {
     match host {
         Host::Domain(name) => *name == "localhost" || name.ends_with(".localhost"),
         Host::Ipv4(ip) => ip.is_loopback(),
@@ -53,7 +67,7 @@ impl WidgetUrl {
         if !secure {
             return Err("iFrameUrl must be https (or http on localhost)".to_string());
         }
-        let origin = parsed.origin().ascii_serialization();
+        let origin = serialize(&parsed);
         if !allowed.contains(&origin) {
             return Err(format!("{origin} is not an origin this app may use"));
         }
@@ -81,6 +95,9 @@ mod tests {
         assert_eq!(origin_of("javascript:alert(1)"), None);
         assert_eq!(origin_of("not a url"), None);
         assert_eq!(origin_or_trimmed("http://h:1/"), "http://h:1");
+        assert_eq!(http_origin("127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(http_origin("[::1]:9"), "http://[::1]:9");
+        assert_eq!(http_origin("Demo.Localhost:80"), "http://demo.localhost");
     }
 
     #[test]

@@ -150,6 +150,22 @@ pub fn outbound_call(s: &mut Session, create: bool) -> Vec<Output> {
     )))
 }
 
+/// [`outbound_call`] with createEngagement, logged by the store as call object
+/// `engagement_id` (the answer to op 1).
+pub fn logged_outbound_call(s: &mut Session, engagement_id: i64) {
+    outbound_call(s, true);
+    s.handle(done(1, OpResult::Call { engagement_id }));
+}
+
+/// INCOMING_CALL in1 from +1 to +2 (`createEngagement` when `create`); caller ID is op 1.
+pub fn incoming_call(s: &mut Session, create: bool) -> Vec<Output> {
+    let mut data = json!({"externalCallId": "in1", "fromNumber": "+1", "toNumber": "+2"});
+    if create {
+        data["createEngagement"] = json!(true);
+    }
+    s.handle(app(msg("INCOMING_CALL", data)))
+}
+
 pub fn call_state(id: &str, engagement_id: Option<i64>, state: CallPhase) -> Act {
     Act::Ui(UiCommand::CallState {
         external_call_id: id.into(),

@@ -300,7 +300,7 @@ pub async fn report_inbound_call(
                         API_SOURCE,
                     )
                     .await?
-                    .call_id
+                    .engagement_id
                 }
                 None => {
                     state

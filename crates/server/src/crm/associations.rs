@@ -184,6 +184,39 @@ pub(super) fn missing_as_not_found(
     }
 }
 
+/// The association from `from`'s object `f` to `to`'s object `t` of one kind.
+pub(super) fn link(
+    from: &ObjectType,
+    f: i64,
+    to: &ObjectType,
+    t: i64,
+    kind: &AssociationKind,
+    reverse: &AssociationKind,
+) -> NewAssociation {
+    NewAssociation {
+        from: ObjectRef::new(&from.id, f),
+        to: ObjectRef::new(&to.id, t),
+        kind: kind.clone(),
+        reverse: reverse.clone(),
+    }
+}
+
+/// Stores `links` in one transaction; a missing end is a 404 naming it.
+pub(super) async fn store_links(
+    state: &AppState,
+    access: &PortalAccess,
+    from: &ObjectType,
+    to: &ObjectType,
+    links: &[NewAssociation],
+) -> ApiResult<()> {
+    state
+        .store
+        .associate(access.0.portal_id, links, now())
+        .await
+        .map_err(|e| missing_as_not_found(e, from, to))?;
+    Ok(())
+}
+
 pub(super) async fn both_types(
     state: &AppState,
     access: &PortalAccess,
@@ -229,18 +262,9 @@ pub async fn associate_objects(
     for (i, spec) in specs.iter().enumerate() {
         let (category, type_id) = parse_spec(spec, &format!("body[{i}]"))?;
         let (kind, reverse) = kinds(&from, &to, &category, type_id, &format!("body[{i}]"))?;
-        associations.push(NewAssociation {
-            from: ObjectRef::new(&from.id, from_id),
-            to: ObjectRef::new(&to.id, to_id),
-            kind,
-            reverse,
-        });
+        associations.push(link(&from, from_id, &to, to_id, &kind, &reverse));
     }
-    state
-        .store
-        .associate(access.0.portal_id, &associations, now())
-        .await
-        .map_err(|e| missing_as_not_found(e, &from, &to))?;
+    store_links(&state, &access, &from, &to, &associations).await?;
     Ok((
         StatusCode::CREATED,
         Json(pair(&from, from_id, &to, to_id, Vec::new())),
@@ -266,17 +290,8 @@ pub async fn associate_default(
         object_id(path.get("to_object_id"), &to)?,
     );
     let (kind, reverse) = default_kinds(&from, &to)?;
-    let association = NewAssociation {
-        from: ObjectRef::new(&from.id, from_id),
-        to: ObjectRef::new(&to.id, to_id),
-        kind: kind.clone(),
-        reverse,
-    };
-    state
-        .store
-        .associate(access.0.portal_id, &[association], now())
-        .await
-        .map_err(|e| missing_as_not_found(e, &from, &to))?;
+    let association = link(&from, from_id, &to, to_id, &kind, &reverse);
+    store_links(&state, &access, &from, &to, &[association]).await?;
     Ok(Json(view::batch(
         vec![default_result(from_id, to_id, &kind)],
         Vec::new(),

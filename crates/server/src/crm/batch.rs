@@ -1,195 +1,43 @@
 //! Batch create, read, update, upsert and archive: `/crm/v3/objects/{objectType}/batch/*`.
 //!
-//! At most [`MAX_INPUTS`] inputs. Every input is checked before anything is written, so one
-//! invalid input fails the batch with a 400 and writes nothing (as HubSpot does). Ids that do
-//! not exist are reported in a 207 (read, update); creates are one transaction (201), and so
-//! are an upsert's creates and updates together.
+//! At most [`MAX_INPUTS`](super::body::MAX_INPUTS) inputs. Every input is checked before
+//! anything is written, so one invalid input fails the batch with a 400 and writes nothing (as
+//! HubSpot does). Ids that do not exist are reported in a 207 (read, update); creates are one
+//! transaction (201), and so are an upsert's creates and updates together. Create inputs are
+//! read and written by [`super::create`], as a single create's are; every answer is built by
+//! [`view::batch_response`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use callhost_store::crm::{AssociationKind, CrmObject, NewObject, ObjectRef, ObjectUpdate};
+use axum::response::Response;
+use callhost_store::crm::{CrmObject, NewObject, ObjectUpdate};
 use callhost_store::{now, StoreError};
 use serde_json::{Map, Value};
 
-use super::catalog::{self, ObjectType};
+use super::body::{id_field, input_ids, inputs, invalid, string_list};
+use super::catalog::ObjectType;
+use super::create::{self, check_unique, create_checked};
 use super::objects::{read_extras, API_SOURCE};
 use super::params::{PathParams, QueryParams};
-use super::view::{self, Extras, Selection};
-use super::{input, missing_as_invalid, readable, writable};
+use super::view::{self, batch_response, Selection};
+use super::{input, readable, writable};
 use crate::auth::PortalAccess;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{json_type, JsonObject};
-
-use super::body::invalid;
-pub use super::body::{id_field, inputs, string_list, MAX_INPUTS};
+use crate::extract::JsonObject;
 use crate::time;
 use crate::AppState;
 
-/// A create input: checked properties and inline (HubSpot-defined) associations.
-pub async fn parse_create(
-    _state: &AppState,
-    _portal_id: i64,
-    object_type: &ObjectType,
-    body: &Map<String, Value>,
-) -> ApiResult<NewObject> {
-    let properties = input::properties(object_type, body.get("properties"), input::Write::Create)
-        .map_err(input::invalid_properties)?;
-    let mut associations = Vec::new();
-    let list = match body.get("associations") {
-        None | Some(Value::Null) => &Vec::new(),
-        Some(Value::Array(list)) => list,
-        Some(other) => {
-            return Err(invalid(
-                "associations",
-                "INVALID_TYPE",
-                format!("associations must be an array, got {}", json_type(other)),
-            ))
-        }
-    };
-    for (i, item) in list.iter().enumerate() {
-        let at = format!("associations[{i}]");
-        let to_id = item
-            .get("to")
-            .and_then(Value::as_object)
-            .map(|to| id_field(to, "id", &format!("{at}.to")))
-            .transpose()?
-            .and_then(|id| id.parse::<i64>().ok())
-            .ok_or_else(|| {
-                invalid(
-                    &at,
-                    "INVALID_ID",
-                    format!("{at}.to.id must be an object id"),
-                )
-            })?;
-        let types = item
-            .get("types")
-            .and_then(Value::as_array)
-            .ok_or_else(|| invalid(&at, "REQUIRED", format!("{at}.types must be a list")))?;
-        for spec in types {
-            let (category, type_id) = super::associations::parse_spec(spec, &at)?;
-            let found = catalog::BUILTIN.iter().find_map(|to| {
-                catalog::hubspot_defined(&object_type.id, &to.id)
-                    .into_iter()
-                    .find(|(id, _)| category == "HUBSPOT_DEFINED" && *id == type_id)
-                    .map(|(_, reverse)| (to.id.clone(), reverse))
-            });
-            let Some((to_type, reverse)) = found else {
-                return Err(invalid(
-                    &at,
-                    "INVALID_ASSOCIATION_TYPE",
-                    format!(
-                        "{category} association type {type_id} does not start at {}",
-                        object_type.name
-                    ),
-                ));
-            };
-            associations.push((
-                ObjectRef::new(&to_type, to_id),
-                AssociationKind {
-                    category: category.clone(),
-                    type_id,
-                },
-                AssociationKind {
-                    category: category.clone(),
-                    type_id: reverse,
-                },
-            ));
-        }
-    }
-    Ok(NewObject {
-        properties,
-        associations,
-    })
-}
-
-/// 409 when a unique property (a contact's email) of `objects` is taken, by another input or
-/// by an existing object; checked before any write of a create or an upsert.
-async fn check_unique(
-    state: &AppState,
-    portal_id: i64,
-    object_type: &ObjectType,
-    objects: &[NewObject],
-) -> ApiResult<()> {
-    for def in object_type
-        .properties
-        .iter()
-        .filter(|p| p.unique && !p.read_only)
-    {
-        let values: Vec<String> = objects
-            .iter()
-            .filter_map(|o| o.properties.get(&def.name))
-            .filter(|v| !v.is_empty())
-            .cloned()
-            .collect();
-        let distinct: BTreeSet<&String> = values.iter().collect();
-        if distinct.len() < values.len() {
-            return Err(ApiError::conflict(format!(
-                "Two inputs have the same {}.",
-                def.name
-            )));
-        }
-        let existing = state
-            .store
-            .find_objects_by_property(portal_id, &object_type.id, &def.name, &values, false)
-            .await?;
-        if let Some(found) = existing.first() {
-            return Err(ApiError::conflict(format!(
-                "{} already exists. Existing ID: {}",
-                object_type.singular, found.id
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Creates checked objects: 409 when a unique property (a contact's email) is taken, 400
-/// when an association names a missing object; otherwise all of them, in one transaction.
-pub async fn create_checked(
-    state: &AppState,
-    portal_id: i64,
-    object_type: &ObjectType,
-    objects: Vec<NewObject>,
-) -> ApiResult<Vec<CrmObject>> {
-    check_unique(state, portal_id, object_type, &objects).await?;
-    state
-        .store
-        .create_objects(portal_id, &object_type.id, &objects, API_SOURCE, now())
-        .await
-        .map_err(missing_as_invalid)
-}
-
-/// 200 (or `success`) without errors, 207 with them.
-fn batch_response(
-    success: StatusCode,
-    results: Vec<Value>,
-    errors: Vec<Value>,
-    started: &str,
-) -> Response {
-    let status = if errors.is_empty() {
-        success
-    } else {
-        StatusCode::MULTI_STATUS
-    };
-    (status, Json(view::batch(results, errors, started))).into_response()
-}
-
 /// The batch's errors for the ids that name nothing: none, or one listing them all.
 fn not_found_errors(object_type: &ObjectType, missing: &[String]) -> Vec<Value> {
-    if missing.is_empty() {
-        return Vec::new();
-    }
-    vec![view::batch_error(
-        "OBJECT_NOT_FOUND",
+    view::not_found_errors(
         format!(
             "Could not get some {} objects, they may be deleted or not exist. Check that ids are valid.",
             object_type.label()
         ),
         missing,
-    )]
+    )
 }
 
 /// Creates up to 100 objects at once: 201, all or nothing.
@@ -204,13 +52,10 @@ pub async fn create_batch(
     let portal_id = access.0.portal_id;
     let mut objects = Vec::new();
     for item in inputs(&body)? {
-        objects.push(parse_create(&state, portal_id, &object_type, item).await?);
+        objects.push(create::parse(&object_type, item)?);
     }
     let created = create_checked(&state, portal_id, &object_type, objects).await?;
-    let results = created
-        .iter()
-        .map(|o| view::object(o, &Selection::All, &Extras::default()))
-        .collect();
+    let results = created.iter().map(view::written).collect();
     Ok(batch_response(
         StatusCode::CREATED,
         results,
@@ -322,11 +167,7 @@ pub async fn read_batch(
     let started = time::format(&now());
     let object_type = readable(&state, &access, path.get("object_type")).await?;
     let archived = query.boolean("archived", false)?;
-    let ids = inputs(&body)?
-        .iter()
-        .enumerate()
-        .map(|(i, item)| id_field(item, "id", &format!("inputs[{i}]")))
-        .collect::<ApiResult<Vec<String>>>()?;
+    let ids = input_ids(&body)?;
     let id_property = body.get("idProperty").and_then(Value::as_str);
     let portal_id = access.0.portal_id;
     let (found, missing) =
@@ -379,10 +220,7 @@ pub async fn update_batch(
         .store
         .update_objects(portal_id, &object_type.id, &updates, API_SOURCE, now())
         .await?;
-    let results = updated
-        .iter()
-        .map(|o| view::object(o, &Selection::All, &Extras::default()))
-        .collect();
+    let results = updated.iter().map(view::written).collect();
     let errors = not_found_errors(&object_type, &missing);
     Ok(batch_response(StatusCode::OK, results, errors, &started))
 }
@@ -466,7 +304,7 @@ pub async fn upsert_batch(
     let mut results: Vec<Value> = Vec::new();
     for (objects, new) in [(&written.created, true), (&written.updated, false)] {
         for object in objects {
-            let mut value = view::object(object, &Selection::All, &Extras::default());
+            let mut value = view::written(object);
             value["new"] = Value::Bool(new);
             results.push(value);
         }
@@ -487,11 +325,7 @@ pub async fn archive_batch(
     JsonObject(body): JsonObject,
 ) -> ApiResult<StatusCode> {
     let object_type = writable(&state, &access, path.get("object_type")).await?;
-    let ids = inputs(&body)?
-        .iter()
-        .enumerate()
-        .map(|(i, item)| id_field(item, "id", &format!("inputs[{i}]")))
-        .collect::<ApiResult<Vec<String>>>()?;
+    let ids = input_ids(&body)?;
     let numeric: Vec<i64> = ids.iter().filter_map(|id| id.parse().ok()).collect();
     state
         .store

@@ -54,6 +54,15 @@ pub fn inputs(body: &Map<String, Value>) -> ApiResult<Vec<&Map<String, Value>>> 
         .collect()
 }
 
+/// The `id` of each of a batch's `inputs`.
+pub fn input_ids(body: &Map<String, Value>) -> ApiResult<Vec<String>> {
+    inputs(body)?
+        .iter()
+        .enumerate()
+        .map(|(i, item)| id_field(item, "id", &format!("inputs[{i}]")))
+        .collect()
+}
+
 /// A string field (numbers accepted, as ids often are).
 pub fn id_field(map: &Map<String, Value>, name: &str, at: &str) -> ApiResult<String> {
     match map.get(name) {

@@ -13,6 +13,7 @@ pub mod associations;
 pub mod batch;
 pub mod body;
 pub mod catalog;
+pub mod create;
 pub mod input;
 pub mod objects;
 pub mod openapi;

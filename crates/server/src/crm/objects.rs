@@ -15,6 +15,7 @@ use callhost_store::now;
 use serde_json::{json, Value};
 
 use super::catalog::ObjectType;
+use super::create;
 use super::params::{PathParams, QueryParams};
 use super::view::{self, Extras, Selection};
 use super::{input, object_not_found, readable, writable};
@@ -99,6 +100,23 @@ pub async fn read_extras(
     })
 }
 
+/// The extras a read's query asks for (`propertiesWithHistory`, `associations`).
+async fn query_extras(
+    state: &AppState,
+    portal_id: i64,
+    objects: &[CrmObject],
+    query: &QueryParams,
+) -> ApiResult<Extras> {
+    read_extras(
+        state,
+        portal_id,
+        objects,
+        &query.list("propertiesWithHistory"),
+        &query.list("associations"),
+    )
+    .await
+}
+
 /// Lists objects of a type in id order, `limit` (at most 100) at a time.
 pub async fn list_objects(
     State(state): State<AppState>,
@@ -123,14 +141,7 @@ pub async fn list_objects(
     let more = objects.len() > limit as usize;
     objects.truncate(limit as usize);
     let selection = Selection::requested(&object_type, &query.list("properties"));
-    let extras = read_extras(
-        &state,
-        portal_id,
-        &objects,
-        &query.list("propertiesWithHistory"),
-        &query.list("associations"),
-    )
-    .await?;
+    let extras = query_extras(&state, portal_id, &objects, &query).await?;
     let results: Vec<Value> = objects
         .iter()
         .map(|o| view::object(o, &selection, &extras))
@@ -152,12 +163,12 @@ pub async fn create_object(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let object_type = writable(&state, &access, path.get("object_type")).await?;
-    let new = super::batch::parse_create(&state, access.0.portal_id, &object_type, &body).await?;
-    let created = super::batch::create_checked(&state, access.0.portal_id, &object_type, vec![new])
+    let new = create::parse(&object_type, &body)?;
+    let created = create::create_checked(&state, access.0.portal_id, &object_type, vec![new])
         .await?
         .remove(0);
     let location = format!("/crm/v3/objects/{}/{}", object_type.name, created.id);
-    let body = view::object(&created, &Selection::All, &Extras::default());
+    let body = view::written(&created);
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
@@ -187,14 +198,7 @@ pub async fn get_object(
     .await?
     .ok_or_else(|| object_not_found(&object_type, raw_id))?;
     let objects = [object];
-    let extras = read_extras(
-        &state,
-        access.0.portal_id,
-        &objects,
-        &query.list("propertiesWithHistory"),
-        &query.list("associations"),
-    )
-    .await?;
+    let extras = query_extras(&state, access.0.portal_id, &objects, &query).await?;
     let selection = Selection::requested(&object_type, &query.list("properties"));
     Ok(Json(view::object(&objects[0], &selection, &extras)))
 }
@@ -234,11 +238,7 @@ pub async fn update_object(
             callhost_store::StoreError::Missing(_) => object_not_found(&object_type, raw_id),
             other => other.into(),
         })?;
-    Ok(Json(view::object(
-        &updated[0],
-        &Selection::All,
-        &Extras::default(),
-    )))
+    Ok(Json(view::written(&updated[0])))
 }
 
 /// Archives one object: 204, also when it was already archived or never existed.

@@ -11,7 +11,7 @@ use callhost_store::crm::search::Operand;
 use callhost_store::crm::{Filter, FilterGroup, FilterOp, Search, Sort};
 use serde_json::{json, Map, Value};
 
-use super::batch::string_list;
+use super::body::string_list;
 use super::catalog::{Kind, ObjectType};
 use super::params::PathParams;
 use super::view::{self, Extras, Selection};

@@ -1,8 +1,13 @@
 //! How objects leave the API: HubSpot's `SimplePublicObject` (and its `WithAssociations` and
-//! `Upsert` forms), with ids and property values as strings and times with milliseconds.
+//! `Upsert` forms), with ids and property values as strings and times with milliseconds, and
+//! the batch envelope every batch route answers with ([`batch_response`]: 207 exactly when it
+//! carries errors).
 
 use std::collections::BTreeMap;
 
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use callhost_store::crm::{CrmObject, PropertyVersion};
 use serde_json::{json, Map, Value};
 
@@ -107,6 +112,11 @@ pub fn object(object: &CrmObject, selection: &Selection, extras: &Extras) -> Val
     out
 }
 
+/// An object as a write (create, update, upsert) answers it: every property with a value.
+pub fn written(object: &CrmObject) -> Value {
+    self::object(object, &Selection::All, &Extras::default())
+}
+
 /// HubSpot's batch envelope: `status`, `results`, times, and the errors of a 207.
 pub fn batch(results: Vec<Value>, errors: Vec<Value>, started: &str) -> Value {
     let mut out = json!({
@@ -123,8 +133,32 @@ pub fn batch(results: Vec<Value>, errors: Vec<Value>, started: &str) -> Value {
     out
 }
 
+/// A batch's answer: `success` (200 or 201) without errors, 207 with them.
+pub fn batch_response(
+    success: StatusCode,
+    results: Vec<Value>,
+    errors: Vec<Value>,
+    started: &str,
+) -> Response {
+    let status = if errors.is_empty() {
+        success
+    } else {
+        StatusCode::MULTI_STATUS
+    };
+    (status, Json(batch(results, errors, started))).into_response()
+}
+
+/// The errors of a batch for the `ids` that name nothing: none, or one `OBJECT_NOT_FOUND`
+/// listing them all.
+pub fn not_found_errors(message: String, ids: &[String]) -> Vec<Value> {
+    if ids.is_empty() {
+        return Vec::new();
+    }
+    vec![batch_error("OBJECT_NOT_FOUND", message, ids)]
+}
+
 /// One error item of a 207 (`StandardError`, every field Python requires).
-pub fn batch_error(category: &str, message: String, ids: &[String]) -> Value {
+fn batch_error(category: &str, message: String, ids: &[String]) -> Value {
     json!({
         "status": "error",
         "category": category,

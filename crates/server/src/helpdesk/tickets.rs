@@ -162,7 +162,7 @@ pub async fn attach_finalizing(
     let attached = store.attach_call(portal_id, call, &plan, now()).await?;
     tracing::info!(
         portal.id = portal_id,
-        call.id = attached.call_id,
+        call.id = attached.engagement_id,
         ticket.id = attached.ticket_id,
         ticket.new = attached.new_ticket,
         channel.id = channel.id,

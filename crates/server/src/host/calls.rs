@@ -249,7 +249,7 @@ async fn create_call_once(
             HOST_SOURCE,
         )
         .await
-        .map(|attached| attached.call_id)
+        .map(|attached| attached.engagement_id)
         .map_err(missing);
     }
     let created = state

@@ -39,7 +39,7 @@ pub struct SessionRecord {
     /// The session's calls: every externalCallId seen, and the engagementId of each call
     /// that has one (what links REST calls to the session).
     #[serde(skip)]
-    call_ids: HashSet<String>,
+    external_call_ids: HashSet<String>,
     #[serde(skip)]
     engagements: HashMap<i64, Option<String>>,
 }
@@ -48,8 +48,8 @@ impl SessionRecord {
     /// Notes a call the session touched.
     fn note_call(&mut self, external_call_id: Option<&str>, engagement_id: Option<i64>) {
         if let Some(id) = external_call_id {
-            if self.call_ids.len() < MAX_ENTRIES {
-                self.call_ids.insert(id.to_owned());
+            if self.external_call_ids.len() < MAX_ENTRIES {
+                self.external_call_ids.insert(id.to_owned());
             }
         }
         if let Some(engagement) = engagement_id {
@@ -68,7 +68,7 @@ impl SessionRecord {
         if let Some(id) = rest
             .external_call_ids
             .iter()
-            .find(|id| self.call_ids.contains(*id))
+            .find(|id| self.external_call_ids.contains(*id))
         {
             return Some(Some(id.clone()));
         }
@@ -157,7 +157,7 @@ impl Inspector {
             entries: Vec::new(),
             clock: Some(Instant::now()),
             next_seq: 0,
-            call_ids: HashSet::new(),
+            external_call_ids: HashSet::new(),
             engagements: HashMap::new(),
         };
         self.with(|all| {
@@ -232,14 +232,16 @@ impl Inspector {
                 engagement_ids
                     .iter()
                     .any(|id| s.engagements.contains_key(id))
-                    || external_call_ids.iter().any(|id| s.call_ids.contains(id))
+                    || external_call_ids
+                        .iter()
+                        .any(|id| s.external_call_ids.contains(id))
             })
         })
     }
 
     /// Whether any session has seen a call yet (nothing to link REST calls to otherwise).
     pub fn has_calls(&self) -> bool {
-        self.with(|all| all.iter().any(|s| !s.call_ids.is_empty()))
+        self.with(|all| all.iter().any(|s| !s.external_call_ids.is_empty()))
     }
 
     /// Attaches a store change to entry `seq` of a session.

@@ -49,7 +49,7 @@ use futures_util::TryStreamExt;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::error::{ApiError, ApiResult, ErrorDetail};
+use crate::error::{ApiError, ApiResult};
 use crate::host::signin::HostUser;
 use crate::webhooks::{StreamRequest, WebhookError, WebhookRequest};
 use crate::AppState;
@@ -69,7 +69,7 @@ pub fn router() -> Router<AppState> {
 
 /// A call whose recording can be asked for.
 struct Recording {
-    call_id: i64,
+    engagement_id: i64,
     app_id: i64,
     external_id: String,
     external_account_id: String,
@@ -86,20 +86,23 @@ async fn get_recording_status(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let portal_id = user.grant.portal_id;
-    let call_id = engagement_id(&raw)?;
-    let found = find_recording(&state, portal_id, call_id).await?;
-    let ready_at = state.store.recording_ready_at(portal_id, call_id).await?;
+    let engagement_id = parse_engagement_id(&raw)?;
+    let found = find_recording(&state, portal_id, engagement_id).await?;
+    let ready_at = state
+        .store
+        .recording_ready_at(portal_id, engagement_id)
+        .await?;
     let (available, message, app_id) = match &found {
         Ok(recording) => (true, None, Some(recording.app_id)),
         Err(Unavailable(why)) => (false, Some(why.clone()), None),
     };
     Ok(Json(json!({
-        "engagementId": call_id.to_string(),
+        "engagementId": engagement_id.to_string(),
         "available": available,
         "appId": app_id,
         "ready": ready_at.is_some(),
         "readyAt": ready_at.as_ref().map(crate::time::format),
-        "audioUrl": available.then(|| audio_path(call_id)),
+        "audioUrl": available.then(|| audio_path(engagement_id)),
         "message": message,
     })))
 }
@@ -111,16 +114,19 @@ async fn get_recording(
     Path(raw): Path<String>,
 ) -> ApiResult<Response> {
     let portal_id = user.grant.portal_id;
-    let call_id = engagement_id(&raw)?;
-    let recording = available(&state, portal_id, call_id).await?;
+    let engagement_id = parse_engagement_id(&raw)?;
+    let recording = available(&state, portal_id, engagement_id).await?;
     let url = authenticated_url(&state, portal_id, &recording).await?;
-    let ready_at = state.store.recording_ready_at(portal_id, call_id).await?;
+    let ready_at = state
+        .store
+        .recording_ready_at(portal_id, engagement_id)
+        .await?;
     let body = Json(json!({
-        "engagementId": call_id.to_string(),
+        "engagementId": engagement_id.to_string(),
         "appId": recording.app_id,
         "externalId": recording.external_id,
         "authenticatedUrl": url,
-        "audioUrl": audio_path(call_id),
+        "audioUrl": audio_path(engagement_id),
         "ready": ready_at.is_some(),
         "readyAt": ready_at.as_ref().map(crate::time::format),
     }));
@@ -141,8 +147,8 @@ async fn stream_recording_audio(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let portal_id = user.grant.portal_id;
-    let call_id = engagement_id(&raw)?;
-    let recording = available(&state, portal_id, call_id).await?;
+    let engagement_id = parse_engagement_id(&raw)?;
+    let recording = available(&state, portal_id, engagement_id).await?;
     let url = authenticated_url(&state, portal_id, &recording).await?;
     let mut forwarded = HeaderMap::new();
     if let Some(range) = headers.get(RANGE).filter(|r| usable_range(r)) {
@@ -174,13 +180,13 @@ async fn stream_recording_audio(
         .header(X_CONTENT_TYPE_OPTIONS, "nosniff")
         .header(CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'");
     tracing::info!(
-        call.id = call_id,
+        call.id = engagement_id,
         app.id = recording.app_id,
         portal.id = portal_id,
         http.status = answer.status.as_u16(),
         "streaming a recording"
     );
-    let (app_id, cut) = (recording.app_id, call_id);
+    let (app_id, cut) = (recording.app_id, engagement_id);
     let body = answer.body.inspect_err(move |err| {
         tracing::warn!(call.id = cut, app.id = app_id, error.code = err.code(), error.message = %err,
             "recording stream ended early");
@@ -191,41 +197,43 @@ async fn stream_recording_audio(
 }
 
 /// The `{engagementId}` path segment: a positive integer.
-fn engagement_id(raw: &str) -> ApiResult<i64> {
+fn parse_engagement_id(raw: &str) -> ApiResult<i64> {
     crate::extract::positive_id("engagementId", raw)
 }
 
-fn audio_path(call_id: i64) -> String {
-    format!("/host/api/recordings/{call_id}/audio")
+fn audio_path(engagement_id: i64) -> String {
+    format!("/host/api/recordings/{engagement_id}/audio")
 }
 
 /// The call of the portal and, when it has one to offer, its recording; 404 for no call.
 async fn find_recording(
     state: &AppState,
     portal_id: i64,
-    call_id: i64,
+    engagement_id: i64,
 ) -> ApiResult<Result<Recording, Unavailable>> {
     let call = state
         .store
-        .get_objects(portal_id, "0-48", &[call_id], false)
+        .get_objects(portal_id, "0-48", &[engagement_id], false)
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| ApiError::not_found(format!("No call with engagementId {call_id}.")))?;
+        .ok_or_else(|| {
+            ApiError::not_found(format!("No call with engagementId {engagement_id}."))
+        })?;
     let property = |name: &str| call.properties.get(name).filter(|v| !v.is_empty());
     let Some(external_id) = property("hs_call_external_id") else {
         return Ok(Err(Unavailable(format!(
-            "Call {call_id} has no hs_call_external_id, so no app can be asked for its recording."
+            "Call {engagement_id} has no hs_call_external_id, so no app can be asked for its recording."
         ))));
     };
     let Some(app_id) = property("hs_call_app_id").and_then(|a| a.parse::<i64>().ok()) else {
         return Ok(Err(Unavailable(format!(
-            "Call {call_id} has no hs_call_app_id, so it is not known which app recorded it."
+            "Call {engagement_id} has no hs_call_app_id, so it is not known which app recorded it."
         ))));
     };
     if !crate::host::apps::is_installed(state, portal_id, app_id).await? {
         return Ok(Err(Unavailable(format!(
-            "App {app_id}, which logged call {call_id}, is not installed in this portal."
+            "App {app_id}, which logged call {engagement_id}, is not installed in this portal."
         ))));
     }
     let Some(settings) = state.store.get_recording_settings(app_id).await? else {
@@ -235,7 +243,7 @@ async fn find_recording(
         ))));
     };
     Ok(Ok(Recording {
-        call_id,
+        engagement_id,
         app_id,
         external_id: external_id.clone(),
         external_account_id: property("hs_call_external_account_id")
@@ -246,11 +254,11 @@ async fn find_recording(
 }
 
 /// [`find_recording`], with "nothing to offer" as a 404 (logged).
-async fn available(state: &AppState, portal_id: i64, call_id: i64) -> ApiResult<Recording> {
-    find_recording(state, portal_id, call_id)
+async fn available(state: &AppState, portal_id: i64, engagement_id: i64) -> ApiResult<Recording> {
+    find_recording(state, portal_id, engagement_id)
         .await?
         .map_err(|Unavailable(why)| {
-            tracing::info!(call.id = call_id, portal.id = portal_id, recording.unavailable_reason = %why, "no recording to offer");
+            tracing::info!(call.id = engagement_id, portal.id = portal_id, recording.unavailable_reason = %why, "no recording to offer");
             ApiError::not_found(why)
         })
 }
@@ -276,7 +284,7 @@ async fn authenticated_url(
     recording: &Recording,
 ) -> ApiResult<String> {
     let fail = |code: &str, message: String| {
-        tracing::warn!(call.id = recording.call_id, app.id = recording.app_id, portal.id = portal_id,
+        tracing::warn!(call.id = recording.engagement_id, app.id = recording.app_id, portal.id = portal_id,
             error.code = code, error.message = %message, "recording webhook failed");
         ApiError::bad_gateway(
             "WEBHOOK_FAILED",
@@ -318,7 +326,7 @@ async fn authenticated_url(
     match found.as_str().and_then(|u| url::Url::parse(u).ok()) {
         Some(media) if matches!(media.scheme(), "http" | "https") => {
             tracing::info!(
-                call.id = recording.call_id,
+                call.id = recording.engagement_id,
                 app.id = recording.app_id,
                 portal.id = portal_id,
                 "recording webhook answered"
@@ -336,23 +344,16 @@ async fn authenticated_url(
 /// satisfy, otherwise a 502.
 fn media_failure(recording: &Recording, portal_id: i64, err: &WebhookError) -> ApiError {
     let message = err.to_string().replace("the webhook", "the media server");
-    tracing::warn!(call.id = recording.call_id, app.id = recording.app_id, portal.id = portal_id,
+    tracing::warn!(call.id = recording.engagement_id, app.id = recording.app_id, portal.id = portal_id,
         error.code = err.code(), error.message = %message, "recording media failed");
     let message = format!(
         "The recording of call {} could not be played: {message}.",
-        recording.call_id
+        recording.engagement_id
     );
     match err {
-        WebhookError::Status(StatusCode::RANGE_NOT_SATISFIABLE) => ApiError::Client {
-            status: StatusCode::RANGE_NOT_SATISFIABLE,
-            category: "VALIDATION_ERROR",
-            message,
-            errors: vec![ErrorDetail::field(
-                "Range",
-                "RANGE_NOT_SATISFIABLE",
-                "The requested range is outside the recording.",
-            )],
-        },
+        WebhookError::Status(StatusCode::RANGE_NOT_SATISFIABLE) => {
+            ApiError::range_not_satisfiable(message)
+        }
         _ => ApiError::bad_gateway("MEDIA_FAILED", err.code(), message),
     }
 }
@@ -391,7 +392,7 @@ mod tests {
 
     fn recording(template: &str, external_id: &str, account: &str) -> Recording {
         Recording {
-            call_id: 1,
+            engagement_id: 1,
             app_id: 77,
             external_id: external_id.into(),
             external_account_id: account.into(),

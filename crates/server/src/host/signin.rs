@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{COOKIE, HOST, ORIGIN};
 use axum::http::request::Parts;
+use callhost_protocol::engine::origin::http_origin;
 use callhost_store::{secret, AccessGrant, NewAccessToken};
 
 use crate::dev::DEV_SCOPES;
@@ -89,7 +90,7 @@ pub async fn sign_in_on_loopback(
 /// The origin this request was addressed to (`http://` + Host), as pages on it see it.
 pub fn host_origin(parts: &Parts) -> Option<String> {
     let host = parts.headers.get(HOST)?.to_str().ok()?;
-    Some(format!("http://{host}"))
+    Some(http_origin(host))
 }
 
 /// True when the request's `Origin` is this host's own origin.

@@ -29,9 +29,10 @@ both_backends!(
     associations_are_created_listed_and_removed_both_ways,
     |app| {
         let call = create_call(app, json!({"hs_timestamp": "2026-01-01T00:00:00Z"})).await;
-        let call_id = call["id"].as_str().unwrap();
+        let engagement_id = call["id"].as_str().unwrap();
         let contact_id = contact(app, "assoc@example.com").await;
-        let path = format!("/crm/v4/objects/calls/{call_id}/associations/contacts/{contact_id}");
+        let path =
+            format!("/crm/v4/objects/calls/{engagement_id}/associations/contacts/{contact_id}");
         let (status, pair) = json(
             bearer(app, Method::PUT, &path)
                 .json(&spec(194))
@@ -43,7 +44,7 @@ both_backends!(
         assert_eq!(status, 201, "{pair}");
         assert_eq!(
             pair,
-            json!({"fromObjectTypeId": "0-48", "fromObjectId": call_id, "toObjectTypeId": "0-1", "toObjectId": contact_id, "labels": []})
+            json!({"fromObjectTypeId": "0-48", "fromObjectId": engagement_id, "toObjectTypeId": "0-1", "toObjectId": contact_id, "labels": []})
         );
 
         let (status, list) = json(
@@ -58,14 +59,14 @@ both_backends!(
         )
         .await;
         assert_eq!(status, 200, "{list}");
-        assert_eq!(list["results"][0]["toObjectId"].to_string(), call_id);
+        assert_eq!(list["results"][0]["toObjectId"].to_string(), engagement_id);
         assert_eq!(list["results"][0]["associationTypes"][0]["typeId"], 193);
 
         let (_, read) = json(
             bearer(
                 app,
                 Method::GET,
-                &format!("/crm/v3/objects/calls/{call_id}?associations=contacts"),
+                &format!("/crm/v3/objects/calls/{engagement_id}?associations=contacts"),
             )
             .send()
             .await
@@ -83,7 +84,7 @@ both_backends!(
             bearer(
                 app,
                 Method::GET,
-                &format!("/crm/v4/objects/calls/{call_id}/associations/contacts"),
+                &format!("/crm/v4/objects/calls/{engagement_id}/associations/contacts"),
             )
             .send()
             .await
@@ -92,8 +93,9 @@ both_backends!(
         .await;
         assert_eq!(list["results"], json!([]));
 
-        let default =
-            format!("/crm/v4/objects/calls/{call_id}/associations/default/contacts/{contact_id}");
+        let default = format!(
+            "/crm/v4/objects/calls/{engagement_id}/associations/default/contacts/{contact_id}"
+        );
         let (status, body) = json(bearer(app, Method::PUT, &default).send().await.unwrap()).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(
@@ -107,12 +109,12 @@ both_backends!(
     associating_a_missing_object_is_404_and_writes_nothing,
     |app| {
         let call = create_call(app, json!({"hs_timestamp": "2026-01-01T00:00:00Z"})).await;
-        let call_id = call["id"].as_str().unwrap();
+        let engagement_id = call["id"].as_str().unwrap();
         let (status, body) = json(
             bearer(
                 app,
                 Method::PUT,
-                &format!("/crm/v4/objects/calls/{call_id}/associations/contacts/987654321"),
+                &format!("/crm/v4/objects/calls/{engagement_id}/associations/contacts/987654321"),
             )
             .json(&spec(194))
             .send()
@@ -126,7 +128,9 @@ both_backends!(
             bearer(
                 app,
                 Method::PUT,
-                &format!("/crm/v4/objects/calls/{call_id}/associations/contacts/{contact_id}"),
+                &format!(
+                    "/crm/v4/objects/calls/{engagement_id}/associations/contacts/{contact_id}"
+                ),
             )
             .json(&spec(182))
             .send()
@@ -139,7 +143,7 @@ both_backends!(
             bearer(
                 app,
                 Method::GET,
-                &format!("/crm/v4/objects/calls/{call_id}/associations/contacts"),
+                &format!("/crm/v4/objects/calls/{engagement_id}/associations/contacts"),
             )
             .send()
             .await
@@ -152,7 +156,7 @@ both_backends!(
 
 both_backends!(batch_associations_report_missing_ends_in_207, |app| {
     let call = create_call(app, json!({"hs_timestamp": "2026-01-01T00:00:00Z"})).await;
-    let call_id = call["id"].as_str().unwrap();
+    let engagement_id = call["id"].as_str().unwrap();
     let contact_id = contact(app, "batch@example.com").await;
     let types = json!([{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 194}]);
     let (status, created) = json(
@@ -162,8 +166,8 @@ both_backends!(batch_associations_report_missing_ends_in_207, |app| {
             "/crm/v4/associations/calls/contacts/batch/create",
         )
         .json(
-            &json!({"inputs": [{"from": {"id": call_id}, "to": {"id": contact_id}, "types": types},
-                                 {"from": {"id": call_id}, "to": {"id": "1"}, "types": types}]}),
+            &json!({"inputs": [{"from": {"id": engagement_id}, "to": {"id": contact_id}, "types": types},
+                                 {"from": {"id": engagement_id}, "to": {"id": "1"}, "types": types}]}),
         )
         .send()
         .await
@@ -178,7 +182,7 @@ both_backends!(batch_associations_report_missing_ends_in_207, |app| {
             Method::POST,
             "/crm/v4/associations/calls/contacts/batch/read",
         )
-        .json(&json!({"inputs": [{"id": call_id}]}))
+        .json(&json!({"inputs": [{"id": engagement_id}]}))
         .send()
         .await
         .unwrap(),
@@ -195,7 +199,7 @@ both_backends!(batch_associations_report_missing_ends_in_207, |app| {
             Method::POST,
             "/crm/v4/associations/calls/contacts/batch/archive",
         )
-        .json(&json!({"inputs": [{"from": {"id": call_id}, "to": [{"id": contact_id}]}]}))
+        .json(&json!({"inputs": [{"from": {"id": engagement_id}, "to": [{"id": contact_id}]}]}))
         .send()
         .await
         .unwrap(),
@@ -208,7 +212,7 @@ both_backends!(batch_associations_report_missing_ends_in_207, |app| {
             Method::POST,
             "/crm/v4/associations/calls/contacts/batch/read",
         )
-        .json(&json!({"inputs": [{"id": call_id}]}))
+        .json(&json!({"inputs": [{"id": engagement_id}]}))
         .send()
         .await
         .unwrap(),

@@ -245,7 +245,7 @@ both_backends!(
             }),
         )
         .await;
-        let call_id = created["id"].as_str().unwrap();
+        let engagement_id = created["id"].as_str().unwrap();
 
         // The recording-URL webhook refuses what callhost did not sign.
         let path = "/api/recordings/demo-rec%2F1?externalAccountId=&appId=1";
@@ -270,7 +270,7 @@ both_backends!(
         // Through callhost: the app answers a short-lived URL of the audio on the demo origin.
         let host = app.host_client().await;
         let (status, found) = json(
-            host.get(format!("{}/host/api/recordings/{call_id}", app.url))
+            host.get(format!("{}/host/api/recordings/{engagement_id}", app.url))
                 .send()
                 .await
                 .unwrap(),
@@ -284,7 +284,7 @@ both_backends!(
         );
         assert!(audio_url.starts_with(&prefix), "{audio_url}");
         assert!(audio_url.contains("&token="), "{audio_url}");
-        let expected = demo_backend::wav(external_id);
+        let expected = demo_backend::wav::recording(external_id);
         let len = expected.len();
 
         // The media server: whole, a range, a suffix, past the end; a forged token is refused.
@@ -336,7 +336,10 @@ both_backends!(
 
         // And played through callhost, seeking with Range as the timeline's player does.
         let through = host
-            .get(format!("{}/host/api/recordings/{call_id}/audio", app.url))
+            .get(format!(
+                "{}/host/api/recordings/{engagement_id}/audio",
+                app.url
+            ))
             .header("range", "bytes=4000-")
             .send()
             .await

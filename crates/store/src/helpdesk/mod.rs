@@ -104,7 +104,8 @@ pub struct TicketPlan<'a> {
 /// Where [`HelpdeskStore::attach_call`] put the call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attached {
-    pub call_id: i64,
+    /// The call object's id (its engagementId).
+    pub engagement_id: i64,
     pub ticket_id: i64,
     /// True when this attachment made the ticket.
     pub new_ticket: bool,
@@ -164,7 +165,7 @@ pub trait HelpdeskStore: Send + Sync {
     async fn disconnect_channel(&self, portal_id: i64, channel_id: i64) -> Result<bool>;
 
     /// The ticket the call is attached to, if it is.
-    async fn call_ticket(&self, portal_id: i64, call_id: i64) -> Result<Option<i64>>;
+    async fn call_ticket(&self, portal_id: i64, engagement_id: i64) -> Result<Option<i64>>;
     /// Attaches the call (creating it first when new) to the newest open ticket of the
     /// channel's inbox made for the same caller, or to a new ticket; a call already attached
     /// stays where it is. One transaction, which also marks the call finalized when the plan
@@ -181,7 +182,7 @@ pub trait HelpdeskStore: Send + Sync {
     async fn finalize_call(
         &self,
         portal_id: i64,
-        call_id: i64,
+        engagement_id: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>>;
     /// The portal's help-desk tickets (of one inbox, when given), newest first, at most

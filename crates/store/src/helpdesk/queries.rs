@@ -200,7 +200,7 @@ macro_rules! impl_helpdesk_store {
                     if let Some(ticket_id) = attached {
                         tx.commit().await?;
                         return Ok(Attached {
-                            call_id,
+                            engagement_id: call_id,
                             ticket_id,
                             new_ticket: false,
                             finalized_at,
@@ -279,7 +279,7 @@ macro_rules! impl_helpdesk_store {
                     tx.commit().await?;
                     self.after_writes(2).await;
                     Ok(Attached {
-                        call_id,
+                        engagement_id: call_id,
                         ticket_id,
                         new_ticket,
                         finalized_at,

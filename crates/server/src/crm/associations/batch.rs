@@ -4,22 +4,23 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use callhost_store::crm::{NewAssociation, ObjectRef};
+use axum::response::Response;
+use callhost_store::crm::{AssociationKind, NewAssociation, ObjectRef};
 use callhost_store::now;
 use serde_json::{json, Map, Value};
 
-use super::super::batch::{id_field, inputs};
-use super::super::catalog::ObjectType;
-use super::super::params::PathParams;
-use super::super::{readable, view};
 use super::{
-    both_types, default_kinds, default_result, invalid, kinds, missing_as_not_found, pair,
-    parse_spec, targets,
+    both_types, default_kinds, default_result, invalid, kinds, link, pair, parse_spec, store_links,
+    targets,
 };
 use crate::auth::PortalAccess;
+use crate::crm::body::{id_field, inputs};
+use crate::crm::catalog::ObjectType;
+use crate::crm::params::PathParams;
+use crate::crm::readable;
+use crate::crm::view::{batch_response, not_found_errors};
 use crate::error::ApiResult;
+use crate::extract::JsonObject;
 use crate::time;
 use crate::AppState;
 
@@ -44,6 +45,26 @@ fn ends(item: &Map<String, Value>, at: &str) -> ApiResult<(i64, i64)> {
             })
     };
     Ok((id("from")?, id("to")?))
+}
+
+/// The kinds (and their reverses) an input's `types` list names between `from` and `to`.
+fn typed_kinds(
+    item: &Map<String, Value>,
+    from: &ObjectType,
+    to: &ObjectType,
+    at: &str,
+) -> ApiResult<Vec<(AssociationKind, AssociationKind)>> {
+    let types = item
+        .get("types")
+        .and_then(Value::as_array)
+        .ok_or_else(|| invalid(at, "REQUIRED", format!("{at}.types must be a list")))?;
+    types
+        .iter()
+        .map(|spec| {
+            let (category, type_id) = parse_spec(spec, at)?;
+            kinds(from, to, &category, type_id, at)
+        })
+        .collect()
 }
 
 /// Splits `wanted` into those whose both ends exist and a 207 error for the others.
@@ -73,31 +94,12 @@ async fn existing_pairs(
     let (ok, bad): (Vec<_>, Vec<_>) = wanted
         .into_iter()
         .partition(|(f, t)| from_found.contains(f) && to_found.contains(t));
-    let errors = if bad.is_empty() {
-        Vec::new()
-    } else {
-        let ids: Vec<String> = bad.iter().map(|(f, t)| format!("{f}->{t}")).collect();
-        vec![view::batch_error(
-            "OBJECT_NOT_FOUND",
-            "Some objects of these associations do not exist.".into(),
-            &ids,
-        )]
-    };
+    let ids: Vec<String> = bad.iter().map(|(f, t)| format!("{f}->{t}")).collect();
+    let errors = not_found_errors(
+        "Some objects of these associations do not exist.".into(),
+        &ids,
+    );
     Ok((ok, errors))
-}
-
-fn batch_status(
-    success: StatusCode,
-    results: Vec<Value>,
-    errors: Vec<Value>,
-    started: &str,
-) -> Response {
-    let status = if errors.is_empty() {
-        success
-    } else {
-        StatusCode::MULTI_STATUS
-    };
-    (status, Json(view::batch(results, errors, started))).into_response()
 }
 
 /// Creates associations with types in a batch: 201, or 207 naming pairs with a missing end.
@@ -105,7 +107,7 @@ pub async fn create_associations_batch(
     State(state): State<AppState>,
     access: PortalAccess,
     path: PathParams,
-    crate::extract::JsonObject(body): crate::extract::JsonObject,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let started = time::format(&now());
     let (from, to) = both_types(&state, &access, &path).await?;
@@ -113,16 +115,7 @@ pub async fn create_associations_batch(
     for (i, item) in inputs(&body)?.iter().enumerate() {
         let at = format!("inputs[{i}]");
         let (from_id, to_id) = ends(item, &at)?;
-        let types = item
-            .get("types")
-            .and_then(Value::as_array)
-            .ok_or_else(|| invalid(&at, "REQUIRED", format!("{at}.types must be a list")))?;
-        let mut kinds_of = Vec::new();
-        for spec in types {
-            let (category, type_id) = parse_spec(spec, &at)?;
-            kinds_of.push(kinds(&from, &to, &category, type_id, &at)?);
-        }
-        specs.push(((from_id, to_id), kinds_of));
+        specs.push(((from_id, to_id), typed_kinds(item, &from, &to, &at)?));
     }
     let (ok, errors) = existing_pairs(
         &state,
@@ -146,7 +139,12 @@ pub async fn create_associations_batch(
         .iter()
         .map(|(f, t)| pair(&from, *f, &to, *t, Vec::new()))
         .collect();
-    Ok(batch_status(StatusCode::CREATED, results, errors, &started))
+    Ok(batch_response(
+        StatusCode::CREATED,
+        results,
+        errors,
+        &started,
+    ))
 }
 
 /// Creates default associations in a batch: 200, or 207 naming pairs with a missing end.
@@ -154,7 +152,7 @@ pub async fn create_default_batch(
     State(state): State<AppState>,
     access: PortalAccess,
     path: PathParams,
-    crate::extract::JsonObject(body): crate::extract::JsonObject,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let started = time::format(&now());
     let (from, to) = both_types(&state, &access, &path).await?;
@@ -174,7 +172,7 @@ pub async fn create_default_batch(
         .iter()
         .map(|(f, t)| default_result(*f, *t, &kind))
         .collect();
-    Ok(batch_status(StatusCode::OK, results, errors, &started))
+    Ok(batch_response(StatusCode::OK, results, errors, &started))
 }
 
 /// Reads the associations of up to 100 objects: 200, or 207 naming objects that do not exist.
@@ -182,7 +180,7 @@ pub async fn read_associations_batch(
     State(state): State<AppState>,
     access: PortalAccess,
     path: PathParams,
-    crate::extract::JsonObject(body): crate::extract::JsonObject,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let started = time::format(&now());
     let from = readable(&state, &access, path.get("object_type")).await?;
@@ -224,16 +222,11 @@ pub async fn read_associations_batch(
         }
         results.push(result);
     }
-    let errors = if missing.is_empty() {
-        Vec::new()
-    } else {
-        vec![view::batch_error(
-            "OBJECT_NOT_FOUND",
-            format!("No {} objects with these ids.", from.label()),
-            &missing,
-        )]
-    };
-    Ok(batch_status(StatusCode::OK, results, errors, &started))
+    let errors = not_found_errors(
+        format!("No {} objects with these ids.", from.label()),
+        &missing,
+    );
+    Ok(batch_response(StatusCode::OK, results, errors, &started))
 }
 
 /// Removes the given types of association between pairs of objects, other types staying: 204.
@@ -241,26 +234,15 @@ pub async fn archive_labels_batch(
     State(state): State<AppState>,
     access: PortalAccess,
     path: PathParams,
-    crate::extract::JsonObject(body): crate::extract::JsonObject,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<StatusCode> {
     let (from, to) = both_types(&state, &access, &path).await?;
     let mut associations = Vec::new();
     for (i, item) in inputs(&body)?.iter().enumerate() {
         let at = format!("inputs[{i}]");
         let (from_id, to_id) = ends(item, &at)?;
-        let types = item
-            .get("types")
-            .and_then(Value::as_array)
-            .ok_or_else(|| invalid(&at, "REQUIRED", format!("{at}.types must be a list")))?;
-        for spec in types {
-            let (category, type_id) = parse_spec(spec, &at)?;
-            let (kind, reverse) = kinds(&from, &to, &category, type_id, &at)?;
-            associations.push(NewAssociation {
-                from: ObjectRef::new(&from.id, from_id),
-                to: ObjectRef::new(&to.id, to_id),
-                kind,
-                reverse,
-            });
+        for (kind, reverse) in typed_kinds(item, &from, &to, &at)? {
+            associations.push(link(&from, from_id, &to, to_id, &kind, &reverse));
         }
     }
     state
@@ -275,7 +257,7 @@ pub async fn archive_associations_batch(
     State(state): State<AppState>,
     access: PortalAccess,
     path: PathParams,
-    crate::extract::JsonObject(body): crate::extract::JsonObject,
+    JsonObject(body): JsonObject,
 ) -> ApiResult<StatusCode> {
     let (from, to) = both_types(&state, &access, &path).await?;
     let mut pairs = Vec::new();
@@ -326,37 +308,4 @@ pub async fn archive_associations_batch(
             .await?;
     }
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The association from `from`'s object `f` to `to`'s object `t` of one kind.
-fn link(
-    from: &ObjectType,
-    f: i64,
-    to: &ObjectType,
-    t: i64,
-    kind: &callhost_store::crm::AssociationKind,
-    reverse: &callhost_store::crm::AssociationKind,
-) -> NewAssociation {
-    NewAssociation {
-        from: ObjectRef::new(&from.id, f),
-        to: ObjectRef::new(&to.id, t),
-        kind: kind.clone(),
-        reverse: reverse.clone(),
-    }
-}
-
-/// Stores `links` in one transaction; a missing end is a 404 naming it.
-async fn store_links(
-    state: &AppState,
-    access: &PortalAccess,
-    from: &ObjectType,
-    to: &ObjectType,
-    links: &[NewAssociation],
-) -> ApiResult<()> {
-    state
-        .store
-        .associate(access.0.portal_id, links, now())
-        .await
-        .map_err(|e| missing_as_not_found(e, from, to))?;
-    Ok(())
 }

@@ -8,8 +8,8 @@
 //! - `GET /api/recordings/{externalId}`: the recording-URL webhook. Answers
 //!   `{"authenticatedUrl": "<demo origin>/api/recordings/{externalId}/audio?expires=…&token=…"}`.
 //! - `GET /api/recordings/{externalId}/audio?expires=…&token=…`: the recording, a few seconds
-//!   of tones made from the external id (the same id always sounds the same), as a WAV file
-//!   with `Range` support (206 with `Content-Range`, 416 for a range past the end).
+//!   of tones made from the external id (the same id always sounds the same, [`wav`]), as a WAV
+//!   file with `Range` support ([`range`]: 206 with `Content-Range`, 416 past the end).
 //!
 //! Security, as a real app backend must do it:
 //! - Both webhooks **verify HubSpot's v3 signature** (and the timestamp's age) with the demo
@@ -25,21 +25,25 @@
 //! It answers for the development seed's demo app ([`crate::AppState::development`]); without a
 //! development seed there is no demo app and every route is a 404.
 
+pub mod range;
+pub mod wav;
+
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header::{ACCEPT_RANGES, CACHE_CONTROL, CONTENT_RANGE, CONTENT_TYPE, HOST, RANGE};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::header::{HOST, RANGE};
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use callhost_protocol::engine::origin::http_origin;
 use callhost_store::Store;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
-use crate::error::{ApiError, ApiResult, ErrorDetail};
+use crate::error::{ApiError, ApiResult};
 use crate::webhooks::signature::{self, REQUEST_TIMESTAMP, SIGNATURE_V3};
 use crate::AppState;
 
@@ -52,14 +56,6 @@ pub const DEMO_NUMBERS: [(&str, Option<&str>, &str); 3] = [
 
 /// How long an audio URL stays valid.
 pub const AUDIO_URL_TTL_MS: i64 = 5 * 60 * 1000;
-
-/// What a recording sounds like: [`NOTES`] tones of [`NOTE_MS`] each, 16-bit mono PCM.
-const SAMPLE_RATE: u32 = 8_000;
-const NOTES: usize = 8;
-const NOTE_MS: u32 = 500;
-/// A pentatonic scale (Hz): any sequence of it sounds like a jingle, not an alarm.
-const SCALE: [f64; 8] = [392.0, 440.0, 523.25, 587.33, 659.25, 783.99, 880.0, 1046.5];
-const WAV_HEADER_LEN: usize = 44;
 
 /// Separates audio tokens from every other HMAC made with the client secret.
 const TOKEN_PURPOSE: &str = "callhost-demo-recording-audio";
@@ -87,7 +83,7 @@ fn served(state: &AppState, headers: &HeaderMap) -> ApiResult<Served> {
         .get(HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
-    let origin = format!("http://{host}");
+    let origin = http_origin(host);
     match state.development {
         Some(dev) => Ok(Served {
             store: state.store.clone(),
@@ -218,8 +214,8 @@ async fn get_recording_audio(
             "The recording link is invalid or has expired: ask the recording URL again.",
         ));
     }
-    let audio = wav(&external_id);
-    Ok(ranged(audio, headers.get(RANGE)))
+    let audio = wav::recording(&external_id);
+    Ok(range::ranged(audio, headers.get(RANGE)))
 }
 
 fn token_mac(secret: &str, external_id: &str, expires: i64) -> Hmac<Sha256> {
@@ -252,181 +248,9 @@ fn token_matches(secret: &str, external_id: &str, expires: i64, token: &str) -> 
         .is_ok()
 }
 
-/// The recording of `external_id`: [`NOTES`] tones chosen by the id's SHA-256, so the same
-/// call always sounds the same and two calls (almost always) differ.
-pub fn wav(external_id: &str) -> Bytes {
-    let digest = Sha256::digest(external_id.as_bytes());
-    let per_note = (SAMPLE_RATE * NOTE_MS / 1000) as usize;
-    let samples = per_note * NOTES;
-    let data_len = samples * 2;
-    let mut out = Vec::with_capacity(WAV_HEADER_LEN + data_len);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&((36 + data_len) as u32).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes()); // fmt chunk size
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&SAMPLE_RATE.to_le_bytes());
-    out.extend_from_slice(&(SAMPLE_RATE * 2).to_le_bytes()); // byte rate
-    out.extend_from_slice(&2u16.to_le_bytes()); // block align
-    out.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&(data_len as u32).to_le_bytes());
-    let fade = per_note / 20;
-    for note in 0..NOTES {
-        let freq = SCALE[usize::from(digest[note]) % SCALE.len()];
-        for i in 0..per_note {
-            // A short fade in and out of each note: no clicks between them.
-            let envelope = (i.min(per_note - 1 - i) as f64 / fade as f64).min(1.0);
-            let t = i as f64 / f64::from(SAMPLE_RATE);
-            let value = 6000.0 * envelope * (2.0 * std::f64::consts::PI * freq * t).sin();
-            out.extend_from_slice(&(value.round() as i16).to_le_bytes());
-        }
-    }
-    Bytes::from(out)
-}
-
-/// What a `Range` header asks of a body of `len` bytes.
-#[derive(Debug, PartialEq, Eq)]
-pub enum ByteRange {
-    /// No usable range (absent, another unit, several ranges, malformed): the whole body.
-    Whole,
-    /// Bytes `start..=end`.
-    Part(u64, u64),
-    /// A range that starts past the end.
-    Unsatisfiable,
-}
-
-/// Reads one `bytes=` range (RFC 9110 §14.1.2): `a-b`, `a-` or `-suffix`. Anything else is
-/// ignored, as the RFC allows, and the whole body is sent.
-pub fn byte_range(value: Option<&HeaderValue>, len: u64) -> ByteRange {
-    let Some(spec) = value
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().strip_prefix("bytes="))
-    else {
-        return ByteRange::Whole;
-    };
-    let Some((first, last)) = spec.trim().split_once('-') else {
-        return ByteRange::Whole;
-    };
-    let number = |s: &str| -> Option<u64> {
-        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse().ok())
-            .flatten()
-    };
-    match (first, last) {
-        ("", suffix) => match number(suffix) {
-            Some(0) => ByteRange::Unsatisfiable,
-            Some(n) if len > 0 => ByteRange::Part(len.saturating_sub(n), len - 1),
-            Some(_) => ByteRange::Unsatisfiable,
-            None => ByteRange::Whole,
-        },
-        (start, "") => match number(start) {
-            Some(start) if start < len => ByteRange::Part(start, len - 1),
-            Some(_) => ByteRange::Unsatisfiable,
-            None => ByteRange::Whole,
-        },
-        (start, end) => match (number(start), number(end)) {
-            (Some(start), Some(end)) if start <= end => {
-                if start < len {
-                    ByteRange::Part(start, end.min(len - 1))
-                } else {
-                    ByteRange::Unsatisfiable
-                }
-            }
-            _ => ByteRange::Whole,
-        },
-    }
-}
-
-/// The audio as a 200, a 206 for a satisfiable range, or a 416.
-fn ranged(audio: Bytes, range: Option<&HeaderValue>) -> Response {
-    let len = audio.len() as u64;
-    let common = [
-        (CONTENT_TYPE, HeaderValue::from_static("audio/wav")),
-        (ACCEPT_RANGES, HeaderValue::from_static("bytes")),
-        (CACHE_CONTROL, HeaderValue::from_static("no-store")),
-    ];
-    match byte_range(range, len) {
-        ByteRange::Whole => (StatusCode::OK, common, audio).into_response(),
-        ByteRange::Part(start, end) => {
-            let content_range = HeaderValue::from_str(&format!("bytes {start}-{end}/{len}"))
-                .expect("digits and ASCII are a valid header value");
-            let part = audio.slice(start as usize..=end as usize);
-            (
-                StatusCode::PARTIAL_CONTENT,
-                common,
-                [(CONTENT_RANGE, content_range)],
-                part,
-            )
-                .into_response()
-        }
-        ByteRange::Unsatisfiable => {
-            let mut response = ApiError::Client {
-                status: StatusCode::RANGE_NOT_SATISFIABLE,
-                category: "VALIDATION_ERROR",
-                message: format!("The requested range is outside the recording ({len} bytes)."),
-                errors: vec![ErrorDetail::field(
-                    "Range",
-                    "RANGE_NOT_SATISFIABLE",
-                    "The requested range is outside the recording.",
-                )],
-            }
-            .into_response();
-            let headers = response.headers_mut();
-            headers.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-            headers.insert(
-                CONTENT_RANGE,
-                HeaderValue::from_str(&format!("bytes */{len}"))
-                    .expect("digits and ASCII are a valid header value"),
-            );
-            response
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn range(value: &str, len: u64) -> ByteRange {
-        byte_range(Some(&HeaderValue::from_str(value).unwrap()), len)
-    }
-
-    #[test]
-    fn ranges_are_read_as_rfc_9110_says() {
-        assert_eq!(byte_range(None, 10), ByteRange::Whole);
-        assert_eq!(range("bytes=0-3", 10), ByteRange::Part(0, 3));
-        assert_eq!(range("bytes=4-", 10), ByteRange::Part(4, 9));
-        assert_eq!(range("bytes=5-100", 10), ByteRange::Part(5, 9));
-        assert_eq!(range("bytes=-3", 10), ByteRange::Part(7, 9));
-        assert_eq!(range("bytes=-30", 10), ByteRange::Part(0, 9));
-        assert_eq!(range("bytes=10-", 10), ByteRange::Unsatisfiable);
-        assert_eq!(range("bytes=12-20", 10), ByteRange::Unsatisfiable);
-        assert_eq!(range("bytes=-0", 10), ByteRange::Unsatisfiable);
-        // Ignored: other units, several ranges, reversed or malformed ones.
-        assert_eq!(range("items=0-3", 10), ByteRange::Whole);
-        assert_eq!(range("bytes=0-1,4-5", 10), ByteRange::Whole);
-        assert_eq!(range("bytes=5-2", 10), ByteRange::Whole);
-        assert_eq!(range("bytes=+1-2", 10), ByteRange::Whole);
-        assert_eq!(range("bytes=x", 10), ByteRange::Whole);
-    }
-
-    #[test]
-    fn the_recording_is_a_deterministic_wav_per_call() {
-        let a = wav("demo-1");
-        assert_eq!(a, wav("demo-1"));
-        assert_ne!(a, wav("demo-2"));
-        assert_eq!(&a[..4], b"RIFF");
-        assert_eq!(&a[8..16], b"WAVEfmt ");
-        let data_len = u32::from_le_bytes(a[40..44].try_into().unwrap()) as usize;
-        assert_eq!(a.len(), WAV_HEADER_LEN + data_len);
-        assert_eq!(
-            data_len,
-            2 * 4 * SAMPLE_RATE as usize,
-            "four seconds of 16-bit mono"
-        );
-    }
 
     #[test]
     fn audio_tokens_are_bound_to_the_id_the_expiry_and_the_secret() {
