@@ -1,4 +1,4 @@
-//! Spec §2, row by row: what the engine does with each app → host message.
+//! docs/protocol.md#app-to-host-messages, row by row: what the engine does with each app → host message.
 
 mod common;
 
