@@ -1,4 +1,4 @@
-// The CLI contract (DESIGN.md): one ready line on stdout and nothing else, logs on stderr,
+// The CLI contract (docs/design.md#cli-contract): one ready line on stdout and nothing else, logs on stderr,
 // a clean exit on SIGTERM even when it arrives right after the ready line.
 import assert from "node:assert/strict";
 import { test } from "node:test";

@@ -1,4 +1,4 @@
-// Inbound calls and the calling remote in real Chromium (spec §1.1, §4.3), with an app on the
+// Inbound calls and the calling remote in real Chromium (docs/protocol.md#iframe-locations, docs/protocol.md#inbound-call), with an app on the
 // OFFICIAL SDK registered with supportsInboundCalling: the remote runs in the nav bar of
 // every tab (iframeLocation "remote"), shows availability, rings with the caller's name for
 // any written form of a contact's number, opens the record, keeps the call across

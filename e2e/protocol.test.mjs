@@ -1,4 +1,4 @@
-// Spec §2's app→host table, row by row, in real Chromium: calling apps built on the OFFICIAL
+// docs/protocol.md#app-to-host-messages, row by row, in real Chromium: calling apps built on the OFFICIAL
 // SDK from npm (UMD by script tag, and ESM), served from another loopback origin, registered
 // through the settings API or the LocalSettings override, hosted by callhost's record pages.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// A call task queue in real Chromium (spec §4.4): three contacts from the contacts list,
+// A call task queue in real Chromium (docs/protocol.md#call-task-queue): three contacts from the contacts list,
 // worked with an app on the OFFICIAL SDK that completes every call with hideWidget true.
 // Every task gets exactly one DIAL_NUMBER for its contact, even after the user closed the
 // widget (issue #237 of the SDK repository must not happen here), and each call is logged on

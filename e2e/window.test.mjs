@@ -1,4 +1,4 @@
-// The calling window in real Chromium (spec §4.6), with an app on the OFFICIAL SDK that
+// The calling window in real Chromium (docs/protocol.md#calling-window), with an app on the OFFICIAL SDK that
 // supports inbound calling and uses the calling window: two tabs run the calling remote, one
 // of them opens the calling window (`/calling-integration-popup-ui/{portalId}`, iframeLocation
 // "window"), the call lives there, and the tabs and the window reporting the same call make

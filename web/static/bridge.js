@@ -1,5 +1,5 @@
 // The bridge between one calling app's iframe and its engine session: it creates the iframe
-// (the official id and a wider `allow` list, spec §5.7), reports every `load`, runs the SYNC
+// (the official id and a wider `allow` list, docs/protocol.md#the-iframe), reports every `load`, runs the SYNC
 // loop the engine asks for, forwards accepted app messages, reports refused ones, and posts
 // what the engine tells it to post. It decides nothing about the protocol.
 //
@@ -121,7 +121,7 @@ export class Bridge {
   }
 
   /**
-   * Sizes the iframe; values are CSS lengths, already formatted (spec §5.8); null keeps one.
+   * Sizes the iframe; values are CSS lengths, already formatted (docs/protocol.md#widget-size); null keeps one.
    * @param {string | null} width
    * @param {string | null} height
    */

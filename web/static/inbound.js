@@ -1,5 +1,5 @@
 // Which `message` events reach the engine. This is the page's security boundary, so the
-// rule is strict and written once (spec §1.4, "recommended host rules"):
+// rule is strict and written once (docs/protocol.md#origins):
 //
 // - accepted: `event.source` is the app's iframe window AND `event.origin` is exactly the
 //   expected origin (the app's origin after the handshake; the SYNC target origin before);

@@ -1,5 +1,5 @@
 // The calling providers the switcher offers: every installed app with calling settings from
-// the context, adjusted by HubSpot's localStorage overrides exactly as the seed documents
+// the context, adjusted by HubSpot's localStorage overrides as docs/design.md#localstorage-overrides describes
 // them, plus the user's remembered choice. Pure apart from the `Storage` it is handed.
 //
 // - `LocalSettings:Calling:CallingExtensions` (JSON `{name, url, isReady, width, height,

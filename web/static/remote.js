@@ -1,4 +1,4 @@
-// The calling remote (spec §1.1, §4.3): for an app that supports inbound calling, every host
+// The calling remote (docs/protocol.md#iframe-locations, docs/protocol.md#inbound-call): for an app that supports inbound calling, every host
 // tab runs it in its nav bar (`data-testid="calling-remote"`) in an engine session of its
 // own with `location=remote`, so the app can report availability and ring. It shows the
 // app's status, the ringing call (`incoming-call`) with the caller's name from the engine's

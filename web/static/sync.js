@@ -1,7 +1,7 @@
-// The SYNC loop (spec §1.5, host side). After each iframe `load` the engine answers with
+// The SYNC loop (docs/protocol.md#handshake, host side). After each iframe `load` the engine answers with
 // `startSync`; this posts SYNC with those fields and a fresh `h-sync-<n>` id every 100 ms to
 // the exact target origin until the app's SYNC_ACK arrives, and gives up 30 s after the
-// start. Ids never start with a digit, so no app instance id can match them (spec §1.3).
+// start. Ids never start with a digit, so no app instance id can match them (docs/protocol.md#message-ids).
 // Timers and the clock are injected so the loop is tested without a browser.
 
 /**

@@ -1,4 +1,4 @@
-// The call task queue (spec §4.4): a list of records to call one after the other, and its
+// The call task queue (docs/protocol.md#call-task-queue): a list of records to call one after the other, and its
 // bar (`data-testid="task-queue"`, under the nav bar, outside the widget so it
 // stays reachable when the widget is hidden). Each task opens its record and dials it once;
 // Next and Skip move on; the last one ends the queue. While the queue is worked the calling

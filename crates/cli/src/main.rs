@@ -1,7 +1,7 @@
 //! The `callhost` binary: parses the command line, opens the store, binds the listeners,
 //! seeds development credentials, prints the ready line and serves until SIGINT or SIGTERM.
 //!
-//! Contract (DESIGN.md): stdout carries exactly one line, `callhost ready {json}`, once the
+//! Contract (docs/design.md#cli-contract): stdout carries exactly one line, `callhost ready {json}`, once the
 //! server accepts connections; every log goes to stderr.
 
 use std::io::IsTerminal;
@@ -232,7 +232,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
     let mut state = AppState::new(storage.store.clone(), Some(development));
     // While callhost listens on loopback it is someone's development instance, and the app
-    // it is developing listens on loopback too (DESIGN.md).
+    // it is developing listens on loopback too (docs/design.md#webhooks-into-private-networks).
     let on_loopback = api.local_addr()?.ip().is_loopback();
     state.webhooks = WebhookClient::new(args.allow_private_webhooks || on_loopback);
     let shutdown = shutdown_signal()?;

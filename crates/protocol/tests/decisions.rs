@@ -1,4 +1,4 @@
-//! DESIGN.md "Decisions where the references are silent", one test (or a few) each.
+//! docs/design.md#decisions, one test (or a few) each.
 
 mod common;
 
@@ -29,7 +29,7 @@ fn host_message_ids_start_with_a_non_digit_and_are_unique() {
 
 #[test]
 fn calls_are_told_apart_by_external_call_id_never_by_message_id() {
-    // Two SDK messages sent in the same millisecond share a messageId (spec §1.3).
+    // Two SDK messages sent in the same millisecond share a messageId (docs/protocol.md#message-ids).
     let mut s = ready();
     for id in ["a", "b"] {
         let out = s.handle(app(msg(

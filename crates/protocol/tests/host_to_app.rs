@@ -1,4 +1,4 @@
-//! Spec §3, row by row: when the engine sends each host → app message, and with what.
+//! docs/protocol.md#host-to-app-messages, row by row: when the engine sends each host → app message, and with what.
 
 mod common;
 
@@ -144,7 +144,7 @@ fn end_call_carries_the_active_calls_ids() {
 #[test]
 fn the_host_never_sends_the_types_an_app_cannot_take() {
     // INITIATE_CALL_ID_*, SET_CALL_STATE and FAILED are handled by the SDK but undocumented
-    // (DESIGN.md: not sent); the rest would be answered with ERROR.
+    // (docs/design.md#messages-callhost-never-sends: not sent); the rest would be answered with ERROR.
     let mut s = ready();
     let mut sent = Vec::new();
     let mut collect = |out: Vec<Output>| {

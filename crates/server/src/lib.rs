@@ -79,7 +79,7 @@ impl AppState {
     }
 
     /// In development, an app of the seeded developer account is installed in the
-    /// development portal as soon as it has calling settings (DESIGN.md).
+    /// development portal as soon as it has calling settings (docs/design.md#development-portal).
     pub async fn install_for_development(
         &self,
         developer: Developer,

@@ -1,11 +1,11 @@
 //! Calls: their lifecycle messages, their engagements and the replies about them.
 //!
 //! Calls are keyed by externalCallId, never by messageId (two SDK messages sent in one
-//! millisecond share an id, spec §1.3). Invariants: a call's `engagement_id` is set once and
+//! millisecond share an id, docs/protocol.md#message-ids). Invariants: a call's `engagement_id` is set once and
 //! never changes; each call asks the store for at most one CreateCall (the store itself
 //! de-duplicates by (app, externalCallId) across tabs); inbound calls get their caller-ID
 //! reply before their CREATE_ENGAGEMENT_* reply, and their engagement is associated with the
-//! first match (DESIGN.md).
+//! first match (docs/design.md#inbound-order).
 
 use serde_json::{json, Map, Value};
 

@@ -1,7 +1,7 @@
 //! The end of a call (CALL_COMPLETED, FINALIZE_ENGAGEMENT) and every store result.
 //!
 //! Each store request the engine makes is answered exactly once through [`Session::handle`]
-//! with `Input::Done`; this module turns those results into the replies spec §3 lists. A
+//! with `Input::Done`; this module turns those results into the replies docs/protocol.md#host-to-app-messages lists. A
 //! result of the wrong kind is treated as a failure, so an app always hears back. Every
 //! successful write to a call object (create, update, finalize) is also announced to the page
 //! with one `ui:callChanged`, whether or not the app gets a reply; a failed one never is.
@@ -17,7 +17,7 @@ use super::validate::Fields;
 
 impl Session {
     /// CALL_COMPLETED: update the engagement with the app's properties, then hide the widget
-    /// unless the app says not to or the user works a call task queue (spec §2; SDK #237).
+    /// unless the app says not to or the user works a call task queue (docs/protocol.md#hiding-the-widget; SDK #237).
     pub(super) fn on_call_completed(&mut self, data: Fields, turn: &mut Turn) {
         let f = &mut turn.findings;
         let id = data.str_or_alias("externalCallId", "callId", true, f);

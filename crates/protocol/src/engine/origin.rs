@@ -54,7 +54,7 @@ pub struct WidgetUrl {
 }
 
 impl WidgetUrl {
-    /// Checks `candidate` against the rules of DESIGN.md: https (or http on loopback), and an
+    /// Checks `candidate` against the rules of docs/design.md#widget-url-changes: https (or http on loopback), and an
     /// origin in `allowed` (already serialized origins). The error is a sentence for the app.
     pub fn parse(candidate: &str, allowed: &[String]) -> Result<WidgetUrl, String> {
         let parsed = Url::parse(candidate.trim())

@@ -2,7 +2,7 @@
 //! the widget (dials, minimize, restore, close, end call).
 //!
 //! Invariant: DIAL_NUMBER only goes to an app that sent INITIALIZED and is logged in
-//! (DESIGN.md). A click while the app loads is kept (the newest replaces older ones) and
+//! (docs/design.md#dials-wait-for-a-ready-app). A click while the app loads is kept (the newest replaces older ones) and
 //! delivered when it is ready; a logged-out app gets an alert instead and nothing is posted.
 
 use serde_json::{json, Value};
@@ -15,7 +15,7 @@ use super::session::{Session, Turn};
 use super::validate::Fields;
 
 impl Session {
-    /// SYNC_ACK ends the handshake the browser ran (spec §1.5 host step 4).
+    /// SYNC_ACK ends the handshake the browser ran (docs/protocol.md#handshake).
     pub(super) fn on_sync_ack(&mut self, top: Fields<'_>, origin: &str, turn: &mut Turn) {
         let f = &mut turn.findings;
         let claimed = top.str("iFrameUrl", false, f);
@@ -102,7 +102,7 @@ impl Session {
     pub(super) fn on_dial(&mut self, request: DialRequest, turn: &mut Turn) {
         turn.ui(UiCommand::Show);
         if !self.initialized {
-            // The app is still loading: keep the latest click for INITIALIZED (DESIGN.md).
+            // The app is still loading: keep the latest click for INITIALIZED (docs/design.md#dials-wait-for-a-ready-app).
             self.pending_dial = Some(request);
         } else if !self.logged_in {
             self.pending_dial = None;

@@ -1,6 +1,6 @@
 //! The payloads of host messages, and the small conversions they need.
 //!
-//! Shapes follow spec §3 and the DESIGN.md decisions: failures are `{error:{message}}` plus the
+//! Shapes follow docs/protocol.md#host-to-app-messages and docs/design.md#failure-payloads: failures are `{error:{message}}` plus the
 //! ids of the request; successes carry exactly what the spec lists, so an app written against
 //! HubSpot reads the same keys here. Nothing in this module has state.
 
@@ -88,7 +88,7 @@ pub fn caller_id_matches(matches: &[CallerIdMatch], portal_id: i64) -> Value {
     json!({ "callerIdMatches": list })
 }
 
-/// `IFrameManager.formatSize` (spec §5.8): a number becomes `"<n>px"`, a string is used as
+/// `IFrameManager.formatSize` (docs/protocol.md#widget-size): a number becomes `"<n>px"`, a string is used as
 /// is, and falsy values (0, "", null, false) are ignored.
 pub fn format_size(value: Option<&Value>) -> Option<String> {
     match value? {
@@ -100,7 +100,7 @@ pub fn format_size(value: Option<&Value>) -> Option<String> {
     }
 }
 
-/// Call properties an app may set through CALL_COMPLETED (rest-api.md §6.2).
+/// Call properties an app may set through CALL_COMPLETED (docs/rest-api.md#call-properties).
 pub const CALL_PROPERTIES: &[&str] = &[
     "hs_timestamp",
     "hs_call_title",

@@ -10,7 +10,7 @@
 //! - nothing panics, whatever the app sends;
 //! - every post is a new message `{type, messageId, data}` whose id is `h-<n>`, unique in the
 //!   session and never starting with a digit (an app's SDK treats ids that start with its
-//!   13-digit instance id as responses and swallows them, spec §1.3), sent to the current app
+//!   13-digit instance id as responses and swallows them, docs/protocol.md#message-ids), sent to the current app
 //!   origin (never `*`);
 //! - nothing is ever posted in answer to ERROR (two SDKs answer each other's ERROR forever);
 //! - a call's engagementId never changes once set, and each externalCallId gets at most one

@@ -1,6 +1,6 @@
 //! Reading app messages: the envelope checks and typed access to `data` fields.
 //!
-//! Apps send whatever their code builds (the SDK copies nothing and checks nothing, spec §5.5),
+//! Apps send whatever their code builds (the SDK copies nothing and checks nothing, docs/protocol.md#envelope),
 //! so nothing here fails: a field of the wrong JSON type is reported and treated as absent,
 //! `null` is treated as absent (JSON has no `undefined`), and extra fields are ignored.
 //! Invariant: every accessor that is given `required = true` reports a missing field exactly
@@ -21,7 +21,7 @@ pub struct Envelope<'a> {
     pub data: Fields<'a>,
 }
 
-/// Checks the envelope (spec §1.2, §5.2 step 4). `None` means the message is ignored; the
+/// Checks the envelope (docs/protocol.md#envelope). `None` means the message is ignored; the
 /// reason is in `out`.
 pub fn open<'a>(message: &'a Value, out: &mut Vec<Finding>) -> Option<Envelope<'a>> {
     let Some(top) = message.as_object() else {
@@ -82,7 +82,7 @@ pub fn json_kind(value: &Value) -> &'static str {
     }
 }
 
-/// An integer id sent as a number or a numeric string (spec §3: ids are coerced in the wild).
+/// An integer id sent as a number or a numeric string (docs/protocol.md#ids-in-payloads: ids are coerced in the wild).
 pub fn as_id(value: &Value) -> Option<i64> {
     match value {
         Value::Number(n) => n.as_i64().or_else(|| {

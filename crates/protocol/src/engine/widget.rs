@@ -2,7 +2,7 @@
 //!
 //! SET_WIDGET_URL is the one way an app moves its iframe to another origin, so it is where
 //! the security rule lives: the new URL must be https (or http on loopback) and on the
-//! settings URL's origin or one the app allows (DESIGN.md). Posts after an accepted move wait
+//! settings URL's origin or one the app allows (docs/design.md#widget-url-changes). Posts after an accepted move wait
 //! for the new SYNC; the refusal goes to the origin the request came from.
 
 use serde_json::{json, Value};
@@ -43,7 +43,7 @@ impl Session {
     }
 
     /// ERROR: the app's own message is shown as an alert; the SDK's automatic
-    /// UNKNOWN_MESSAGE_TYPE report is for developers only. Never answered (spec §5.4).
+    /// UNKNOWN_MESSAGE_TYPE report is for developers only. Never answered (docs/protocol.md#never-answer-error).
     pub(super) fn on_error(&mut self, data: Fields, turn: &mut Turn) {
         let f = &mut turn.findings;
         if data.raw("type").and_then(Value::as_str) == Some("UNKNOWN_MESSAGE_TYPE") {

@@ -1,7 +1,7 @@
 //! Calling settings: `/crm/v3/extensions/calling/{appId}/settings`.
 //!
 //! One settings record per app, shared by every portal that installs it. POST creates or
-//! replaces (DESIGN.md: what works against HubSpot must work here), PATCH changes the given
+//! replaces (docs/design.md#settings-writes-replace: what works against HubSpot must work here), PATCH changes the given
 //! fields, DELETE removes the app as a calling provider everywhere.
 
 use axum::extract::State;
@@ -23,7 +23,7 @@ use crate::AppState;
 const SIZE: std::ops::RangeInclusive<i64> = 1..=4000;
 const NAME_MAX: usize = 256;
 
-/// Defaults for fields a create request leaves out (DESIGN.md).
+/// Defaults for fields a create request leaves out (docs/rest-api.md#calling-settings).
 pub const DEFAULT_WIDTH: i32 = 400;
 pub const DEFAULT_HEIGHT: i32 = 600;
 

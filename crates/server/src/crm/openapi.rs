@@ -1,5 +1,5 @@
 //! The CRM paths of the OpenAPI document, from one table, so that every CRM route is listed
-//! with its operation id, success status and scope. Bodies are HubSpot's (see the spec); the
+//! with its operation id, success status and scope. Bodies are HubSpot's (see docs/rest-api.md); the
 //! errors are [`crate::error::ErrorBody`].
 
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, Paths};

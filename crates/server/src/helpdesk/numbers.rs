@@ -1,4 +1,4 @@
-//! The channel-connection webhook's answer, read as the admin should see it (spec §3.1):
+//! The channel-connection webhook's answer, read as the admin should see it (docs/rest-api.md#channel-connection-webhook):
 //! `{"phoneNumbers": [...]}` or a bare array; each entry's `e164PhoneNumber` checked against
 //! `^\+[1-9]\d{1,14}$`; `friendlyName` cut to 24 characters; numbers with an `extension`
 //! listed but not selectable. Nothing the app sent is dropped: an entry that cannot be used

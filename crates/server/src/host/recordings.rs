@@ -11,7 +11,7 @@
 //!   server's 200 or 206 (`Content-Range`, `Accept-Ranges`, `Content-Type`,
 //!   `Content-Length`) passed back, so an `<audio>` element can seek.
 //!
-//! Asking the app (spec §3.2): `GET` the app's `urlToRetrieveAuthedRecording` with `%s`
+//! Asking the app (docs/rest-api.md#recording-retrieval): `GET` the app's `urlToRetrieveAuthedRecording` with `%s`
 //! replaced by the percent-encoded external id and `externalAccountId` (the call's
 //! `hs_call_external_account_id`, empty when it has none, so the parameter is always there)
 //! and `appId` appended to the query, signed (v3 and v2) with the app's client secret, through

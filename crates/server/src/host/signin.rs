@@ -2,7 +2,7 @@
 //!
 //! Security:
 //! - On loopback, while a development seed exists, opening a host page signs the seeded user
-//!   in (DESIGN.md); anywhere else there is no automatic sign-in.
+//!   in (docs/design.md#development-portal); anywhere else there is no automatic sign-in.
 //! - The cookie is HttpOnly and SameSite=Strict, and its token is stored hashed like any
 //!   access token. The WebSocket also checks `Origin` against the host's own origin, so a
 //!   page of another origin (a calling app on another port is same-site!) cannot drive a

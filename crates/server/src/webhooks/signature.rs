@@ -140,7 +140,7 @@ pub fn headers(
 
 #[cfg(test)]
 mod tests {
-    //! The vectors are the spec's (§4): HubSpot's published v1 and v2 examples and our v3
+    //! The vectors (schemes in docs/rest-api.md#signatures): HubSpot's published v1 and v2 examples and our v3
     //! vector, cross-checked with two independent implementations.
     use super::*;
 

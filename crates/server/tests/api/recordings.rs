@@ -75,7 +75,7 @@ fn retrieval_answer(origin: &str, external_id: &str) -> Option<Response> {
     Some(response)
 }
 
-/// A media server as the spec asks: 200 with the whole file, 206 for a satisfiable
+/// A media server as docs/rest-api.md#recording-retrieval asks: 200 with the whole file, 206 for a satisfiable
 /// `bytes=a-b` / `bytes=a-`, 416 otherwise.
 fn serve_media(name: &str, range: Option<&str>) -> Response {
     let bytes = media();
