@@ -1,5 +1,6 @@
 //! What the engine does with each app → host message, one module per message family
-//! (docs/protocol.md#app-to-host-messages, row by row). The drivers and expectations they share are in `tests/common`.
+//! (docs/protocol.md#app-to-host-messages, row by row). The drivers and expectations they
+//! share are in `tests/common`.
 
 #[path = "../common/mod.rs"]
 mod common;
