@@ -2,8 +2,9 @@
 //!
 //! Calls are keyed by externalCallId, never by messageId (two SDK messages sent in one
 //! millisecond share an id, spec §1.3). Invariants: a call's `engagement_id` is set once and
-//! never changes; each call asks the store for at most one CreateCall (the store itself
-//! de-duplicates by (app, externalCallId) across tabs); inbound calls get their caller-ID
+//! never changes; each call asks the store for at most one CreateCall (the server logs one
+//! call object per (app, externalCallId) across tabs and the inbound-call API), carrying every
+//! property of the call object as `call_object` builds them; inbound calls get their caller-ID
 //! reply before their CREATE_ENGAGEMENT_* reply, and their engagement is associated with the
 //! first match (DESIGN.md).
 

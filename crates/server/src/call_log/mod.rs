@@ -2,10 +2,10 @@
 //!
 //! Two paths log calls: the widget path (the engine's store requests, carried out by
 //! `host::calls`) and `POST /crm/v3/extensions/calling/inbound-call` (`calling::inbound`).
-//! Both come here to log a call once ([`report`]), to update it ([`update`]), to finalize it
-//! ([`finalize`]) and to associate it ([`association_to`]). What they write is decided by the
-//! engine's one property builder (`callhost_protocol::engine::call_object`); this module only
-//! adds the clock and checks the values as the CRM API would.
+//! Both come here to log a call once ([`report()`]), to update it ([`update()`]), to
+//! finalize it ([`finalize()`]) and to associate it ([`association_to`]). What they write is
+//! decided by the engine's one property builder (`callhost_protocol::engine::call_object`);
+//! this module only adds the clock and checks the values as the CRM API would.
 //!
 //! **The same call.** A call is (portal, app, externalCallId). A report that names its app (the
 //! widget always does; the inbound-call API does through `hs_call_app_id`, or through the app
@@ -16,10 +16,10 @@
 //! oldest with that external id. Another app's call is never the same call, and an app never
 //! finalizes it.
 //!
-//! **Invariants.** Reports of one external id are serialized by a striped lock on (portal,
-//! externalCallId) ([`CallLocks`]), coarser than a call's identity because a report without
-//! an app can be the same call as any app's; under it, find-then-create makes one call object
-//! however many tabs, windows and API requests report the call at once. The help desk
+//! **Invariants.** Reports of one external id are serialized in this process by a striped
+//! lock on (portal, externalCallId) ([`CallLocks`]), coarser than a call's identity because a
+//! report without an app can be the same call as any app's; under it, find-then-create makes
+//! one call object however many tabs, windows and API requests report the call at once. The help desk
 //! (`helpdesk::tickets`): a call into a connected number is attached to its ticket in the
 //! transaction that creates it; reported again and still not attached, it is attached then;
 //! finalized and still not attached, it is attached and finalized in one transaction.
