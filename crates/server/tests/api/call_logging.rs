@@ -61,39 +61,26 @@ async fn report(
                 .unwrap()
         }
         Path::Api => {
-            // Names no app: the app is the connected number's, or the widget's that adopts it.
-            let body = json!({
-                "createEngagement": true,
-                "engagementProperties": {},
-                "externalCallId": external,
-                "finalCallStatus": "COMPLETED",
-                "fromNumber": {"e164Number": ADA, "phoneNumberType": "MOBILE"},
-                "toNumber": {"e164Number": to, "phoneNumberType": "TOLL_FREE"},
-                "callStartedTimestamp": STARTED_MS.to_string(),
-                "userId": app.dev.user_id,
-                "potentialRecipientUserIds": [],
-            });
-            let (status, body) = json(
-                bearer(app, Method::POST, "/crm/v3/extensions/calling/inbound-call")
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await;
-            assert_eq!(status, 200, "{body}");
+            let body = inbound_call(app, external, to, true).await;
             body["engagementId"].as_i64().unwrap()
         }
     }
 }
 
-/// Ada's contact id, as caller ID finds it.
-async fn ada_contact(app: &TestApp) -> i64 {
+/// Reports the call `external` from Ada to `to` through the inbound-call API, naming no app
+/// (the app is then the connected number's, or the widget's that adopts the call); the 200's
+/// body.
+async fn inbound_call(app: &TestApp, external: &str, to: &str, create: bool) -> Value {
     let body = json!({
-        "createEngagement": false, "engagementProperties": {}, "externalCallId": "lookup",
-        "finalCallStatus": "COMPLETED", "potentialRecipientUserIds": [],
+        "createEngagement": create,
+        "engagementProperties": {},
+        "externalCallId": external,
+        "finalCallStatus": "COMPLETED",
         "fromNumber": {"e164Number": ADA, "phoneNumberType": "MOBILE"},
-        "toNumber": {"e164Number": UNCONNECTED, "phoneNumberType": "TOLL_FREE"},
+        "toNumber": {"e164Number": to, "phoneNumberType": "TOLL_FREE"},
+        "callStartedTimestamp": STARTED_MS.to_string(),
+        "userId": app.dev.user_id,
+        "potentialRecipientUserIds": [],
     });
     let (status, body) = json(
         bearer(app, Method::POST, "/crm/v3/extensions/calling/inbound-call")
@@ -104,13 +91,15 @@ async fn ada_contact(app: &TestApp) -> i64 {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        body["callerIdMatches"][0]["callerIdType"], "CONTACT",
-        "{body}"
-    );
-    body["callerIdMatches"][0]["objectCoordinates"]["objectId"]
-        .as_i64()
-        .unwrap()
+    body
+}
+
+/// Ada's contact id, as caller ID finds it.
+async fn ada_contact(app: &TestApp) -> i64 {
+    let body = inbound_call(app, "lookup", UNCONNECTED, false).await;
+    let first = &body["callerIdMatches"][0];
+    assert_eq!(first["callerIdType"], "CONTACT", "{body}");
+    first["objectCoordinates"]["objectId"].as_i64().unwrap()
 }
 
 /// The ids of every live call object with `external` as its external id.
