@@ -21,6 +21,10 @@ use super::io::Direction;
 /// pipelines require it).
 pub const SOURCE: &str = "INTEGRATIONS_PLATFORM";
 
+/// The last millisecond of the year 9999: a later start time is a mistake, not a time (the
+/// CRM could not store it), and counts as unknown.
+const LAST_MS: i64 = 253_402_300_799_999;
+
 /// What is known about a call when it is first logged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CallStart<'a> {
@@ -32,7 +36,8 @@ pub struct CallStart<'a> {
     pub owner_id: Option<i64>,
     pub from_number: Option<&'a str>,
     pub to_number: Option<&'a str>,
-    /// When the call started, ms since the epoch; `None` (or 0) when unknown.
+    /// When the call started, ms since the epoch; `None` (or 0, or past the year 9999) when
+    /// unknown.
     pub started_at_ms: Option<i64>,
 }
 
@@ -89,7 +94,7 @@ impl CallStart<'_> {
                 set(name, number.to_owned());
             }
         }
-        if let Some(ms) = self.started_at_ms.filter(|ms| *ms > 0) {
+        if let Some(ms) = self.started_at_ms.filter(|ms| (1..=LAST_MS).contains(ms)) {
             set("hs_timestamp", ms.to_string());
         }
         properties
@@ -163,6 +168,22 @@ mod tests {
                 ("hs_call_status", "RINGING"),
             ])
         );
+    }
+
+    #[test]
+    fn a_start_time_the_crm_cannot_store_is_unknown() {
+        for ms in [-1, 0, LAST_MS + 1, i64::MAX] {
+            let call = CallStart {
+                started_at_ms: Some(ms),
+                ..start(Direction::Outbound)
+            };
+            assert!(!call.properties().contains_key("hs_timestamp"), "{ms}");
+        }
+        let last = CallStart {
+            started_at_ms: Some(LAST_MS),
+            ..start(Direction::Outbound)
+        };
+        assert_eq!(last.properties()["hs_timestamp"], LAST_MS.to_string());
     }
 
     #[test]
