@@ -58,7 +58,7 @@ pub async fn finalize(
             help_desk_channel(store, portal_id, p("hs_call_to_number"), logged_by, None).await?;
         if let Some(channel) = channel {
             if store.call_ticket(portal_id, engagement_id).await?.is_none() {
-                let attached = tickets::attach_finalizing(
+                let attached = tickets::attach(
                     store,
                     portal_id,
                     CallToAttach::Existing(engagement_id),

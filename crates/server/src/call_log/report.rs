@@ -129,6 +129,7 @@ pub async fn report(state: &AppState, report: CallReport) -> Result<i64, CallLog
             channel,
             from.as_deref(),
             report.source_type,
+            None,
         )
         .await
         .map_err(missing)?;
@@ -182,6 +183,7 @@ async fn attach_again(
                 channel,
                 from.map(String::as_str),
                 source_type,
+                None,
             )
             .await
             .map(drop)

@@ -79,31 +79,10 @@ pub fn record_name(object: &CrmObject) -> Option<String> {
 }
 
 /// Attaches the call (made in the same transaction when `call` is `New`) to its ticket in
-/// `channel`'s inbox.
-pub async fn attach(
-    store: &dyn Store,
-    portal_id: i64,
-    call: CallToAttach<'_>,
-    channel: &Channel,
-    from_number: Option<&str>,
-    source_type: &str,
-) -> Result<Attached, StoreError> {
-    attach_finalizing(
-        store,
-        portal_id,
-        call,
-        channel,
-        from_number,
-        source_type,
-        None,
-    )
-    .await
-}
-
-/// [`attach`], also marking the call finalized at `finalize_at` (when given) in the same
+/// `channel`'s inbox, and marks it finalized at `finalize_at` (when given) in the same
 /// transaction: a call finalized after its number was connected is attached and final, or
 /// neither.
-pub async fn attach_finalizing(
+pub async fn attach(
     store: &dyn Store,
     portal_id: i64,
     call: CallToAttach<'_>,
