@@ -4,9 +4,11 @@
 //! forwards app messages to it and carries out what it decides.
 //!
 //! `catalog` is the protocol vocabulary (message types, handler names, constants), shared with
-//! the JavaScript SDK through `protocol.json`.
+//! the JavaScript SDK through `protocol.json`; `object_type` names the CRM's standard object
+//! type ids.
 
 pub mod catalog;
+pub mod object_type;
 
 pub use catalog::{catalog, Catalog};
 pub mod engine;

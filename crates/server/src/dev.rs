@@ -22,6 +22,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::calling::settings::{DEFAULT_HEIGHT, DEFAULT_WIDTH};
+use crate::crm::catalog::object_type;
 
 /// The meta key under which the seed's ids are kept.
 const META_KEY: &str = "development";
@@ -152,7 +153,7 @@ async fn seed_records(store: &Arc<dyn Store>, portal_id: i64) -> anyhow::Result<
     let company = store
         .create_objects(
             portal_id,
-            "0-2",
+            object_type::COMPANY,
             &[record(&[
                 ("name", "Acme Corporation"),
                 ("domain", "acme.example.com"),
@@ -164,7 +165,7 @@ async fn seed_records(store: &Arc<dyn Store>, portal_id: i64) -> anyhow::Result<
         .await?
         .remove(0);
     let at_acme = (
-        ObjectRef::new("0-2", company.id),
+        ObjectRef::new(object_type::COMPANY, company.id),
         AssociationKind {
             category: "HUBSPOT_DEFINED".into(),
             type_id: 279,
@@ -189,7 +190,13 @@ async fn seed_records(store: &Arc<dyn Store>, portal_id: i64) -> anyhow::Result<
         ("phone", "+44 20 7323 8299"),
     ]);
     store
-        .create_objects(portal_id, "0-1", &[ada, grace], "INTEGRATION", now())
+        .create_objects(
+            portal_id,
+            object_type::CONTACT,
+            &[ada, grace],
+            "INTEGRATION",
+            now(),
+        )
         .await?;
     Ok(())
 }

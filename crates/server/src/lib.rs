@@ -11,6 +11,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod call_log;
 pub mod calling;
 pub mod crm;
 pub mod demo_backend;
@@ -46,8 +47,8 @@ pub struct AppState {
     pub development: Option<dev::Development>,
     /// The host's live widget sessions.
     pub sessions: Arc<host::bridge::Sessions>,
-    /// Serializes call creation per (portal, app, externalCallId).
-    pub call_locks: Arc<host::calls::CallLocks>,
+    /// Serializes reports of a call per (portal, externalCallId) (`call_log`).
+    pub call_locks: Arc<call_log::CallLocks>,
     /// The protocol inspector's record of widget sessions.
     pub inspector: Arc<host::inspector::Inspector>,
     /// Which portal recent bearer tokens act for, so the REST trace can file a call under

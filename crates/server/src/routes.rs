@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::crm::catalog::object_type;
 use crate::error::ApiError;
 use crate::{assets, calling, crm, helpdesk, host, openapi, AppState};
 
@@ -71,8 +72,9 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
 async fn show_start(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     match state.development {
         Some(dev) => axum::response::Redirect::to(&format!(
-            "/contacts/{}/objects/0-1/views/all/list",
-            dev.portal_id
+            "/contacts/{}/objects/{}/views/all/list",
+            dev.portal_id,
+            object_type::CONTACT
         ))
         .into_response(),
         None => assets::web_page("index.html"),

@@ -2,13 +2,15 @@
 //!
 //! Calls are keyed by externalCallId, never by messageId (two SDK messages sent in one
 //! millisecond share an id, docs/protocol.md#message-ids). Invariants: a call's `engagement_id` is set once and
-//! never changes; each call asks the store for at most one CreateCall (the store itself
-//! de-duplicates by (app, externalCallId) across tabs); inbound calls get their caller-ID
+//! never changes; each call asks the store for at most one CreateCall (the server logs one
+//! call object per (app, externalCallId) across tabs and the inbound-call API), carrying every
+//! property of the call object as `call_object` builds them; inbound calls get their caller-ID
 //! reply before their CREATE_ENGAGEMENT_* reply, and their engagement is associated with the
 //! first match (docs/design.md#inbound-order).
 
 use serde_json::{json, Map, Value};
 
+use super::call_object::{self, CallStart};
 use super::findings;
 use super::io::*;
 use super::replies;
@@ -25,15 +27,6 @@ const END_STATUSES: &[&str] = &[
     "REJECTED",
     "MISSED",
 ];
-
-/// The call object's `hs_call_status` for an end status. HubSpot's statuses have no
-/// REJECTED: a declined inbound call is logged as not answered.
-fn call_status(end_status: &str) -> &str {
-    match end_status {
-        "REJECTED" => "NO_ANSWER",
-        other => other,
-    }
-}
 
 /// A call the session has seen start (or resumed after a reload).
 #[derive(Debug, Clone, PartialEq)]
@@ -273,15 +266,26 @@ impl Session {
             return;
         }
         call.create_requested = true;
+        // Every property of the call object is decided here; the server only adds its clock.
+        let direction = call.direction.unwrap_or(Direction::Outbound);
+        let start = CallStart {
+            external_call_id: id,
+            direction,
+            app_id: Some(app_id),
+            owner_id: Some(owner_id),
+            from_number: call.from_number.as_deref(),
+            to_number: call.to_number.as_deref(),
+            started_at_ms: Some(call.started_at_ms),
+        };
         let request = StoreRequest::CreateCall {
             app_id,
             external_call_id: id.to_string(),
-            direction: call.direction.unwrap_or(Direction::Outbound),
-            to_number: call.to_number.clone(),
-            from_number: call.from_number.clone(),
-            started_at_ms: call.started_at_ms,
-            owner_id,
+            properties: start.properties(),
             associate: call.associate.clone(),
+            called_number: match direction {
+                Direction::Inbound => call.to_number.clone(),
+                Direction::Outbound => None,
+            },
         };
         let pending = Pending::CreateCall {
             external_call_id: id.to_string(),
@@ -415,7 +419,7 @@ impl Session {
         // `callEndStatus` is optional: an answered call that ends without one was completed
         // (it must not stay IN_PROGRESS); an unanswered one keeps what it had.
         let logged = status
-            .map(call_status)
+            .map(call_object::end_status)
             .or(call.answered.then_some("COMPLETED"));
         if let Some(status) = logged {
             self.record_status(&id, status, turn);

@@ -5,6 +5,8 @@
 //! [`Output`]s meant for it (`post` and `ui`); the server carries out `store` requests and
 //! feeds their results back as [`Input::Done`]; `log` entries feed the inspector.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -251,19 +253,22 @@ pub struct ObjectRef {
     tag = "request"
 )]
 pub enum StoreRequest {
-    /// Create the call object for (app, externalCallId), or return the one that exists.
+    /// Log the call (app, externalCallId) once: create its call object, or return the one that
+    /// exists (the server fills in what that one lacks from `properties`).
     CreateCall {
+        /// With `external_call_id`, which call this is (the server's creation lock and its one
+        /// rule for "the same call").
         app_id: i64,
         external_call_id: String,
-        direction: Direction,
-        to_number: Option<String>,
-        from_number: Option<String>,
-        /// From the app's `callStartTime`, else the dial's click time; 0 when neither is
-        /// known (the engine has no clock): the server then uses its own.
-        started_at_ms: i64,
-        owner_id: i64,
+        /// Every property of the new call object, as `call_object::CallStart` builds them
+        /// (string values). `hs_timestamp` is missing when the engine knows no start time:
+        /// the server then uses its own clock.
+        properties: BTreeMap<String, String>,
         /// The record the call is associated with (the dialed record, or the caller's match).
         associate: Option<ObjectRef>,
+        /// The number an inbound call came in on, for finding its help-desk channel; `None`
+        /// for an outbound call.
+        called_number: Option<String>,
     },
     /// Set call properties (already validated `hs_*` names, string values).
     UpdateCall {

@@ -5,10 +5,12 @@
 //! out its [`Output`]s; tests do the same without a browser.
 //!
 //! [`Session`] is the state machine; [`findings`] documents every validation finding code the
-//! inspector shows; [`origin`] holds the origin and SET_WIDGET_URL rules. The rest is private:
-//! envelope and field checks (`validate`), reply payloads (`replies`), and the handlers,
-//! grouped by concern (`readiness`, `calls`, `completion`, `widget`).
+//! inspector shows; [`origin`] holds the origin and SET_WIDGET_URL rules; [`call_object`]
+//! decides the properties of a logged call (the inbound-call API builds on it too). The rest
+//! is private: envelope and field checks (`validate`), reply payloads (`replies`), and the
+//! handlers, grouped by concern (`readiness`, `calls`, `completion`, `widget`).
 
+pub mod call_object;
 mod calls;
 mod completion;
 pub mod findings;

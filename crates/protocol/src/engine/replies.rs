@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::findings::{self, finding};
 use super::io::{CallerIdMatch, DialRequest, Finding, SessionConfig};
+use crate::object_type;
 
 /// `{error:{message}}` plus the request's ids (`null` ids are left out).
 pub fn failure(message: &str, ids: &[(&str, Value)]) -> Value {
@@ -24,10 +25,10 @@ pub fn failure(message: &str, ids: &[(&str, Value)]) -> Value {
 /// The CRM's name for a standard object type id, as DIAL_NUMBER's `objectType` spells it.
 pub fn object_type_name(object_type_id: &str) -> Option<&'static str> {
     Some(match object_type_id {
-        "0-1" => "CONTACT",
-        "0-2" => "COMPANY",
-        "0-3" => "DEAL",
-        "0-5" => "TICKET",
+        object_type::CONTACT => "CONTACT",
+        object_type::COMPANY => "COMPANY",
+        object_type::DEAL => "DEAL",
+        object_type::TICKET => "TICKET",
         _ => return None,
     })
 }

@@ -21,15 +21,22 @@ fn outgoing_call_started_creates_one_outbound_engagement_on_the_dialed_record() 
                 StoreRequest::CreateCall {
                     app_id: APP_ID,
                     external_call_id: "c1".into(),
-                    direction: Direction::Outbound,
-                    to_number: Some("+16175550100".into()),
-                    from_number: Some("+15550001111".into()),
-                    started_at_ms: 1_700_000_000_500,
-                    owner_id: OWNER,
+                    properties: call_properties(&[
+                        ("hs_call_direction", "OUTBOUND"),
+                        ("hs_call_status", "CONNECTING"),
+                        ("hs_call_to_number", "+16175550100"),
+                        ("hs_call_from_number", "+15550001111"),
+                        ("hs_timestamp", "1700000000500"),
+                        ("hubspot_owner_id", &OWNER.to_string()),
+                        ("hs_call_app_id", &APP_ID.to_string()),
+                        ("hs_call_external_id", "c1"),
+                        ("hs_call_source", "INTEGRATIONS_PLATFORM"),
+                    ]),
                     associate: Some(ObjectRef {
                         object_type_id: "0-1".into(),
                         object_id: 501
                     }),
+                    called_number: None,
                 }
             ),
         ]
@@ -156,15 +163,22 @@ fn incoming_call_replies_caller_id_then_creates_the_engagement_on_the_first_matc
                 StoreRequest::CreateCall {
                     app_id: APP_ID,
                     external_call_id: "in1".into(),
-                    direction: Direction::Inbound,
-                    to_number: Some("+15550001111".into()),
-                    from_number: Some("+16175550100".into()),
-                    started_at_ms: 1_700_000_001_000,
-                    owner_id: OWNER,
+                    properties: call_properties(&[
+                        ("hs_call_direction", "INBOUND"),
+                        ("hs_call_status", "RINGING"),
+                        ("hs_call_to_number", "+15550001111"),
+                        ("hs_call_from_number", "+16175550100"),
+                        ("hs_timestamp", "1700000001000"),
+                        ("hubspot_owner_id", &OWNER.to_string()),
+                        ("hs_call_app_id", &APP_ID.to_string()),
+                        ("hs_call_external_id", "in1"),
+                        ("hs_call_source", "INTEGRATIONS_PLATFORM"),
+                    ]),
                     associate: Some(ObjectRef {
                         object_type_id: "0-1".into(),
                         object_id: 501
                     }),
+                    called_number: Some("+15550001111".into()),
                 }
             ),
         ]

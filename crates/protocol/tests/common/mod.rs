@@ -181,3 +181,11 @@ pub fn call_changed(engagement_id: i64, external_call_id: &str) -> Act {
         external_call_id: Some(external_call_id.into()),
     })
 }
+
+/// A call object's properties, as `StoreRequest::CreateCall` carries them.
+pub fn call_properties(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect()
+}

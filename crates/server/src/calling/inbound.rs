@@ -3,31 +3,29 @@
 //! properties are that number, through the store's E.164 index) and, when
 //! `createEngagement` is true, the call object, associated with the first match.
 //!
-//! A call is kept once per `externalCallId` in a portal: reporting it again updates it.
-//!
-//! A call to a number connected to the help desk (`toNumber`, read as E.164) is attached to
-//! a ticket of that number's inbox, in the transaction that creates it (`helpdesk::tickets`).
+//! The call is logged through `call_log`, exactly as the widget logs one: its properties are
+//! the engine's (`call_object::CallStart`) plus what this API reports on top (the final
+//! status, the duration, `engagementProperties`), it is the same call as the widget's when the
+//! portal, the app and `externalCallId` agree, and a call into a number connected to the help
+//! desk is attached to a ticket of that number's inbox. Reporting a call again updates it.
 
 use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::Json;
-use callhost_protocol::engine::caller_id_matches;
-use callhost_store::crm::{AssociationKind, NewObject, ObjectRef, ObjectUpdate};
-use callhost_store::helpdesk::CallToAttach;
-use callhost_store::now;
+use callhost_protocol::engine::call_object::CallStart;
+use callhost_protocol::engine::{caller_id_matches, Direction, ObjectRef};
 use serde_json::{json, Map, Value};
 
 use super::ready::require_call_write;
 use crate::auth::PortalAccess;
-use crate::crm::catalog::{self, CALL_STATUSES};
+use crate::call_log::{self, CallLogError, CallReport, Existing};
+use crate::crm::catalog::CALL_STATUSES;
 use crate::crm::input;
 use crate::crm::objects::API_SOURCE;
 use crate::error::{ApiError, ApiResult, ErrorDetail};
 use crate::extract::JsonObject;
 use crate::fields::Fields;
-use crate::helpdesk::tickets;
-use crate::host::calls::caller_id_match;
 use crate::AppState;
 
 const NUMBER_TYPES: &[&str] = &[
@@ -53,7 +51,8 @@ struct InboundCall {
     status: String,
     from: String,
     to: String,
-    started: Option<String>,
+    /// `callStartedTimestamp`, ms since the epoch.
+    started_at_ms: Option<i64>,
     duration_seconds: Option<i64>,
     user_id: Option<i64>,
 }
@@ -103,6 +102,13 @@ fn parse(body: &Map<String, Value>) -> ApiResult<InboundCall> {
     let external = fields.required("externalCallId", external);
     let status = enum_field(&mut fields, "finalCallStatus", CALL_STATUSES);
     let started = fields.string("callStartedTimestamp");
+    let started = started.and_then(|raw| {
+        let at = input::datetime(raw).map(|at| at.timestamp_millis());
+        let at = at.ok_or_else(|| {
+            "callStartedTimestamp must be epoch milliseconds or an ISO-8601 date-time".to_owned()
+        });
+        fields.check("callStartedTimestamp", "INVALID_DATE", at)
+    });
     let duration = fields.integer("durationSeconds", 0..=i64::from(i32::MAX));
     let user_id = fields.integer("userId", 1..=i64::MAX);
     let properties = match body.get("engagementProperties") {
@@ -134,7 +140,7 @@ fn parse(body: &Map<String, Value>) -> ApiResult<InboundCall> {
         status: status.ok_or_else(missing)?,
         from: from.ok_or_else(missing)?,
         to: to.ok_or_else(missing)?,
-        started: started.map(str::to_owned),
+        started_at_ms: started,
         duration_seconds: duration,
         user_id,
     })
@@ -149,170 +155,89 @@ pub async fn report_inbound_call(
     require_call_write(&access)?;
     let call = parse(&body)?;
     let portal_id = access.0.portal_id;
-    let calls = catalog::builtin("calls").ok_or_else(ApiError::internal)?;
-    let mut raw = Map::new();
-    raw.insert(
-        "hs_timestamp".into(),
-        json!(call
-            .started
-            .clone()
-            .unwrap_or_else(|| crate::time::format(&now()))),
-    );
-    raw.insert("hs_call_direction".into(), json!("INBOUND"));
+    let owner_id = match call.user_id {
+        Some(user) => state
+            .store
+            .get_user(portal_id, user)
+            .await?
+            .map(|user| user.owner_id),
+        None => None,
+    };
+    // The app the call is logged for, when the properties name one (else the app whose
+    // connected number was called, which `call_log` finds).
+    let named_app = call
+        .properties
+        .get("hs_call_app_id")
+        .and_then(|app| match app {
+            Value::String(s) => s.trim().parse::<i64>().ok(),
+            other => other.as_i64(),
+        });
+    // Checked before anything else, so a bad report is refused whether or not it asks for
+    // an engagement.
+    let properties = properties(&call, named_app, owner_id).map_err(api_error)?;
+
+    let matches = call_log::caller_id(state.store.as_ref(), portal_id, &call.from).await?;
+    let mut out = caller_id_matches(&matches, portal_id);
+    if !call.create_engagement {
+        return Ok(Json(out));
+    }
+    let report = CallReport {
+        portal_id,
+        app_id: named_app,
+        external_call_id: call.external_call_id.clone(),
+        properties,
+        associate: matches.first().map(|m| ObjectRef {
+            object_type_id: m.object_type_id.clone(),
+            object_id: m.object_id,
+        }),
+        called_number: Some(call.to.clone()),
+        developer_account_id: access.0.developer_account_id,
+        source_type: API_SOURCE,
+        existing: Existing::Overwrite,
+    };
+    let engagement = call_log::report(&state, report).await.map_err(api_error)?;
+    out["engagementId"] = json!(engagement);
+    Ok(Json(out))
+}
+
+/// The call object's properties: the engine's for an inbound call, then this API's final
+/// status and duration, then the app's `engagementProperties`, each overriding the one before.
+fn properties(
+    call: &InboundCall,
+    app_id: Option<i64>,
+    owner_id: Option<i64>,
+) -> Result<BTreeMap<String, String>, CallLogError> {
+    let start = CallStart {
+        external_call_id: &call.external_call_id,
+        direction: Direction::Inbound,
+        app_id,
+        owner_id,
+        from_number: Some(&call.from),
+        to_number: Some(&call.to),
+        started_at_ms: call.started_at_ms,
+    };
+    let mut raw: Map<String, Value> = start
+        .properties()
+        .into_iter()
+        .map(|(name, value)| (name, Value::String(value)))
+        .collect();
     raw.insert("hs_call_status".into(), json!(call.status));
-    raw.insert("hs_call_from_number".into(), json!(call.from));
-    raw.insert("hs_call_to_number".into(), json!(call.to));
-    raw.insert("hs_call_external_id".into(), json!(call.external_call_id));
     if let Some(seconds) = call.duration_seconds {
         raw.insert(
             "hs_call_duration".into(),
             json!((seconds * 1000).to_string()),
         );
     }
-    if let Some(user) = call.user_id {
-        if let Some(user) = state.store.get_user(portal_id, user).await? {
-            raw.insert("hubspot_owner_id".into(), json!(user.owner_id.to_string()));
-        }
-    }
     raw.extend(call.properties.clone());
-    let properties: BTreeMap<String, String> =
-        input::properties(calls, Some(&Value::Object(raw)), input::Write::Create)
-            .map_err(input::invalid_properties)?;
+    call_log::check_properties(raw)
+}
 
-    let matches = state
-        .store
-        .find_by_phone(
-            portal_id,
-            &call.from,
-            Some(callhost_store::crm::phone::INDEX_REGION),
-        )
-        .await?;
-    let found: Vec<_> = matches.iter().map(caller_id_match).collect();
-    let mut out = caller_id_matches(&found, portal_id);
-    if !call.create_engagement {
-        return Ok(Json(out));
+/// A call-log failure as this API answers it.
+fn api_error(err: CallLogError) -> ApiError {
+    match err {
+        CallLogError::InvalidProperties(errors) => input::invalid_properties(errors),
+        CallLogError::Store(err) => err.into(),
+        CallLogError::Internal(why) => ApiError::Internal(anyhow::anyhow!(why)),
+        other => ApiError::validation(other.to_string(), Vec::new()),
     }
-    // The help-desk channel of the number called: connected in this portal by an app of the
-    // token's developer account (any app, for a token without one), and by the call's own
-    // app when the properties name it.
-    let owner = access.0.developer_account_id;
-    let named_app = properties
-        .get("hs_call_app_id")
-        .and_then(|a| a.parse::<i64>().ok());
-    let mut channel =
-        tickets::channel_for(state.store.as_ref(), portal_id, Some(&call.to), |app| {
-            named_app.is_none_or(|named| named == app)
-        })
-        .await?;
-    if let (Some(found), Some(owner)) = (&channel, owner) {
-        let app = state.store.get_app(found.app_id).await?;
-        if app.is_none_or(|app| app.developer_account_id != owner) {
-            channel = None;
-        }
-    }
-    // The call's app: the one its properties name, else the app whose connected number was
-    // called (the call is then that app's, as the host would log it).
-    let app = named_app.or(channel.as_ref().map(|c| c.app_id));
-    let mut properties = properties;
-    if let (None, Some(app)) = (named_app, app) {
-        properties.insert("hs_call_app_id".into(), app.to_string());
-    }
-    // Reports of one call are serialized under the host's own key (portal, app,
-    // externalCallId), so this API and the widget reporting the same call make one call.
-    let key = (portal_id, app.unwrap_or(0), call.external_call_id.as_str());
-    let _guard = state.call_locks.stripe(&key).lock().await;
-    let existing = state
-        .store
-        .find_objects_by_property(
-            portal_id,
-            "0-48",
-            "hs_call_external_id",
-            std::slice::from_ref(&call.external_call_id),
-            false,
-        )
-        .await?;
-    // Another app's call with the same external id is not this one.
-    let same_app = |o: &&callhost_store::crm::CrmObject| {
-        let logged = o.properties.get("hs_call_app_id");
-        app.is_none_or(|app| logged.is_none_or(|l| *l == app.to_string()))
-    };
-    let engagement = match existing.iter().find(same_app) {
-        Some(found) => {
-            let update = ObjectUpdate {
-                id: found.id,
-                properties,
-            };
-            let updated = state
-                .store
-                .update_objects(portal_id, "0-48", &[update], API_SOURCE, now())
-                .await?
-                .remove(0);
-            if let Some(channel) = &channel {
-                if state
-                    .store
-                    .call_ticket(portal_id, updated.id)
-                    .await?
-                    .is_none()
-                {
-                    let from = Some(call.from.as_str());
-                    let existing = CallToAttach::Existing(updated.id);
-                    tickets::attach(
-                        state.store.as_ref(),
-                        portal_id,
-                        existing,
-                        channel,
-                        from,
-                        API_SOURCE,
-                    )
-                    .await?;
-                }
-            }
-            updated.id
-        }
-        None => {
-            let mut new = NewObject {
-                properties,
-                associations: Vec::new(),
-            };
-            if let Some(first) = matches.first() {
-                let (id, reverse) = catalog::hubspot_defined("0-48", &first.object_type_id)[0];
-                let kind = |type_id| AssociationKind {
-                    category: "HUBSPOT_DEFINED".into(),
-                    type_id,
-                };
-                new.associations.push((
-                    ObjectRef::new(&first.object_type_id, first.id),
-                    kind(id),
-                    kind(reverse),
-                ));
-            }
-            match &channel {
-                // Into a connected number: the call and its ticket in one transaction.
-                Some(channel) => {
-                    let from = Some(call.from.as_str());
-                    let new = CallToAttach::New(&new);
-                    tickets::attach(
-                        state.store.as_ref(),
-                        portal_id,
-                        new,
-                        channel,
-                        from,
-                        API_SOURCE,
-                    )
-                    .await?
-                    .engagement_id
-                }
-                None => {
-                    state
-                        .store
-                        .create_objects(portal_id, "0-48", &[new], API_SOURCE, now())
-                        .await?
-                        .remove(0)
-                        .id
-                }
-            }
-        }
-    };
-    out["engagementId"] = json!(engagement);
-    Ok(Json(out))
 }

@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 use crate::auth::PortalAccess;
+use crate::crm::catalog::object_type;
 use crate::error::{ApiError, ApiResult, ErrorDetail};
 use crate::extract::JsonObject;
 use crate::fields::Fields;
@@ -51,7 +52,7 @@ pub async fn mark_recording_ready(
     let id = id.ok_or_else(ApiError::internal)?;
     let call = state
         .store
-        .get_objects(access.0.portal_id, "0-48", &[id], false)
+        .get_objects(access.0.portal_id, object_type::CALL, &[id], false)
         .await?
         .into_iter()
         .next()

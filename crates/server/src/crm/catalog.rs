@@ -2,9 +2,13 @@
 //! and custom types read from stored schemas, plus HubSpot's association type ids.
 //!
 //! An [`ObjectType`] is everything the API needs to validate, search and render objects of
-//! a type; handlers never hard-code a property name of their own.
+//! a type; handlers never hard-code a property name of their own, nor a type id: the standard
+//! ids are [`object_type`]'s constants (shared with the engine, re-exported here).
 
 use std::sync::LazyLock;
+
+pub use callhost_protocol::object_type;
+use object_type::{CALL, COMPANY, CONTACT, DEAL, TICKET};
 
 /// What a property holds, for validation, filtering and sorting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,7 +182,7 @@ pub static BUILTIN: LazyLock<Vec<ObjectType>> = LazyLock::new(|| {
     email.unique = true;
     vec![
         build(Builtin {
-            id: "0-1",
+            id: CONTACT,
             name: "contacts",
             singular: "contact",
             properties: vec![
@@ -208,7 +212,7 @@ pub static BUILTIN: LazyLock<Vec<ObjectType>> = LazyLock::new(|| {
             scope: "contacts",
         }),
         build(Builtin {
-            id: "0-2",
+            id: COMPANY,
             name: "companies",
             singular: "company",
             properties: vec![
@@ -226,7 +230,7 @@ pub static BUILTIN: LazyLock<Vec<ObjectType>> = LazyLock::new(|| {
             scope: "companies",
         }),
         build(Builtin {
-            id: "0-3",
+            id: DEAL,
             name: "deals",
             singular: "deal",
             properties: vec![
@@ -243,7 +247,7 @@ pub static BUILTIN: LazyLock<Vec<ObjectType>> = LazyLock::new(|| {
             scope: "deals",
         }),
         build(Builtin {
-            id: "0-5",
+            id: TICKET,
             name: "tickets",
             singular: "ticket",
             properties: vec![
@@ -264,7 +268,7 @@ pub static BUILTIN: LazyLock<Vec<ObjectType>> = LazyLock::new(|| {
             scope: "tickets",
         }),
         build(Builtin {
-            id: "0-48",
+            id: CALL,
             name: "calls",
             singular: "call",
             properties: vec![
@@ -308,17 +312,17 @@ pub fn builtin(raw: &str) -> Option<&'static ObjectType> {
 /// HubSpot-defined association types: `(from, to, type id, reverse type id)`, the first of a
 /// pair being its default (unlabeled) type.
 const HUBSPOT_DEFINED: &[(&str, &str, i32, i32)] = &[
-    ("0-1", "0-2", 279, 280),
-    ("0-1", "0-2", 1, 2),
-    ("0-1", "0-3", 4, 3),
-    ("0-1", "0-5", 15, 16),
-    ("0-2", "0-3", 342, 341),
-    ("0-2", "0-5", 340, 339),
-    ("0-3", "0-5", 27, 28),
-    ("0-48", "0-1", 194, 193),
-    ("0-48", "0-2", 182, 181),
-    ("0-48", "0-3", 206, 205),
-    ("0-48", "0-5", 220, 219),
+    (CONTACT, COMPANY, 279, 280),
+    (CONTACT, COMPANY, 1, 2),
+    (CONTACT, DEAL, 4, 3),
+    (CONTACT, TICKET, 15, 16),
+    (COMPANY, DEAL, 342, 341),
+    (COMPANY, TICKET, 340, 339),
+    (DEAL, TICKET, 27, 28),
+    (CALL, CONTACT, 194, 193),
+    (CALL, COMPANY, 182, 181),
+    (CALL, DEAL, 206, 205),
+    (CALL, TICKET, 220, 219),
 ];
 
 /// The HubSpot-defined types from `from` to `to`, as `(type id, reverse type id)`, the

@@ -7,8 +7,9 @@
 //! associated with the call (HubSpot-defined 219/220) and the caller's record. The store
 //! writes all of it (the call too, when it is new) in one transaction.
 //!
-//! Callers hold the call's creation lock (`host::calls::CallLocks`) around [`attach`], so
-//! that tabs reporting the same call at once agree; the store is idempotent per call anyway.
+//! Callers (`call_log`, the one home of call logging) hold the call's lock
+//! (`call_log::CallLocks`) around [`attach`], so that tabs and API requests reporting the
+//! same call at once agree; the store is idempotent per call anyway.
 
 use std::collections::BTreeMap;
 
@@ -21,7 +22,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::numbers::is_e164;
-use crate::crm::catalog;
+use crate::crm::catalog::{self, object_type};
 use crate::error::ApiResult;
 use crate::host::signin::HostUser;
 use crate::AppState;
@@ -63,7 +64,7 @@ fn kind(type_id: i32) -> AssociationKind {
 /// email), a company's name.
 pub fn record_name(object: &CrmObject) -> Option<String> {
     let p = |name: &str| object.properties.get(name).map(|v| v.trim().to_owned());
-    let name = if object.object_type_id == "0-1" {
+    let name = if object.object_type_id == object_type::CONTACT {
         let full = [p("firstname"), p("lastname")]
             .into_iter()
             .flatten()
@@ -78,31 +79,10 @@ pub fn record_name(object: &CrmObject) -> Option<String> {
 }
 
 /// Attaches the call (made in the same transaction when `call` is `New`) to its ticket in
-/// `channel`'s inbox.
-pub async fn attach(
-    store: &dyn Store,
-    portal_id: i64,
-    call: CallToAttach<'_>,
-    channel: &Channel,
-    from_number: Option<&str>,
-    source_type: &str,
-) -> Result<Attached, StoreError> {
-    attach_finalizing(
-        store,
-        portal_id,
-        call,
-        channel,
-        from_number,
-        source_type,
-        None,
-    )
-    .await
-}
-
-/// [`attach`], also marking the call finalized at `finalize_at` (when given) in the same
+/// `channel`'s inbox, and marks it finalized at `finalize_at` (when given) in the same
 /// transaction: a call finalized after its number was connected is attached and final, or
 /// neither.
-pub async fn attach_finalizing(
+pub async fn attach(
     store: &dyn Store,
     portal_id: i64,
     call: CallToAttach<'_>,
@@ -138,12 +118,12 @@ pub async fn attach_finalizing(
             format!("Inbound call from {who} to {line}."),
         ),
     ]);
-    let (to_call, from_call) = catalog::hubspot_defined("0-5", "0-48")
+    let (to_call, from_call) = catalog::hubspot_defined(object_type::TICKET, object_type::CALL)
         .first()
         .copied()
         .unwrap_or((219, 220));
     let ticket_to_caller = caller.as_ref().and_then(|c| {
-        catalog::hubspot_defined("0-5", &c.object_type_id)
+        catalog::hubspot_defined(object_type::TICKET, &c.object_type_id)
             .first()
             .map(|&(forward, reverse)| (kind(forward), kind(reverse)))
     });

@@ -316,7 +316,7 @@ fn push(session: &mut SessionRecord, mut entry: Entry) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use callhost_protocol::engine::{Direction, IframeLocation};
+    use callhost_protocol::engine::IframeLocation;
     use serde_json::json;
 
     fn config(portal_id: i64) -> SessionConfig {
@@ -369,12 +369,9 @@ mod tests {
         let create = StoreRequest::CreateCall {
             app_id: 3,
             external_call_id: "x-1".into(),
-            direction: Direction::Outbound,
-            to_number: None,
-            from_number: None,
-            started_at_ms: 0,
-            owner_id: 2,
+            properties: Default::default(),
             associate: None,
+            called_number: None,
         };
         let result = OpResult::Call { engagement_id: 77 };
         let effect = Effect {

@@ -49,6 +49,7 @@ use futures_util::TryStreamExt;
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use crate::crm::catalog::object_type;
 use crate::error::{ApiError, ApiResult};
 use crate::host::signin::HostUser;
 use crate::webhooks::{StreamRequest, WebhookError, WebhookRequest};
@@ -213,7 +214,7 @@ async fn find_recording(
 ) -> ApiResult<Result<Recording, Unavailable>> {
     let call = state
         .store
-        .get_objects(portal_id, "0-48", &[engagement_id], false)
+        .get_objects(portal_id, object_type::CALL, &[engagement_id], false)
         .await?
         .into_iter()
         .next()

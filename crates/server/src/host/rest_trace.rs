@@ -33,6 +33,7 @@ use axum::response::{IntoResponse, Response};
 use callhost_store::secret;
 use serde_json::Value;
 
+use crate::crm::catalog::object_type;
 use crate::error::ApiError;
 use crate::extract::BODY_LIMIT;
 use crate::host::inspector::RestCall;
@@ -177,7 +178,7 @@ fn fits(size: Option<u64>) -> bool {
 }
 
 fn is_calls(segment: &str) -> bool {
-    matches!(segment, "calls" | "call" | "0-48")
+    matches!(segment, "calls" | "call" | object_type::CALL)
 }
 
 /// What a request path says about calls.

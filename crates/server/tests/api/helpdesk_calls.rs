@@ -18,7 +18,7 @@ async fn run(app: &TestApp, state: &AppState, frames: Vec<String>) -> Vec<Value>
 }
 
 /// Ada Lovelace's number in the development seed.
-const ADA: &str = "+16175550123";
+pub const ADA: &str = "+16175550123";
 
 /// The handshake, then `messages` (type, data) from the app.
 fn frames(messages: &[(&str, Value)]) -> Vec<String> {
@@ -70,7 +70,7 @@ fn engagement(out: &[Value]) -> i64 {
 }
 
 /// Connects MAIN to the Support inbox for the demo app (which the sessions run as).
-async fn connect_main(app: &TestApp, host: &reqwest::Client) -> (i64, i64) {
+pub async fn connect_main(app: &TestApp, host: &reqwest::Client) -> (i64, i64) {
     let hook = receiver().await;
     register(app, app.dev.demo_app_id, "Demo App", &hook.url, true).await;
     let inbox = support_inbox(app, host).await;

@@ -7,6 +7,7 @@ mod admin;
 mod assets;
 mod associations;
 mod auth;
+mod call_logging;
 mod caller_id;
 mod channels;
 mod crm_batch;

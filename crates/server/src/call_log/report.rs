@@ -1,0 +1,202 @@
+//! Logging a call once: find the same call or create it, under the call's lock, and put a call
+//! into a connected number on its ticket.
+//!
+//! A report of a call that exists changes it as its path asks ([`Existing`]): the widget only
+//! fills in what the call lacks (another tab, a reload, or the app adopting a call logged
+//! without one), the inbound-call API overwrites with what it reports (a finished call's final
+//! status and duration). Neither moves `hs_timestamp` to the clock: the clock fills it only
+//! when a call is created without a known start.
+
+use std::collections::BTreeMap;
+
+use callhost_protocol::engine::ObjectRef as EngineRef;
+use callhost_protocol::object_type;
+use callhost_store::crm::{CrmObject, NewObject, ObjectUpdate};
+use callhost_store::helpdesk::{CallToAttach, Channel};
+use callhost_store::{now, StoreError};
+
+use super::{association_to, check_strings, help_desk_channel, same_call, CallLogError};
+use crate::helpdesk::tickets;
+use crate::AppState;
+
+/// What a report does to a call that is already logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Write only the properties the call does not have yet.
+    FillIn,
+    /// Write every property of the report.
+    Overwrite,
+}
+
+/// One report of a call, from either path.
+#[derive(Debug, Clone)]
+pub struct CallReport {
+    pub portal_id: i64,
+    /// The app reporting the call, when the report names one.
+    pub app_id: Option<i64>,
+    pub external_call_id: String,
+    /// The call object's properties (`call_object::CallStart` plus what the path adds),
+    /// checked here as the CRM API checks them.
+    pub properties: BTreeMap<String, String>,
+    /// The record a new call object is associated with (the dialed record or the caller).
+    pub associate: Option<EngineRef>,
+    /// The number an inbound call came in on, for its help-desk channel.
+    pub called_number: Option<String>,
+    /// Only a channel of this developer account's apps counts (see [`help_desk_channel`]).
+    pub developer_account_id: Option<i64>,
+    /// `sourceType` of the writes in the property history.
+    pub source_type: &'static str,
+    pub existing: Existing,
+}
+
+/// Logs the call once; returns its engagement id. The call's app is the report's, else the
+/// app whose connected number was called (the call is then that app's, as the widget would
+/// have logged it).
+pub async fn report(state: &AppState, report: CallReport) -> Result<i64, CallLogError> {
+    let store = state.store.as_ref();
+    let portal_id = report.portal_id;
+    let mut properties = check_strings(report.properties)?;
+    let channel = help_desk_channel(
+        store,
+        portal_id,
+        report.called_number.as_deref(),
+        report.app_id,
+        report.developer_account_id,
+    )
+    .await?;
+    let app_id = report.app_id.or(channel.as_ref().map(|c| c.app_id));
+    if let (None, Some(app_id)) = (report.app_id, app_id) {
+        properties.insert("hs_call_app_id".into(), app_id.to_string());
+    }
+    let _guard = state
+        .call_locks
+        .stripe(portal_id, &report.external_call_id)
+        .lock()
+        .await;
+    let found = store
+        .find_objects_by_property(
+            portal_id,
+            object_type::CALL,
+            "hs_call_external_id",
+            std::slice::from_ref(&report.external_call_id),
+            false,
+        )
+        .await?;
+    if let Some(call) = same_call(&found, app_id) {
+        let changes = match report.existing {
+            Existing::Overwrite => properties,
+            Existing::FillIn => missing_from(call, properties),
+        };
+        if !changes.is_empty() {
+            let update = ObjectUpdate {
+                id: call.id,
+                properties: changes,
+            };
+            store
+                .update_objects(
+                    portal_id,
+                    object_type::CALL,
+                    &[update],
+                    report.source_type,
+                    now(),
+                )
+                .await?;
+        }
+        if let Some(channel) = &channel {
+            attach_again(state, portal_id, call, channel, report.source_type).await;
+        }
+        return Ok(call.id);
+    }
+    if properties.get("hs_timestamp").is_none_or(String::is_empty) {
+        properties.insert("hs_timestamp".into(), crate::time::format(&now()));
+    }
+    let from = properties.get("hs_call_from_number").cloned();
+    let object = NewObject {
+        properties,
+        associations: report.associate.iter().map(association_to).collect(),
+    };
+    let missing = |err| match err {
+        StoreError::Missing(_) => CallLogError::MissingRecord,
+        other => other.into(),
+    };
+    if let Some(channel) = &channel {
+        // A call into a connected number: the call, its ticket and their associations are
+        // one transaction.
+        let attached = tickets::attach(
+            store,
+            portal_id,
+            CallToAttach::New(&object),
+            channel,
+            from.as_deref(),
+            report.source_type,
+            None,
+        )
+        .await
+        .map_err(missing)?;
+        return Ok(attached.engagement_id);
+    }
+    let created = store
+        .create_objects(
+            portal_id,
+            object_type::CALL,
+            &[object],
+            report.source_type,
+            now(),
+        )
+        .await
+        .map_err(missing)?;
+    created
+        .first()
+        .map(|call| call.id)
+        .ok_or(CallLogError::Internal("the store created no call object"))
+}
+
+/// The properties of `properties` that `call` has no value for.
+fn missing_from(
+    call: &CrmObject,
+    properties: BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    properties
+        .into_iter()
+        .filter(|(name, _)| call.properties.get(name).is_none_or(String::is_empty))
+        .collect()
+}
+
+/// A call reported again into a connected number and not on a ticket yet (an earlier attempt
+/// failed): attach it now. A failure does not undo the report; finalizing tries again.
+async fn attach_again(
+    state: &AppState,
+    portal_id: i64,
+    call: &CrmObject,
+    channel: &Channel,
+    source_type: &str,
+) {
+    let store = state.store.as_ref();
+    let attached = match store.call_ticket(portal_id, call.id).await {
+        Ok(None) => {
+            let from = call.properties.get("hs_call_from_number");
+            let existing = CallToAttach::Existing(call.id);
+            tickets::attach(
+                store,
+                portal_id,
+                existing,
+                channel,
+                from.map(String::as_str),
+                source_type,
+                None,
+            )
+            .await
+            .map(drop)
+        }
+        Ok(Some(_)) => Ok(()),
+        Err(err) => Err(err),
+    };
+    if let Err(err) = attached {
+        tracing::error!(
+            error = %err,
+            portal.id = portal_id,
+            call.id = call.id,
+            "attaching a call reported again failed"
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! One call, reported through the widget (a widget session driven through the host's session
+//! loop) and through `POST /crm/v3/extensions/calling/inbound-call`, in either order, into a
+//! number connected to the help desk or not: there is exactly one call object, and it is the
+//! same whichever path came first (direction, numbers, external id, app, owner, status, start
+//! time, source, the association to the caller and the ticket). This test fails if the two
+//! paths ever log one call twice or disagree on its properties.
+
+use callhost_protocol::engine::SessionConfig;
+use callhost_server::AppState;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::crm_objects::{bearer, CALLS};
+use crate::helpdesk::MAIN;
+use crate::helpdesk_calls::{connect_main, ADA};
+use crate::helpers::{json, TestApp};
+use crate::host::{self, app_message, config, run_as, APP_ORIGIN};
+
+/// A number no app has connected to the help desk.
+const UNCONNECTED: &str = "+18005550199";
+
+/// When every reported call started (2026-01-01T00:00:00.000Z), as both paths say it.
+const STARTED_MS: i64 = 1_767_225_600_000;
+
+#[derive(Clone, Copy, Debug)]
+enum Path {
+    Widget,
+    Api,
+}
+
+/// The call's engagement id, as `path` reports the call `external` from Ada to `to`.
+async fn report(
+    app: &TestApp,
+    state: &AppState,
+    session: &SessionConfig,
+    path: Path,
+    external: &str,
+    to: &str,
+) -> i64 {
+    match path {
+        Path::Widget => {
+            let frames = vec![
+                json!({"kind": "loaded"}).to_string(),
+                json!({"kind": "app", "origin": APP_ORIGIN, "message": {"type": "SYNC_ACK",
+                       "messageId": "h-sync-1", "iFrameUrl": APP_ORIGIN, "version": "0.9.7"}})
+                .to_string(),
+                app_message("INITIALIZED", "1_1", json!({"isLoggedIn": true})),
+                app_message(
+                    "INCOMING_CALL",
+                    "1_2",
+                    json!({"externalCallId": external, "fromNumber": ADA, "toNumber": to,
+                           "callStartTime": STARTED_MS, "createEngagement": true}),
+                ),
+            ];
+            let out = run_as(app, state, session.clone(), frames).await;
+            let created = host::posted(&out, "CREATE_ENGAGEMENT_SUCCEEDED");
+            assert_eq!(created.len(), 1, "{out:#?}");
+            created[0]["message"]["data"]["engagementId"]
+                .as_i64()
+                .unwrap()
+        }
+        Path::Api => {
+            let body = inbound_call(app, external, to, true).await;
+            body["engagementId"].as_i64().unwrap()
+        }
+    }
+}
+
+/// Reports the call `external` from Ada to `to` through the inbound-call API, naming no app
+/// (the app is then the connected number's, or the widget's that adopts the call); the 200's
+/// body.
+async fn inbound_call(app: &TestApp, external: &str, to: &str, create: bool) -> Value {
+    let body = json!({
+        "createEngagement": create,
+        "engagementProperties": {},
+        "externalCallId": external,
+        "finalCallStatus": "COMPLETED",
+        "fromNumber": {"e164Number": ADA, "phoneNumberType": "MOBILE"},
+        "toNumber": {"e164Number": to, "phoneNumberType": "TOLL_FREE"},
+        "callStartedTimestamp": STARTED_MS.to_string(),
+        "userId": app.dev.user_id,
+        "potentialRecipientUserIds": [],
+    });
+    let (status, body) = json(
+        bearer(app, Method::POST, "/crm/v3/extensions/calling/inbound-call")
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// Ada's contact id, as caller ID finds it.
+async fn ada_contact(app: &TestApp) -> i64 {
+    let body = inbound_call(app, "lookup", UNCONNECTED, false).await;
+    let first = &body["callerIdMatches"][0];
+    assert_eq!(first["callerIdType"], "CONTACT", "{body}");
+    first["objectCoordinates"]["objectId"].as_i64().unwrap()
+}
+
+/// The ids of every live call object with `external` as its external id.
+async fn calls_with(app: &TestApp, external: &str) -> Vec<String> {
+    let body = json!({"filterGroups": [{"filters": [
+        {"propertyName": "hs_call_external_id", "operator": "EQ", "value": external}]}]});
+    let (status, found) = json(
+        bearer(app, Method::POST, &format!("{CALLS}/search"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{found}");
+    found["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Everything both paths must agree on about a call, but its external id.
+async fn logged_call(app: &TestApp, id: i64) -> Value {
+    let path = format!(
+        "{CALLS}/{id}?properties=hs_call_direction,hs_call_from_number,hs_call_to_number,\
+         hs_call_external_id,hs_call_app_id,hubspot_owner_id,hs_call_status,hs_timestamp,\
+         hs_call_source&associations=contacts,tickets"
+    );
+    let (status, call) = json(bearer(app, Method::GET, &path).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{call}");
+    let mut properties = call["properties"].clone();
+    let properties = properties.as_object_mut().unwrap();
+    for computed in [
+        "hs_call_external_id",
+        "hs_object_id",
+        "hs_createdate",
+        "hs_lastmodifieddate",
+    ] {
+        properties.remove(computed);
+    }
+    let ids = |kind: &str| -> Vec<Value> {
+        call["associations"][kind]["results"]
+            .as_array()
+            .map(|list| list.iter().map(|a| a["id"].clone()).collect())
+            .unwrap_or_default()
+    };
+    json!({"properties": properties, "contacts": ids("contacts"), "tickets": ids("tickets").len()})
+}
+
+/// Reports `external` through `first` then the other path; returns what was logged.
+async fn both_paths(
+    app: &TestApp,
+    state: &AppState,
+    first: Path,
+    external: &str,
+    to: &str,
+) -> Value {
+    let second = match first {
+        Path::Widget => Path::Api,
+        Path::Api => Path::Widget,
+    };
+    let session = config(app);
+    let a = report(app, state, &session, first, external, to).await;
+    let b = report(app, state, &session, second, external, to).await;
+    assert_eq!(
+        a, b,
+        "{first:?} then {second:?}: one engagement for {external}"
+    );
+    assert_eq!(
+        calls_with(app, external).await,
+        [a.to_string()],
+        "{first:?} then {second:?}: exactly one call object for {external}"
+    );
+    // And it stays one: either path reporting it again finds it.
+    for path in [Path::Widget, Path::Api] {
+        assert_eq!(report(app, state, &session, path, external, to).await, a);
+    }
+    assert_eq!(calls_with(app, external).await.len(), 1);
+    logged_call(app, a).await
+}
+
+both_backends!(
+    the_widget_and_the_inbound_call_api_log_one_call_alike,
+    |app| {
+        let state = app.state.clone();
+        let host = app.host_client().await;
+        connect_main(app, &host).await;
+        let ada = ada_contact(app).await;
+
+        for (to, tickets) in [(MAIN, 1), (UNCONNECTED, 0)] {
+            let widget_first = both_paths(app, &state, Path::Widget, &format!("w-{to}"), to).await;
+            let api_first = both_paths(app, &state, Path::Api, &format!("a-{to}"), to).await;
+            assert_eq!(
+                widget_first, api_first,
+                "the order changes nothing (to {to})"
+            );
+            assert_eq!(
+                widget_first,
+                json!({
+                    "properties": {
+                        "hs_call_direction": "INBOUND",
+                        "hs_call_from_number": ADA,
+                        "hs_call_to_number": to,
+                        "hs_call_app_id": app.dev.demo_app_id.to_string(),
+                        "hubspot_owner_id": app.dev.owner_id.to_string(),
+                        "hs_call_status": "COMPLETED",
+                        "hs_timestamp": "2026-01-01T00:00:00.000Z",
+                        "hs_call_source": "INTEGRATIONS_PLATFORM",
+                    },
+                    "contacts": [ada.to_string()],
+                    "tickets": tickets,
+                }),
+                "to {to}"
+            );
+        }
+        // One ticket per call into the connected number, each call on it once.
+        let (status, list) =
+            crate::helpdesk::host_call(app, &host, Method::GET, "/host/api/helpdesk/tickets", None)
+                .await;
+        assert_eq!(status, 200, "{list}");
+        let mut on_tickets: Vec<String> = list["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|t| t["calls"].as_array().unwrap().clone())
+            .map(|c| c["externalCallId"].as_str().unwrap().to_owned())
+            .collect();
+        on_tickets.sort();
+        assert_eq!(on_tickets, [format!("a-{MAIN}"), format!("w-{MAIN}")]);
+    }
+);
+
+both_backends!(
+    another_apps_call_with_the_same_external_id_is_another_call,
+    |app| {
+        let state = app.state.clone();
+        let ours = config(app);
+        let theirs = SessionConfig {
+            app_id: app.dev.demo_app_id + 1,
+            ..config(app)
+        };
+        let mine = report(app, &state, &ours, Path::Widget, "shared-1", UNCONNECTED).await;
+        let other = report(app, &state, &theirs, Path::Widget, "shared-1", UNCONNECTED).await;
+        assert_ne!(mine, other);
+        // The inbound-call API naming no app, into no connected number, cannot tell them apart:
+        // it reports the oldest, never a third call.
+        let api = report(app, &state, &ours, Path::Api, "shared-1", UNCONNECTED).await;
+        assert_eq!(api, mine);
+        assert_eq!(calls_with(app, "shared-1").await.len(), 2);
+    }
+);
+
+// Both paths reporting one call at once, through the server's one lock, make one call object.
+both_backends!(the_two_paths_reporting_one_call_at_once_make_one, |app| {
+    let state = app.state.clone();
+    let host = app.host_client().await;
+    connect_main(app, &host).await;
+    let session = config(app);
+    for (n, to) in [MAIN, UNCONNECTED].into_iter().enumerate() {
+        let external = format!("race-{n}");
+        let reports = [Path::Widget, Path::Api, Path::Widget, Path::Api]
+            .map(|path| report(app, &state, &session, path, &external, to));
+        let ids = futures_util::future::join_all(reports).await;
+        assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
+        assert_eq!(calls_with(app, &external).await.len(), 1);
+    }
+});
