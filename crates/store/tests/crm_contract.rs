@@ -541,7 +541,7 @@ contract!(schemas_are_per_portal, |store: Arc<dyn Store>| async move {
     assert!(schema.object_type_id().starts_with("2-"));
     assert!(matches!(
         store.create_schema(p, "cars", "{}", now()).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Duplicate(_))
     ));
     assert_eq!(
         store.get_schema(p, &schema.object_type_id()).await.unwrap(),

@@ -77,7 +77,7 @@ contract!(
         let billing = store.create_inbox(portal, "Billing", now()).await.unwrap();
         assert!(matches!(
             store.create_inbox(portal, "Billing", now()).await,
-            Err(StoreError::Conflict(_))
+            Err(StoreError::Duplicate(_))
         ));
         let names: Vec<String> = store
             .list_inboxes(portal, "Support", now())

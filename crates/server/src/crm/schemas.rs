@@ -245,7 +245,7 @@ pub async fn create_schema(
         .create_schema(access.0.portal_id, &name, &def.to_string(), now())
         .await
         .map_err(|e| match e {
-            StoreError::Conflict(m) => ApiError::conflict(m),
+            StoreError::Duplicate(m) => ApiError::conflict(m),
             other => other.into(),
         })?;
     Ok((

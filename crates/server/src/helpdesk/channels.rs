@@ -110,7 +110,7 @@ pub async fn create_inbox(
         .await
     {
         Ok(inbox) => Ok((StatusCode::CREATED, Json(inbox_json(&inbox))).into_response()),
-        Err(StoreError::Conflict(_)) => Err(ApiError::validation(
+        Err(StoreError::Duplicate(_)) => Err(ApiError::validation(
             format!("Invalid inbox: an inbox named {name:?} already exists."),
             vec![ErrorDetail::field(
                 "name",

@@ -182,7 +182,7 @@ async fn create_saved_search(
     };
     match state.store.create_saved_search(&new, now()).await {
         Ok(saved) => Ok((StatusCode::CREATED, Json(saved_search_json(&saved))).into_response()),
-        Err(StoreError::Conflict(_)) => Err(ApiError::conflict(format!(
+        Err(StoreError::Duplicate(_)) => Err(ApiError::conflict(format!(
             "You already have a saved search named {:?}.",
             save.name
         ))),
