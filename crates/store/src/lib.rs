@@ -22,6 +22,7 @@ mod queries;
 mod recordings;
 pub mod saved_searches;
 pub mod secret;
+mod settings;
 mod sql;
 mod sqlite;
 mod statistics;

@@ -21,6 +21,7 @@ use rand::Rng;
 
 use crate::error::{is_unique_violation, Result, StoreError};
 use crate::model::*;
+use crate::settings;
 use crate::sql::{query, Get, SqlStore};
 use crate::{Backend, Store};
 
@@ -48,10 +49,6 @@ where
     }
 }
 
-const SETTINGS_COLUMNS: &str = "app_id, name, url, width, height, is_ready, \
-    supports_custom_objects, supports_inbound_calling, uses_calling_window, uses_remote, \
-    created_at, updated_at";
-
 fn user_from_row(row: &impl Get) -> Result<User> {
     Ok(User {
         id: row.get("id")?,
@@ -61,44 +58,6 @@ fn user_from_row(row: &impl Get) -> Result<User> {
         first_name: row.get("first_name")?,
         last_name: row.get("last_name")?,
         created_at: from_millis(row.get("created_at")?),
-    })
-}
-
-fn calling_settings_from_row(row: &impl Get) -> Result<CallingSettings> {
-    Ok(CallingSettings {
-        app_id: row.get("app_id")?,
-        fields: CallingSettingsFields {
-            name: row.get("name")?,
-            url: row.get("url")?,
-            width: row.get("width")?,
-            height: row.get("height")?,
-            is_ready: row.get("is_ready")?,
-            supports_custom_objects: row.get("supports_custom_objects")?,
-            supports_inbound_calling: row.get("supports_inbound_calling")?,
-            uses_calling_window: row.get("uses_calling_window")?,
-            uses_remote: row.get("uses_remote")?,
-        },
-        created_at: from_millis(row.get("created_at")?),
-        updated_at: from_millis(row.get("updated_at")?),
-    })
-}
-
-fn recording_settings_from_row(row: &impl Get) -> Result<RecordingSettings> {
-    Ok(RecordingSettings {
-        app_id: row.get("app_id")?,
-        url_to_retrieve_authed_recording: row.get("url_to_retrieve_authed_recording")?,
-        created_at: from_millis(row.get("created_at")?),
-        updated_at: from_millis(row.get("updated_at")?),
-    })
-}
-
-fn channel_settings_from_row(row: &impl Get) -> Result<ChannelConnectionSettings> {
-    Ok(ChannelConnectionSettings {
-        app_id: row.get("app_id")?,
-        url: row.get("url")?,
-        is_ready: row.get("is_ready")?,
-        created_at: from_millis(row.get("created_at")?),
-        updated_at: from_millis(row.get("updated_at")?),
     })
 }
 
@@ -377,41 +336,11 @@ impl<S: SqlStore> Store for S {
         fields: &CallingSettingsFields,
         now: DateTime<Utc>,
     ) -> Result<CallingSettings> {
-        let sql = format!(
-            "insert into calling_settings ({SETTINGS_COLUMNS}) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
-             on conflict (app_id) do update set name = excluded.name, url = excluded.url, \
-             width = excluded.width, height = excluded.height, \
-             is_ready = excluded.is_ready, \
-             supports_custom_objects = excluded.supports_custom_objects, \
-             supports_inbound_calling = excluded.supports_inbound_calling, \
-             uses_calling_window = excluded.uses_calling_window, \
-             uses_remote = excluded.uses_remote, updated_at = excluded.updated_at \
-             returning {SETTINGS_COLUMNS}"
-        );
-        let row = self
-            .fetch_one(
-                query(sql)
-                    .bind(app_id)
-                    .bind(&fields.name)
-                    .bind(&fields.url)
-                    .bind(fields.width)
-                    .bind(fields.height)
-                    .bind(fields.is_ready)
-                    .bind(fields.supports_custom_objects)
-                    .bind(fields.supports_inbound_calling)
-                    .bind(fields.uses_calling_window)
-                    .bind(fields.uses_remote)
-                    .bind(to_millis(now)),
-            )
-            .await?;
-        calling_settings_from_row(&row)
+        settings::put_calling_settings(self, app_id, fields, now).await
     }
 
     async fn get_calling_settings(&self, app_id: i64) -> Result<Option<CallingSettings>> {
-        let sql = format!("select {SETTINGS_COLUMNS} from calling_settings where app_id = $1");
-        let row = self.fetch_optional(query(sql).bind(app_id)).await?;
-        row.as_ref().map(calling_settings_from_row).transpose()
+        settings::get_calling_settings(self, app_id).await
     }
 
     async fn patch_calling_settings(
@@ -420,40 +349,11 @@ impl<S: SqlStore> Store for S {
         patch: &CallingSettingsPatch,
         now: DateTime<Utc>,
     ) -> Result<Option<CallingSettings>> {
-        let sql = format!(
-            "update calling_settings set name = coalesce($2, name), \
-             url = coalesce($3, url), width = coalesce($4, width), \
-             height = coalesce($5, height), is_ready = coalesce($6, is_ready), \
-             supports_custom_objects = coalesce($7, supports_custom_objects), \
-             supports_inbound_calling = coalesce($8, supports_inbound_calling), \
-             uses_calling_window = coalesce($9, uses_calling_window), \
-             uses_remote = coalesce($10, uses_remote), updated_at = $11 \
-             where app_id = $1 returning {SETTINGS_COLUMNS}"
-        );
-        let row = self
-            .fetch_optional(
-                query(sql)
-                    .bind(app_id)
-                    .bind(patch.name.as_deref())
-                    .bind(patch.url.as_deref())
-                    .bind(patch.width)
-                    .bind(patch.height)
-                    .bind(patch.is_ready)
-                    .bind(patch.supports_custom_objects)
-                    .bind(patch.supports_inbound_calling)
-                    .bind(patch.uses_calling_window)
-                    .bind(patch.uses_remote)
-                    .bind(to_millis(now)),
-            )
-            .await?;
-        row.as_ref().map(calling_settings_from_row).transpose()
+        settings::patch_calling_settings(self, app_id, patch, now).await
     }
 
     async fn delete_calling_settings(&self, app_id: i64) -> Result<bool> {
-        let deleted = self
-            .execute(query("delete from calling_settings where app_id = $1").bind(app_id))
-            .await?;
-        Ok(deleted > 0)
+        settings::delete_calling_settings(self, app_id).await
     }
 
     async fn put_recording_settings(
@@ -462,30 +362,11 @@ impl<S: SqlStore> Store for S {
         url: &str,
         now: DateTime<Utc>,
     ) -> Result<RecordingSettings> {
-        let row = self
-            .fetch_one(
-                query(
-                    "insert into recording_settings \
-                     (app_id, url_to_retrieve_authed_recording, created_at, updated_at) \
-                     values ($1, $2, $3, $3) on conflict (app_id) do update set \
-                     url_to_retrieve_authed_recording = excluded.url_to_retrieve_authed_recording, \
-                     updated_at = excluded.updated_at returning *",
-                )
-                .bind(app_id)
-                .bind(url)
-                .bind(to_millis(now)),
-            )
-            .await?;
-        recording_settings_from_row(&row)
+        settings::put_recording_settings(self, app_id, url, now).await
     }
 
     async fn get_recording_settings(&self, app_id: i64) -> Result<Option<RecordingSettings>> {
-        let row = self
-            .fetch_optional(
-                query("select * from recording_settings where app_id = $1").bind(app_id),
-            )
-            .await?;
-        row.as_ref().map(recording_settings_from_row).transpose()
+        settings::get_recording_settings(self, app_id).await
     }
 
     async fn patch_recording_settings(
@@ -494,19 +375,7 @@ impl<S: SqlStore> Store for S {
         url: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Option<RecordingSettings>> {
-        let row = self
-            .fetch_optional(
-                query(
-                    "update recording_settings set url_to_retrieve_authed_recording = \
-                     coalesce($2, url_to_retrieve_authed_recording), \
-                     updated_at = $3 where app_id = $1 returning *",
-                )
-                .bind(app_id)
-                .bind(url)
-                .bind(to_millis(now)),
-            )
-            .await?;
-        row.as_ref().map(recording_settings_from_row).transpose()
+        settings::patch_recording_settings(self, app_id, url, now).await
     }
 
     async fn put_channel_connection_settings(
@@ -516,33 +385,14 @@ impl<S: SqlStore> Store for S {
         is_ready: bool,
         now: DateTime<Utc>,
     ) -> Result<ChannelConnectionSettings> {
-        let row = self
-            .fetch_one(
-                query(
-                    "insert into channel_connection_settings \
-                     (app_id, url, is_ready, created_at, updated_at) values ($1, $2, $3, $4, $4) \
-                     on conflict (app_id) do update set url = excluded.url, \
-                     is_ready = excluded.is_ready, updated_at = excluded.updated_at returning *",
-                )
-                .bind(app_id)
-                .bind(url)
-                .bind(is_ready)
-                .bind(to_millis(now)),
-            )
-            .await?;
-        channel_settings_from_row(&row)
+        settings::put_channel_connection_settings(self, app_id, url, is_ready, now).await
     }
 
     async fn get_channel_connection_settings(
         &self,
         app_id: i64,
     ) -> Result<Option<ChannelConnectionSettings>> {
-        let row = self
-            .fetch_optional(
-                query("select * from channel_connection_settings where app_id = $1").bind(app_id),
-            )
-            .await?;
-        row.as_ref().map(channel_settings_from_row).transpose()
+        settings::get_channel_connection_settings(self, app_id).await
     }
 
     async fn patch_channel_connection_settings(
@@ -552,29 +402,11 @@ impl<S: SqlStore> Store for S {
         is_ready: Option<bool>,
         now: DateTime<Utc>,
     ) -> Result<Option<ChannelConnectionSettings>> {
-        let row = self
-            .fetch_optional(
-                query(
-                    "update channel_connection_settings set url = coalesce($2, url), \
-                     is_ready = coalesce($3, is_ready), updated_at = $4 \
-                     where app_id = $1 returning *",
-                )
-                .bind(app_id)
-                .bind(url)
-                .bind(is_ready)
-                .bind(to_millis(now)),
-            )
-            .await?;
-        row.as_ref().map(channel_settings_from_row).transpose()
+        settings::patch_channel_connection_settings(self, app_id, url, is_ready, now).await
     }
 
     async fn delete_channel_connection_settings(&self, app_id: i64) -> Result<bool> {
-        let deleted = self
-            .execute(
-                query("delete from channel_connection_settings where app_id = $1").bind(app_id),
-            )
-            .await?;
-        Ok(deleted > 0)
+        settings::delete_channel_connection_settings(self, app_id).await
     }
 
     async fn get_meta(&self, key: &str) -> Result<Option<String>> {
