@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use callhost_store::crm::{AssociationKind, CrmObject, NewObject, ObjectRef, ObjectUpdate};
-use callhost_store::{now, StoreError};
+use callhost_store::now;
 use serde_json::{Map, Value};
 
 use super::catalog::{self, ObjectType};
@@ -21,7 +21,7 @@ use super::params::{PathParams, QueryParams};
 use super::view::{self, Extras, Selection};
 use super::{input, missing_as_invalid, readable, writable};
 use crate::auth::PortalAccess;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, StoreRemap};
 use crate::extract::{json_type, JsonObject};
 
 use super::body::invalid;
@@ -159,7 +159,7 @@ pub async fn create_checked(
         .store
         .create_objects(portal_id, &object_type.id, &objects, API_SOURCE, now())
         .await
-        .map_err(missing_as_invalid)
+        .on_missing(missing_as_invalid)
 }
 
 /// 200 (or `success`) without errors, 207 with them.
@@ -452,16 +452,13 @@ pub async fn upsert_batch(
             now(),
         )
         .await
-        .map_err(|err| match err {
-            StoreError::Missing(refs) => {
-                let ids: Vec<String> = refs.iter().map(|r| r.id.to_string()).collect();
-                ApiError::conflict(format!(
-                    "Some {} objects were archived while the batch was written: {}. Nothing was written.",
-                    object_type.label(),
-                    ids.join(", ")
-                ))
-            }
-            other => other.into(),
+        .on_missing(|refs| {
+            let ids: Vec<String> = refs.iter().map(|r| r.id.to_string()).collect();
+            ApiError::conflict(format!(
+                "Some {} objects were archived while the batch was written: {}. Nothing was written.",
+                object_type.label(),
+                ids.join(", ")
+            ))
         })?;
     let mut results: Vec<Value> = Vec::new();
     for (objects, new) in [(&written.created, true), (&written.updated, false)] {

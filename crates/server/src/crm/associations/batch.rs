@@ -19,7 +19,7 @@ use super::{
     parse_spec, targets,
 };
 use crate::auth::PortalAccess;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, StoreRemap};
 use crate::time;
 use crate::AppState;
 
@@ -357,6 +357,6 @@ async fn store_links(
         .store
         .associate(access.0.portal_id, links, now())
         .await
-        .map_err(|e| missing_as_not_found(e, from, to))?;
+        .on_missing(|refs| missing_as_not_found(&refs, from, to))?;
     Ok(())
 }
