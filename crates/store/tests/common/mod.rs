@@ -5,9 +5,42 @@
 
 #![allow(dead_code)]
 
+pub mod helpdesk;
+
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use callhost_store::crm::{AssociationKind, NewObject};
 use callhost_store::*;
+
+/// Properties from `(name, value)` pairs.
+pub fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// An object to create with these properties and no associations.
+pub fn new(pairs: &[(&str, &str)]) -> NewObject {
+    NewObject {
+        properties: props(pairs),
+        associations: Vec::new(),
+    }
+}
+
+/// A new portal's id.
+pub async fn portal(store: &Arc<dyn Store>) -> i64 {
+    store.create_portal("P").await.unwrap().id
+}
+
+/// A HubSpot-defined association kind.
+pub fn kind(type_id: i32) -> AssociationKind {
+    AssociationKind {
+        category: "HUBSPOT_DEFINED".into(),
+        type_id,
+    }
+}
 
 /// A store under test, removed when dropped by the test's end.
 pub struct Harness {
