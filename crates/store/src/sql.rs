@@ -10,8 +10,8 @@
 //! and read with their own Rust types on each backend (no `sqlx::Any` conversion); a query
 //! costs one small `Vec` of values more than a direct `sqlx::query` chain.
 //!
-//! Invariant: **the queries never name a backend's types**; only `sqlite.rs` and
-//! `postgres.rs` do, so a query written once runs on both.
+//! Invariant: **the queries never name a backend's types**; only `sqlite.rs`, `postgres.rs` and
+//! the two `RowsAffected` impls below do, so a query written once runs on both.
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -97,15 +97,6 @@ impl<'a> ToArg<'a> for &'a str {
 impl<'a> ToArg<'a> for &'a String {
     fn to_arg(self) -> Arg<'a> {
         Arg::Text(Some(Cow::Borrowed(self)))
-    }
-    fn null() -> Arg<'a> {
-        Arg::Text(None)
-    }
-}
-
-impl<'a> ToArg<'a> for Arg<'a> {
-    fn to_arg(self) -> Arg<'a> {
-        self
     }
     fn null() -> Arg<'a> {
         Arg::Text(None)
@@ -256,28 +247,20 @@ where
 {
     type Row = <C::Database as Database>::Row;
 
-    fn execute<'a>(
-        &'a mut self,
-        query: Query<'a>,
-    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'a {
-        async move {
-            let done = bound(&query).execute(self).await?;
-            Ok(done.rows_affected())
-        }
+    async fn execute<'a>(&'a mut self, query: Query<'a>) -> Result<u64, sqlx::Error> {
+        let done = bound(&query).execute(self).await?;
+        Ok(done.rows_affected())
     }
 
-    fn fetch_all<'a>(
-        &'a mut self,
-        query: Query<'a>,
-    ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send + 'a {
-        async move { bound(&query).fetch_all(self).await }
+    async fn fetch_all<'a>(&'a mut self, query: Query<'a>) -> Result<Vec<Self::Row>, sqlx::Error> {
+        bound(&query).fetch_all(self).await
     }
 
-    fn fetch_optional<'a>(
+    async fn fetch_optional<'a>(
         &'a mut self,
         query: Query<'a>,
-    ) -> impl Future<Output = Result<Option<Self::Row>, sqlx::Error>> + Send + 'a {
-        async move { bound(&query).fetch_optional(self).await }
+    ) -> Result<Option<Self::Row>, sqlx::Error> {
+        bound(&query).fetch_optional(self).await
     }
 }
 
