@@ -404,3 +404,20 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
 
 /// The row type of a store's connections.
 pub(crate) type Row<S> = <<<S as SqlStore>::Db as Database>::Connection as Exec>::Row;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_follow_the_values_bound_before_them_and_nulls_keep_their_type() {
+        let mut q = query("select 1 where a = $1").bind(5_i64);
+        q.push(" and b in (");
+        q.push_binds(["x", "y"]);
+        q.push(")");
+        assert_eq!(q.text, "select 1 where a = $1 and b in ($2, $3)");
+        assert_eq!(q.binds[2], Arg::Text(Some("y".into())));
+        let nulls = query("").bind(None::<i32>).bind(None::<&str>).binds;
+        assert_eq!(nulls, [Arg::Int32(None), Arg::Text(None)]);
+    }
+}
