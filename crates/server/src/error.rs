@@ -4,10 +4,17 @@
 //! and panics, leaves through [`ApiError`], so clients always get the same shape:
 //! `{status, message, correlationId, category, errors[]}` with a JSON content type. Internal
 //! errors are logged here, once, and answered with an opaque 500.
+//!
+//! The store's errors answer by default: a duplicate is a 409 with the store's message,
+//! missing objects a 404 naming them, anything else (an invariant that failed, the database)
+//! an internal error. A handler that means something else by them (a missing association
+//! target is the request's 400) says so with [`StoreRemap`], and nowhere else.
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use callhost_store::crm::ObjectRef;
+use callhost_store::StoreError;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -63,8 +70,10 @@ pub enum ApiError {
         message: String,
         errors: Vec<ErrorDetail>,
     },
+    /// A store error: `Duplicate` and `Missing` answer as the request's fault (see the
+    /// module's comment), the rest as internal.
     #[error(transparent)]
-    Store(#[from] callhost_store::StoreError),
+    Store(#[from] StoreError),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -191,6 +200,10 @@ impl IntoResponse for ApiError {
                 message,
                 errors,
             } => (status, category, message, errors),
+            ApiError::Store(StoreError::Duplicate(message)) => {
+                (StatusCode::CONFLICT, "CONFLICT", message, Vec::new())
+            }
+            ApiError::Store(StoreError::Missing(refs)) => missing_parts(&refs),
             ApiError::Store(err) => {
                 tracing::error!(error = %err, correlation.id = %correlation_id, "store failure");
                 internal_parts()
@@ -217,6 +230,36 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The 404 of objects a request named that do not exist (or are archived, or another
+/// portal's, which looks the same).
+fn missing_parts(refs: &[ObjectRef]) -> (StatusCode, &'static str, String, Vec<ErrorDetail>) {
+    let names: Vec<String> = refs
+        .iter()
+        .map(|r| format!("{} {}", r.object_type_id, r.id))
+        .collect();
+    let errors = refs
+        .iter()
+        .zip(&names)
+        .map(|(r, name)| {
+            let mut context = Map::new();
+            context.insert("objectTypeId".into(), r.object_type_id.clone().into());
+            context.insert("id".into(), r.id.to_string().into());
+            ErrorDetail {
+                message: format!("No object {name}"),
+                location: None,
+                code: Some("OBJECT_NOT_FOUND".into()),
+                context: Some(context),
+            }
+        })
+        .collect();
+    (
+        StatusCode::NOT_FOUND,
+        "OBJECT_NOT_FOUND",
+        format!("Object not found: {} does not exist.", names.join(", ")),
+        errors,
+    )
+}
+
 fn internal_parts() -> (StatusCode, &'static str, String, Vec<ErrorDetail>) {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -227,3 +270,85 @@ fn internal_parts() -> (StatusCode, &'static str, String, Vec<ErrorDetail>) {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The one way a handler answers a store error otherwise than by default: its own message or
+/// status for `Missing` or `Duplicate`. Works on store results and on API results (so the two
+/// chain); every other error passes through.
+pub trait StoreRemap<T> {
+    /// `Missing` answered as `answer(the missing objects)`.
+    fn on_missing(self, answer: impl FnOnce(Vec<ObjectRef>) -> ApiError) -> ApiResult<T>;
+    /// `Duplicate` answered as `answer(the store's message)`.
+    fn on_duplicate(self, answer: impl FnOnce(String) -> ApiError) -> ApiResult<T>;
+}
+
+impl<T, E: Into<ApiError>> StoreRemap<T> for Result<T, E> {
+    fn on_missing(self, answer: impl FnOnce(Vec<ObjectRef>) -> ApiError) -> ApiResult<T> {
+        self.map_err(|err| match err.into() {
+            ApiError::Store(StoreError::Missing(refs)) => answer(refs),
+            other => other,
+        })
+    }
+
+    fn on_duplicate(self, answer: impl FnOnce(String) -> ApiError) -> ApiResult<T> {
+        self.map_err(|err| match err.into() {
+            ApiError::Store(StoreError::Duplicate(message)) => answer(message),
+            other => other,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn answer(err: ApiError) -> (StatusCode, Value) {
+        let response = err.into_response();
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn store_errors_answer_by_fault_without_a_remap() {
+        let (status, body) =
+            answer(StoreError::Duplicate("A schema named x already exists.".into()).into()).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(body["category"], "CONFLICT");
+        assert_eq!(body["message"], "A schema named x already exists.");
+
+        let missing =
+            StoreError::Missing(vec![ObjectRef::new("0-1", 7), ObjectRef::new("0-48", 9)]);
+        let (status, body) = answer(missing.into()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["category"], "OBJECT_NOT_FOUND");
+        assert_eq!(
+            body["message"],
+            "Object not found: 0-1 7, 0-48 9 does not exist."
+        );
+        assert_eq!(body["errors"][1]["context"]["id"], "9");
+
+        let (status, body) =
+            answer(StoreError::Invariant("inbox 3 is not portal 4's".into()).into()).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["category"], "INTERNAL_ERROR");
+        assert!(!body.to_string().contains("inbox 3"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_remap_answers_only_its_own_case() {
+        let duplicate: Result<(), StoreError> = Err(StoreError::Duplicate("taken".into()));
+        let remapped = duplicate
+            .on_missing(|_| ApiError::validation("missing", Vec::new()))
+            .on_duplicate(|m| ApiError::validation(format!("{m}!"), Vec::new()));
+        let (status, body) = answer(remapped.unwrap_err()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["message"], "taken!");
+
+        let missing: Result<(), StoreError> =
+            Err(StoreError::Missing(vec![ObjectRef::new("0-1", 1)]));
+        let (status, _) = answer(missing.on_duplicate(ApiError::conflict).unwrap_err()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}

@@ -2,8 +2,9 @@
 //!
 //! Invariants kept here:
 //! - **Only this crate contains SQL.** Callers see typed records ([`model`]) and [`StoreError`].
-//! - **Both backends pass the same contract tests** (`tests/contract.rs`); the queries are
-//!   written once ([`queries`]) and compiled for each pool type, so they cannot drift.
+//! - **Both backends pass the same contract tests** (`tests/contract.rs`); each query is
+//!   written once, in generic code that runs on either backend's connections ([`sql`] is the
+//!   seam), so they cannot drift.
 //! - **Secrets are stored hashed** ([`secret`]); a plaintext key never reaches a table. The
 //!   one exception is an app's client secret, the HMAC key of its webhooks, which is kept as
 //!   is and shown only to the app's developer account.
@@ -21,6 +22,8 @@ mod queries;
 mod recordings;
 pub mod saved_searches;
 pub mod secret;
+mod settings;
+mod sql;
 mod sqlite;
 mod statistics;
 

@@ -11,9 +11,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, PgPool};
+use sqlx::{ConnectOptions, PgPool, Postgres};
+
+use crate::sql::SqlStore;
 
 use crate::statistics::{Staleness, TABLES};
+use crate::Backend;
 
 /// A store in a PostgreSQL database (optionally in one schema of it).
 #[derive(Debug, Clone)]
@@ -76,19 +79,6 @@ impl PgStore {
         Ok(store)
     }
 
-    /// Counts `objects` written and analyzes the CRM tables when that makes their statistics
-    /// stale. The writes are committed by then, so a failure is logged rather than returned.
-    pub(crate) async fn after_writes(&self, objects: usize) {
-        if !self.staleness.wrote(objects as u64) {
-            return;
-        }
-        let analyzed = self.analyze().await;
-        if let Err(error) = &analyzed {
-            tracing::warn!(error = %error, "could not analyze the CRM tables");
-        }
-        self.staleness.analyzed(analyzed.ok());
-    }
-
     /// Analyzes the CRM tables; returns the number of objects the analyze estimated.
     async fn analyze(&self) -> crate::Result<u64> {
         let started = std::time::Instant::now();
@@ -119,6 +109,27 @@ impl PgStore {
     }
 }
 
-crate::queries::impl_store!(PgStore, sqlx::postgres::PgRow, Backend::Postgres);
-crate::crm::queries::impl_crm_store!(PgStore, sqlx::postgres::PgRow, sqlx::PgConnection);
-crate::helpdesk::queries::impl_helpdesk_store!(PgStore, sqlx::postgres::PgRow, sqlx::PgConnection);
+impl SqlStore for PgStore {
+    type Db = Postgres;
+
+    fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    /// Counts `objects` written and analyzes the CRM tables when that makes their statistics
+    /// stale. The writes are committed by then, so a failure is logged rather than returned.
+    async fn after_writes(&self, objects: usize) {
+        if !self.staleness.wrote(objects as u64) {
+            return;
+        }
+        let analyzed = self.analyze().await;
+        if let Err(error) = &analyzed {
+            tracing::warn!(error = %error, "could not analyze the CRM tables");
+        }
+        self.staleness.analyzed(analyzed.ok());
+    }
+}

@@ -14,6 +14,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::model::{from_millis, to_millis};
+use crate::sql::{query, Get, SqlStore};
 use crate::Result;
 
 /// The recording marks of calls. A supertrait of [`Store`](crate::Store).
@@ -36,61 +38,47 @@ pub trait RecordingStore: Send + Sync {
     ) -> Result<Option<DateTime<Utc>>>;
 }
 
-/// Implements [`RecordingStore`] for a backend; expanded inside `impl_store!` so it reaches the
-/// backend's pool. The queries are the same on both backends.
-macro_rules! impl_recording_store {
-    ($store:ty) => {
-        mod recording_impl {
-            use async_trait::async_trait;
-            use chrono::{DateTime, Utc};
+#[async_trait]
+impl<S: SqlStore> RecordingStore for S {
+    async fn mark_recording_ready(
+        &self,
+        portal_id: i64,
+        engagement_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        // One statement: the call must exist in the portal (a select that finds nothing
+        // inserts nothing), and a second mark updates the first.
+        let marked = self
+            .execute(
+                query(
+                    "insert into call_recording (call_id, portal_id, ready_at) \
+                     select id, portal_id, $3 from crm_object \
+                     where id = $2 and portal_id = $1 and object_type_id = '0-48' \
+                     on conflict (call_id) do update set ready_at = excluded.ready_at",
+                )
+                .bind(portal_id)
+                .bind(engagement_id)
+                .bind(to_millis(now)),
+            )
+            .await?;
+        Ok(marked > 0)
+    }
 
-            use super::*;
-            use crate::error::Result;
-            use crate::model::{from_millis, to_millis};
-            use crate::recordings::RecordingStore;
-
-            #[async_trait]
-            impl RecordingStore for $store {
-                async fn mark_recording_ready(
-                    &self,
-                    portal_id: i64,
-                    call_id: i64,
-                    now: DateTime<Utc>,
-                ) -> Result<bool> {
-                    // One statement: the call must exist in the portal (a select that finds
-                    // nothing inserts nothing), and a second mark updates the first.
-                    let done = sqlx::query(
-                        "insert into call_recording (call_id, portal_id, ready_at) \
-                         select id, portal_id, $3 from crm_object \
-                         where id = $2 and portal_id = $1 and object_type_id = '0-48' \
-                         on conflict (call_id) do update set ready_at = excluded.ready_at",
-                    )
+    async fn recording_ready_at(
+        &self,
+        portal_id: i64,
+        engagement_id: i64,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let row = self
+            .fetch_optional(
+                query("select ready_at from call_recording where portal_id = $1 and call_id = $2")
                     .bind(portal_id)
-                    .bind(call_id)
-                    .bind(to_millis(now))
-                    .execute(&self.pool)
-                    .await?;
-                    Ok(done.rows_affected() > 0)
-                }
-
-                async fn recording_ready_at(
-                    &self,
-                    portal_id: i64,
-                    call_id: i64,
-                ) -> Result<Option<DateTime<Utc>>> {
-                    let at: Option<i64> = sqlx::query_scalar(
-                        "select ready_at from call_recording \
-                         where portal_id = $1 and call_id = $2",
-                    )
-                    .bind(portal_id)
-                    .bind(call_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    Ok(at.map(from_millis))
-                }
-            }
-        }
-    };
+                    .bind(engagement_id),
+            )
+            .await?;
+        Ok(row
+            .map(|row| row.get("ready_at"))
+            .transpose()?
+            .map(from_millis))
+    }
 }
-
-pub(crate) use impl_recording_store;

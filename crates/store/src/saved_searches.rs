@@ -8,11 +8,14 @@
 //! - **Scoped by portal and user**: every method takes both, and another user's search looks
 //!   absent (it is neither listed nor deleted).
 //! - **A name is unique per (portal, user, object type)**, enforced by the table, so two
-//!   concurrent saves of one name cannot both succeed: the second is a `Conflict`.
+//!   concurrent saves of one name cannot both succeed: the second is a `Duplicate`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::error::duplicate_as;
+use crate::model::{from_millis, to_millis};
+use crate::sql::{query, Get, SqlStore};
 use crate::Result;
 
 /// A saved search as stored.
@@ -51,7 +54,7 @@ pub trait SavedSearchStore: Send + Sync {
         object_type_id: &str,
     ) -> Result<Vec<SavedSearch>>;
 
-    /// Saves a search; `Conflict` (and nothing written) when the user already has one of that
+    /// Saves a search; `Duplicate` (and nothing written) when the user already has one of that
     /// name for that object type.
     async fn create_saved_search(
         &self,
@@ -65,118 +68,90 @@ pub trait SavedSearchStore: Send + Sync {
 
 /// Sorts saved searches as [`SavedSearchStore::list_saved_searches`] promises. Done here, not
 /// in SQL, because PostgreSQL's `order by` follows the database's collation and SQLite's does not.
-pub(crate) fn sort_by_name(searches: &mut [SavedSearch]) {
+fn sort_by_name(searches: &mut [SavedSearch]) {
     searches.sort_by(|a, b| {
         (a.name.to_lowercase(), &a.name, a.id).cmp(&(b.name.to_lowercase(), &b.name, b.id))
     });
 }
 
-/// Implements [`SavedSearchStore`] for a backend; expanded inside `impl_store!` so it reaches
-/// the backend's pool and row type. The queries are the same on both backends.
-macro_rules! impl_saved_search_store {
-    ($store:ty, $row:ty) => {
-        mod saved_search_impl {
-            use async_trait::async_trait;
-            use chrono::{DateTime, Utc};
-            use sqlx::Row;
+const COLUMNS: &str = "id, portal_id, user_id, object_type_id, name, query, created_at";
 
-            use super::*;
-            use crate::error::{is_unique_violation, Result, StoreError};
-            use crate::model::{from_millis, to_millis};
-            use crate::saved_searches::{
-                sort_by_name, NewSavedSearch, SavedSearch, SavedSearchStore,
-            };
-
-            const COLUMNS: &str = "id, portal_id, user_id, object_type_id, name, query, created_at";
-
-            fn saved_search_from_row(row: &$row) -> Result<SavedSearch> {
-                Ok(SavedSearch {
-                    id: row.try_get("id")?,
-                    portal_id: row.try_get("portal_id")?,
-                    user_id: row.try_get("user_id")?,
-                    object_type_id: row.try_get("object_type_id")?,
-                    name: row.try_get("name")?,
-                    query: row.try_get("query")?,
-                    created_at: from_millis(row.try_get("created_at")?),
-                })
-            }
-
-            #[async_trait]
-            impl SavedSearchStore for $store {
-                async fn list_saved_searches(
-                    &self,
-                    portal_id: i64,
-                    user_id: i64,
-                    object_type_id: &str,
-                ) -> Result<Vec<SavedSearch>> {
-                    let rows = sqlx::query(&format!(
-                        "select {COLUMNS} from saved_search \
-                         where portal_id = $1 and user_id = $2 and object_type_id = $3"
-                    ))
-                    .bind(portal_id)
-                    .bind(user_id)
-                    .bind(object_type_id)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let mut searches = rows
-                        .iter()
-                        .map(saved_search_from_row)
-                        .collect::<Result<Vec<_>>>()?;
-                    sort_by_name(&mut searches);
-                    Ok(searches)
-                }
-
-                async fn create_saved_search(
-                    &self,
-                    search: &NewSavedSearch<'_>,
-                    now: DateTime<Utc>,
-                ) -> Result<SavedSearch> {
-                    let row = sqlx::query(&format!(
-                        "insert into saved_search \
-                         (portal_id, user_id, object_type_id, name, query, created_at) \
-                         values ($1, $2, $3, $4, $5, $6) returning {COLUMNS}"
-                    ))
-                    .bind(search.portal_id)
-                    .bind(search.user_id)
-                    .bind(search.object_type_id)
-                    .bind(search.name)
-                    .bind(search.query)
-                    .bind(to_millis(now))
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(|err| {
-                        if is_unique_violation(&err) {
-                            StoreError::Conflict(format!(
-                                "A saved search named {} already exists.",
-                                search.name
-                            ))
-                        } else {
-                            err.into()
-                        }
-                    })?;
-                    saved_search_from_row(&row)
-                }
-
-                async fn delete_saved_search(
-                    &self,
-                    portal_id: i64,
-                    user_id: i64,
-                    id: i64,
-                ) -> Result<bool> {
-                    let done = sqlx::query(
-                        "delete from saved_search \
-                         where id = $1 and portal_id = $2 and user_id = $3",
-                    )
-                    .bind(id)
-                    .bind(portal_id)
-                    .bind(user_id)
-                    .execute(&self.pool)
-                    .await?;
-                    Ok(done.rows_affected() > 0)
-                }
-            }
-        }
-    };
+fn saved_search_from_row(row: &impl Get) -> Result<SavedSearch> {
+    Ok(SavedSearch {
+        id: row.get("id")?,
+        portal_id: row.get("portal_id")?,
+        user_id: row.get("user_id")?,
+        object_type_id: row.get("object_type_id")?,
+        name: row.get("name")?,
+        query: row.get("query")?,
+        created_at: from_millis(row.get("created_at")?),
+    })
 }
 
-pub(crate) use impl_saved_search_store;
+#[async_trait]
+impl<S: SqlStore> SavedSearchStore for S {
+    async fn list_saved_searches(
+        &self,
+        portal_id: i64,
+        user_id: i64,
+        object_type_id: &str,
+    ) -> Result<Vec<SavedSearch>> {
+        let rows = self
+            .fetch_all(
+                query(format!(
+                    "select {COLUMNS} from saved_search \
+                     where portal_id = $1 and user_id = $2 and object_type_id = $3"
+                ))
+                .bind(portal_id)
+                .bind(user_id)
+                .bind(object_type_id),
+            )
+            .await?;
+        let mut searches = rows
+            .iter()
+            .map(saved_search_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        sort_by_name(&mut searches);
+        Ok(searches)
+    }
+
+    async fn create_saved_search(
+        &self,
+        search: &NewSavedSearch<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<SavedSearch> {
+        let row = self
+            .fetch_one(
+                query(format!(
+                    "insert into saved_search \
+                     (portal_id, user_id, object_type_id, name, query, created_at) \
+                     values ($1, $2, $3, $4, $5, $6) returning {COLUMNS}"
+                ))
+                .bind(search.portal_id)
+                .bind(search.user_id)
+                .bind(search.object_type_id)
+                .bind(search.name)
+                .bind(search.query)
+                .bind(to_millis(now)),
+            )
+            .await
+            .map_err(|err| {
+                duplicate_as(err, || {
+                    format!("A saved search named {} already exists.", search.name)
+                })
+            })?;
+        saved_search_from_row(&row)
+    }
+
+    async fn delete_saved_search(&self, portal_id: i64, user_id: i64, id: i64) -> Result<bool> {
+        let deleted = self
+            .execute(
+                query("delete from saved_search where id = $1 and portal_id = $2 and user_id = $3")
+                    .bind(id)
+                    .bind(portal_id)
+                    .bind(user_id),
+            )
+            .await?;
+        Ok(deleted > 0)
+    }
+}

@@ -8,7 +8,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{Sqlite, SqlitePool};
+
+use crate::sql::SqlStore;
+use crate::Backend;
 
 /// A store in one SQLite file.
 #[derive(Debug, Clone)]
@@ -33,16 +36,20 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
-
-    /// Nothing to do after writes: SQLite plans the CRM queries well from the schema alone
-    /// (unlike PostgreSQL; see `crate::statistics`).
-    pub(crate) async fn after_writes(&self, _objects: usize) {}
 }
 
-crate::queries::impl_store!(SqliteStore, sqlx::sqlite::SqliteRow, Backend::Sqlite);
-crate::crm::queries::impl_crm_store!(SqliteStore, sqlx::sqlite::SqliteRow, sqlx::SqliteConnection);
-crate::helpdesk::queries::impl_helpdesk_store!(
-    SqliteStore,
-    sqlx::sqlite::SqliteRow,
-    sqlx::SqliteConnection
-);
+impl SqlStore for SqliteStore {
+    type Db = Sqlite;
+
+    fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    /// Nothing to do: SQLite plans the CRM queries well from the schema alone (unlike
+    /// PostgreSQL; see `crate::statistics`).
+    async fn after_writes(&self, _objects: usize) {}
+}

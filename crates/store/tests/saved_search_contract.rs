@@ -97,7 +97,7 @@ contract!(a_name_is_unique_per_user_and_type_only, |store: Arc<
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(matches!(err, StoreError::Duplicate(_)), "{err:?}");
     let listed = store
         .list_saved_searches(portal, user, "0-1")
         .await
@@ -210,7 +210,7 @@ contract!(concurrent_saves_of_one_name_keep_one, |store: Arc<
     assert!(results
         .iter()
         .filter_map(|r| r.as_ref().err())
-        .all(|e| matches!(e, StoreError::Conflict(_))));
+        .all(|e| matches!(e, StoreError::Duplicate(_))));
     assert_eq!(
         store
             .list_saved_searches(portal, user, "0-1")

@@ -11,14 +11,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use callhost_store::crm::{AssociationKind, NewAssociation, ObjectRef};
-use callhost_store::{now, StoreError};
+use callhost_store::now;
 use serde_json::{json, Value};
 
 use super::catalog::{self, ObjectType};
 use super::params::{PathParams, QueryParams};
 use super::{object_not_found, readable, view, writable};
 use crate::auth::PortalAccess;
-use crate::error::{ApiError, ApiResult, ErrorDetail};
+use crate::error::{ApiError, ApiResult, ErrorDetail, StoreRemap};
 use crate::extract::{parse_value, read_body, BODY_LIMIT};
 use crate::time;
 use crate::AppState;
@@ -164,24 +164,22 @@ fn object_id(raw: &str, object_type: &ObjectType) -> ApiResult<i64> {
     raw.parse().map_err(|_| object_not_found(object_type, raw))
 }
 
-/// The store's `Missing` as the 404 of the first missing object.
+/// The store's `Missing` as the 404 of the first missing object, named with its type's label
+/// (see [`StoreRemap`]).
 pub(super) fn missing_as_not_found(
-    err: StoreError,
+    refs: &[ObjectRef],
     from: &ObjectType,
     to: &ObjectType,
 ) -> ApiError {
-    match err {
-        StoreError::Missing(refs) => {
-            let r = &refs[0];
-            let t = if r.object_type_id == from.id {
-                from
-            } else {
-                to
-            };
-            object_not_found(t, &r.id.to_string())
-        }
-        other => other.into(),
-    }
+    let Some(r) = refs.first() else {
+        return ApiError::not_found("Object not found.");
+    };
+    let t = if r.object_type_id == from.id {
+        from
+    } else {
+        to
+    };
+    object_not_found(t, &r.id.to_string())
 }
 
 /// The association from `from`'s object `f` to `to`'s object `t` of one kind.
@@ -213,7 +211,7 @@ pub(super) async fn store_links(
         .store
         .associate(access.0.portal_id, links, now())
         .await
-        .map_err(|e| missing_as_not_found(e, from, to))?;
+        .on_missing(|refs| missing_as_not_found(&refs, from, to))?;
     Ok(())
 }
 

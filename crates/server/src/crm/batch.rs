@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use callhost_store::crm::{CrmObject, NewObject, ObjectUpdate};
-use callhost_store::{now, StoreError};
+use callhost_store::now;
 use serde_json::{Map, Value};
 
 use super::body::{id_field, input_ids, inputs, invalid, string_list};
@@ -24,7 +24,7 @@ use super::params::{PathParams, QueryParams};
 use super::view::{self, batch_response, Selection};
 use super::{input, readable, writable};
 use crate::auth::PortalAccess;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, StoreRemap};
 use crate::extract::JsonObject;
 use crate::time;
 use crate::AppState;
@@ -290,16 +290,13 @@ pub async fn upsert_batch(
             now(),
         )
         .await
-        .map_err(|err| match err {
-            StoreError::Missing(refs) => {
-                let ids: Vec<String> = refs.iter().map(|r| r.id.to_string()).collect();
-                ApiError::conflict(format!(
-                    "Some {} objects were archived while the batch was written: {}. Nothing was written.",
-                    object_type.label(),
-                    ids.join(", ")
-                ))
-            }
-            other => other.into(),
+        .on_missing(|refs| {
+            let ids: Vec<String> = refs.iter().map(|r| r.id.to_string()).collect();
+            ApiError::conflict(format!(
+                "Some {} objects were archived while the batch was written: {}. Nothing was written.",
+                object_type.label(),
+                ids.join(", ")
+            ))
         })?;
     let mut results: Vec<Value> = Vec::new();
     for (objects, new) in [(&written.created, true), (&written.updated, false)] {

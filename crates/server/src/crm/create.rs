@@ -16,7 +16,7 @@ use super::body::{id_field, invalid};
 use super::catalog::{self, ObjectType};
 use super::objects::API_SOURCE;
 use super::{input, missing_as_invalid};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, StoreRemap};
 use crate::extract::json_type;
 use crate::AppState;
 
@@ -145,5 +145,5 @@ pub async fn create_checked(
         .store
         .create_objects(portal_id, &object_type.id, &objects, API_SOURCE, now())
         .await
-        .map_err(missing_as_invalid)
+        .on_missing(missing_as_invalid)
 }

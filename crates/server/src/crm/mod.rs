@@ -28,7 +28,6 @@ use std::collections::BTreeMap;
 use axum::routing::{get, post};
 use axum::Router;
 use callhost_store::crm::{AssociationKind, CrmObject, ObjectRef};
-use callhost_store::StoreError;
 use serde_json::{json, Value};
 
 use self::catalog::ObjectType;
@@ -135,29 +134,24 @@ pub fn object_not_found(object_type: &ObjectType, id: &str) -> ApiError {
     ))
 }
 
-/// The store's `Missing` as a 400 naming the objects (a write referred to them); anything
-/// else passes through.
-pub fn missing_as_invalid(err: StoreError) -> ApiError {
-    match err {
-        StoreError::Missing(refs) => {
-            let names: Vec<String> = refs
-                .iter()
-                .map(|r| format!("{} {}", r.object_type_id, r.id))
-                .collect();
-            ApiError::validation(
-                format!(
-                    "One or more associated objects do not exist: {}.",
-                    names.join(", ")
-                ),
-                vec![crate::error::ErrorDetail::field(
-                    "associations",
-                    "OBJECT_NOT_FOUND",
-                    format!("No such object: {}", names.join(", ")),
-                )],
-            )
-        }
-        other => other.into(),
-    }
+/// The store's `Missing` as a 400 naming the objects, for a write whose associations referred
+/// to them (see [`StoreRemap`](crate::error::StoreRemap)).
+pub fn missing_as_invalid(refs: Vec<ObjectRef>) -> ApiError {
+    let names: Vec<String> = refs
+        .iter()
+        .map(|r| format!("{} {}", r.object_type_id, r.id))
+        .collect();
+    ApiError::validation(
+        format!(
+            "One or more associated objects do not exist: {}.",
+            names.join(", ")
+        ),
+        vec![crate::error::ErrorDetail::field(
+            "associations",
+            "OBJECT_NOT_FOUND",
+            format!("No such object: {}", names.join(", ")),
+        )],
+    )
 }
 
 /// The `type` HubSpot prints for an association (`call_to_contact`).

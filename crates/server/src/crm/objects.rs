@@ -20,7 +20,7 @@ use super::params::{PathParams, QueryParams};
 use super::view::{self, Extras, Selection};
 use super::{input, object_not_found, readable, writable};
 use crate::auth::PortalAccess;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, StoreRemap};
 use crate::extract::JsonObject;
 use crate::AppState;
 
@@ -234,10 +234,7 @@ pub async fn update_object(
         .store
         .update_objects(portal_id, &object_type.id, &[update], API_SOURCE, now())
         .await
-        .map_err(|err| match err {
-            callhost_store::StoreError::Missing(_) => object_not_found(&object_type, raw_id),
-            other => other.into(),
-        })?;
+        .on_missing(|_| object_not_found(&object_type, raw_id))?;
     Ok(Json(view::written(&updated[0])))
 }
 

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use callhost_store::crm::SchemaRecord;
-use callhost_store::{now, StoreError};
+use callhost_store::now;
 use serde_json::{json, Map, Value};
 
 use super::catalog::{self, Kind, ObjectType, PropertyDef};
@@ -243,11 +243,7 @@ pub async fn create_schema(
     let record = state
         .store
         .create_schema(access.0.portal_id, &name, &def.to_string(), now())
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(m) => ApiError::conflict(m),
-            other => other.into(),
-        })?;
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(render(access.0.portal_id, &record)),

@@ -13,12 +13,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use callhost_store::helpdesk::{Channel, Connected, Inbox, NewChannel};
-use callhost_store::{now, StoreError};
+use callhost_store::now;
 use serde_json::{json, Value};
 
 use super::numbers::PhoneNumber;
 use super::offered_numbers;
-use crate::error::{ApiError, ApiResult, ErrorDetail};
+use crate::error::{ApiError, ApiResult, ErrorDetail, StoreRemap};
 use crate::extract::JsonObject;
 use crate::fields::Fields;
 use crate::host::apps::{self, require_installed};
@@ -104,22 +104,21 @@ pub async fn create_inbox(
         .store
         .list_inboxes(user.grant.portal_id, DEFAULT_INBOX, now())
         .await?;
-    match state
+    let inbox = state
         .store
         .create_inbox(user.grant.portal_id, name, now())
         .await
-    {
-        Ok(inbox) => Ok((StatusCode::CREATED, Json(inbox_json(&inbox))).into_response()),
-        Err(StoreError::Conflict(_)) => Err(ApiError::validation(
-            format!("Invalid inbox: an inbox named {name:?} already exists."),
-            vec![ErrorDetail::field(
-                "name",
-                "DUPLICATE_NAME",
-                format!("An inbox named {name:?} already exists"),
-            )],
-        )),
-        Err(err) => Err(err.into()),
-    }
+        .on_duplicate(|_| {
+            ApiError::validation(
+                format!("Invalid inbox: an inbox named {name:?} already exists."),
+                vec![ErrorDetail::field(
+                    "name",
+                    "DUPLICATE_NAME",
+                    format!("An inbox named {name:?} already exists"),
+                )],
+            )
+        })?;
+    Ok((StatusCode::CREATED, Json(inbox_json(&inbox))).into_response())
 }
 
 /// The checked body of a connect request.

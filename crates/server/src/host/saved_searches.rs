@@ -21,11 +21,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
+use callhost_store::now;
 use callhost_store::saved_searches::{NewSavedSearch, SavedSearch};
-use callhost_store::{now, StoreError};
 use serde_json::{json, Map, Value};
 
-use crate::error::{ApiError, ApiResult, ErrorDetail};
+use crate::error::{ApiError, ApiResult, ErrorDetail, StoreRemap};
 use crate::extract::JsonObject;
 use crate::fields::Fields;
 use crate::host::signin::HostUser;
@@ -180,14 +180,17 @@ async fn create_saved_search(
         name: &save.name,
         query: &save.query,
     };
-    match state.store.create_saved_search(&new, now()).await {
-        Ok(saved) => Ok((StatusCode::CREATED, Json(saved_search_json(&saved))).into_response()),
-        Err(StoreError::Conflict(_)) => Err(ApiError::conflict(format!(
-            "You already have a saved search named {:?}.",
-            save.name
-        ))),
-        Err(err) => Err(err.into()),
-    }
+    let saved = state
+        .store
+        .create_saved_search(&new, now())
+        .await
+        .on_duplicate(|_| {
+            ApiError::conflict(format!(
+                "You already have a saved search named {:?}.",
+                save.name
+            ))
+        })?;
+    Ok((StatusCode::CREATED, Json(saved_search_json(&saved))).into_response())
 }
 
 /// `DELETE /host/api/saved-searches/{id}`: 204, or 404 when the user has no such search.

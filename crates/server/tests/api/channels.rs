@@ -247,6 +247,10 @@ async fn private_addresses_are_refused_unless_allowed_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(callhost_test_postgres),
+    ignore = "needs CALLHOST_TEST_DATABASE_URL (a PostgreSQL server) when built"
+)]
 async fn private_addresses_are_refused_unless_allowed_postgres() {
     refuse_private_addresses(Backend::Postgres).await;
 }

@@ -484,6 +484,10 @@ async fn a_private_app_backend_is_refused_unless_allowed_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(callhost_test_postgres),
+    ignore = "needs CALLHOST_TEST_DATABASE_URL (a PostgreSQL server) when built"
+)]
 async fn a_private_app_backend_is_refused_unless_allowed_postgres() {
     refused_on(Backend::Postgres).await;
 }

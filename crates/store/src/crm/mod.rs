@@ -11,8 +11,10 @@
 //!   `hs_lastmodifieddate`, and the phone index, so that no caller can let them drift.
 //! - Property values are strings; an empty string clears a property (history keeps it).
 
+pub(crate) mod objects;
 pub mod phone;
-pub(crate) mod queries;
+mod queries;
+mod schemas;
 pub mod search;
 mod token;
 
@@ -254,7 +256,7 @@ pub trait CrmStore: Send + Sync {
         default_region: Option<&str>,
     ) -> Result<Vec<CrmObject>>;
 
-    /// Creates a custom object schema; `Conflict` when the portal has one of that name.
+    /// Creates a custom object schema; `Duplicate` when the portal has one of that name.
     async fn create_schema(
         &self,
         portal_id: i64,

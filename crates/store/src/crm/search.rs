@@ -15,6 +15,7 @@
 
 use super::token;
 use super::CrmObject;
+use crate::sql::Query;
 use crate::Backend;
 
 /// A value a filter compares with: text, or a number (for number and datetime properties).
@@ -81,41 +82,18 @@ pub struct SearchPage {
     pub objects: Vec<CrmObject>,
 }
 
-/// A value to bind, in placeholder order.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Bind {
-    Text(String),
-    Real(f64),
-    Int(i64),
-}
-
 /// SQL under construction: text with `$n` placeholders and their values.
-#[derive(Debug, Default)]
-pub(crate) struct Sql {
-    pub text: String,
-    pub binds: Vec<Bind>,
-}
+pub(crate) type Sql = Query<'static>;
 
-impl Sql {
-    pub fn push(&mut self, text: &str) {
-        self.text.push_str(text);
-    }
-
-    /// Appends a placeholder for `bind`.
-    pub fn bind(&mut self, bind: Bind) {
-        self.binds.push(bind);
-        self.text.push_str(&format!("${}", self.binds.len()));
-    }
-
-    fn operand(&mut self, operand: &Operand) {
-        match operand {
-            Operand::Text(s) => {
-                self.push("lower(");
-                self.bind(Bind::Text(s.clone()));
-                self.push(")");
-            }
-            Operand::Number(n) => self.bind(Bind::Real(*n)),
+/// Appends `operand`: text compared lowercased, numbers as they are.
+fn push_operand(sql: &mut Sql, operand: &Operand) {
+    match operand {
+        Operand::Text(s) => {
+            sql.push("lower(");
+            sql.push_bind(s.clone());
+            sql.push(")");
         }
+        Operand::Number(n) => sql.push_bind(*n),
     }
 }
 
@@ -128,9 +106,9 @@ pub(crate) fn from_where(
 ) -> Sql {
     let mut sql = Sql::default();
     sql.push(" from crm_object o where o.portal_id = ");
-    sql.bind(Bind::Int(portal_id));
+    sql.push_bind(portal_id);
     sql.push(" and o.object_type_id = ");
-    sql.bind(Bind::Text(object_type_id.to_owned()));
+    sql.push_bind(object_type_id.to_owned());
     sql.push(" and o.archived = false");
     if !search.groups.is_empty() {
         sql.push(" and (");
@@ -153,16 +131,13 @@ pub(crate) fn from_where(
             if i > 0 {
                 sql.push(", ");
             }
-            sql.bind(Bind::Text(name.clone()));
+            sql.push_bind(name.clone());
         }
         if search.query_properties.is_empty() {
             sql.push("''");
         }
         sql.push(") and lower(v.value) like ");
-        sql.bind(Bind::Text(format!(
-            "%{}%",
-            like_escape(&query.trim().to_lowercase())
-        )));
+        sql.push_bind(format!("%{}%", like_escape(&query.trim().to_lowercase())));
         sql.push(" escape '\\')");
     }
     sql
@@ -180,7 +155,7 @@ pub(crate) fn order_by(sql: &mut Sql, sorts: &[Sort]) {
         sql.push(&format!(
             "(select {column} from crm_property_value s where s.object_id = o.id and s.name = "
         ));
-        sql.bind(Bind::Text(sort.property.clone()));
+        sql.push_bind(sort.property.clone());
         sql.push(if sort.descending {
             ") desc nulls last, "
         } else {
@@ -224,7 +199,7 @@ fn push_filter(sql: &mut Sql, backend: Backend, filter: &Filter) {
     } else {
         "o.id in (select v.object_id from crm_property_value v where v.name = "
     });
-    sql.bind(Bind::Text(filter.property.clone()));
+    sql.push_bind(filter.property.clone());
     if let Some(condition) = condition {
         sql.push(" and ");
         condition(sql);
@@ -242,7 +217,7 @@ fn column(operand: &Operand) -> &'static str {
 fn compare(op: &'static str, operand: Operand) -> Condition {
     Box::new(move |sql: &mut Sql| {
         sql.push(&format!("{} {op} ", column(&operand)));
-        sql.operand(&operand);
+        push_operand(sql, &operand);
     })
 }
 
@@ -251,7 +226,7 @@ fn one_of(values: Vec<Operand>) -> Condition {
         sql.push("(false");
         for value in &values {
             sql.push(&format!(" or {} = ", column(value)));
-            sql.operand(value);
+            push_operand(sql, value);
         }
         sql.push(")");
     })
@@ -265,7 +240,7 @@ fn token_match(backend: Backend, token: &str) -> Condition {
     };
     Box::new(move |sql: &mut Sql| {
         sql.push(test);
-        sql.bind(Bind::Text(pattern.clone()));
+        sql.push_bind(pattern.clone());
     })
 }
 

@@ -146,7 +146,7 @@ pub trait HelpdeskStore: Send + Sync {
         default_name: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<Inbox>>;
-    /// `Conflict` when the portal has an inbox of that name.
+    /// `Duplicate` when the portal has an inbox of that name.
     async fn create_inbox(&self, portal_id: i64, name: &str, now: DateTime<Utc>) -> Result<Inbox>;
     /// Connects every number to the inbox for `app_id`, or none (one transaction).
     async fn connect_channels(

@@ -1,0 +1,423 @@
+//! The one seam between the queries and sqlx: a query with its values ([`Query`]), running it
+//! on a connection of either backend ([`Exec`]), reading its rows ([`Get`]), and what a
+//! backend's store provides to the generic trait impls ([`SqlStore`]).
+//!
+//! Why this shape: code generic over `sqlx::Database` has to restate, at every generic
+//! function, which Rust types the database can bind and decode and that `&mut Connection` is
+//! an executor, because Rust only carries a trait's supertraits to its users. Here those bounds
+//! are written once, on the two blanket impls below; everything else is generic over a
+//! connection `C: Exec` (or a store `S: SqlStore`) and needs no other bound. Values are bound
+//! and read with their own Rust types on each backend (no `sqlx::Any` conversion); a query
+//! costs one small `Vec` of values more than a direct `sqlx::query` chain.
+//!
+//! Invariant: **the queries never name a backend's types**; only `sqlite.rs`, `postgres.rs` and
+//! the two `RowsAffected` impls below do, so a query written once runs on both.
+
+use std::borrow::Cow;
+use std::future::Future;
+
+use sqlx::pool::PoolConnection;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Type};
+
+use crate::error::Result;
+use crate::Backend;
+
+/// A value bound to a placeholder. Each variant binds one Rust type (a `None` binds a NULL of
+/// that type, which PostgreSQL needs to know).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Arg<'a> {
+    Int(Option<i64>),
+    Int32(Option<i32>),
+    Real(Option<f64>),
+    Bool(Option<bool>),
+    Text(Option<Cow<'a, str>>),
+}
+
+/// A Rust value that binds as one [`Arg`] variant.
+pub(crate) trait ToArg<'a> {
+    fn to_arg(self) -> Arg<'a>;
+    /// The NULL of this type.
+    fn null() -> Arg<'a>;
+}
+
+impl<'a> ToArg<'a> for i64 {
+    fn to_arg(self) -> Arg<'a> {
+        Arg::Int(Some(self))
+    }
+    fn null() -> Arg<'a> {
+        Arg::Int(None)
+    }
+}
+
+impl<'a> ToArg<'a> for i32 {
+    fn to_arg(self) -> Arg<'a> {
+        Arg::Int32(Some(self))
+    }
+    fn null() -> Arg<'a> {
+        Arg::Int32(None)
+    }
+}
+
+impl<'a> ToArg<'a> for f64 {
+    fn to_arg(self) -> Arg<'a> {
+        Arg::Real(Some(self))
+    }
+    fn null() -> Arg<'a> {
+        Arg::Real(None)
+    }
+}
+
+impl<'a> ToArg<'a> for bool {
+    fn to_arg(self) -> Arg<'a> {
+        Arg::Bool(Some(self))
+    }
+    fn null() -> Arg<'a> {
+        Arg::Bool(None)
+    }
+}
+
+impl<'a> ToArg<'a> for String {
+    fn to_arg(self) -> Arg<'a> {
+        Arg::Text(Some(Cow::Owned(self)))
+    }
+    fn null() -> Arg<'a> {
+        Arg::Text(None)
+    }
+}
+
+impl<'a> ToArg<'a> for &'a str {
+    fn to_arg(self) -> Arg<'a> {
+        Arg::Text(Some(Cow::Borrowed(self)))
+    }
+    fn null() -> Arg<'a> {
+        Arg::Text(None)
+    }
+}
+
+impl<'a> ToArg<'a> for &'a String {
+    fn to_arg(self) -> Arg<'a> {
+        Arg::Text(Some(Cow::Borrowed(self)))
+    }
+    fn null() -> Arg<'a> {
+        Arg::Text(None)
+    }
+}
+
+impl<'a, T: ToArg<'a>> ToArg<'a> for Option<T> {
+    fn to_arg(self) -> Arg<'a> {
+        self.map_or_else(T::null, T::to_arg)
+    }
+    fn null() -> Arg<'a> {
+        T::null()
+    }
+}
+
+/// SQL text with `$n` placeholders and the values to bind to them, in order.
+#[derive(Debug, Default)]
+pub(crate) struct Query<'a> {
+    pub text: Cow<'a, str>,
+    pub binds: Vec<Arg<'a>>,
+}
+
+/// A query of `text`, to which values are then bound in placeholder order.
+pub(crate) fn query<'a>(text: impl Into<Cow<'a, str>>) -> Query<'a> {
+    Query {
+        text: text.into(),
+        binds: Vec::new(),
+    }
+}
+
+impl<'a> Query<'a> {
+    /// Binds the next placeholder.
+    pub fn bind(mut self, value: impl ToArg<'a>) -> Self {
+        self.binds.push(value.to_arg());
+        self
+    }
+
+    /// Appends SQL text.
+    pub fn push(&mut self, text: &str) {
+        self.text.to_mut().push_str(text);
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn push_bind(&mut self, value: impl ToArg<'a>) {
+        self.binds.push(value.to_arg());
+        let n = self.binds.len();
+        self.push(&format!("${n}"));
+    }
+
+    /// Appends `$n, $n+1, ...` for `values`, as `in (...)` lists need.
+    pub fn push_binds<V: ToArg<'a>>(&mut self, values: impl IntoIterator<Item = V>) {
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.push_bind(value);
+        }
+    }
+}
+
+/// A backend's count of rows a statement changed (sqlx gives it no common trait).
+pub(crate) trait RowsAffected {
+    fn rows_affected(&self) -> u64;
+}
+
+impl RowsAffected for sqlx::sqlite::SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        self.rows_affected()
+    }
+}
+
+impl RowsAffected for sqlx::postgres::PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        self.rows_affected()
+    }
+}
+
+/// A connection the queries run on: a pooled connection or a transaction, through `Deref`.
+pub(crate) trait Exec: Send {
+    type Row: Get;
+
+    /// Runs a statement; how many rows it changed.
+    fn execute<'a>(
+        &'a mut self,
+        query: Query<'a>,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'a;
+
+    fn fetch_all<'a>(
+        &'a mut self,
+        query: Query<'a>,
+    ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send + 'a;
+
+    fn fetch_optional<'a>(
+        &'a mut self,
+        query: Query<'a>,
+    ) -> impl Future<Output = Result<Option<Self::Row>, sqlx::Error>> + Send + 'a;
+
+    /// The first row; `RowNotFound` when there is none.
+    fn fetch_one<'a>(
+        &'a mut self,
+        query: Query<'a>,
+    ) -> impl Future<Output = Result<Self::Row, sqlx::Error>> + Send + 'a {
+        async move {
+            self.fetch_optional(query)
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)
+        }
+    }
+}
+
+/// The database's query with `query`'s values bound, each as its own Rust type.
+fn bound<'q, DB>(query: &'q Query<'_>) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>>
+where
+    DB: Database,
+    i64: Type<DB> + Encode<'q, DB>,
+    Option<i64>: Encode<'q, DB>,
+    Option<i32>: Type<DB> + Encode<'q, DB>,
+    Option<f64>: Type<DB> + Encode<'q, DB>,
+    Option<bool>: Type<DB> + Encode<'q, DB>,
+    Option<&'q str>: Type<DB> + Encode<'q, DB>,
+{
+    let mut bound = sqlx::query::<DB>(&query.text);
+    for arg in &query.binds {
+        bound = match arg {
+            Arg::Int(v) => bound.bind(*v),
+            Arg::Int32(v) => bound.bind(*v),
+            Arg::Real(v) => bound.bind(*v),
+            Arg::Bool(v) => bound.bind(*v),
+            Arg::Text(v) => bound.bind(v.as_deref()),
+        };
+    }
+    bound
+}
+
+impl<C> Exec for C
+where
+    C: sqlx::Connection,
+    for<'c> &'c mut C: Executor<'c, Database = C::Database>,
+    for<'q> <C::Database as Database>::Arguments<'q>: IntoArguments<'q, C::Database>,
+    <C::Database as Database>::Row: Get,
+    <C::Database as Database>::QueryResult: RowsAffected,
+    i64: Type<C::Database> + for<'q> Encode<'q, C::Database>,
+    for<'q> Option<i64>: Encode<'q, C::Database>,
+    for<'q> Option<i32>: Type<C::Database> + Encode<'q, C::Database>,
+    for<'q> Option<f64>: Type<C::Database> + Encode<'q, C::Database>,
+    for<'q> Option<bool>: Type<C::Database> + Encode<'q, C::Database>,
+    for<'q> Option<&'q str>: Type<C::Database> + Encode<'q, C::Database>,
+{
+    type Row = <C::Database as Database>::Row;
+
+    async fn execute<'a>(&'a mut self, query: Query<'a>) -> Result<u64, sqlx::Error> {
+        let done = bound(&query).execute(self).await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn fetch_all<'a>(&'a mut self, query: Query<'a>) -> Result<Vec<Self::Row>, sqlx::Error> {
+        bound(&query).fetch_all(self).await
+    }
+
+    async fn fetch_optional<'a>(
+        &'a mut self,
+        query: Query<'a>,
+    ) -> Result<Option<Self::Row>, sqlx::Error> {
+        bound(&query).fetch_optional(self).await
+    }
+}
+
+/// A row of either backend, read by column name.
+pub(crate) trait Get: Send + Sync {
+    fn read_i64(&self, column: &str) -> Result<Option<i64>, sqlx::Error>;
+    fn read_i32(&self, column: &str) -> Result<Option<i32>, sqlx::Error>;
+    fn read_bool(&self, column: &str) -> Result<Option<bool>, sqlx::Error>;
+    fn read_text(&self, column: &str) -> Result<Option<String>, sqlx::Error>;
+
+    /// The column's value as `T`; reading NULL into a type that is not an `Option` fails.
+    fn get<T: Column>(&self, column: &str) -> Result<T, sqlx::Error>
+    where
+        Self: Sized,
+    {
+        T::from_row(self, column)
+    }
+}
+
+impl<R> Get for R
+where
+    R: sqlx::Row,
+    for<'s> &'s str: ColumnIndex<R>,
+    Option<i64>: Type<R::Database> + for<'r> Decode<'r, R::Database>,
+    Option<i32>: Type<R::Database> + for<'r> Decode<'r, R::Database>,
+    Option<bool>: Type<R::Database> + for<'r> Decode<'r, R::Database>,
+    Option<String>: Type<R::Database> + for<'r> Decode<'r, R::Database>,
+{
+    fn read_i64(&self, column: &str) -> Result<Option<i64>, sqlx::Error> {
+        self.try_get(column)
+    }
+
+    fn read_i32(&self, column: &str) -> Result<Option<i32>, sqlx::Error> {
+        self.try_get(column)
+    }
+
+    fn read_bool(&self, column: &str) -> Result<Option<bool>, sqlx::Error> {
+        self.try_get(column)
+    }
+
+    fn read_text(&self, column: &str) -> Result<Option<String>, sqlx::Error> {
+        self.try_get(column)
+    }
+}
+
+/// A Rust type a column is read as (see [`Column`]).
+pub(crate) trait Value: Sized {
+    fn read<R: Get + ?Sized>(row: &R, column: &str) -> Result<Option<Self>, sqlx::Error>;
+}
+
+impl Value for i64 {
+    fn read<R: Get + ?Sized>(row: &R, column: &str) -> Result<Option<Self>, sqlx::Error> {
+        row.read_i64(column)
+    }
+}
+
+impl Value for i32 {
+    fn read<R: Get + ?Sized>(row: &R, column: &str) -> Result<Option<Self>, sqlx::Error> {
+        row.read_i32(column)
+    }
+}
+
+impl Value for bool {
+    fn read<R: Get + ?Sized>(row: &R, column: &str) -> Result<Option<Self>, sqlx::Error> {
+        row.read_bool(column)
+    }
+}
+
+impl Value for String {
+    fn read<R: Get + ?Sized>(row: &R, column: &str) -> Result<Option<Self>, sqlx::Error> {
+        row.read_text(column)
+    }
+}
+
+/// What [`Get::get`] returns: a [`Value`], or an `Option` of one for a nullable column.
+pub(crate) trait Column: Sized {
+    fn from_row<R: Get + ?Sized>(row: &R, column: &str) -> Result<Self, sqlx::Error>;
+}
+
+impl<T: Value> Column for T {
+    fn from_row<R: Get + ?Sized>(row: &R, column: &str) -> Result<Self, sqlx::Error> {
+        T::read(row, column)?.ok_or_else(|| sqlx::Error::ColumnDecode {
+            index: column.to_owned(),
+            source: Box::new(sqlx::error::UnexpectedNullError),
+        })
+    }
+}
+
+impl<T: Value> Column for Option<T> {
+    fn from_row<R: Get + ?Sized>(row: &R, column: &str) -> Result<Self, sqlx::Error> {
+        T::read(row, column)
+    }
+}
+
+/// What a backend's store gives the generic implementations of the store traits (in
+/// `queries.rs`, `crm/`, `helpdesk/`, `recordings.rs`, `saved_searches.rs`).
+pub(crate) trait SqlStore: Send + Sync + 'static {
+    type Db: Database<Connection: Exec>;
+
+    fn pool(&self) -> &Pool<Self::Db>;
+
+    fn backend(&self) -> Backend;
+
+    /// Called after writes of `objects` CRM objects are committed.
+    fn after_writes(&self, objects: usize) -> impl Future<Output = ()> + Send;
+
+    /// A connection from the pool, for several statements.
+    fn conn(&self) -> impl Future<Output = Result<PoolConnection<Self::Db>>> + Send {
+        async move { Ok(self.pool().acquire().await?) }
+    }
+
+    /// Runs one statement on a connection from the pool; how many rows it changed.
+    fn execute<'a>(
+        &'a self,
+        query: Query<'a>,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'a {
+        async move { self.pool().acquire().await?.execute(query).await }
+    }
+
+    fn fetch_all<'a>(
+        &'a self,
+        query: Query<'a>,
+    ) -> impl Future<Output = Result<Vec<Row<Self>>, sqlx::Error>> + Send + 'a {
+        async move { self.pool().acquire().await?.fetch_all(query).await }
+    }
+
+    fn fetch_optional<'a>(
+        &'a self,
+        query: Query<'a>,
+    ) -> impl Future<Output = Result<Option<Row<Self>>, sqlx::Error>> + Send + 'a {
+        async move { self.pool().acquire().await?.fetch_optional(query).await }
+    }
+
+    fn fetch_one<'a>(
+        &'a self,
+        query: Query<'a>,
+    ) -> impl Future<Output = Result<Row<Self>, sqlx::Error>> + Send + 'a {
+        async move { self.pool().acquire().await?.fetch_one(query).await }
+    }
+}
+
+/// The row type of a store's connections.
+pub(crate) type Row<S> = <<<S as SqlStore>::Db as Database>::Connection as Exec>::Row;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_follow_the_values_bound_before_them_and_nulls_keep_their_type() {
+        let mut q = query("select 1 where a = $1").bind(5_i64);
+        q.push(" and b in (");
+        q.push_binds(["x", "y"]);
+        q.push(")");
+        assert_eq!(q.text, "select 1 where a = $1 and b in ($2, $3)");
+        assert_eq!(q.binds[2], Arg::Text(Some("y".into())));
+        let nulls = query("").bind(None::<i32>).bind(None::<&str>).binds;
+        assert_eq!(nulls, [Arg::Int32(None), Arg::Text(None)]);
+    }
+}
