@@ -4,6 +4,7 @@
 //! takes numbers apart by hand. A stored number written without a country code is read in
 //! [`INDEX_REGION`], since portals have no region setting yet.
 
+use callhost_protocol::object_type;
 use phonenumber::country::Id;
 use phonenumber::Mode;
 
@@ -11,7 +12,7 @@ use phonenumber::Mode;
 pub const PHONE_PROPERTIES: &[&str] = &["phone", "mobilephone", "hs_whatsapp_phone_number"];
 
 /// The object types whose phone properties are indexed.
-pub const PHONE_OBJECT_TYPES: &[&str] = &["0-1", "0-2"];
+pub const PHONE_OBJECT_TYPES: &[&str] = &[object_type::CONTACT, object_type::COMPANY];
 
 /// The region a stored number without a country code is taken to be in.
 pub const INDEX_REGION: &str = "US";

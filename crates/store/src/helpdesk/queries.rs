@@ -8,6 +8,7 @@
 //! inbox's row, which on PostgreSQL locks that row until commit.
 
 use async_trait::async_trait;
+use callhost_protocol::object_type;
 use chrono::{DateTime, Utc};
 
 use super::inboxes::{self, lock_inbox};
@@ -66,16 +67,27 @@ async fn the_call(
     match call {
         CallToAttach::New(object) => {
             let objects = std::slice::from_ref::<NewObject>(object);
-            let created = create_in(conn, portal_id, "0-48", objects, source_type, now).await?;
+            let created = create_in(
+                conn,
+                portal_id,
+                object_type::CALL,
+                objects,
+                source_type,
+                now,
+            )
+            .await?;
             created
                 .first()
                 .map(|o| o.id)
                 .ok_or_else(|| StoreError::Invariant("no call created".into()))
         }
         CallToAttach::Existing(id) => {
-            let found = load(conn, portal_id, Some("0-48"), Some(false), &[id]).await?;
+            let found = load(conn, portal_id, Some(object_type::CALL), Some(false), &[id]).await?;
             if found.is_empty() {
-                return Err(StoreError::Missing(vec![ObjectRef::new("0-48", id)]));
+                return Err(StoreError::Missing(vec![ObjectRef::new(
+                    object_type::CALL,
+                    id,
+                )]));
             }
             Ok(id)
         }
@@ -103,7 +115,7 @@ async fn new_ticket(
     let created = create_in(
         conn,
         portal_id,
-        "0-5",
+        object_type::TICKET,
         std::slice::from_ref(&ticket),
         plan.source_type,
         now,
@@ -231,7 +243,7 @@ impl<S: SqlStore> HelpdeskStore for S {
                 finalized_at,
             });
         }
-        let call_ref = ObjectRef::new("0-48", call_id);
+        let call_ref = ObjectRef::new(object_type::CALL, call_id);
         let open = open_ticket(
             &mut *tx,
             portal_id,
@@ -244,7 +256,7 @@ impl<S: SqlStore> HelpdeskStore for S {
             Some(ticket_id) => {
                 let (to_call, from_call) = plan.ticket_to_call.clone();
                 let link = NewAssociation {
-                    from: ObjectRef::new("0-5", ticket_id),
+                    from: ObjectRef::new(object_type::TICKET, ticket_id),
                     to: call_ref,
                     kind: to_call,
                     reverse: from_call,
@@ -351,9 +363,22 @@ impl<S: SqlStore> HelpdeskStore for S {
         }
         let call_ids: Vec<i64> = links.iter().map(|l| l.0).collect();
         let caller_ids: Vec<i64> = tickets.iter().filter_map(|h| h.3).collect();
-        let ticket_objects =
-            load(&mut *conn, portal_id, Some("0-5"), Some(false), &ticket_ids).await?;
-        let calls = load(&mut *conn, portal_id, Some("0-48"), Some(false), &call_ids).await?;
+        let ticket_objects = load(
+            &mut *conn,
+            portal_id,
+            Some(object_type::TICKET),
+            Some(false),
+            &ticket_ids,
+        )
+        .await?;
+        let calls = load(
+            &mut *conn,
+            portal_id,
+            Some(object_type::CALL),
+            Some(false),
+            &call_ids,
+        )
+        .await?;
         let callers = load(&mut *conn, portal_id, None, Some(false), &caller_ids).await?;
         let find = |objects: &[CrmObject], id: i64| objects.iter().find(|o| o.id == id).cloned();
         let mut out = Vec::with_capacity(tickets.len());
