@@ -4,9 +4,11 @@
 //! forwards app messages to it and carries out what it decides.
 //!
 //! `catalog` is the protocol vocabulary (message types, handler names, constants), shared with
-//! the JavaScript SDK through `protocol.json`.
+//! the JavaScript SDK through `protocol.json`; `page_types` writes the host page's JSDoc
+//! typedefs of the engine's WebSocket protocol from the Rust types.
 
 pub mod catalog;
 
 pub use catalog::{catalog, Catalog};
 pub mod engine;
+pub mod page_types;

@@ -1,15 +1,20 @@
 //! What goes into and comes out of a widget session: the engine's whole interface.
 //!
-//! These types are also the WebSocket protocol between the host page and the server (JSON,
-//! `kind`-tagged, camelCase): the page sends [`Input`]s that it observes and receives the
-//! [`Output`]s meant for it (`post` and `ui`); the server carries out `store` requests and
-//! feeds their results back as [`Input::Done`]; `log` entries feed the inspector.
+//! [`Input`] and [`Output`] are everything the engine takes and gives. The WebSocket between
+//! the host page and the server (JSON, `kind`-tagged, camelCase) carries only the page's share
+//! of them, typed on its own so that the boundary is checked by the type system: the page
+//! sends [`PageInput`]s (what it observed; never a store result, [`Input::Done`], which only
+//! the server may feed the engine) and receives [`PageOutput`]s (the session frame, `post` and
+//! `ui`). `store` requests are the server's to carry out, and `log` entries feed the
+//! inspector; neither reaches the page. `web/static/types.js` is generated from the page's
+//! types ([`crate::page_types`]), and a test fails when it is stale.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Where the app's iframe lives (`iframeLocation` in SYNC).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum IframeLocation {
     Widget,
@@ -18,7 +23,7 @@ pub enum IframeLocation {
 }
 
 /// Fixed facts about a session, known when the page opens it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionConfig {
     /// The host page's exact origin (`scheme://host:port`, no trailing slash).
@@ -43,7 +48,7 @@ pub struct SessionConfig {
 }
 
 /// Why the page refused a message before it reached the engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum DropReason {
     /// `event.origin` was not the app's origin.
@@ -53,7 +58,7 @@ pub enum DropReason {
 }
 
 /// The record a Call button dials.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DialRequest {
     /// `0-1` contacts, `0-2` companies, `2-...` custom objects.
@@ -73,7 +78,7 @@ pub struct DialRequest {
 }
 
 /// Something the user did in the host.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(
     rename_all = "camelCase",
     rename_all_fields = "camelCase",
@@ -93,7 +98,8 @@ pub enum UserAction {
 /// An identifier the engine gives a store request, echoed in its result.
 pub type OpId = u64;
 
-/// An input to a session.
+/// An input to a session: what a page observed ([`PageInput`]), or the result of a store
+/// request, which only the server feeds back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
     rename_all = "camelCase",
@@ -125,6 +131,55 @@ pub enum Input {
     },
 }
 
+/// What a host page may send over the WebSocket: only what it observed. A store result is not
+/// among them: a frame of kind `done` does not parse, so a page can never answer the engine's
+/// store requests in the server's place. Each variant is the [`Input`] of the same name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
+pub enum PageInput {
+    /// The iframe fired `load`: the engine answers with `ui:startSync`.
+    Loaded,
+    /// A message the page accepted from the iframe (`event.source` and `event.origin` checked).
+    App { message: Value, origin: String },
+    /// A message the page refused; the engine only logs it as a finding.
+    Dropped {
+        message: Value,
+        origin: String,
+        reason: DropReason,
+    },
+    /// The page gave up waiting for SYNC_ACK (30 s after load), or the iframe failed to load.
+    SyncFailed,
+    /// A Call button was clicked.
+    Dial(DialRequest),
+    /// The user did something in the widget.
+    User(UserAction),
+}
+
+impl From<PageInput> for Input {
+    fn from(input: PageInput) -> Input {
+        match input {
+            PageInput::Loaded => Input::Loaded,
+            PageInput::App { message, origin } => Input::App { message, origin },
+            PageInput::Dropped {
+                message,
+                origin,
+                reason,
+            } => Input::Dropped {
+                message,
+                origin,
+                reason,
+            },
+            PageInput::SyncFailed => Input::SyncFailed,
+            PageInput::Dial(request) => Input::Dial(request),
+            PageInput::User(action) => Input::User(action),
+        }
+    }
+}
+
 /// What the engine wants done.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
@@ -146,8 +201,49 @@ pub enum Output {
     Log(LogEntry),
 }
 
+impl Output {
+    /// The output as a frame for the page, when it is one (`post` and `ui`); `store` and `log`
+    /// are the server's.
+    pub fn to_page(&self) -> Option<PageOutput> {
+        match self {
+            Output::Post {
+                message,
+                target_origin,
+            } => Some(PageOutput::Post {
+                message: message.clone(),
+                target_origin: target_origin.clone(),
+            }),
+            Output::Ui(command) => Some(PageOutput::Ui(command.clone())),
+            Output::Store { .. } | Output::Log(_) => None,
+        }
+    }
+}
+
+/// What the server sends a host page over the WebSocket: first the session frame, then the
+/// engine's `post` and `ui` outputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
+pub enum PageOutput {
+    /// The first frame of every connection: the session's id (to resume it after a reload or
+    /// a lost connection) and its configuration.
+    Session {
+        session_id: String,
+        config: SessionConfig,
+    },
+    /// Post `message` into the iframe with exactly this target origin.
+    Post {
+        message: Value,
+        target_origin: String,
+    },
+    Ui(UiCommand),
+}
+
 /// A change to the host's UI.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(
     rename_all = "camelCase",
     rename_all_fields = "camelCase",
@@ -188,22 +284,31 @@ pub enum UiCommand {
         url: String,
         app_origin: String,
     },
-    /// The state of a call, for the in-call UI and the navigation guard.
+    /// A call as the page shows it (the widget's call bar, the calling remote's ringing call,
+    /// the provider switcher's lock, the navigation guard): sent whenever its phase, its
+    /// engagement or who is calling changes. Every field is decided here, none by the page.
     CallState {
         external_call_id: String,
         engagement_id: Option<i64>,
         state: CallPhase,
+        /// Still ringing, dialing or connected: End call is offered, the switcher is locked
+        /// and leaving the page asks first.
+        live: bool,
+        /// Unknown for a call adopted from an earlier page (the app never said).
+        direction: Option<Direction>,
+        /// The other party's number: the caller's on an inbound call, the one dialed on an
+        /// outbound call.
+        number: Option<String>,
+        /// Who the other party is: the first caller-ID match's name, else the number; none
+        /// when neither is known.
+        display_name: Option<String>,
+        /// The first caller-ID match's record, which the page offers to open.
+        caller: Option<ObjectRef>,
     },
     /// The app's login or availability changed.
     AppStatus {
         logged_in: bool,
         available: Option<bool>,
-    },
-    /// Who is calling: the caller-ID matches of a ringing inbound call (empty when none), for
-    /// showing the caller's name and offering to open the record.
-    CallerMatches {
-        external_call_id: String,
-        matches: Vec<CallerIdMatch>,
     },
     /// A store write changed this call object (created, updated or finalized), including the
     /// statuses the host records without a reply to the app: a page showing the call (a
@@ -216,7 +321,7 @@ pub enum UiCommand {
 }
 
 /// Where a call is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CallPhase {
     Ringing,
@@ -228,7 +333,7 @@ pub enum CallPhase {
 }
 
 /// The direction of a call, from the user's side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Direction {
     Inbound,
@@ -236,7 +341,7 @@ pub enum Direction {
 }
 
 /// A CRM record, by type id and id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectRef {
     pub object_type_id: String,
@@ -371,23 +476,36 @@ mod tests {
             external_call_id: "x".into(),
             engagement_id: Some(1),
             state: CallPhase::InProgress,
+            live: true,
+            direction: Some(Direction::Inbound),
+            number: Some("+1".into()),
+            display_name: Some("Ada Lovelace".into()),
+            caller: Some(ObjectRef {
+                object_type_id: "0-1".into(),
+                object_id: 5,
+            }),
         });
         assert_eq!(
             serde_json::to_value(&ui).unwrap(),
-            json!({"kind": "ui", "command": "callState", "externalCallId": "x", "engagementId": 1, "state": "IN_PROGRESS"})
+            json!({"kind": "ui", "command": "callState", "externalCallId": "x", "engagementId": 1,
+                "state": "IN_PROGRESS", "live": true, "direction": "INBOUND", "number": "+1",
+                "displayName": "Ada Lovelace", "caller": {"objectTypeId": "0-1", "objectId": 5}})
         );
-        let dial: Input =
+        let dial: PageInput =
             serde_json::from_value(json!({"kind": "dial", "objectTypeId": "0-1", "objectId": 5,
             "property": "phone", "phoneNumber": "+1", "timestampMs": 3}))
             .unwrap();
         assert!(matches!(
-            dial,
+            Input::from(dial),
             Input::Dial(DialRequest { object_id: 5, .. })
         ));
-        let user: Input =
+        let user: PageInput =
             serde_json::from_value(json!({"kind": "user", "action": "taskQueue", "active": true}))
                 .unwrap();
-        assert_eq!(user, Input::User(UserAction::TaskQueue { active: true }));
+        assert_eq!(
+            Input::from(user),
+            Input::User(UserAction::TaskQueue { active: true })
+        );
         let changed = Output::Ui(UiCommand::CallChanged {
             engagement_id: 7,
             external_call_id: Some("x".into()),
@@ -406,5 +524,54 @@ mod tests {
             serde_json::to_value(&store).unwrap(),
             json!({"kind": "store", "op": 1, "request": {"request": "callerId", "number": "+1"}})
         );
+    }
+
+    /// A page reports what it saw; it never answers a store request in the server's place.
+    #[test]
+    fn a_page_frame_cannot_be_a_store_result() {
+        let done =
+            json!({"kind": "done", "op": 1, "result": {"result": "call", "engagementId": 9}});
+        assert!(serde_json::from_value::<Input>(done.clone()).is_ok());
+        let refused = serde_json::from_value::<PageInput>(done).unwrap_err();
+        assert!(
+            refused.to_string().contains("unknown variant `done`"),
+            "{refused}"
+        );
+        for kind in ["loaded", "syncFailed"] {
+            let input: PageInput = serde_json::from_value(json!({ "kind": kind })).unwrap();
+            assert_eq!(
+                serde_json::to_value(Input::from(input)).unwrap(),
+                json!({ "kind": kind })
+            );
+        }
+    }
+
+    /// The page hears `post` and `ui`, never the server's `store` and `log`.
+    #[test]
+    fn only_posts_and_ui_commands_reach_the_page() {
+        let post = Output::Post {
+            message: json!({"type": "DIAL_NUMBER"}),
+            target_origin: "http://a".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(post.to_page()).unwrap(),
+            serde_json::to_value(&post).unwrap()
+        );
+        let ui = Output::Ui(UiCommand::Show);
+        assert_eq!(ui.to_page(), Some(PageOutput::Ui(UiCommand::Show)));
+        let store = Output::Store {
+            op: 1,
+            request: StoreRequest::CallerId {
+                number: "+1".into(),
+            },
+        };
+        assert_eq!(store.to_page(), None);
+        let log = Output::Log(LogEntry {
+            flow: Flow::Host,
+            message_type: None,
+            message: json!({}),
+            findings: vec![],
+        });
+        assert_eq!(log.to_page(), None);
     }
 }
