@@ -1,13 +1,10 @@
 //! What goes into and comes out of a widget session: the engine's whole interface.
 //!
-//! [`Input`] and [`Output`] are everything the engine takes and gives. The WebSocket between
-//! the host page and the server (JSON, `kind`-tagged, camelCase) carries only the page's share
-//! of them, typed on its own so that the boundary is checked by the type system: the page
-//! sends [`PageInput`]s (what it observed; never a store result, [`Input::Done`], which only
-//! the server may feed the engine) and receives [`PageOutput`]s (the session frame, `post` and
-//! `ui`). `store` requests are the server's to carry out, and `log` entries feed the
-//! inspector; neither reaches the page. `web/static/types.js` is generated from the page's
-//! types ([`crate::page_types`]), and a test fails when it is stale.
+//! [`Input`] and [`Output`] are everything the engine takes and gives (JSON, `kind`-tagged,
+//! camelCase). The WebSocket between the host page and the server carries only the page's
+//! share of them, typed on its own in `page.rs` ([`PageInput`], [`PageOutput`]); `store`
+//! requests are the server's to carry out and their results ([`Input::Done`]) the server's to
+//! feed back, and `log` entries feed the inspector.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -131,55 +128,6 @@ pub enum Input {
     },
 }
 
-/// What a host page may send over the WebSocket: only what it observed. A store result is not
-/// among them: a frame of kind `done` does not parse, so a page can never answer the engine's
-/// store requests in the server's place. Each variant is the [`Input`] of the same name.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase",
-    tag = "kind"
-)]
-pub enum PageInput {
-    /// The iframe fired `load`: the engine answers with `ui:startSync`.
-    Loaded,
-    /// A message the page accepted from the iframe (`event.source` and `event.origin` checked).
-    App { message: Value, origin: String },
-    /// A message the page refused; the engine only logs it as a finding.
-    Dropped {
-        message: Value,
-        origin: String,
-        reason: DropReason,
-    },
-    /// The page gave up waiting for SYNC_ACK (30 s after load), or the iframe failed to load.
-    SyncFailed,
-    /// A Call button was clicked.
-    Dial(DialRequest),
-    /// The user did something in the widget.
-    User(UserAction),
-}
-
-impl From<PageInput> for Input {
-    fn from(input: PageInput) -> Input {
-        match input {
-            PageInput::Loaded => Input::Loaded,
-            PageInput::App { message, origin } => Input::App { message, origin },
-            PageInput::Dropped {
-                message,
-                origin,
-                reason,
-            } => Input::Dropped {
-                message,
-                origin,
-                reason,
-            },
-            PageInput::SyncFailed => Input::SyncFailed,
-            PageInput::Dial(request) => Input::Dial(request),
-            PageInput::User(action) => Input::User(action),
-        }
-    }
-}
-
 /// What the engine wants done.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
@@ -199,47 +147,6 @@ pub enum Output {
         request: StoreRequest,
     },
     Log(LogEntry),
-}
-
-impl Output {
-    /// The output as a frame for the page, when it is one (`post` and `ui`); `store` and `log`
-    /// are the server's.
-    pub fn to_page(&self) -> Option<PageOutput> {
-        match self {
-            Output::Post {
-                message,
-                target_origin,
-            } => Some(PageOutput::Post {
-                message: message.clone(),
-                target_origin: target_origin.clone(),
-            }),
-            Output::Ui(command) => Some(PageOutput::Ui(command.clone())),
-            Output::Store { .. } | Output::Log(_) => None,
-        }
-    }
-}
-
-/// What the server sends a host page over the WebSocket: first the session frame, then the
-/// engine's `post` and `ui` outputs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase",
-    tag = "kind"
-)]
-pub enum PageOutput {
-    /// The first frame of every connection: the session's id (to resume it after a reload or
-    /// a lost connection) and its configuration.
-    Session {
-        session_id: String,
-        config: SessionConfig,
-    },
-    /// Post `message` into the iframe with exactly this target origin.
-    Post {
-        message: Value,
-        target_origin: String,
-    },
-    Ui(UiCommand),
 }
 
 /// A change to the host's UI.
@@ -459,6 +366,7 @@ pub struct Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::PageInput;
     use serde_json::json;
 
     /// The page's side of the WebSocket is written against these exact shapes.
@@ -524,54 +432,5 @@ mod tests {
             serde_json::to_value(&store).unwrap(),
             json!({"kind": "store", "op": 1, "request": {"request": "callerId", "number": "+1"}})
         );
-    }
-
-    /// A page reports what it saw; it never answers a store request in the server's place.
-    #[test]
-    fn a_page_frame_cannot_be_a_store_result() {
-        let done =
-            json!({"kind": "done", "op": 1, "result": {"result": "call", "engagementId": 9}});
-        assert!(serde_json::from_value::<Input>(done.clone()).is_ok());
-        let refused = serde_json::from_value::<PageInput>(done).unwrap_err();
-        assert!(
-            refused.to_string().contains("unknown variant `done`"),
-            "{refused}"
-        );
-        for kind in ["loaded", "syncFailed"] {
-            let input: PageInput = serde_json::from_value(json!({ "kind": kind })).unwrap();
-            assert_eq!(
-                serde_json::to_value(Input::from(input)).unwrap(),
-                json!({ "kind": kind })
-            );
-        }
-    }
-
-    /// The page hears `post` and `ui`, never the server's `store` and `log`.
-    #[test]
-    fn only_posts_and_ui_commands_reach_the_page() {
-        let post = Output::Post {
-            message: json!({"type": "DIAL_NUMBER"}),
-            target_origin: "http://a".into(),
-        };
-        assert_eq!(
-            serde_json::to_value(post.to_page()).unwrap(),
-            serde_json::to_value(&post).unwrap()
-        );
-        let ui = Output::Ui(UiCommand::Show);
-        assert_eq!(ui.to_page(), Some(PageOutput::Ui(UiCommand::Show)));
-        let store = Output::Store {
-            op: 1,
-            request: StoreRequest::CallerId {
-                number: "+1".into(),
-            },
-        };
-        assert_eq!(store.to_page(), None);
-        let log = Output::Log(LogEntry {
-            flow: Flow::Host,
-            message_type: None,
-            message: json!({}),
-            findings: vec![],
-        });
-        assert_eq!(log.to_page(), None);
     }
 }

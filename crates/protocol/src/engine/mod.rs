@@ -5,15 +5,17 @@
 //! out its [`Output`]s; tests do the same without a browser.
 //!
 //! [`Session`] is the state machine; [`findings`] documents every validation finding code the
-//! inspector shows; [`origin`] holds the origin and SET_WIDGET_URL rules. The rest is private:
-//! envelope and field checks (`validate`), reply payloads (`replies`), and the handlers,
-//! grouped by concern (`readiness`, `calls`, `completion`, `widget`).
+//! inspector shows; [`origin`] holds the origin and SET_WIDGET_URL rules; [`PageInput`] and
+//! [`PageOutput`] (`page`) are the host page's share of the interface, its WebSocket frames.
+//! The rest is private: envelope and field checks (`validate`), reply payloads (`replies`),
+//! and the handlers, grouped by concern (`readiness`, `calls`, `completion`, `widget`).
 
 mod calls;
 mod completion;
 pub mod findings;
 pub mod io;
 pub mod origin;
+mod page;
 mod readiness;
 mod replies;
 mod session;
@@ -22,5 +24,6 @@ mod widget;
 
 pub use calls::Call;
 pub use io::*;
+pub use page::{PageInput, PageOutput};
 pub use replies::caller_id_matches;
 pub use session::Session;
