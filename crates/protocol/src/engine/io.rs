@@ -2,9 +2,10 @@
 //!
 //! [`Input`] and [`Output`] are everything the engine takes and gives (JSON, `kind`-tagged,
 //! camelCase). The WebSocket between the host page and the server carries only the page's
-//! share of them, typed on its own in `page.rs` ([`PageInput`], [`PageOutput`]); `store`
-//! requests are the server's to carry out and their results ([`Input::Done`]) the server's to
-//! feed back, and `log` entries feed the inspector.
+//! share of them, typed on its own in `page.rs` ([`PageInput`](super::PageInput),
+//! [`PageOutput`](super::PageOutput)); `store` requests are the server's to carry out and
+//! their results ([`Input::Done`]) the server's to feed back, and `log` entries feed the
+//! inspector.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -95,8 +96,8 @@ pub enum UserAction {
 /// An identifier the engine gives a store request, echoed in its result.
 pub type OpId = u64;
 
-/// An input to a session: what a page observed ([`PageInput`]), or the result of a store
-/// request, which only the server feeds back.
+/// An input to a session: what a page observed ([`PageInput`](super::PageInput)), or the
+/// result of a store request, which only the server feeds back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
     rename_all = "camelCase",
