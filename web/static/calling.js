@@ -9,11 +9,9 @@
 // One session at a time. Switching providers ends the current session, but not while a call
 // is live (the engine says which calls are). A full reload of the page resumes the session.
 
-import { showAlert } from "./alerts.js";
 import { normalizePhone } from "./phone.js";
 import { InspectorPanel } from "./inspector-panel.js";
 import { isOffered, providersFor, rememberedProvider, rememberProvider } from "./providers.js";
-import { recordPath } from "./routes.js";
 import { PageSession, rememberedProviderKey } from "./session.js";
 import { renderSwitcher } from "./switcher.js";
 import { Widget } from "./widget.js";
@@ -144,6 +142,8 @@ export class CallingController extends EventTarget {
       provider,
       location: this.options.location,
       container: this.widget.frameHost,
+      portalId: this.context.portalId,
+      navigate: this.options.navigate,
       resume,
       onUi: (command) => {
         if (this.session === session) this.onUi(command);
@@ -194,9 +194,6 @@ export class CallingController extends EventTarget {
       case "loadFailed":
         this.widget.setLoadFailed(true);
         break;
-      case "alert":
-        showAlert(String(command.message));
-        break;
       case "show":
         this.widget.show();
         break;
@@ -206,12 +203,6 @@ export class CallingController extends EventTarget {
       case "minimize":
         this.widget.minimize();
         break;
-      case "navigate": {
-        const path = recordPath(this.context.portalId, command.objectTypeId, command.objectId);
-        if (command.newTab) window.open(path, "_blank", "noopener");
-        else this.options.navigate(path);
-        break;
-      }
       case "callState":
         this.setCall(command);
         break;

@@ -13,7 +13,6 @@
 // resumes the same session, whose new SYNC carries the live engagementId and whose engine
 // restates the ringing call.
 
-import { showAlert } from "./alerts.js";
 import { el, replace } from "./dom.js";
 import { recordPath } from "./routes.js";
 import { PageSession } from "./session.js";
@@ -65,6 +64,8 @@ export class CallingRemote {
       provider: this.provider,
       location: "remote",
       container: this.frameHost,
+      portalId: options.context.portalId,
+      navigate: options.navigate,
       resume: true,
       onUi: (command) => this.onUi(command),
       onStatus: (connected) => (this.root.dataset.connected = String(connected)),
@@ -90,9 +91,6 @@ export class CallingRemote {
       case "loadFailed":
         this.status.textContent = "Failed to load";
         break;
-      case "alert":
-        showAlert(String(command.message));
-        break;
       case "show":
         this.setOpen(true);
         break;
@@ -100,12 +98,6 @@ export class CallingRemote {
       case "minimize":
         this.setOpen(false);
         break;
-      case "navigate": {
-        const path = recordPath(this.options.context.portalId, command.objectTypeId, command.objectId);
-        if (command.newTab) window.open(path, "_blank", "noopener");
-        else this.options.navigate(path);
-        break;
-      }
       case "appStatus":
         this.status.textContent = !command.loggedIn ? "Logged out" : command.available === false ? "Unavailable" : command.available ? "Available" : "Logged in";
         this.status.dataset.loggedIn = String(command.loggedIn);

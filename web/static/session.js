@@ -3,14 +3,17 @@
 // location runs its app through one of these: the widget and the calling window (calling.js)
 // and the calling remote (remote.js); they differ only in how they show the UI commands.
 //
-// Posts and the bridge's own UI commands (startSync, synced, loadUrl, resize) are carried out
-// here; every other UI command goes to `onUi`. The session id is kept in sessionStorage per
+// Posts, the bridge's own UI commands (startSync, synced, loadUrl, resize), alerts and
+// navigation to a record are carried out here, the same for every location; every other UI
+// command goes to `onUi`. The session id is kept in sessionStorage per
 // location, so a full reload of the page resumes the same engine session (its new SYNC then
 // carries the live call's engagementId). The calling window has a key of its own: a popup
 // starts with a copy of its opener's sessionStorage and must not take over the opener's
 // widget session.
 
+import { showAlert } from "./alerts.js";
 import { Bridge } from "./bridge.js";
+import { recordPath } from "./routes.js";
 import { SessionSocket } from "./socket.js";
 
 /** @typedef {import("./host-types.js").Provider} Provider */
@@ -34,8 +37,10 @@ export class PageSession {
    * @param {Provider} options.provider
    * @param {IframeLocation} options.location
    * @param {HTMLElement} options.container  where the iframe lives
+   * @param {number} options.portalId  the portal whose records `navigate` opens
+   * @param {(path: string) => void} options.navigate  in-page navigation
    * @param {boolean} [options.resume]  resume the remembered session, if it ran this provider
-   * @param {(command: UiCommand) => void} options.onUi  the UI commands the bridge does not carry out
+   * @param {(command: UiCommand) => void} options.onUi  the UI commands this module does not carry out
    * @param {(connected: boolean) => void} [options.onStatus]
    */
   constructor(options) {
@@ -85,10 +90,27 @@ export class PageSession {
         this.bridge.post(output.message, output.targetOrigin);
         break;
       case "ui":
-        if (!this.bridge.handle(output)) this.options.onUi(output);
+        if (!this.bridge.handle(output)) this.onUi(output);
         break;
       default:
         break;
+    }
+  }
+
+  /** @param {UiCommand} command */
+  onUi(command) {
+    switch (command.command) {
+      case "alert":
+        showAlert(command.message);
+        break;
+      case "navigate": {
+        const path = recordPath(this.options.portalId, command.objectTypeId, command.objectId);
+        if (command.newTab) window.open(path, "_blank", "noopener");
+        else this.options.navigate(path);
+        break;
+      }
+      default:
+        this.options.onUi(command);
     }
   }
 }

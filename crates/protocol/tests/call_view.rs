@@ -120,6 +120,20 @@ fn an_outbound_call_without_a_number_takes_the_one_clicked() {
     ));
 }
 
+/// `ui:callState` for `in1` ringing from +16175550100, shown as `display_name`.
+fn ringing(display_name: &str, caller: Option<ObjectRef>) -> UiCommand {
+    UiCommand::CallState {
+        external_call_id: "in1".into(),
+        engagement_id: None,
+        state: CallPhase::Ringing,
+        live: true,
+        direction: Some(Direction::Inbound),
+        number: Some("+16175550100".into()),
+        display_name: Some(display_name.into()),
+        caller,
+    }
+}
+
 #[test]
 fn a_ringing_call_shows_its_number_until_caller_id_names_the_caller() {
     let mut s = ready();
@@ -127,41 +141,18 @@ fn a_ringing_call_shows_its_number_until_caller_id_names_the_caller() {
         "INCOMING_CALL",
         json!({"externalCallId": "in1", "fromNumber": "+16175550100", "toNumber": "+15550001111"}),
     )));
-    assert_eq!(
-        states(&out),
-        [UiCommand::CallState {
-            external_call_id: "in1".into(),
-            engagement_id: None,
-            state: CallPhase::Ringing,
-            live: true,
-            direction: Some(Direction::Inbound),
-            number: Some("+16175550100".into()),
-            display_name: Some("+16175550100".into()),
-            caller: None,
-        }]
-    );
+    assert_eq!(states(&out), [ringing("+16175550100", None)]);
     let out = s.handle(done(
         1,
         OpResult::Matches {
             matches: vec![contact(Some("Ada"), Some("Lovelace")), company("Acme")],
         },
     ));
-    assert_eq!(
-        states(&out),
-        [UiCommand::CallState {
-            external_call_id: "in1".into(),
-            engagement_id: None,
-            state: CallPhase::Ringing,
-            live: true,
-            direction: Some(Direction::Inbound),
-            number: Some("+16175550100".into()),
-            display_name: Some("Ada Lovelace".into()),
-            caller: Some(ObjectRef {
-                object_type_id: "0-1".into(),
-                object_id: 501,
-            }),
-        }]
-    );
+    let ada = ObjectRef {
+        object_type_id: "0-1".into(),
+        object_id: 501,
+    };
+    assert_eq!(states(&out), [ringing("Ada Lovelace", Some(ada))]);
 }
 
 #[test]

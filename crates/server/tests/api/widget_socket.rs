@@ -10,6 +10,7 @@ use callhost_server::host::inspector::ExportFilter;
 use callhost_server::host::widget_socket;
 use callhost_server::{AppState, Shutdown};
 use futures_util::stream;
+use reqwest::cookie::CookieStore;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
@@ -141,16 +142,19 @@ both_backends!(a_live_socket_loop_ends_when_the_server_shuts_down, |app| {
 #[tokio::test]
 async fn stopping_the_server_closes_open_widget_sockets() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let page = reqwest::Client::new()
-        .get(format!(
-            "{}/contacts/{}/objects/0-1/views/all/list",
-            app.url, app.dev.portal_id
-        ))
-        .send()
-        .await
+    // Signed in as a host page is, on loopback; its session cookie goes with the upgrade.
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let browser = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .build()
         .unwrap();
-    let cookie = page.headers()["set-cookie"].to_str().unwrap();
-    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let list = format!(
+        "{}/contacts/{}/objects/0-1/views/all/list",
+        app.url, app.dev.portal_id
+    );
+    assert_eq!(browser.get(&list).send().await.unwrap().status(), 200);
+    let cookie = jar.cookies(&app.url.parse().unwrap()).expect("signed in");
+    let cookie = cookie.to_str().unwrap();
     let host = app.url.trim_start_matches("http://").to_owned();
     let mut socket = tokio::net::TcpStream::connect(&host).await.unwrap();
     let upgrade = format!(
