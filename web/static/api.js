@@ -4,7 +4,7 @@
 
 import { ApiError, readResponse } from "./host-api.js";
 
-/** @typedef {import("./types.js").HostContext} HostContext */
+/** @typedef {import("./host-types.js").HostContext} HostContext */
 
 /** @returns {Promise<HostContext>} */
 export async function loadContext() {

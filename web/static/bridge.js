@@ -11,7 +11,7 @@
 import { classify, rateLimiter, toJsonValue } from "./inbound.js";
 import { SyncLoop } from "./sync.js";
 
-/** @typedef {import("./types.js").Input} Input */
+/** @typedef {import("./types.js").PageInput} PageInput */
 /** @typedef {import("./types.js").UiCommand} UiCommand */
 
 export const IFRAME_ID = "hubspot-calling-extension-iframe";
@@ -24,7 +24,7 @@ export class Bridge {
   /**
    * @param {object} options
    * @param {HTMLElement} options.container  where the iframe lives
-   * @param {(input: Input) => void} options.send
+   * @param {(input: PageInput) => void} options.send
    */
   constructor(options) {
     this.options = options;

@@ -15,8 +15,8 @@
 // engine keys calls by app): callhost's demo app, else the first app. Its URL goes to the
 // server as `&url=`.
 
-/** @typedef {import("./types.js").ContextApp} ContextApp */
-/** @typedef {import("./types.js").Provider} Provider */
+/** @typedef {import("./host-types.js").ContextApp} ContextApp */
+/** @typedef {import("./host-types.js").Provider} Provider */
 
 export const OVERRIDE_KEY = "LocalSettings:Calling:CallingExtensions";
 export const DEMO_WIDGET_KEY = "LocalSettings:Calling:installDemoWidget";

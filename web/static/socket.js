@@ -2,10 +2,10 @@
 // connection: while the socket is down, inputs are queued in order; the reconnect names the
 // session (`&session=<id>`, which the server keeps for a few minutes) and then flushes the
 // queue. The first frame of every connection is `{kind:"session"}`; everything after it is
-// an engine Output handed to `onOutput`.
+// a `post` or `ui` frame handed to `onOutput`.
 
-/** @typedef {import("./types.js").Input} Input */
-/** @typedef {import("./types.js").Output} Output */
+/** @typedef {import("./types.js").PageInput} PageInput */
+/** @typedef {import("./types.js").PageOutput} PageOutput */
 /** @typedef {import("./types.js").SessionConfig} SessionConfig */
 
 const MAX_BACKOFF_MS = 5_000;
@@ -15,7 +15,7 @@ export class SessionSocket {
    * @param {object} options
    * @param {(sessionId: string | null) => string} options.url   the ws URL, with the session to resume
    * @param {(sessionId: string, config: SessionConfig, resumed: boolean) => void} options.onSession
-   * @param {(output: Output) => void} options.onOutput
+   * @param {(output: PageOutput) => void} options.onOutput
    * @param {(connected: boolean) => void} [options.onStatus]
    * @param {string | null} [options.sessionId] a session to resume (after a page reload)
    */
@@ -25,7 +25,7 @@ export class SessionSocket {
     this.sessionId = options.sessionId ?? null;
     /** @type {WebSocket | null} */
     this.ws = null;
-    /** @type {Input[]} */
+    /** @type {PageInput[]} */
     this.queue = [];
     this.open = false;
     this.closed = false;
@@ -41,7 +41,7 @@ export class SessionSocket {
     this.ws = ws;
     let greeted = false;
     ws.addEventListener("message", (event) => {
-      /** @type {Output} */
+      /** @type {PageOutput} */
       let frame;
       try {
         frame = JSON.parse(String(event.data));
@@ -77,7 +77,7 @@ export class SessionSocket {
     });
   }
 
-  /** @param {Input} input */
+  /** @param {PageInput} input */
   send(input) {
     if (this.closed) return;
     this.queue.push(input);
@@ -86,7 +86,7 @@ export class SessionSocket {
 
   flush() {
     while (this.open && this.ws && this.ws.readyState === WebSocket.OPEN && this.queue.length) {
-      const next = /** @type {Input} */ (this.queue.shift());
+      const next = /** @type {PageInput} */ (this.queue.shift());
       this.ws.send(JSON.stringify(next));
     }
   }

@@ -6,7 +6,7 @@
 import { el } from "./dom.js";
 import { isOffered } from "./providers.js";
 
-/** @typedef {import("./types.js").Provider} Provider */
+/** @typedef {import("./host-types.js").Provider} Provider */
 
 /**
  * @param {HTMLElement} container

@@ -8,7 +8,6 @@
 
 import { el, replace } from "./dom.js";
 import { recordPath } from "./routes.js";
-import { isLive } from "./widget.js";
 
 /**
  * One task: a record and the phone property to dial.
@@ -104,7 +103,7 @@ export class TaskQueue {
       return;
     }
     const task = this.tasks[this.index];
-    const busy = isLive(this.options.calling.phase);
+    const busy = this.options.calling.live;
     const last = this.index === this.tasks.length - 1;
     this.root.hidden = false;
     this.root.dataset.index = String(this.index);

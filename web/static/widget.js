@@ -1,21 +1,16 @@
 // The calling widget's DOM (`data-testid="calling-widget"`): header with the app's status,
-// the inspector panel's toggle (`widget-inspect`), minimize and close, the provider switcher, the in-call bar with End call, the "app failed
-// to load" notice with Retry, and the element the app's iframe lives in. It only shows
-// things; what the buttons do is decided by the engine (they send `user` inputs).
+// the inspector panel's toggle (`widget-inspect`), minimize and close, the provider
+// switcher, the in-call bar with End call, the "app failed to load" notice with Retry, and
+// the element the app's iframe lives in. It only shows things: the call as the engine
+// describes it (`ui:callState`: its phase, whether it is live, who is calling), and what the
+// buttons do is decided by the engine (they send `user` inputs).
 //
 // Hiding and minimizing never remove or re-parent the iframe: that would reload the app and
 // drop the call.
 
 import { el } from "./dom.js";
 
-/** @typedef {import("./types.js").CallPhase} CallPhase */
-
-const LIVE = new Set(["RINGING", "DIALING", "IN_PROGRESS"]);
-
-/** @param {string | null} phase */
-export function isLive(phase) {
-  return phase !== null && LIVE.has(phase);
-}
+/** @typedef {Extract<import("./types.js").UiCommand, {command: "callState"}>} CallState */
 
 export class Widget {
   /**
@@ -93,15 +88,15 @@ export class Widget {
   }
 
   /**
-   * @param {CallPhase | null} phase
-   * @param {number | null} engagementId
+   * Shows the call (a ringing one by who is calling), or that there is none.
+   * @param {CallState | null} call
    */
-  setCall(phase, engagementId) {
-    this.root.dataset.callState = phase ?? "";
-    this.callText.textContent = phase ? describe(phase) : "No call";
-    if (engagementId !== null && engagementId !== undefined) this.callText.dataset.engagementId = String(engagementId);
+  setCall(call) {
+    this.root.dataset.callState = call?.state ?? "";
+    this.callText.textContent = call ? describe(call) : "No call";
+    if (call && call.engagementId !== null) this.callText.dataset.engagementId = String(call.engagementId);
     else delete this.callText.dataset.engagementId;
-    this.endButton.disabled = !isLive(phase);
+    this.endButton.disabled = !call?.live;
   }
 
   /**
@@ -113,26 +108,21 @@ export class Widget {
     this.status.dataset.loggedIn = String(loggedIn);
   }
 
-  /** @param {string} text */
-  setCaller(text) {
-    this.callText.textContent = text;
-  }
-
   /** @param {boolean} failed */
   setLoadFailed(failed) {
     this.failed.hidden = !failed;
   }
 }
 
-/** @param {CallPhase} phase */
-function describe(phase) {
-  switch (phase) {
-    case "RINGING": return "Ringing";
+/** @param {CallState} call */
+function describe(call) {
+  switch (call.state) {
+    case "RINGING": return call.displayName ? `Incoming call from ${call.displayName}` : "Incoming call";
     case "DIALING": return "Dialing";
     case "IN_PROGRESS": return "In progress";
     case "ENDED": return "Call ended";
     case "COMPLETED": return "Call logged";
     case "TRANSFERRED": return "Transferred";
-    default: return String(phase);
+    default: return String(call.state);
   }
 }

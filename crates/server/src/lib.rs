@@ -46,7 +46,7 @@ pub struct AppState {
     /// The development seed, when this instance seeded one.
     pub development: Option<dev::Development>,
     /// The host's live widget sessions.
-    pub sessions: Arc<host::bridge::Sessions>,
+    pub sessions: Arc<host::widget_socket::Sessions>,
     /// Serializes reports of a call per (portal, externalCallId) (`call_log`).
     pub call_locks: Arc<call_log::CallLocks>,
     /// The protocol inspector's record of widget sessions.
@@ -58,6 +58,9 @@ pub struct AppState {
     /// ([`AppState::with_webhooks`]). Refuses private networks unless the binary allows them
     /// (it does while callhost listens on loopback, or when told to).
     pub webhooks: webhooks::WebhookClient,
+    /// Fires when the server shuts down: long-lived connections (the widget sockets) end on
+    /// it. [`run`] sets it from its `shutdown` future; until then it never fires.
+    pub shutdown: Shutdown,
 }
 
 impl AppState {
@@ -70,6 +73,7 @@ impl AppState {
             inspector: Arc::default(),
             rest_trace: Arc::default(),
             webhooks: webhooks::WebhookClient::configured(webhooks::WebhookConfig::default()),
+            shutdown: Shutdown::never(),
         }
     }
 
@@ -95,35 +99,61 @@ impl AppState {
     }
 }
 
+/// The server's shutdown, as every part that must stop on it sees it: cheap to clone, and
+/// every clone fires.
+#[derive(Clone, Debug)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+impl Shutdown {
+    /// A signal fired when `trigger` resolves (spawned on the current runtime).
+    pub fn on(trigger: impl Future<Output = ()> + Send + 'static) -> Self {
+        let (fire, fired) = watch::channel(false);
+        tokio::spawn(async move {
+            trigger.await;
+            let _ = fire.send(true);
+        });
+        Shutdown(fired)
+    }
+
+    /// A signal that never fires (a state not served by [`run`], as in tests).
+    pub fn never() -> Self {
+        Shutdown(watch::channel(false).1)
+    }
+
+    /// Resolves once the server shuts down; never, for [`Shutdown::never`].
+    pub async fn wait(&mut self) {
+        // The value is checked before the channel's state: a signal fired just before its
+        // sender went away still counts. A sender gone without firing never will.
+        if self.0.wait_for(|stopped| *stopped).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 /// Serves the API on `api` and the demo app on `demo` until `shutdown` resolves, then lets
-/// requests in flight finish. Returns when both listeners have stopped.
+/// requests in flight finish. Returns when both listeners have stopped. The same signal
+/// reaches every live widget socket (through [`AppState::shutdown`]), which closes, so an open
+/// host page never holds the server up.
 pub async fn run(
-    state: AppState,
+    mut state: AppState,
     api: TcpListener,
     demo: Option<TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // One shutdown signal fans out to both servers through a watch channel.
-    let (stop_tx, stop_rx) = watch::channel(false);
-    tokio::spawn(async move {
-        shutdown.await;
-        let _ = stop_tx.send(true);
-    });
-    let api_server = serve(api, routes::api_router(state.clone()), stop_rx.clone());
+    // One shutdown signal fans out to both servers and every widget socket.
+    let stop = Shutdown::on(shutdown);
+    state.shutdown = stop.clone();
+    let api_server = serve(api, routes::api_router(state.clone()), stop.clone());
     match demo {
         Some(demo) => {
-            let demo_server = serve(demo, routes::demo_router(state.clone()), stop_rx);
+            let demo_server = serve(demo, routes::demo_router(state.clone()), stop);
             tokio::try_join!(api_server, demo_server).map(|_| ())
         }
         None => api_server.await,
     }
 }
 
-async fn serve(
-    listener: TcpListener,
-    router: Router,
-    mut stop: watch::Receiver<bool>,
-) -> std::io::Result<()> {
+async fn serve(listener: TcpListener, router: Router, mut stop: Shutdown) -> std::io::Result<()> {
     // Connection info lets the host sign the development user in only on loopback.
     // No Nagle: the widget socket answers one app message with several small frames, and
     // waiting for the peer's delayed ACK between them would add ~40 ms to every reply.
@@ -136,8 +166,6 @@ async fn serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(async move {
-        let _ = stop.wait_for(|stopped| *stopped).await;
-    })
+    .with_graceful_shutdown(async move { stop.wait().await })
     .await
 }

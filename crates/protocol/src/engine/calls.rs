@@ -110,12 +110,47 @@ impl Call {
         self.caller_id_pending = false;
     }
 
+    /// The call as the page shows it. The other party is the caller on an inbound call and
+    /// the number dialed otherwise; it is shown by the first caller-ID match's name, else by
+    /// its number.
     pub(super) fn state(&self) -> UiCommand {
+        let number = match self.direction {
+            Some(Direction::Inbound) => self.from_number.clone(),
+            _ => self.to_number.clone(),
+        };
+        let first_match = self.caller_matches.as_deref().and_then(<[_]>::first);
         UiCommand::CallState {
             external_call_id: self.external_call_id.clone(),
             engagement_id: self.engagement_id,
             state: self.phase,
+            live: self.is_live(),
+            direction: self.direction,
+            display_name: first_match.and_then(match_name).or(number.clone()),
+            number,
+            caller: first_match.map(|m| ObjectRef {
+                object_type_id: m.object_type_id.clone(),
+                object_id: m.object_id,
+            }),
         }
+    }
+}
+
+/// A caller-ID match's name: a contact's first and last names, else a company's name.
+fn match_name(m: &CallerIdMatch) -> Option<String> {
+    let person = [&m.first_name, &m.last_name]
+        .into_iter()
+        .flatten()
+        .map(|part| part.trim())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let company = m.name.as_deref().map(str::trim).unwrap_or_default();
+    if !person.is_empty() {
+        Some(person)
+    } else if !company.is_empty() {
+        Some(company.to_string())
+    } else {
+        None
     }
 }
 

@@ -289,12 +289,9 @@ impl Session {
             Ok(OpResult::Matches { matches }) => {
                 let data = replies::caller_id_matches(&matches, self.config.portal_id);
                 self.post(turn, "CALLER_ID_MATCH_SUCCEEDED", data);
-                turn.ui(UiCommand::CallerMatches {
-                    external_call_id: id.to_string(),
-                    matches: matches.clone(),
-                });
                 if let Some(call) = self.calls.get_mut(id) {
                     call.caller_matches = Some(matches.clone());
+                    turn.ui(call.state());
                 }
                 if let (Some(call), Some(first)) = (self.calls.get_mut(id), matches.first()) {
                     call.associate = Some(ObjectRef {

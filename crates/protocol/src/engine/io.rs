@@ -1,17 +1,20 @@
 //! What goes into and comes out of a widget session: the engine's whole interface.
 //!
-//! These types are also the WebSocket protocol between the host page and the server (JSON,
-//! `kind`-tagged, camelCase): the page sends [`Input`]s that it observes and receives the
-//! [`Output`]s meant for it (`post` and `ui`); the server carries out `store` requests and
-//! feeds their results back as [`Input::Done`]; `log` entries feed the inspector.
+//! [`Input`] and [`Output`] are everything the engine takes and gives (JSON, `kind`-tagged,
+//! camelCase). The WebSocket between the host page and the server carries only the page's
+//! share of them, typed on its own in `page.rs` ([`PageInput`](super::PageInput),
+//! [`PageOutput`](super::PageOutput)); `store` requests are the server's to carry out and
+//! their results ([`Input::Done`]) the server's to feed back, and `log` entries feed the
+//! inspector.
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Where the app's iframe lives (`iframeLocation` in SYNC).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum IframeLocation {
     Widget,
@@ -20,7 +23,7 @@ pub enum IframeLocation {
 }
 
 /// Fixed facts about a session, known when the page opens it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionConfig {
     /// The host page's exact origin (`scheme://host:port`, no trailing slash).
@@ -45,7 +48,7 @@ pub struct SessionConfig {
 }
 
 /// Why the page refused a message before it reached the engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum DropReason {
     /// `event.origin` was not the app's origin.
@@ -55,7 +58,7 @@ pub enum DropReason {
 }
 
 /// The record a Call button dials.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DialRequest {
     /// `0-1` contacts, `0-2` companies, `2-...` custom objects.
@@ -75,7 +78,7 @@ pub struct DialRequest {
 }
 
 /// Something the user did in the host.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(
     rename_all = "camelCase",
     rename_all_fields = "camelCase",
@@ -95,7 +98,8 @@ pub enum UserAction {
 /// An identifier the engine gives a store request, echoed in its result.
 pub type OpId = u64;
 
-/// An input to a session.
+/// An input to a session: what a page observed ([`PageInput`](super::PageInput)), or the
+/// result of a store request, which only the server feeds back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
     rename_all = "camelCase",
@@ -149,7 +153,7 @@ pub enum Output {
 }
 
 /// A change to the host's UI.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(
     rename_all = "camelCase",
     rename_all_fields = "camelCase",
@@ -190,22 +194,31 @@ pub enum UiCommand {
         url: String,
         app_origin: String,
     },
-    /// The state of a call, for the in-call UI and the navigation guard.
+    /// A call as the page shows it (the widget's call bar, the calling remote's ringing call,
+    /// the provider switcher's lock, the navigation guard): sent whenever its phase, its
+    /// engagement or who is calling changes. Every field is decided here, none by the page.
     CallState {
         external_call_id: String,
         engagement_id: Option<i64>,
         state: CallPhase,
+        /// Still ringing, dialing or connected: End call is offered, the switcher is locked
+        /// and leaving the page asks first.
+        live: bool,
+        /// Unknown for a call adopted from an earlier page (the app never said).
+        direction: Option<Direction>,
+        /// The other party's number: the caller's on an inbound call, the one dialed on an
+        /// outbound call.
+        number: Option<String>,
+        /// Who the other party is: the first caller-ID match's name, else the number; none
+        /// when neither is known.
+        display_name: Option<String>,
+        /// The first caller-ID match's record, which the page offers to open.
+        caller: Option<ObjectRef>,
     },
     /// The app's login or availability changed.
     AppStatus {
         logged_in: bool,
         available: Option<bool>,
-    },
-    /// Who is calling: the caller-ID matches of a ringing inbound call (empty when none), for
-    /// showing the caller's name and offering to open the record.
-    CallerMatches {
-        external_call_id: String,
-        matches: Vec<CallerIdMatch>,
     },
     /// A store write changed this call object (created, updated or finalized), including the
     /// statuses the host records without a reply to the app: a page showing the call (a
@@ -218,7 +231,7 @@ pub enum UiCommand {
 }
 
 /// Where a call is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CallPhase {
     Ringing,
@@ -230,7 +243,7 @@ pub enum CallPhase {
 }
 
 /// The direction of a call, from the user's side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Direction {
     Inbound,
@@ -238,7 +251,7 @@ pub enum Direction {
 }
 
 /// A CRM record, by type id and id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectRef {
     pub object_type_id: String,
@@ -359,6 +372,7 @@ pub struct Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::PageInput;
     use serde_json::json;
 
     /// The page's side of the WebSocket is written against these exact shapes.
@@ -376,23 +390,36 @@ mod tests {
             external_call_id: "x".into(),
             engagement_id: Some(1),
             state: CallPhase::InProgress,
+            live: true,
+            direction: Some(Direction::Inbound),
+            number: Some("+1".into()),
+            display_name: Some("Ada Lovelace".into()),
+            caller: Some(ObjectRef {
+                object_type_id: "0-1".into(),
+                object_id: 5,
+            }),
         });
         assert_eq!(
             serde_json::to_value(&ui).unwrap(),
-            json!({"kind": "ui", "command": "callState", "externalCallId": "x", "engagementId": 1, "state": "IN_PROGRESS"})
+            json!({"kind": "ui", "command": "callState", "externalCallId": "x", "engagementId": 1,
+                "state": "IN_PROGRESS", "live": true, "direction": "INBOUND", "number": "+1",
+                "displayName": "Ada Lovelace", "caller": {"objectTypeId": "0-1", "objectId": 5}})
         );
-        let dial: Input =
+        let dial: PageInput =
             serde_json::from_value(json!({"kind": "dial", "objectTypeId": "0-1", "objectId": 5,
             "property": "phone", "phoneNumber": "+1", "timestampMs": 3}))
             .unwrap();
         assert!(matches!(
-            dial,
+            Input::from(dial),
             Input::Dial(DialRequest { object_id: 5, .. })
         ));
-        let user: Input =
+        let user: PageInput =
             serde_json::from_value(json!({"kind": "user", "action": "taskQueue", "active": true}))
                 .unwrap();
-        assert_eq!(user, Input::User(UserAction::TaskQueue { active: true }));
+        assert_eq!(
+            Input::from(user),
+            Input::User(UserAction::TaskQueue { active: true })
+        );
         let changed = Output::Ui(UiCommand::CallChanged {
             engagement_id: 7,
             external_call_id: Some("x".into()),

@@ -6,9 +6,11 @@
 //!
 //! [`Session`] is the state machine; [`findings`] documents every validation finding code the
 //! inspector shows; [`origin`] holds the origin and SET_WIDGET_URL rules; [`call_object`]
-//! decides the properties of a logged call (the inbound-call API builds on it too). The rest
-//! is private: envelope and field checks (`validate`), reply payloads (`replies`), and the
-//! handlers, grouped by concern (`readiness`, `calls`, `completion`, `widget`).
+//! decides the properties of a logged call (the inbound-call API builds on it too);
+//! [`PageInput`] and [`PageOutput`] (`page`) are the host page's share of the interface, its
+//! WebSocket frames. The rest is private: envelope and field checks (`validate`), reply
+//! payloads (`replies`), and the handlers, grouped by concern (`readiness`, `calls`,
+//! `completion`, `widget`).
 
 pub mod call_object;
 mod calls;
@@ -16,6 +18,7 @@ mod completion;
 pub mod findings;
 pub mod io;
 pub mod origin;
+mod page;
 mod readiness;
 mod replies;
 mod session;
@@ -24,5 +27,6 @@ mod widget;
 
 pub use calls::Call;
 pub use io::*;
+pub use page::{PageInput, PageOutput};
 pub use replies::caller_id_matches;
 pub use session::Session;

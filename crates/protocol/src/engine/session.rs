@@ -171,21 +171,15 @@ impl Session {
     }
 
     /// What a page that (re)connects to this session must show: the state of every live
-    /// call and who is calling on the ones still ringing. A reloaded page starts blank, while
-    /// the session (and an unanswered INCOMING_CALL) went on; these UI commands restate it.
-    /// Nothing is posted and nothing is logged: the app has not said anything new.
+    /// call, who is calling included. A reloaded page starts blank, while the session (and an
+    /// unanswered INCOMING_CALL) went on; these UI commands restate it. Nothing is posted and
+    /// nothing is logged: the app has not said anything new.
     pub fn restate(&self) -> Vec<Output> {
-        let mut out = Vec::new();
-        for call in self.calls.values().filter(|c| c.is_live()) {
-            out.push(Output::Ui(call.state()));
-            if let (CallPhase::Ringing, Some(matches)) = (call.phase, &call.caller_matches) {
-                out.push(Output::Ui(UiCommand::CallerMatches {
-                    external_call_id: call.external_call_id.clone(),
-                    matches: matches.clone(),
-                }));
-            }
-        }
-        out
+        self.calls
+            .values()
+            .filter(|c| c.is_live())
+            .map(|call| Output::Ui(call.state()))
+            .collect()
     }
 
     /// Handles one input; see the module docs for the order of what comes back.

@@ -154,10 +154,7 @@ fn incoming_call_replies_caller_id_then_creates_the_engagement_on_the_first_matc
                      "name": "Analytical Engines"},
                 ]})
             ),
-            Act::Ui(UiCommand::CallerMatches {
-                external_call_id: "in1".into(),
-                matches
-            }),
+            call_state("in1", None, CallPhase::Ringing),
             Act::Store(
                 2,
                 StoreRequest::CreateCall {
@@ -183,6 +180,11 @@ fn incoming_call_replies_caller_id_then_creates_the_engagement_on_the_first_matc
             ),
         ]
     );
+    let ada = ObjectRef {
+        object_type_id: "0-1".into(),
+        object_id: 501,
+    };
+    assert_eq!(shown(&out), [(Some("Ada Lovelace".into()), Some(ada))]);
     let out = s.handle(done(2, OpResult::Call { engagement_id: 88 }));
     assert_eq!(
         acts(&out)[1..],
@@ -202,12 +204,11 @@ fn incoming_call_without_create_engagement_still_answers_caller_id() {
         acts(&out),
         [
             post("CALLER_ID_MATCH_SUCCEEDED", json!({"callerIdMatches": []})),
-            Act::Ui(UiCommand::CallerMatches {
-                external_call_id: "in1".into(),
-                matches: vec![]
-            }),
+            call_state("in1", None, CallPhase::Ringing),
         ]
     );
+    // Nothing matched: the page shows the caller's number and no record to open.
+    assert_eq!(shown(&out), [(Some("+1".into()), None)]);
 }
 
 #[test]
@@ -352,15 +353,17 @@ fn a_reconnecting_page_is_told_of_the_call_still_ringing_and_who_is_calling() {
     s.handle(Input::Loaded);
     assert_eq!(
         acts(&s.restate()),
-        [
-            call_state("in1", Some(9001), CallPhase::Ringing),
-            Act::Ui(UiCommand::CallerMatches {
-                external_call_id: "in1".into(),
-                matches: vec![ada],
-            }),
-        ]
+        [call_state("in1", Some(9001), CallPhase::Ringing)]
     );
-    // Answered: still restated, without the ringing caller; ended: nothing.
+    let record = ObjectRef {
+        object_type_id: ada.object_type_id,
+        object_id: ada.object_id,
+    };
+    assert_eq!(
+        shown(&s.restate()),
+        [(Some("Ada Lovelace".into()), Some(record))]
+    );
+    // Answered: still restated; ended: nothing.
     s.handle(Input::Loaded);
     s.handle(app(sync_ack()));
     s.handle(app(msg("INITIALIZED", json!({"isLoggedIn": true}))));

@@ -74,6 +74,24 @@ pub enum Act {
     Post(String, Value),
     Ui(UiCommand),
     Store(OpId, StoreRequest),
+    /// `ui:callState`, by its call, engagement and phase ([`call_state`]); who the page shows
+    /// is compared with [`shown`].
+    State(String, Option<i64>, CallPhase),
+}
+
+/// Who each `ui:callState` in `outputs` shows: its display name and the caller's record.
+pub fn shown(outputs: &[Output]) -> Vec<(Option<String>, Option<ObjectRef>)> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Ui(UiCommand::CallState {
+                display_name,
+                caller,
+                ..
+            }) => Some((display_name.clone(), caller.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 pub fn post(message_type: &str, data: Value) -> Act {
@@ -98,6 +116,22 @@ pub fn acts(outputs: &[Output]) -> Vec<Act> {
                     message["type"].as_str().unwrap().into(),
                     message["data"].clone(),
                 ))
+            }
+            Output::Ui(UiCommand::CallState {
+                external_call_id,
+                engagement_id,
+                state,
+                live,
+                ..
+            }) => {
+                assert_eq!(
+                    *live,
+                    matches!(
+                        state,
+                        CallPhase::Ringing | CallPhase::Dialing | CallPhase::InProgress
+                    )
+                );
+                Some(Act::State(external_call_id.clone(), *engagement_id, *state))
             }
             Output::Ui(command) => Some(Act::Ui(command.clone())),
             Output::Store { op, request } => Some(Act::Store(*op, request.clone())),
@@ -167,11 +201,7 @@ pub fn incoming_call(s: &mut Session, create: bool) -> Vec<Output> {
 }
 
 pub fn call_state(id: &str, engagement_id: Option<i64>, state: CallPhase) -> Act {
-    Act::Ui(UiCommand::CallState {
-        external_call_id: id.into(),
-        engagement_id,
-        state,
-    })
+    Act::State(id.into(), engagement_id, state)
 }
 
 /// `ui:callChanged`: a store write changed this call object.

@@ -9,7 +9,7 @@
 //! - `GET /host/api/context`: who is signed in, their token for the REST API, and the portal's
 //!   calling apps.
 //! - `GET /host/ws?appId=..&location=..[&engagementId=..][&url=..][&session=..]`: a widget
-//!   session ([`bridge`]).
+//!   session ([`widget_socket`]).
 //! - `GET /calling-inspector/{portalId}`: the protocol inspector's page;
 //!   `GET /host/api/inspector[?appId=..][&externalCallId=..][&session=..][&download=1]` its
 //!   record as JSON ([`inspector`]), which the page polls to stay live.
@@ -23,13 +23,13 @@
 
 pub mod admin;
 pub mod apps;
-pub mod bridge;
 pub mod calls;
 pub mod inspector;
 pub mod recordings;
 pub mod rest_trace;
 pub mod saved_searches;
 pub mod signin;
+pub mod widget_socket;
 
 use axum::extract::ws::{Message, WebSocket};
 use axum::extract::{Query, Request, State, WebSocketUpgrade};
@@ -193,7 +193,7 @@ async fn open_socket(
                 _ => None,
             }
         });
-        bridge::drive(state, id, live, Box::pin(sink), Box::pin(stream)).await;
+        widget_socket::drive(state, id, live, Box::pin(sink), Box::pin(stream)).await;
     }))
 }
 

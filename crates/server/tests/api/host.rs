@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use callhost_protocol::engine::{IframeLocation, Session, SessionConfig};
-use callhost_server::host::bridge;
+use callhost_server::host::widget_socket;
 use callhost_server::AppState;
 use futures_util::stream;
 use reqwest::Method;
@@ -68,7 +68,7 @@ pub async fn run_as(
             }
         })
     };
-    bridge::drive(
+    widget_socket::drive(
         state.clone(),
         id,
         live,
@@ -291,7 +291,7 @@ both_backends!(host_pages_sign_in_on_loopback_and_scope_the_socket, |app| {
 async fn connect(
     state: &AppState,
     id: &str,
-    live: Arc<tokio::sync::Mutex<bridge::LiveSession>>,
+    live: Arc<tokio::sync::Mutex<widget_socket::LiveSession>>,
     frames: Vec<String>,
     accept: usize,
 ) -> Vec<Value> {
@@ -311,7 +311,7 @@ async fn connect(
             }
         })
     };
-    bridge::drive(
+    widget_socket::drive(
         state.clone(),
         id.to_owned(),
         live,

@@ -23,3 +23,4 @@ mod owners_schemas;
 mod recordings;
 mod saved_searches;
 mod settings;
+mod widget_socket;
