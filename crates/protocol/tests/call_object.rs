@@ -40,7 +40,7 @@ fn create_call(
 #[test]
 fn an_outbound_call_takes_the_dialed_number_and_click_time_when_the_app_gives_neither() {
     let mut s = ready();
-    s.handle(Input::Dial(dial()));
+    s.handle(Input::Page(PageInput::Dial(dial())));
     let out = s.handle(app(msg(
         "OUTGOING_CALL_STARTED",
         json!({"externalCallId": "c1", "createEngagement": true}),

@@ -108,7 +108,7 @@ fn an_outbound_call_shows_the_number_dialed_and_is_live_until_it_ends() {
 #[test]
 fn an_outbound_call_without_a_number_takes_the_one_clicked() {
     let mut s = ready();
-    s.handle(Input::Dial(dial()));
+    s.handle(Input::Page(PageInput::Dial(dial())));
     let out = s.handle(app(msg(
         "OUTGOING_CALL_STARTED",
         json!({"externalCallId": "c1"}),

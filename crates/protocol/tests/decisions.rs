@@ -21,9 +21,11 @@ fn host_message_ids_start_with_a_non_digit_and_are_unique() {
     let mut s = ready();
     let mut ids = Vec::new();
     for _ in 0..3 {
-        ids.extend(post_ids(&s.handle(Input::Dial(dial()))));
+        ids.extend(post_ids(&s.handle(Input::Page(PageInput::Dial(dial())))));
     }
-    ids.extend(post_ids(&s.handle(Input::User(UserAction::Minimize))));
+    ids.extend(post_ids(
+        &s.handle(Input::Page(PageInput::User(UserAction::Minimize))),
+    ));
     assert_eq!(ids, ["h-1", "h-2", "h-3", "h-4"]);
 }
 
@@ -70,7 +72,7 @@ fn sync_sends_the_exact_host_origin() {
     let mut cfg = config();
     cfg.host_url = "http://127.0.0.1:8080/".into();
     let mut s = Session::new(cfg);
-    let out = s.handle(Input::Loaded);
+    let out = s.handle(Input::Page(PageInput::Loaded));
     let Act::Ui(UiCommand::StartSync { fields, .. }) = &acts(&out)[0] else {
         panic!()
     };
@@ -83,7 +85,7 @@ fn sync_carries_the_engagement_of_a_call_being_resumed() {
     let mut cfg = config();
     cfg.engagement_id = Some(314);
     let mut s = Session::new(cfg);
-    let out = s.handle(Input::Loaded);
+    let out = s.handle(Input::Page(PageInput::Loaded));
     let Act::Ui(UiCommand::StartSync { fields, .. }) = &acts(&out)[0] else {
         panic!()
     };
@@ -127,7 +129,7 @@ fn a_resumed_call_is_adopted_by_the_next_event_about_it() {
 fn a_reload_mid_call_re_syncs_with_the_live_engagement_and_initialized_reattaches() {
     let mut s = ready();
     logged_outbound_call(&mut s, 77);
-    let out = s.handle(Input::Loaded);
+    let out = s.handle(Input::Page(PageInput::Loaded));
     let Act::Ui(UiCommand::StartSync { fields, .. }) = &acts(&out)[0] else {
         panic!()
     };
@@ -144,12 +146,12 @@ fn a_reload_mid_call_re_syncs_with_the_live_engagement_and_initialized_reattache
 #[test]
 fn a_dial_while_loading_waits_for_initialized_and_the_newest_wins() {
     let mut s = Session::new(config());
-    s.handle(Input::Loaded);
-    let out = s.handle(Input::Dial(dial()));
+    s.handle(Input::Page(PageInput::Loaded));
+    let out = s.handle(Input::Page(PageInput::Dial(dial())));
     assert_eq!(acts(&out), [Act::Ui(UiCommand::Show)]);
     let mut newer = dial();
     newer.object_id = 502;
-    s.handle(Input::Dial(newer));
+    s.handle(Input::Page(PageInput::Dial(newer)));
     s.handle(app(sync_ack()));
     let out = s.handle(app(msg("INITIALIZED", json!({"isLoggedIn": true}))));
     let dials: Vec<_> = acts(&out)
@@ -167,8 +169,8 @@ fn a_dial_while_loading_waits_for_initialized_and_the_newest_wins() {
 #[test]
 fn a_dial_while_loading_to_a_logged_out_app_alerts_then_waits_for_logged_in() {
     let mut s = Session::new(config());
-    s.handle(Input::Loaded);
-    s.handle(Input::Dial(dial()));
+    s.handle(Input::Page(PageInput::Loaded));
+    s.handle(Input::Page(PageInput::Dial(dial())));
     s.handle(app(sync_ack()));
     let out = s.handle(app(msg("INITIALIZED", json!({"isLoggedIn": false}))));
     assert!(acts(&out)
@@ -182,8 +184,8 @@ fn a_dial_while_loading_to_a_logged_out_app_alerts_then_waits_for_logged_in() {
 #[test]
 fn logging_out_drops_a_waiting_dial() {
     let mut s = Session::new(config());
-    s.handle(Input::Loaded);
-    s.handle(Input::Dial(dial()));
+    s.handle(Input::Page(PageInput::Loaded));
+    s.handle(Input::Page(PageInput::Dial(dial())));
     s.handle(app(sync_ack()));
     s.handle(app(msg("INITIALIZED", json!({}))));
     s.handle(app(bare("LOGGED_OUT")));
@@ -217,7 +219,9 @@ fn the_dial_context_applies_to_the_next_outgoing_call_only() {
 #[test]
 fn hide_widget_is_ignored_while_working_a_task_queue() {
     let mut s = ready();
-    s.handle(Input::User(UserAction::TaskQueue { active: true }));
+    s.handle(Input::Page(PageInput::User(UserAction::TaskQueue {
+        active: true,
+    })));
     outbound_call(&mut s, false);
     s.handle(app(msg("CALL_ENDED", json!({"externalCallId": "c1"}))));
     let out = s.handle(app(msg(
@@ -226,7 +230,7 @@ fn hide_widget_is_ignored_while_working_a_task_queue() {
     )));
     assert_eq!(acts(&out), [call_state("c1", None, CallPhase::Completed)]);
     // The next task still gets its DIAL_NUMBER (SDK issue #237 must not happen here).
-    let out = s.handle(Input::Dial(dial()));
+    let out = s.handle(Input::Page(PageInput::Dial(dial())));
     assert!(matches!(acts(&out).last(), Some(Act::Post(t, _)) if t == "DIAL_NUMBER"));
 }
 
@@ -235,13 +239,13 @@ fn set_widget_url_allows_plain_http_only_on_loopback() {
     let mut cfg = config();
     cfg.app_url = "http://localhost:9025/".into();
     let mut s = ready_with(cfg);
-    let out = s.handle(Input::App {
+    let out = s.handle(Input::Page(PageInput::App {
         message: msg(
             "SET_WIDGET_URL",
             json!({"iFrameUrl": "http://localhost:9025/t/1"}),
         ),
         origin: "http://localhost:9025".into(),
-    });
+    }));
     assert!(matches!(
         &acts(&out)[..],
         [Act::Ui(UiCommand::LoadUrl { .. })]
@@ -274,9 +278,9 @@ fn failures_echo_the_request_ids() {
 #[test]
 fn sync_failure_shows_the_load_error() {
     let mut s = Session::new(config());
-    s.handle(Input::Loaded);
+    s.handle(Input::Page(PageInput::Loaded));
     assert_eq!(
-        acts(&s.handle(Input::SyncFailed)),
+        acts(&s.handle(Input::Page(PageInput::SyncFailed))),
         [Act::Ui(UiCommand::LoadFailed)]
     );
 }
@@ -284,7 +288,7 @@ fn sync_failure_shows_the_load_error() {
 #[test]
 fn every_input_and_every_post_is_logged() {
     let mut s = ready();
-    let out = s.handle(Input::Dial(dial()));
+    let out = s.handle(Input::Page(PageInput::Dial(dial())));
     let logs: Vec<&LogEntry> = out
         .iter()
         .filter_map(|o| match o {

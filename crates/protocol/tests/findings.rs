@@ -15,14 +15,14 @@ fn a_well_behaved_outbound_call_has_no_findings() {
     let mut s = Session::new(config());
     let mut all = Vec::new();
     let mut run = |s: &mut Session, input| all.extend(codes_for(s, input));
-    run(&mut s, Input::Loaded);
+    run(&mut s, Input::Page(PageInput::Loaded));
     run(&mut s, app(sync_ack()));
     run(
         &mut s,
         app(msg("INITIALIZED", json!({"isLoggedIn": false}))),
     );
     run(&mut s, app(bare("LOGGED_IN")));
-    run(&mut s, Input::Dial(dial()));
+    run(&mut s, Input::Page(PageInput::Dial(dial())));
     run(
         &mut s,
         app(msg(
@@ -119,7 +119,7 @@ fn field_mistakes() {
 #[test]
 fn order_mistakes() {
     let mut s = Session::new(config());
-    s.handle(Input::Loaded);
+    s.handle(Input::Page(PageInput::Loaded));
     assert_eq!(
         codes_for(&mut s, app(bare("LOGGED_IN"))),
         ["before-sync", "out-of-order"]
@@ -200,15 +200,17 @@ fn engagement_mistakes() {
 #[test]
 fn origin_mistakes() {
     let mut s = Session::new(config());
-    s.handle(Input::Loaded);
+    s.handle(Input::Page(PageInput::Loaded));
     let mut ack = sync_ack();
     ack["iFrameUrl"] = json!("https://app.example/");
     assert_eq!(codes_for(&mut s, app(ack)), ["origin-mismatch"]);
     assert_eq!(s.app_origin(), APP, "the real origin wins");
-    let dropped = |reason| Input::Dropped {
-        message: bare("LOGGED_IN"),
-        origin: "https://evil.example".into(),
-        reason,
+    let dropped = |reason| {
+        Input::Page(PageInput::Dropped {
+            message: bare("LOGGED_IN"),
+            origin: "https://evil.example".into(),
+            reason,
+        })
     };
     let out = s.handle(dropped(DropReason::Origin));
     assert_eq!(codes(&out), ["dropped-origin"]);

@@ -10,7 +10,7 @@ use serde_json::json;
 #[test]
 fn sync_carries_the_design_fields_to_the_app_origin() {
     let mut s = Session::new(config());
-    let out = s.handle(Input::Loaded);
+    let out = s.handle(Input::Page(PageInput::Loaded));
     let mut fields = serde_json::Map::new();
     fields.insert("hostUrl".into(), HOST.into());
     fields.insert("portalId".into(), PORTAL.into());
@@ -30,7 +30,7 @@ fn sync_carries_the_design_fields_to_the_app_origin() {
 #[test]
 fn dial_number_describes_the_dialed_record() {
     let mut s = ready();
-    let out = s.handle(Input::Dial(dial()));
+    let out = s.handle(Input::Page(PageInput::Dial(dial())));
     assert_eq!(
         acts(&out),
         [
@@ -60,7 +60,7 @@ fn dial_number_on_a_custom_object_keeps_its_type_id() {
     let mut s = ready();
     let mut request = dial();
     request.object_type_id = "2-123".into();
-    let out = s.handle(Input::Dial(request));
+    let out = s.handle(Input::Page(PageInput::Dial(request)));
     let Act::Post(_, data) = &acts(&out)[1] else {
         panic!()
     };
@@ -72,7 +72,7 @@ fn dial_number_on_a_custom_object_keeps_its_type_id() {
 fn dial_number_is_not_sent_to_a_logged_out_app() {
     let mut s = ready();
     s.handle(app(bare("LOGGED_OUT")));
-    let out = s.handle(Input::Dial(dial()));
+    let out = s.handle(Input::Page(PageInput::Dial(dial())));
     assert!(matches!(
         &acts(&out)[..],
         [Act::Ui(UiCommand::Show), Act::Ui(UiCommand::Alert { .. })]
@@ -104,7 +104,7 @@ fn visibility_changed_follows_minimize_restore_and_close() {
         (UserAction::Close, UiCommand::Hide, false, true),
     ];
     for (action, command, minimized, hidden) in cases {
-        let out = s.handle(Input::User(action));
+        let out = s.handle(Input::Page(PageInput::User(action)));
         assert_eq!(
             acts(&out),
             [
@@ -121,7 +121,7 @@ fn visibility_changed_follows_minimize_restore_and_close() {
 #[test]
 fn visibility_changes_before_the_handshake_only_change_the_ui() {
     let mut s = Session::new(config());
-    let out = s.handle(Input::User(UserAction::Minimize));
+    let out = s.handle(Input::Page(PageInput::User(UserAction::Minimize)));
     assert_eq!(acts(&out), [Act::Ui(UiCommand::Minimize)]);
 }
 
@@ -129,7 +129,7 @@ fn visibility_changes_before_the_handshake_only_change_the_ui() {
 fn end_call_carries_the_active_calls_ids() {
     let mut s = ready();
     logged_outbound_call(&mut s, 77);
-    let out = s.handle(Input::User(UserAction::EndCall));
+    let out = s.handle(Input::Page(PageInput::User(UserAction::EndCall)));
     assert_eq!(
         acts(&out),
         [post(
@@ -138,7 +138,7 @@ fn end_call_carries_the_active_calls_ids() {
         )]
     );
     s.handle(app(msg("CALL_ENDED", json!({"externalCallId": "c1"}))));
-    assert!(acts(&s.handle(Input::User(UserAction::EndCall))).is_empty());
+    assert!(acts(&s.handle(Input::Page(PageInput::User(UserAction::EndCall)))).is_empty());
 }
 
 #[test]
@@ -156,7 +156,7 @@ fn the_host_never_sends_the_types_an_app_cannot_take() {
     };
     collect(outbound_call(&mut s, true));
     collect(s.handle(done(1, OpResult::Call { engagement_id: 1 })));
-    collect(s.handle(Input::User(UserAction::EndCall)));
+    collect(s.handle(Input::Page(PageInput::User(UserAction::EndCall))));
     collect(s.handle(app(msg(
         "CALL_COMPLETED",
         json!({"externalCallId": "c1", "engagementProperties": {}}),

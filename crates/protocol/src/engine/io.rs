@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use super::page::PageInput;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -98,37 +99,38 @@ pub enum UserAction {
 /// An identifier the engine gives a store request, echoed in its result.
 pub type OpId = u64;
 
-/// An input to a session: what a page observed ([`PageInput`](super::PageInput)), or the
-/// result of a store request, which only the server feeds back.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase",
-    tag = "kind"
-)]
+/// An input to a session: what a page observed ([`PageInput`]), or the result of a store
+/// request, which only the server feeds back. The page's inputs are typed once, in
+/// [`PageInput`]; this type only adds the server's own.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Input {
-    /// The iframe fired `load`: the engine answers with `ui:startSync`.
-    Loaded,
-    /// A message the page accepted from the iframe (`event.source` and `event.origin` checked).
-    App {
-        message: Value,
-        origin: String,
-    },
-    /// A message the page refused; the engine only logs it as a finding.
-    Dropped {
-        message: Value,
-        origin: String,
-        reason: DropReason,
-    },
-    /// The page gave up waiting for SYNC_ACK (30 s after load), or the iframe failed to load.
-    SyncFailed,
-    Dial(DialRequest),
-    User(UserAction),
+    /// Something the page observed and sent over the WebSocket.
+    Page(PageInput),
     /// The result of a [`StoreRequest`].
-    Done {
-        op: OpId,
-        result: OpResult,
-    },
+    Done { op: OpId, result: OpResult },
+}
+
+impl From<PageInput> for Input {
+    fn from(input: PageInput) -> Input {
+        Input::Page(input)
+    }
+}
+
+/// The inspector records an input as its frame: a page input as the page sent it, a store
+/// result as `{"kind": "done", "op", "result"}`.
+impl Serialize for Input {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(tag = "kind", rename = "done")]
+        struct Done<'a> {
+            op: OpId,
+            result: &'a OpResult,
+        }
+        match self {
+            Input::Page(input) => input.serialize(serializer),
+            Input::Done { op, result } => Done { op: *op, result }.serialize(serializer),
+        }
+    }
 }
 
 /// What the engine wants done.
@@ -410,15 +412,15 @@ mod tests {
             "property": "phone", "phoneNumber": "+1", "timestampMs": 3}))
             .unwrap();
         assert!(matches!(
-            Input::from(dial),
-            Input::Dial(DialRequest { object_id: 5, .. })
+            dial,
+            PageInput::Dial(DialRequest { object_id: 5, .. })
         ));
         let user: PageInput =
             serde_json::from_value(json!({"kind": "user", "action": "taskQueue", "active": true}))
                 .unwrap();
         assert_eq!(
-            Input::from(user),
-            Input::User(UserAction::TaskQueue { active: true })
+            user,
+            PageInput::User(UserAction::TaskQueue { active: true })
         );
         let changed = Output::Ui(UiCommand::CallChanged {
             engagement_id: 7,

@@ -24,6 +24,7 @@ use super::calls::{Call, Pending};
 use super::findings::{self, finding};
 use super::io::*;
 use super::origin::origin_or_trimmed;
+use super::page::PageInput;
 use super::validate::{self, Fields};
 use crate::catalog::catalog;
 
@@ -186,17 +187,19 @@ impl Session {
     pub fn handle(&mut self, input: Input) -> Vec<Output> {
         let mut turn = Turn::default();
         let entry_head = match &input {
-            Input::App { message, .. } => (Flow::FromApp, message.clone()),
-            Input::Dropped { message, .. } => (Flow::Dropped, message.clone()),
+            Input::Page(PageInput::App { message, .. }) => (Flow::FromApp, message.clone()),
+            Input::Page(PageInput::Dropped { message, .. }) => (Flow::Dropped, message.clone()),
             other => (
                 Flow::Host,
                 serde_json::to_value(other).unwrap_or(Value::Null),
             ),
         };
         match input {
-            Input::Loaded => self.on_loaded(&mut turn),
-            Input::App { message, origin } => self.on_app(&message, &origin, &mut turn),
-            Input::Dropped { origin, reason, .. } => match reason {
+            Input::Page(PageInput::Loaded) => self.on_loaded(&mut turn),
+            Input::Page(PageInput::App { message, origin }) => {
+                self.on_app(&message, &origin, &mut turn)
+            }
+            Input::Page(PageInput::Dropped { origin, reason, .. }) => match reason {
                 DropReason::Origin => turn.find(
                     findings::DROPPED_ORIGIN,
                     format!(
@@ -209,9 +212,9 @@ impl Session {
                     format!("refused: sent by a window other than the app's iframe ({origin})"),
                 ),
             },
-            Input::SyncFailed => turn.ui(UiCommand::LoadFailed),
-            Input::Dial(request) => self.on_dial(request, &mut turn),
-            Input::User(action) => self.on_user(action, &mut turn),
+            Input::Page(PageInput::SyncFailed) => turn.ui(UiCommand::LoadFailed),
+            Input::Page(PageInput::Dial(request)) => self.on_dial(request, &mut turn),
+            Input::Page(PageInput::User(action)) => self.on_user(action, &mut turn),
             Input::Done { op, result } => self.on_done(op, result, &mut turn),
         }
         let (flow, message) = entry_head;

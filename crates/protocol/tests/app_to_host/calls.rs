@@ -350,7 +350,7 @@ fn a_reconnecting_page_is_told_of_the_call_still_ringing_and_who_is_calling() {
         },
     ));
     // A full reload: the iframe loads again, the app's INCOMING_CALL is still unanswered.
-    s.handle(Input::Loaded);
+    s.handle(Input::Page(PageInput::Loaded));
     assert_eq!(
         acts(&s.restate()),
         [call_state("in1", Some(9001), CallPhase::Ringing)]
@@ -364,7 +364,7 @@ fn a_reconnecting_page_is_told_of_the_call_still_ringing_and_who_is_calling() {
         [(Some("Ada Lovelace".into()), Some(record))]
     );
     // Answered: still restated; ended: nothing.
-    s.handle(Input::Loaded);
+    s.handle(Input::Page(PageInput::Loaded));
     s.handle(app(sync_ack()));
     s.handle(app(msg("INITIALIZED", json!({"isLoggedIn": true}))));
     s.handle(app(msg("CALL_ANSWERED", json!({"externalCallId": "in1"}))));

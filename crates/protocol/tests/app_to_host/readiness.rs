@@ -9,7 +9,7 @@ use crate::common::*;
 #[test]
 fn sync_ack_records_the_app_origin_version_and_debug_mode() {
     let mut s = Session::new(config());
-    s.handle(Input::Loaded);
+    s.handle(Input::Page(PageInput::Loaded));
     let out = s.handle(app(sync_ack()));
     assert_eq!(
         acts(&out),
@@ -27,7 +27,7 @@ fn sync_ack_records_the_app_origin_version_and_debug_mode() {
 #[test]
 fn initialized_stores_login_and_availability_and_sizes_the_widget() {
     let mut s = Session::new(config());
-    s.handle(Input::Loaded);
+    s.handle(Input::Page(PageInput::Loaded));
     s.handle(app(sync_ack()));
     let out = s.handle(app(msg(
         "INITIALIZED",

@@ -132,7 +132,7 @@ fn set_widget_url_on_an_allowed_origin_reloads_the_iframe() {
     );
     assert!(!s.synced());
     // The new document's load starts the handshake again, towards the new origin.
-    let out = s.handle(Input::Loaded);
+    let out = s.handle(Input::Page(PageInput::Loaded));
     assert!(matches!(
         &acts(&out)[..],
         [Act::Ui(UiCommand::StartSync { target_origin, .. })] if target_origin == "https://tenant.example"

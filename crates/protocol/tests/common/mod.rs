@@ -39,10 +39,10 @@ pub fn bare(message_type: &str) -> Value {
 }
 
 pub fn app(message: Value) -> Input {
-    Input::App {
+    Input::Page(PageInput::App {
         message,
         origin: APP.into(),
-    }
+    })
 }
 
 pub fn sync_ack() -> Value {
@@ -155,7 +155,7 @@ pub fn ready() -> Session {
 
 pub fn ready_with(config: SessionConfig) -> Session {
     let mut s = Session::new(config);
-    s.handle(Input::Loaded);
+    s.handle(Input::Page(PageInput::Loaded));
     s.handle(app(sync_ack()));
     s.handle(app(msg("INITIALIZED", json!({"isLoggedIn": true}))));
     s
@@ -176,7 +176,7 @@ pub fn only_op(outputs: &[Output]) -> OpId {
 
 /// Starts an outbound call c1 after a dial, with createEngagement; returns the create op.
 pub fn outbound_call(s: &mut Session, create: bool) -> Vec<Output> {
-    s.handle(Input::Dial(dial()));
+    s.handle(Input::Page(PageInput::Dial(dial())));
     s.handle(app(msg(
         "OUTGOING_CALL_STARTED",
         json!({"externalCallId": "c1", "toNumber": "+16175550100", "fromNumber": "+15550001111",

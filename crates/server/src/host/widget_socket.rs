@@ -148,7 +148,7 @@ pub async fn drive<S, R>(
         // reload that input is `loaded` (a new app instance, which must not get the old one's
         // messages) and they are dropped; after a dropped socket they still belong to the live
         // iframe.
-        if input != Input::Loaded {
+        if input != Input::Page(PageInput::Loaded) {
             for frame in std::mem::take(&mut held) {
                 if !send(&mut sink, &frame).await {
                     break;
