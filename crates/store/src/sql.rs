@@ -367,6 +367,22 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
     /// Called after writes of `objects` CRM objects are committed.
     fn after_writes(&self, objects: usize) -> impl Future<Output = ()> + Send;
 
+    /// A transaction for writes. On SQLite it begins `IMMEDIATE`, taking the write lock at once
+    /// (and waiting out the busy timeout for it): a deferred transaction that reads first and
+    /// then writes fails with SQLITE_BUSY_SNAPSHOT when another connection committed in
+    /// between, which no timeout retries. PostgreSQL's row locks need no such care.
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, Self::Db>>> + Send {
+        async move {
+            let tx = match self.backend() {
+                Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
+                Backend::Postgres => self.pool().begin().await?,
+            };
+            Ok(tx)
+        }
+    }
+
     /// A connection from the pool, for several statements.
     fn conn(&self) -> impl Future<Output = Result<PoolConnection<Self::Db>>> + Send {
         async move { Ok(self.pool().acquire().await?) }

@@ -178,15 +178,34 @@ pub async fn help_desk_channel(
     Ok(Some(channel))
 }
 
-/// Sets call properties (an app's CALL_COMPLETED, a status the engine records).
+/// Sets call properties (an app's CALL_COMPLETED, a status the engine records) on a call of
+/// `app_id`'s, or one logged without an app; another app's call is refused, as finalizing it
+/// is (an app can name any engagementId, in INITIALIZED or CALL_COMPLETED).
 pub async fn update(
     store: &dyn Store,
     portal_id: i64,
+    app_id: i64,
     engagement_id: i64,
     properties: Map<String, Value>,
     source_type: &str,
 ) -> Result<(), CallLogError> {
     let properties = check_properties(properties)?;
+    let call = store
+        .get_objects(portal_id, object_type::CALL, &[engagement_id], false)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(CallLogError::UnknownCall(engagement_id))?;
+    let logged_by = call
+        .properties
+        .get("hs_call_app_id")
+        .and_then(|a| a.parse::<i64>().ok());
+    if let Some(other) = logged_by.filter(|logged_by| *logged_by != app_id) {
+        return Err(CallLogError::OtherApp {
+            engagement_id,
+            app_id: other,
+        });
+    }
     let update = ObjectUpdate {
         id: engagement_id,
         properties,

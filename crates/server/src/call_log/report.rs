@@ -5,13 +5,14 @@
 //! fills in what the call lacks (another tab, a reload, or the app adopting a call logged
 //! without one), the inbound-call API overwrites with what it reports (a finished call's final
 //! status and duration). Neither moves `hs_timestamp` to the clock: the clock fills it only
-//! when a call is created without a known start.
+//! when a call is created without a known start. Either adds the association the report
+//! carries, so a call it adopts is on the dialed record or the caller, as a new one would be.
 
 use std::collections::BTreeMap;
 
 use callhost_protocol::engine::ObjectRef as EngineRef;
 use callhost_protocol::object_type;
-use callhost_store::crm::{CrmObject, NewObject, ObjectUpdate};
+use callhost_store::crm::{CrmObject, NewAssociation, NewObject, ObjectRef, ObjectUpdate};
 use callhost_store::helpdesk::{CallToAttach, Channel};
 use callhost_store::{now, StoreError};
 
@@ -82,7 +83,28 @@ pub async fn report(state: &AppState, report: CallReport) -> Result<i64, CallLog
             false,
         )
         .await?;
+    let missing = |err| match err {
+        StoreError::Missing(_) => CallLogError::MissingRecord,
+        other => other.into(),
+    };
     if let Some(call) = same_call(&found, app_id) {
+        if let Some(target) = &report.associate {
+            // A call adopted by this report (logged without an app, or before its caller
+            // matched anyone) gets the association a new call would have had; a record it is
+            // already associated with stays as it is. Written before the properties, so a
+            // record deleted meanwhile fails the report before it changes anything.
+            let (to, kind, reverse) = association_to(target);
+            let link = NewAssociation {
+                from: ObjectRef::new(object_type::CALL, call.id),
+                to,
+                kind,
+                reverse,
+            };
+            store
+                .associate(portal_id, &[link], now())
+                .await
+                .map_err(missing)?;
+        }
         let changes = match report.existing {
             Existing::Overwrite => properties,
             Existing::FillIn => missing_from(call, properties),
@@ -114,10 +136,6 @@ pub async fn report(state: &AppState, report: CallReport) -> Result<i64, CallLog
     let object = NewObject {
         properties,
         associations: report.associate.iter().map(association_to).collect(),
-    };
-    let missing = |err| match err {
-        StoreError::Missing(_) => CallLogError::MissingRecord,
-        other => other.into(),
     };
     if let Some(channel) = &channel {
         // A call into a connected number: the call, its ticket and their associations are

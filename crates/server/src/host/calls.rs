@@ -47,9 +47,16 @@ pub async fn carry_out(
         StoreRequest::UpdateCall {
             engagement_id,
             properties,
-        } => call_log::update(store, portal_id, engagement_id, properties, HOST_SOURCE)
-            .await
-            .map(|()| OpResult::Done),
+        } => call_log::update(
+            store,
+            portal_id,
+            app_id,
+            engagement_id,
+            properties,
+            HOST_SOURCE,
+        )
+        .await
+        .map(|()| OpResult::Done),
         StoreRequest::CallerId { number } => call_log::caller_id(store, portal_id, &number)
             .await
             .map(|matches| OpResult::Matches { matches })

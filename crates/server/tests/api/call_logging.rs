@@ -269,3 +269,80 @@ both_backends!(the_two_paths_reporting_one_call_at_once_make_one, |app| {
         assert_eq!(calls_with(app, &external).await.len(), 1);
     }
 });
+
+// A call logged without an app (through the CRM API, with no associations) that the widget
+// then reports is adopted, and associated with the caller as a new call would have been.
+both_backends!(an_adopted_call_gets_the_callers_association, |app| {
+    let state = app.state.clone();
+    let ada = ada_contact(app).await;
+    let logged = crate::crm_objects::create_call(
+        app,
+        json!({"hs_call_external_id": "adopt-1", "hs_timestamp": "2026-01-01T00:00:00.000Z"}),
+    )
+    .await;
+    let id: i64 = logged["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(logged_call(app, id).await["contacts"], json!([]));
+    let session = config(app);
+    let reported = report(app, &state, &session, Path::Widget, "adopt-1", UNCONNECTED).await;
+    assert_eq!(
+        reported, id,
+        "the widget adopts the call logged without an app"
+    );
+    let adopted = logged_call(app, id).await;
+    assert_eq!(adopted["contacts"], json!([ada.to_string()]), "{adopted}");
+    assert_eq!(
+        adopted["properties"]["hs_call_app_id"],
+        app.dev.demo_app_id.to_string()
+    );
+    // Reported again: still one association, one call.
+    report(app, &state, &session, Path::Widget, "adopt-1", UNCONNECTED).await;
+    assert_eq!(
+        logged_call(app, id).await["contacts"],
+        json!([ada.to_string()])
+    );
+    assert_eq!(calls_with(app, "adopt-1").await.len(), 1);
+});
+
+// An app cannot write another app's call by naming its engagementId: INITIALIZED's
+// engagementId is adopted by the next unknown call, and CALL_COMPLETED's update is refused.
+both_backends!(an_app_never_updates_another_apps_call, |app| {
+    let state = app.state.clone();
+    let ours = config(app);
+    let mine = report(app, &state, &ours, Path::Widget, "mine-1", UNCONNECTED).await;
+    let before = logged_call(app, mine).await;
+    let theirs = SessionConfig {
+        app_id: app.dev.demo_app_id + 1,
+        ..config(app)
+    };
+    let frames = vec![
+        json!({"kind": "loaded"}).to_string(),
+        json!({"kind": "app", "origin": APP_ORIGIN, "message": {"type": "SYNC_ACK",
+               "messageId": "h-sync-1", "iFrameUrl": APP_ORIGIN, "version": "0.9.7"}})
+        .to_string(),
+        app_message(
+            "INITIALIZED",
+            "1_1",
+            json!({"isLoggedIn": true, "engagementId": mine}),
+        ),
+        app_message(
+            "CALL_COMPLETED",
+            "1_2",
+            json!({"externalCallId": "theirs-1", "engagementId": mine,
+                   "engagementProperties": {"hs_call_status": "FAILED", "hs_call_title": "x"}}),
+        ),
+    ];
+    let out = run_as(app, &state, theirs, frames).await;
+    assert_eq!(
+        host::posted(&out, "UPDATE_ENGAGEMENT_SUCCEEDED").len(),
+        0,
+        "{out:#?}"
+    );
+    let failed = host::posted(&out, "UPDATE_ENGAGEMENT_FAILED");
+    assert_eq!(failed.len(), 1, "{out:#?}");
+    assert!(
+        failed[0].to_string().contains("not by this app"),
+        "{}",
+        failed[0]
+    );
+    assert_eq!(logged_call(app, mine).await, before);
+});

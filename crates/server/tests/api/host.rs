@@ -200,7 +200,9 @@ both_backends!(
         let ids: Vec<Value> = outs
             .iter()
             .map(|o| {
-                posted(o, "CREATE_ENGAGEMENT_SUCCEEDED")[0]["message"]["data"]["engagementId"]
+                posted(o, "CREATE_ENGAGEMENT_SUCCEEDED")
+                    .first()
+                    .unwrap_or_else(|| panic!("{o:#?}"))["message"]["data"]["engagementId"]
                     .clone()
             })
             .collect();

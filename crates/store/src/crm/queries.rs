@@ -56,7 +56,7 @@ impl<S: SqlStore> CrmStore for S {
         source_type: &str,
         now: DateTime<Utc>,
     ) -> Result<Upserted> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let created = create_in(
             &mut *tx,
             portal_id,
@@ -262,7 +262,7 @@ impl<S: SqlStore> CrmStore for S {
         associations: &[NewAssociation],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         insert_associations(&mut *tx, portal_id, associations, now).await?;
         tx.commit().await?;
         Ok(())
@@ -314,7 +314,7 @@ impl<S: SqlStore> CrmStore for S {
         portal_id: i64,
         associations: &[NewAssociation],
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for a in associations {
             for (from, to, kind) in [(&a.from, &a.to, &a.kind), (&a.to, &a.from, &a.reverse)] {
                 tx.execute(

@@ -164,7 +164,7 @@ pub(crate) async fn connect_channels(
     numbers: &[NewChannel],
     now: DateTime<Utc>,
 ) -> Result<Connected> {
-    let mut tx = store.pool().begin().await?;
+    let mut tx = store.begin_write().await?;
     if !lock_inbox(&mut *tx, portal_id, inbox_id).await? {
         return Ok(Connected::UnknownInbox);
     }

@@ -204,7 +204,7 @@ impl<S: SqlStore> HelpdeskStore for S {
         now: DateTime<Utc>,
     ) -> Result<Attached> {
         let channel = plan.channel;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         if !lock_inbox(&mut *tx, portal_id, channel.inbox_id).await? {
             return Err(StoreError::Invariant(format!(
                 "inbox {} is not one of portal {portal_id}'s",
