@@ -13,7 +13,8 @@
 //! that `hs_call_app_id`, failing that the one with no `hs_call_app_id` (logged without an app,
 //! through the CRM API or the inbound-call API naming none): the reporting app adopts it. A
 //! report that names no app is the call with that external id and no app, failing that the
-//! oldest with that external id. Another app's call is never the same call, and an app never
+//! oldest with that external id (among its developer account's apps' calls, when the report
+//! comes with a token of a developer account). Another app's call is never the same call, and an app never
 //! finalizes it.
 //!
 //! **Invariants.** Reports of one external id are serialized in this process by a striped

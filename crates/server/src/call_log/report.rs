@@ -87,6 +87,12 @@ pub async fn report(state: &AppState, report: CallReport) -> Result<i64, CallLog
         StoreError::Missing(_) => CallLogError::MissingRecord,
         other => other.into(),
     };
+    let found = match (app_id, report.developer_account_id) {
+        // A report naming no app, with a token of a developer account, is never about another
+        // account's app's call.
+        (None, Some(account)) => of_account(store, found, account).await?,
+        _ => found,
+    };
     if let Some(call) = same_call(&found, app_id) {
         if let Some(target) = &report.associate {
             // A call adopted by this report (logged without an app, or before its caller
@@ -217,4 +223,30 @@ async fn attach_again(
             "attaching a call reported again failed"
         );
     }
+}
+
+/// The calls among `found` logged without an app or by an app of developer `account`.
+async fn of_account(
+    store: &dyn callhost_store::Store,
+    found: Vec<CrmObject>,
+    account: i64,
+) -> Result<Vec<CrmObject>, CallLogError> {
+    let mut kept = Vec::with_capacity(found.len());
+    for call in found {
+        let app = call
+            .properties
+            .get("hs_call_app_id")
+            .and_then(|a| a.parse::<i64>().ok());
+        let ours = match app {
+            None => true,
+            Some(app) => store
+                .get_app(app)
+                .await?
+                .is_some_and(|app| app.developer_account_id == account),
+        };
+        if ours {
+            kept.push(call);
+        }
+    }
+    Ok(kept)
 }

@@ -229,6 +229,12 @@ fn properties(
         );
     }
     raw.extend(call.properties.clone());
+    // The call is the one `externalCallId` names, whatever `engagementProperties` says: a
+    // different `hs_call_external_id` would make its next report another call.
+    raw.insert(
+        "hs_call_external_id".into(),
+        Value::String(call.external_call_id.clone()),
+    );
     call_log::check_properties(raw)
 }
 

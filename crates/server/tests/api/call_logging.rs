@@ -346,3 +346,52 @@ both_backends!(an_app_never_updates_another_apps_call, |app| {
     );
     assert_eq!(logged_call(app, mine).await, before);
 });
+
+// The inbound-call API naming no app never overwrites a call of an app outside the token's
+// developer account (HubSpot's clients never name the app), and an `hs_call_external_id` in
+// `engagementProperties` does not move the call to another external id.
+both_backends!(the_api_leaves_other_accounts_calls_alone, |app| {
+    let state = app.state.clone();
+    let foreign = SessionConfig {
+        app_id: app.dev.demo_app_id + 1,
+        ..config(app)
+    };
+    let theirs = report(
+        app,
+        &state,
+        &foreign,
+        Path::Widget,
+        "foreign-1",
+        UNCONNECTED,
+    )
+    .await;
+    let before = logged_call(app, theirs).await;
+    let ours = report(app, &state, &foreign, Path::Api, "foreign-1", UNCONNECTED).await;
+    assert_ne!(
+        ours, theirs,
+        "another account's app's call is not this report's"
+    );
+    assert_eq!(logged_call(app, theirs).await, before);
+    assert_eq!(calls_with(app, "foreign-1").await.len(), 2);
+
+    let body = json!({
+        "createEngagement": true,
+        "engagementProperties": {"hs_call_external_id": "elsewhere"},
+        "externalCallId": "named-1",
+        "finalCallStatus": "COMPLETED",
+        "fromNumber": {"e164Number": ADA, "phoneNumberType": "MOBILE"},
+        "toNumber": {"e164Number": UNCONNECTED, "phoneNumberType": "TOLL_FREE"},
+        "potentialRecipientUserIds": [],
+    });
+    let (status, body) = json(
+        bearer(app, Method::POST, "/crm/v3/extensions/calling/inbound-call")
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(calls_with(app, "named-1").await.len(), 1);
+    assert!(calls_with(app, "elsewhere").await.is_empty());
+});
