@@ -4,7 +4,7 @@
 // widget, not the page, and the app hears nothing.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { allEvents, appFrame, events, newAppId, recordUrl, settled, useCallhost } from "./fixtures.js";
+import { allEvents, appFrame, events, launchChromium, newAppId, recordUrl, settled, useCallhost } from "./fixtures.js";
 
 let server;
 let apps;
@@ -84,4 +84,40 @@ test("a dial clicked while the app loads, to an app that initializes logged out,
   await settled(frame, server.ready);
   assert.ok(!(await allEvents(frame)).includes("onDialNumber"));
   await page.close();
+});
+
+test("DNS rebinding: a page on a name that resolves to 127.0.0.1 gets 421, no session, no token and no secret", async () => {
+  // The attacker's name resolves to callhost's address, as a rebinding DNS server would make it.
+  const rebinding = await launchChromium(["--host-resolver-rules=MAP rebind.attacker.example 127.0.0.1"]);
+  try {
+    const context = await rebinding.newContext();
+    const page = await context.newPage();
+    const port = new URL(server.ready.hostUrl).port;
+    const rebound = `http://rebind.attacker.example:${port}`;
+    const response = await page.goto(`${rebound}/contacts/${server.ready.portalId}/objects/0-1/views/all/list`);
+    assert.equal(response?.status(), 421);
+    assert.equal((await response?.json()).category, "MISDIRECTED_REQUEST");
+    // The page is same-origin with what it asks for, so it could read every answer.
+    const answers = await page.evaluate(async (appId) => {
+      const paths = ["/", "/host/api/context", `/host/api/apps/${appId}/secret`];
+      return Promise.all(paths.map(async (path) => {
+        const r = await fetch(path, { credentials: "include" });
+        return [path, r.status, await r.text()];
+      }));
+    }, server.ready.demoAppId);
+    for (const [path, status, body] of answers) {
+      assert.equal(status, 421, path);
+      assert.ok(!body.includes(server.ready.accessToken), `${path} leaks no token`);
+    }
+    assert.deepEqual(await context.cookies(), [], "no session cookie was set");
+
+    // The same browser still signs in on the listen address.
+    const honest = await context.newPage();
+    await honest.goto(`${server.ready.hostUrl}/contacts/${server.ready.portalId}/objects/0-1/views/all/list`);
+    await honest.locator("body[data-ready=true]").waitFor();
+    const cookies = await context.cookies(server.ready.hostUrl);
+    assert.ok(cookies.some((c) => c.name === "callhost_session"), "signed in on loopback");
+  } finally {
+    await rebinding.close();
+  }
 });

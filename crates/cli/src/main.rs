@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use callhost_protocol::engine::origin::http_origin;
+use callhost_server::served_host::AllowedHost;
 use callhost_server::webhooks::WebhookClient;
 use callhost_server::{dev, AppState};
 use callhost_store::{PgStore, SqliteStore, Store};
@@ -91,6 +92,18 @@ struct ServeArgs {
     /// chosen by an app developer and must not become a way into the network callhost sits in.
     #[arg(long, env = "CALLHOST_ALLOW_PRIVATE_WEBHOOKS")]
     allow_private_webhooks: bool,
+    /// A host name a reverse proxy serves callhost under (NAME, any port, or NAME:PORT);
+    /// repeatable. Besides these, only the listen address and localhost are answered, so a
+    /// rebound DNS name cannot reach callhost. Nobody is signed in automatically under these
+    /// names.
+    #[arg(
+        long = "allowed-host",
+        value_name = "NAME",
+        env = "CALLHOST_ALLOWED_HOSTS",
+        value_delimiter = ',',
+        value_parser = AllowedHost::parse
+    )]
+    allowed_hosts: Vec<AllowedHost>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -230,7 +243,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "demoAppId": development.demo_app_id,
         "backend": format!("{:?}", storage.store.backend()).to_lowercase(),
     });
-    let mut state = AppState::new(storage.store.clone(), Some(development));
+    let mut state = AppState::new(storage.store.clone(), Some(development))
+        .with_allowed_hosts(args.allowed_hosts.clone());
     // While callhost listens on loopback it is someone's development instance, and the app
     // it is developing listens on loopback too (docs/design.md#webhooks-into-private-networks).
     let on_loopback = api.local_addr()?.ip().is_loopback();
@@ -334,6 +348,31 @@ mod tests {
         assert_eq!(args.storage.data_dir, PathBuf::from("./callhost-data"));
         assert!(!args.ephemeral);
         assert!(!args.allow_private_webhooks);
+        assert!(args.allowed_hosts.is_empty());
+    }
+
+    #[test]
+    fn allowed_hosts_repeat_and_split_on_commas() {
+        let cli = Cli::try_parse_from([
+            "callhost",
+            "serve",
+            "--allowed-host",
+            "callhost.example.com",
+            "--allowed-host",
+            "a.example:8443,b.example",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
+        let expected: Vec<AllowedHost> = ["callhost.example.com", "a.example:8443", "b.example"]
+            .iter()
+            .map(|h| AllowedHost::parse(h).unwrap())
+            .collect();
+        assert_eq!(args.allowed_hosts, expected);
+        assert!(
+            Cli::try_parse_from(["callhost", "serve", "--allowed-host", "a.example/x"]).is_err()
+        );
     }
 
     #[test]

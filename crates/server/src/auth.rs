@@ -31,13 +31,25 @@ impl FromRequestParts<AppState> for Developer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if let Some(key) = query_param(parts, "hapikey") {
-            let found = state
+            let account_id = state
                 .store
                 .find_developer_by_api_key(&secret::hash(&key))
-                .await?;
-            return found
-                .map(|account_id| Developer { account_id })
-                .ok_or_else(|| ApiError::unauthenticated("The API key provided is invalid."));
+                .await?
+                .ok_or_else(|| ApiError::unauthenticated("The API key provided is invalid."))?;
+            // A bearer token beside the key must be valid too (`bearer_grant` refuses one that
+            // is not), and must not act for another developer account: either would mean the
+            // client is not who it thinks it is.
+            if let Some(grant) = bearer_grant(parts, state).await? {
+                if grant
+                    .developer_account_id
+                    .is_some_and(|other| other != account_id)
+                {
+                    return Err(ApiError::unauthenticated(
+                        "The API key and the access token act for different developer accounts.",
+                    ));
+                }
+            }
+            return Ok(Developer { account_id });
         }
         let grant = bearer_grant(parts, state)
             .await?

@@ -141,6 +141,15 @@ impl ApiError {
         Self::client(StatusCode::FORBIDDEN, "FORBIDDEN", message)
     }
 
+    /// 421: the request's Host is not a name callhost is served as (`served_host`).
+    pub fn misdirected(message: impl Into<String>) -> Self {
+        Self::client(
+            StatusCode::MISDIRECTED_REQUEST,
+            "MISDIRECTED_REQUEST",
+            message,
+        )
+    }
+
     /// 404: no such resource (or one the caller may not see, which looks the same).
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::client(StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND", message)

@@ -24,6 +24,7 @@ pub mod helpdesk;
 pub mod host;
 pub mod openapi;
 pub mod routes;
+pub mod served_host;
 pub mod time;
 pub mod webhooks;
 
@@ -58,6 +59,9 @@ pub struct AppState {
     /// ([`AppState::with_webhooks`]). Refuses private networks unless the binary allows them
     /// (it does while callhost listens on loopback, or when told to).
     pub webhooks: webhooks::WebhookClient,
+    /// Host names a reverse proxy serves callhost under (`--allowed-host`), accepted on both
+    /// listeners besides their own addresses and `localhost` ([`served_host`]).
+    pub allowed_hosts: Arc<[served_host::AllowedHost]>,
     /// Fires when the server shuts down: long-lived connections (the widget sockets) end on
     /// it. [`run`] sets it from its `shutdown` future; until then it never fires.
     pub shutdown: Shutdown,
@@ -73,6 +77,7 @@ impl AppState {
             inspector: Arc::default(),
             rest_trace: Arc::default(),
             webhooks: webhooks::WebhookClient::configured(webhooks::WebhookConfig::default()),
+            allowed_hosts: Arc::new([]),
             shutdown: Shutdown::never(),
         }
     }
@@ -80,6 +85,12 @@ impl AppState {
     /// The same state with its webhooks going out as `config` says (private addresses, timeout).
     pub fn with_webhooks(mut self, config: webhooks::WebhookConfig) -> Self {
         self.webhooks = webhooks::WebhookClient::configured(config);
+        self
+    }
+
+    /// The same state, also answering to these (proxied) host names.
+    pub fn with_allowed_hosts(mut self, hosts: Vec<served_host::AllowedHost>) -> Self {
+        self.allowed_hosts = hosts.into();
         self
     }
 
@@ -143,14 +154,30 @@ pub async fn run(
     // One shutdown signal fans out to both servers and every widget socket.
     let stop = Shutdown::on(shutdown);
     state.shutdown = stop.clone();
-    let api_server = serve(api, routes::api_router(state.clone()), stop.clone());
+    let api_router = checking_host(routes::api_router(state.clone()), &api, &state)?;
+    let api_server = serve(api, api_router, stop.clone());
     match demo {
         Some(demo) => {
-            let demo_server = serve(demo, routes::demo_router(state.clone()), stop);
+            let demo_router = checking_host(routes::demo_router(state.clone()), &demo, &state)?;
+            let demo_server = serve(demo, demo_router, stop);
             tokio::try_join!(api_server, demo_server).map(|_| ())
         }
         None => api_server.await,
     }
+}
+
+/// `router` behind the Host check of `listener`'s address: the outermost layer, so a
+/// request for a name callhost is not served as reaches no route and no sign-in.
+fn checking_host(
+    router: Router,
+    listener: &TcpListener,
+    state: &AppState,
+) -> std::io::Result<Router> {
+    let hosts = served_host::ServedHosts::new(listener.local_addr()?, state.allowed_hosts.clone());
+    Ok(router.layer(axum::middleware::from_fn_with_state(
+        hosts,
+        served_host::check_host,
+    )))
 }
 
 async fn serve(listener: TcpListener, router: Router, mut stop: Shutdown) -> std::io::Result<()> {

@@ -3,6 +3,12 @@
 //! Security:
 //! - On loopback, while a development seed exists, opening a host page signs the seeded user
 //!   in (docs/design.md#development-portal); anywhere else there is no automatic sign-in.
+//!   "On loopback" means all of: the peer is a loopback address; the request's Host is a
+//!   direct name of the listener (its address or `localhost`, [`ServedAs::Direct`]), never a
+//!   `--allowed-host` name, which is a reverse proxy's, and every request a proxy on the same
+//!   machine forwards comes from loopback; and the request carries no forwarding header
+//!   (`Forwarded`, `X-Forwarded-For`, `X-Forwarded-Host`, `X-Real-IP`), which a proxy adds.
+//!   The Host check itself (`served_host`) runs before this, so a rebound name never gets here.
 //! - The cookie is HttpOnly and SameSite=Strict, and its token is stored hashed like any
 //!   access token. The WebSocket also checks `Origin` against the host's own origin, so a
 //!   page of another origin (a calling app on another port is same-site!) cannot drive a
@@ -18,6 +24,7 @@ use callhost_store::{secret, AccessGrant, NewAccessToken};
 
 use crate::dev::DEV_SCOPES;
 use crate::error::{ApiError, ApiResult};
+use crate::served_host::ServedAs;
 use crate::AppState;
 
 pub const COOKIE_NAME: &str = "callhost_session";
@@ -49,20 +56,24 @@ pub async fn current(parts: &Parts, state: &AppState) -> ApiResult<Option<HostUs
     Ok(grant.map(|grant| HostUser { grant, token }))
 }
 
-/// Signs the development user in when the request comes from loopback; returns the user
-/// and the `Set-Cookie` value to send.
+/// Headers a reverse proxy adds: a request with any of them was forwarded, whatever its peer.
+const FORWARDING_HEADERS: [&str; 4] = [
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-real-ip",
+];
+
+/// Signs the development user in when the request comes from loopback, directly (see the
+/// module's comment); returns the user and the `Set-Cookie` value to send.
 pub async fn sign_in_on_loopback(
     parts: &Parts,
     state: &AppState,
 ) -> ApiResult<Option<(HostUser, String)>> {
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let (Some(dev), Some(peer)) = (state.development, peer) else {
+    let Some(dev) = state.development else {
         return Ok(None);
     };
-    if !peer.is_loopback() {
+    if !is_direct_loopback(parts) {
         return Ok(None);
     }
     let token = secret::generate("chs-");
@@ -85,6 +96,20 @@ pub async fn sign_in_on_loopback(
     };
     let set_cookie = format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict");
     Ok(Some((HostUser { grant, token }, set_cookie)))
+}
+
+/// True when the request comes straight from a loopback peer under a direct name of the
+/// listener, with no sign of a proxy in between.
+fn is_direct_loopback(parts: &Parts) -> bool {
+    let peer_is_loopback = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|c| c.0.ip().is_loopback());
+    let direct_name = parts.extensions.get::<ServedAs>() == Some(&ServedAs::Direct);
+    let forwarded = FORWARDING_HEADERS
+        .iter()
+        .any(|name| parts.headers.contains_key(*name));
+    peer_is_loopback && direct_name && !forwarded
 }
 
 /// The origin this request was addressed to (`http://` + Host), as pages on it see it.

@@ -166,3 +166,51 @@ both_backends!(another_developers_app_is_never_shown, |app| {
         "only dev apps are auto-installed"
     );
 });
+
+both_backends!(a_wrong_bearer_token_beside_a_right_api_key_is_401, |app| {
+    let settings = json!({"name": "Mine", "url": "https://mine.example.com/"});
+    let (status, _) = app.dev_call(Method::POST, SETTINGS, Some(&settings)).await;
+    assert_eq!(status, 200);
+    for authorization in ["Bearer garbage", "Basic Zm9vOmJhcg=="] {
+        let (status, err) = json(
+            app.dev_request(Method::GET, SETTINGS)
+                .header("authorization", authorization)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_error(status, &err, 401, "INVALID_AUTHENTICATION");
+    }
+    // A valid token acting for another developer account contradicts the key.
+    let other = app.store.create_developer_account("Other").await.unwrap();
+    let others_token = callhost_store::secret::generate("chp-");
+    app.store
+        .add_access_token(&callhost_store::NewAccessToken {
+            token_hash: &callhost_store::secret::hash(&others_token),
+            portal_id: app.dev.portal_id,
+            user_id: app.dev.user_id,
+            developer_account_id: Some(other.id),
+            scopes: &["developers-read".to_owned()],
+        })
+        .await
+        .unwrap();
+    let (status, err) = json(
+        app.dev_request(Method::GET, SETTINGS)
+            .bearer_auth(others_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &err, 401, "INVALID_AUTHENTICATION");
+    // A valid token of the same developer account beside the key is no contradiction.
+    let token = app.token_with(&["developers-read"], true).await;
+    let response = app
+        .dev_request(Method::GET, SETTINGS)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+});

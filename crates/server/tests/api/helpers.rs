@@ -7,6 +7,7 @@ pub mod mock_server;
 use std::sync::Arc;
 use std::time::Duration;
 
+use callhost_server::served_host::AllowedHost;
 use callhost_server::webhooks::WebhookConfig;
 use callhost_server::{dev, AppState};
 use callhost_store::{secret, NewAccessToken, PgStore, SqliteStore, Store};
@@ -19,6 +20,10 @@ pub use mock_server::{MockServer, Recorded};
 /// How long the test server waits for a webhook: long enough for a receiver on loopback,
 /// short enough that a test of a webhook that never answers does not wait out the default.
 pub const WEBHOOK_TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// The name every test app is also served under, as `--allowed-host` would give it: a
+/// reverse proxy's name, under which nobody is signed in automatically.
+pub const PROXIED_HOST: &str = "callhost.proxy.example";
 
 pub struct TestApp {
     pub url: String,
@@ -79,10 +84,12 @@ pub async fn spawn_app_with(backend: Backend, allow_private_webhooks: bool) -> O
     let demo = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let demo_url = format!("http://{}", demo.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    let state = AppState::new(store.clone(), Some(development)).with_webhooks(WebhookConfig {
-        allow_private: allow_private_webhooks,
-        timeout: WEBHOOK_TIMEOUT,
-    });
+    let state = AppState::new(store.clone(), Some(development))
+        .with_webhooks(WebhookConfig {
+            allow_private: allow_private_webhooks,
+            timeout: WEBHOOK_TIMEOUT,
+        })
+        .with_allowed_hosts(vec![AllowedHost::parse(PROXIED_HOST).unwrap()]);
     let server = tokio::spawn(callhost_server::run(
         state.clone(),
         listener,

@@ -22,5 +22,6 @@ mod openapi;
 mod owners_schemas;
 mod recordings;
 mod saved_searches;
+mod served_host;
 mod settings;
 mod widget_socket;
