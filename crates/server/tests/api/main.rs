@@ -18,6 +18,7 @@ mod errors;
 mod helpdesk;
 mod helpdesk_calls;
 mod host;
+mod host_sessions;
 mod openapi;
 mod owners_schemas;
 mod recordings;
