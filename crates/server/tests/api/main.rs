@@ -25,4 +25,5 @@ mod recordings;
 mod saved_searches;
 mod served_host;
 mod settings;
+mod url_credentials;
 mod widget_socket;
