@@ -256,6 +256,7 @@ async fn access_token(
             user_id: dev.user_id,
             developer_account_id: Some(dev.developer_account_id),
             scopes: &scopes,
+            expires_at: None,
         })
         .await?;
     Ok(token)

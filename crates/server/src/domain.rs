@@ -22,6 +22,11 @@ impl AppUrl {
         if url.host().is_none() {
             return Err("must name a host".into());
         }
+        // HubSpot refuses them too; and a URL is shown to every user of every portal that
+        // installs the app, so a secret in it would not stay one.
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("must not contain credentials (user:password@)".into());
+        }
         Ok(Self(raw.to_owned()))
     }
 
@@ -31,6 +36,21 @@ impl AppUrl {
 
     pub fn into_string(self) -> String {
         self.0
+    }
+}
+
+/// `raw` without the credentials it holds (`user:password@`), for answers: URLs stored
+/// before [`AppUrl`] refused credentials must not hand them out. Returned unchanged when it
+/// holds none or is no URL.
+pub fn without_credentials(raw: &str) -> String {
+    match Url::parse(raw) {
+        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+            // Both only fail for URLs that cannot have credentials, which this one has.
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.into()
+        }
+        _ => raw.to_owned(),
     }
 }
 
@@ -91,9 +111,25 @@ mod tests {
             "ftp://example.com/",
             "javascript:alert(1)",
             "",
+            "https://user:secret@dialer.example.com/",
+            "https://user@dialer.example.com/",
+            "https://:secret@dialer.example.com/",
         ] {
             assert!(AppUrl::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn credentials_are_stripped_from_urls_in_answers() {
+        assert_eq!(
+            without_credentials("https://user:secret@hooks.example.com/c?x=1"),
+            "https://hooks.example.com/c?x=1"
+        );
+        assert_eq!(
+            without_credentials("https://hooks.example.com/c"),
+            "https://hooks.example.com/c"
+        );
+        assert_eq!(without_credentials("not a url"), "not a url");
     }
 
     #[test]

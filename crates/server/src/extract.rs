@@ -2,6 +2,7 @@
 //! instead of axum's plain-text rejection.
 
 use axum::body::Body;
+use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use serde_json::{Map, Value};
@@ -113,9 +114,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AppId {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let params = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::internal())?;
+        let params = path_params(parts, state).await?;
         check_version(&params, parts)?;
         let raw = params
             .iter()
@@ -124,6 +123,32 @@ impl<S: Send + Sync> FromRequestParts<S> for AppId {
             .ok_or_else(ApiError::internal)?;
         positive_id("appId", raw).map(AppId)
     }
+}
+
+/// The path's parameters, percent-decoded. A segment that does not decode to UTF-8
+/// (`/crm/v3/objects/%FF`) is the client's mistake: a 400 naming the path, not the 500
+/// that axum's rejection used to become.
+pub async fn path_params<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<RawPathParams, ApiError> {
+    RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|rejection| match rejection {
+            RawPathParamsRejection::InvalidUtf8InPathParam(_) => ApiError::validation(
+                format!(
+                    "Invalid path {}: a path segment is not valid UTF-8 once percent-decoded.",
+                    parts.uri.path()
+                ),
+                vec![ErrorDetail::field(
+                    "path",
+                    "INVALID_UTF8",
+                    "Path segments must be percent-encoded UTF-8.",
+                )],
+            ),
+            // The route names no parameters: a handler asked for what its route lacks.
+            _ => ApiError::internal(),
+        })
 }
 
 /// An id given as text (a path segment, a query parameter) named `name`: a positive integer,

@@ -55,6 +55,9 @@ pub struct AppState {
     /// Which portal recent bearer tokens act for, so the REST trace can file a call under
     /// its portal's sessions without a store read per request.
     pub rest_trace: Arc<host::rest_trace::TokenPortals>,
+    /// The development user's current host sign-in token, reused while valid
+    /// (`host::signin`).
+    pub host_token: Arc<host::signin::HostToken>,
     /// The client webhooks go out through, built from the server's [`webhooks::WebhookConfig`]
     /// ([`AppState::with_webhooks`]). Refuses private networks unless the binary allows them
     /// (it does while callhost listens on loopback, or when told to).
@@ -76,6 +79,7 @@ impl AppState {
             call_locks: Arc::default(),
             inspector: Arc::default(),
             rest_trace: Arc::default(),
+            host_token: Arc::default(),
             webhooks: webhooks::WebhookClient::configured(webhooks::WebhookConfig::default()),
             allowed_hosts: Arc::new([]),
             shutdown: Shutdown::never(),

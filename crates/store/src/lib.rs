@@ -69,8 +69,10 @@ pub trait Store:
     async fn get_user(&self, portal_id: i64, user_id: i64) -> Result<Option<User>>;
     async fn list_users(&self, portal_id: i64) -> Result<Vec<User>>;
     async fn add_access_token(&self, token: &NewAccessToken<'_>) -> Result<()>;
-    /// What the token with this hash grants, if it exists.
+    /// What the token with this hash grants, if it exists and has not expired.
     async fn find_access_token(&self, token_hash: &str) -> Result<Option<AccessGrant>>;
+    /// Deletes the tokens that have expired; returns how many there were.
+    async fn delete_expired_access_tokens(&self) -> Result<u64>;
 
     // Apps.
     async fn get_app(&self, app_id: i64) -> Result<Option<App>>;

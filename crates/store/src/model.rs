@@ -51,6 +51,9 @@ pub struct NewAccessToken<'a> {
     /// The developer account a token acts for on the developer (settings) endpoints, if any.
     pub developer_account_id: Option<i64>,
     pub scopes: &'a [String],
+    /// When the token stops being valid; `None` keeps it until it is revoked (API and
+    /// development tokens). Host sign-in tokens expire (`host::signin`).
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// What a valid access token grants.

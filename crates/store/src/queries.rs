@@ -198,22 +198,34 @@ impl<S: SqlStore> Store for S {
         self.execute(
             query(
                 "insert into access_token \
-                 (token_hash, portal_id, user_id, developer_account_id, scopes, created_at) \
-                 values ($1, $2, $3, $4, $5, $6) \
+                 (token_hash, portal_id, user_id, developer_account_id, scopes, created_at, \
+                 expires_at) \
+                 values ($1, $2, $3, $4, $5, $6, $7) \
                  on conflict (token_hash) do update set portal_id = excluded.portal_id, \
                  user_id = excluded.user_id, \
                  developer_account_id = excluded.developer_account_id, \
-                 scopes = excluded.scopes",
+                 scopes = excluded.scopes, expires_at = excluded.expires_at",
             )
             .bind(token.token_hash)
             .bind(token.portal_id)
             .bind(token.user_id)
             .bind(token.developer_account_id)
             .bind(token.scopes.join(" "))
-            .bind(to_millis(now())),
+            .bind(to_millis(now()))
+            .bind(token.expires_at.map(to_millis)),
         )
         .await?;
         Ok(())
+    }
+
+    async fn delete_expired_access_tokens(&self) -> Result<u64> {
+        let done = self
+            .execute(
+                query("delete from access_token where expires_at is not null and expires_at <= $1")
+                    .bind(to_millis(now())),
+            )
+            .await?;
+        Ok(done)
     }
 
     async fn find_access_token(&self, token_hash: &str) -> Result<Option<AccessGrant>> {
@@ -221,9 +233,11 @@ impl<S: SqlStore> Store for S {
             .fetch_optional(
                 query(
                     "select portal_id, user_id, developer_account_id, scopes \
-                     from access_token where token_hash = $1",
+                     from access_token where token_hash = $1 \
+                     and (expires_at is null or expires_at > $2)",
                 )
-                .bind(token_hash),
+                .bind(token_hash)
+                .bind(to_millis(now())),
             )
             .await?;
         row.map(|row| {

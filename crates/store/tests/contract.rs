@@ -79,6 +79,7 @@ contract!(access_tokens_carry_portal_user_and_scopes, |store: Arc<
             user_id: user.id,
             developer_account_id: Some(dev.id),
             scopes: &scopes,
+            expires_at: None,
         })
         .await
         .unwrap();

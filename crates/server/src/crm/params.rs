@@ -2,7 +2,7 @@
 //! (`properties=a&properties=b`) or comma-separated (`properties=a,b`), booleans as
 //! `true`/`false` (Node) or `True`/`False` (Python).
 
-use axum::extract::{FromRequestParts, RawPathParams};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use crate::error::{ApiError, ErrorDetail};
@@ -32,9 +32,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParams {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let params = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::internal())?;
+        let params = crate::extract::path_params(parts, state).await?;
         crate::extract::check_version(&params, parts)?;
         Ok(PathParams(
             params

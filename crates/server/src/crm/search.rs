@@ -244,12 +244,19 @@ fn sorts(object_type: &ObjectType, body: &Map<String, Value>) -> ApiResult<Vec<S
 }
 
 /// A non-negative integer given as a number or a string.
+/// A non-negative integer field of the body (a JSON number or a string of digits, as the
+/// clients send `after`). A value too large for a `u64` saturates to `u64::MAX` rather than
+/// being refused as a wrong type or wrapping later: every cap then sees it as beyond.
 fn count(body: &Map<String, Value>, name: &str, default: u64) -> ApiResult<u64> {
+    let whole = |f: f64| f >= 0.0 && f.fract() == 0.0;
     match body.get(name) {
         None | Some(Value::Null) => Ok(default),
         Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64().unwrap_or(default)),
-        Some(Value::String(s)) if s.trim().parse::<u64>().is_ok() => {
-            Ok(s.trim().parse().unwrap_or(default))
+        Some(Value::Number(n)) if n.as_f64().is_some_and(whole) => Ok(u64::MAX),
+        Some(Value::String(s))
+            if !s.trim().is_empty() && s.trim().bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Ok(s.trim().parse().unwrap_or(u64::MAX))
         }
         Some(other) => Err(invalid(
             name,
@@ -275,12 +282,17 @@ pub async fn search_objects(
             format!("limit must be at most {MAX_LIMIT}, got {limit}"),
         ));
     }
+    // One rule for the paging cap: no page may start at or reach past result
+    // MAX_REACHABLE, however large `after` is (a huge one used to wrap around the sum).
     let offset = count(&body, "after", 0)?;
-    if offset + limit > MAX_REACHABLE {
+    if offset >= MAX_REACHABLE || offset.saturating_add(limit) > MAX_REACHABLE {
         return Err(invalid(
             "after",
             "OUT_OF_RANGE",
-            format!("at most {MAX_REACHABLE} results can be paged through"),
+            format!(
+                "after must be below {MAX_REACHABLE}, and after + limit at most \
+                 {MAX_REACHABLE}: at most {MAX_REACHABLE} results can be paged through"
+            ),
         ));
     }
     let query = match body.get("query") {
@@ -314,7 +326,8 @@ pub async fn search_objects(
         .collect();
     let mut out = json!({"total": page.total, "results": results});
     let next = offset + page.objects.len() as u64;
-    if next < page.total && !page.objects.is_empty() {
+    // No next page is offered that the cap above would refuse.
+    if next < page.total && next < MAX_REACHABLE && !page.objects.is_empty() {
         out["paging"] = json!({"next": {"after": next.to_string()}});
     }
     Ok(Json(out))

@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 
 use super::numbers::PhoneNumber;
 use super::offered_numbers;
+use crate::domain::without_credentials;
 use crate::error::{ApiError, ApiResult, ErrorDetail, StoreRemap};
 use crate::extract::JsonObject;
 use crate::fields::Fields;
@@ -40,7 +41,7 @@ pub async fn list_apps(State(state): State<AppState>, user: HostUser) -> ApiResu
             .store
             .get_channel_connection_settings(app_id)
             .await?
-            .map(|s| json!({"url": s.url, "isReady": s.is_ready}));
+            .map(|s| json!({"url": without_credentials(&s.url), "isReady": s.is_ready}));
         apps.push(json!({"appId": app_id, "name": name, "channelConnection": connection}));
     }
     Ok(Json(json!({ "apps": apps })))

@@ -44,7 +44,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::assets;
-use crate::domain::AppUrl;
+use crate::domain::{without_credentials, AppUrl};
 use crate::error::{ApiError, ApiResult};
 use crate::host::signin::HostUser;
 use crate::AppState;
@@ -110,7 +110,7 @@ async fn installed_apps(state: &AppState, portal_id: i64) -> ApiResult<Vec<Value
     for app_id in state.store.installed_apps(portal_id).await? {
         if let Some(s) = state.store.get_calling_settings(app_id).await? {
             let f = s.fields;
-            apps.push(json!({"appId": app_id, "name": f.name, "url": f.url, "width": f.width,
+            apps.push(json!({"appId": app_id, "name": f.name, "url": without_credentials(&f.url), "width": f.width,
                 "height": f.height, "isReady": f.is_ready, "supportsCustomObjects": f.supports_custom_objects,
                 "supportsInboundCalling": f.supports_inbound_calling,
                 "usesCallingWindow": f.uses_calling_window, "usesRemote": f.uses_remote}));
@@ -226,7 +226,7 @@ async fn session_config(
         (Some(url), _) => AppUrl::parse(url)
             .map_err(|why| ApiError::validation(format!("url {why}"), vec![]))?
             .into_string(),
-        (None, Some(s)) => s.fields.url.clone(),
+        (None, Some(s)) => without_credentials(&s.fields.url),
         (None, None) => {
             return Err(ApiError::not_found(format!(
                 "App {app_id} is not installed with calling settings."

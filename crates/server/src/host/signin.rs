@@ -9,18 +9,27 @@
 //!   machine forwards comes from loopback; and the request carries no forwarding header
 //!   (`Forwarded`, `X-Forwarded-For`, `X-Forwarded-Host`, `X-Real-IP`), which a proxy adds.
 //!   The Host check itself (`served_host`) runs before this, so a rebound name never gets here.
+//! - A host session lasts [`SESSION_TTL`]: its token expires in the store and its cookie
+//!   with it (`Max-Age`). Every cookie-less page view used to mint a token that never
+//!   expired, so page views grew the token table without bound; now the development user's
+//!   current token is reused while it has more than [`SESSION_RENEW_BEFORE`] to live, and
+//!   minting a new one first deletes the expired ones. The table holds at most a few host
+//!   tokens, whatever the number of page views.
 //! - The cookie is HttpOnly and SameSite=Strict, and its token is stored hashed like any
 //!   access token. The WebSocket also checks `Origin` against the host's own origin, so a
 //!   page of another origin (a calling app on another port is same-site!) cannot drive a
 //!   session with the user's cookie.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{COOKIE, HOST, ORIGIN};
 use axum::http::request::Parts;
 use callhost_protocol::engine::origin::http_origin;
 use callhost_store::{secret, AccessGrant, NewAccessToken};
+use chrono::{DateTime, Utc};
+use tokio::sync::Mutex;
 
 use crate::dev::DEV_SCOPES;
 use crate::error::{ApiError, ApiResult};
@@ -28,6 +37,19 @@ use crate::served_host::ServedAs;
 use crate::AppState;
 
 pub const COOKIE_NAME: &str = "callhost_session";
+
+/// How long a host session (its token and its cookie) lasts.
+pub const SESSION_TTL: Duration = Duration::from_secs(12 * 60 * 60);
+
+/// A session token with less than this to live is not handed out again: a page opened just
+/// before it expires would lose its session at once.
+pub const SESSION_RENEW_BEFORE: Duration = Duration::from_secs(60 * 60);
+
+/// The development user's current host token, reused by automatic sign-ins while valid.
+/// Only its hash is in the store, so the token itself is kept here; after a restart a
+/// new one is minted and the old one expires in its time.
+#[derive(Debug, Default)]
+pub struct HostToken(Mutex<Option<(String, DateTime<Utc>)>>);
 
 /// A signed-in host user, and the token its page uses for the REST API.
 #[derive(Debug, Clone)]
@@ -76,26 +98,48 @@ pub async fn sign_in_on_loopback(
     if !is_direct_loopback(parts) {
         return Ok(None);
     }
-    let token = secret::generate("chs-");
     let scopes: Vec<String> = DEV_SCOPES.iter().map(|s| (*s).to_owned()).collect();
-    state
-        .store
-        .add_access_token(&NewAccessToken {
-            token_hash: &secret::hash(&token),
-            portal_id: dev.portal_id,
-            user_id: dev.user_id,
-            developer_account_id: None,
-            scopes: &scopes,
-        })
-        .await?;
+    // Held across the store's writes so that concurrent first page views mint one token.
+    let mut current = state.host_token.0.lock().await;
+    let now = Utc::now();
+    let (token, expires_at) = match current.as_ref() {
+        Some((token, expires_at)) if *expires_at - now > delta(SESSION_RENEW_BEFORE) => {
+            (token.clone(), *expires_at)
+        }
+        _ => {
+            state.store.delete_expired_access_tokens().await?;
+            let token = secret::generate("chs-");
+            let expires_at = now + delta(SESSION_TTL);
+            state
+                .store
+                .add_access_token(&NewAccessToken {
+                    token_hash: &secret::hash(&token),
+                    portal_id: dev.portal_id,
+                    user_id: dev.user_id,
+                    developer_account_id: None,
+                    scopes: &scopes,
+                    expires_at: Some(expires_at),
+                })
+                .await?;
+            *current = Some((token.clone(), expires_at));
+            (token, expires_at)
+        }
+    };
+    drop(current);
     let grant = AccessGrant {
         portal_id: dev.portal_id,
         user_id: dev.user_id,
         developer_account_id: None,
         scopes,
     };
-    let set_cookie = format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict");
+    let max_age = (expires_at - now).num_seconds();
+    let set_cookie =
+        format!("{COOKIE_NAME}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict");
     Ok(Some((HostUser { grant, token }, set_cookie)))
+}
+
+fn delta(duration: Duration) -> chrono::TimeDelta {
+    chrono::TimeDelta::from_std(duration).expect("a session duration fits a TimeDelta")
 }
 
 /// True when the request comes straight from a loopback peer under a direct name of the

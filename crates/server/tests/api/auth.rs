@@ -192,6 +192,7 @@ both_backends!(a_wrong_bearer_token_beside_a_right_api_key_is_401, |app| {
             user_id: app.dev.user_id,
             developer_account_id: Some(other.id),
             scopes: &["developers-read".to_owned()],
+            expires_at: None,
         })
         .await
         .unwrap();

@@ -290,6 +290,7 @@ both_backends!(scopes_and_portals_keep_objects_apart, |app| {
             user_id: user.id,
             developer_account_id: None,
             scopes: &scopes,
+            expires_at: None,
         })
         .await
         .unwrap();

@@ -188,3 +188,31 @@ both_backends!(limits_and_unknown_properties_are_clear_400s, |app| {
         assert!(body["message"].as_str().unwrap().contains(needle), "{body}");
     }
 });
+
+both_backends!(every_after_at_or_beyond_the_paging_cap_is_400, |app| {
+    // One rule, however `after` is written: 18446744073709551615 used to wrap around the
+    // cap's sum and answer an empty 200, and a value past u64 was a type error.
+    for after in [
+        json!("10000"),
+        json!(10000),
+        json!("9995"),
+        json!("18446744073709551615"),
+        json!(18446744073709551615_u64),
+        json!("99999999999999999999999999"),
+        json!(1e30),
+    ] {
+        let (status, body) = search(app, json!({"after": after, "limit": 10})).await;
+        assert_error(status, &body, 400, "VALIDATION_ERROR");
+        assert_eq!(body["errors"][0]["in"], "after", "{after}: {body}");
+        assert_eq!(body["errors"][0]["code"], "OUT_OF_RANGE", "{after}: {body}");
+    }
+    let (status, body) = search(app, json!({"after": 10000, "limit": 0})).await;
+    assert_error(status, &body, 400, "VALIDATION_ERROR");
+    for after in [json!("9990"), json!(0)] {
+        let (status, body) = search(app, json!({"after": after, "limit": 10})).await;
+        assert_eq!(status, 200, "{after}: {body}");
+    }
+    let (status, body) = search(app, json!({"after": "-1"})).await;
+    assert_error(status, &body, 400, "VALIDATION_ERROR");
+    assert_eq!(body["errors"][0]["code"], "INVALID_TYPE", "{body}");
+});

@@ -230,3 +230,40 @@ both_backends!(python_style_requests_are_accepted, |app| {
     .await;
     assert_eq!(status, 204);
 });
+
+both_backends!(a_path_segment_that_is_not_utf8_is_a_400, |app| {
+    // `%FF` decodes to a byte that is no UTF-8: the path extractors used to answer 500.
+    let (status, err) = app
+        .dev_call(Method::GET, "/crm/v3/extensions/calling/%FF/settings", None)
+        .await;
+    assert_error(status, &err, 400, "VALIDATION_ERROR");
+    assert_eq!(err["errors"][0]["code"], "INVALID_UTF8", "{err}");
+    let paths = [
+        "/crm/v3/objects/%FF",
+        "/crm/v3/objects/contacts/%FF",
+        "/crm/v3/schemas/%FF",
+        "/crm/v3/owners/%FF",
+        "/crm/v4/objects/contacts/1/associations/%FF",
+    ];
+    for path in paths {
+        let (status, err) = json(
+            app.request(Method::GET, path)
+                .bearer_auth(&app.token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_error(status, &err, 400, "VALIDATION_ERROR");
+        assert_eq!(err["errors"][0]["code"], "INVALID_UTF8", "{path}: {err}");
+    }
+    let host = app.host_client().await;
+    let (status, err) = json(
+        host.get(format!("{}/host/api/channels/%FF/numbers", app.url))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &err, 400, "VALIDATION_ERROR");
+});

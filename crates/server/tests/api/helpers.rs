@@ -180,6 +180,7 @@ impl TestApp {
                 user_id: self.dev.user_id,
                 developer_account_id: with_developer.then_some(self.dev.developer_account_id),
                 scopes: &scopes,
+                expires_at: None,
             })
             .await
             .unwrap();

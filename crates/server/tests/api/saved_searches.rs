@@ -297,6 +297,7 @@ both_backends!(strangers_other_origins_and_other_users_are_refused, |app| {
             user_id: other.id,
             developer_account_id: None,
             scopes: &[],
+            expires_at: None,
         })
         .await
         .unwrap();
