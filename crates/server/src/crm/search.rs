@@ -2,8 +2,14 @@
 //!
 //! Filter groups are OR'ed, the filters of a group AND'ed. HubSpot's limits are enforced
 //! with a 400 that says which: at most 5 groups, 10 filters in a group, 25 filters in all,
+//! 100 values in an `IN` or `NOT_IN` filter, a `query` of at most 3,000 characters, one sort,
 //! `limit` at most 200, and no more than 10,000 results reachable by paging. A filter or sort
 //! on a property the type does not have is a 400 naming it.
+//!
+//! The limits are also what keeps a search within what the databases can run: SQLite refuses
+//! an `IN` list of about 500 values (expression tree depth) and a LIKE pattern of 50,000 bytes,
+//! PostgreSQL more than 65,535 bound values. Without them those were 500s, and different ones
+//! on each backend; with them both answer the same 400 before any SQL is built.
 
 use axum::extract::State;
 use axum::Json;
@@ -24,6 +30,9 @@ use crate::AppState;
 pub const MAX_GROUPS: usize = 5;
 pub const MAX_FILTERS_PER_GROUP: usize = 10;
 pub const MAX_FILTERS: usize = 25;
+pub const MAX_VALUES: usize = 100;
+pub const MAX_QUERY_CHARS: usize = 3_000;
+pub const MAX_SORTS: usize = 1;
 pub const MAX_LIMIT: u64 = 200;
 pub const MAX_REACHABLE: u64 = 10_000;
 
@@ -104,6 +113,16 @@ fn filter(object_type: &ObjectType, raw: &Value, at: &str) -> ApiResult<Filter> 
                 format!("{at}.values must be a non-empty list for {operator}"),
             )
         })?;
+        if list.len() > MAX_VALUES {
+            return Err(invalid(
+                &format!("{at}.values"),
+                "TOO_MANY_VALUES",
+                format!(
+                    "at most {MAX_VALUES} values are allowed in an {operator} filter, got {} in {at}",
+                    list.len()
+                ),
+            ));
+        }
         list.iter()
             .map(|v| operand(object_type, property, v, &format!("{at}.values")))
             .collect()
@@ -202,6 +221,13 @@ fn sorts(object_type: &ObjectType, body: &Map<String, Value>) -> ApiResult<Vec<S
     let Some(Value::Array(list)) = body.get("sorts") else {
         return Ok(Vec::new());
     };
+    if list.len() > MAX_SORTS {
+        return Err(invalid(
+            "sorts",
+            "TOO_MANY_SORTS",
+            format!("at most {MAX_SORTS} sort is allowed, got {}", list.len()),
+        ));
+    }
     list.iter()
         .map(|raw| {
             let (property, descending) = match raw {
@@ -297,6 +323,16 @@ pub async fn search_objects(
     }
     let query = match body.get("query") {
         None | Some(Value::Null) => None,
+        Some(Value::String(q)) if q.chars().count() > MAX_QUERY_CHARS => {
+            return Err(invalid(
+                "query",
+                "TOO_LONG",
+                format!(
+                    "query must be at most {MAX_QUERY_CHARS} characters, got {}",
+                    q.chars().count()
+                ),
+            ))
+        }
         Some(Value::String(q)) => Some(q.clone()),
         Some(_) => {
             return Err(invalid(

@@ -216,3 +216,90 @@ both_backends!(every_after_at_or_beyond_the_paging_cap_is_400, |app| {
     assert_error(status, &body, 400, "VALIDATION_ERROR");
     assert_eq!(body["errors"][0]["code"], "INVALID_TYPE", "{body}");
 });
+
+both_backends!(
+    every_search_limit_passes_at_its_boundary_and_is_400_one_past,
+    |app| {
+        let has = json!({"propertyName": "hs_call_title", "operator": "HAS_PROPERTY"});
+        let group = |n: usize| json!({"filters": vec![has.clone(); n]});
+        let values = |n: usize| (0..n).map(|i| format!("v{i}")).collect::<Vec<_>>();
+        let within = |op: &str, n: usize| json!({"filters": [{"propertyName": "hs_call_title", "operator": op, "values": values(n)}]});
+        // Each limit at its boundary, and the heaviest search they allow: 25 filters of 100
+        // values each, on both backends.
+        let full: Vec<Value> = (0..5)
+            .map(|_| json!({"filters": vec![within("IN", 100)["filters"][0].clone(); 5]}))
+            .collect();
+        for body in [
+            json!({"filterGroups": vec![group(1); 5]}),
+            json!({"filterGroups": [group(10), group(10), group(5)]}),
+            json!({"filterGroups": [within("IN", 100)]}),
+            json!({"filterGroups": [within("NOT_IN", 100)]}),
+            json!({"filterGroups": full}),
+            json!({"query": "q".repeat(3000)}),
+            json!({"query": "é".repeat(3000)}),
+            json!({"sorts": ["hs_call_title"]}),
+            json!({"limit": 200}),
+        ] {
+            let (status, answer) = search(app, body.clone()).await;
+            assert_eq!(status, 200, "{answer}");
+        }
+        for (body, code, needle) in [
+            (
+                json!({"filterGroups": [within("IN", 101)]}),
+                "TOO_MANY_VALUES",
+                "at most 100 values",
+            ),
+            (
+                json!({"filterGroups": [within("NOT_IN", 101)]}),
+                "TOO_MANY_VALUES",
+                "at most 100 values",
+            ),
+            (
+                json!({"query": "q".repeat(3001)}),
+                "TOO_LONG",
+                "at most 3000 characters",
+            ),
+            (
+                json!({"sorts": ["hs_call_title", "-hs_call_duration"]}),
+                "TOO_MANY_SORTS",
+                "at most 1 sort",
+            ),
+            (
+                json!({"filterGroups": vec![group(1); 6]}),
+                "TOO_MANY_FILTER_GROUPS",
+                "at most 5 filterGroups",
+            ),
+            (
+                json!({"filterGroups": [group(10), group(10), group(6)]}),
+                "TOO_MANY_FILTERS",
+                "at most 25 filters",
+            ),
+        ] {
+            let (status, answer) = search(app, body).await;
+            assert_error(status, &answer, 400, "VALIDATION_ERROR");
+            assert_eq!(answer["errors"][0]["code"], code, "{answer}");
+            assert!(
+                answer["message"].as_str().unwrap().contains(needle),
+                "{answer}"
+            );
+        }
+    }
+);
+
+both_backends!(
+    inputs_that_overflowed_the_database_are_400s_not_500s,
+    |app| {
+        // SQLite: "Expression tree is too large" from 494 IN values and "LIKE or GLOB pattern
+        // too complex" from a 50,000-character query; PostgreSQL: "too many arguments" from
+        // 70,000 IN values. Each is refused by the limits before any SQL is built.
+        let many = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>();
+        for body in [
+            json!({"filterGroups": [{"filters": [{"propertyName": "hs_call_title", "operator": "IN", "values": many(494)}]}]}),
+            json!({"query": "x".repeat(50_000)}),
+            json!({"filterGroups": [{"filters": [{"propertyName": "hs_call_title", "operator": "IN", "values": many(70_000)}]}]}),
+        ] {
+            let (status, answer) = search(app, body).await;
+            assert_error(status, &answer, 400, "VALIDATION_ERROR");
+        }
+    }
+);
