@@ -4,11 +4,11 @@
 //! Embedding keeps `callhost serve` working on a machine without Node: the SDK build is
 //! committed, and a test in `sdk/` fails when it is stale.
 
-use axum::extract::Path;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use include_dir::{include_dir, Dir};
 
+use crate::extract::Segment;
 use crate::routes::unknown_route;
 
 static SDK: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../../sdk/dist");
@@ -16,18 +16,22 @@ static DEMO: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../../demo");
 static WEB: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../../web");
 
 /// `GET /sdk/{*path}`.
-pub async fn sdk_file(Path(path): Path<String>) -> Response {
+pub async fn sdk_file(Segment(path): Segment) -> Response {
     file(&SDK, &path, "/sdk/")
 }
 
-/// The demo origin: `/` is its page, everything else a file of it.
-pub async fn demo_file(path: Option<Path<String>>) -> Response {
-    let path = path.map_or_else(|| "index.html".to_owned(), |Path(p)| p);
+/// The demo origin's `/`: its page.
+pub async fn demo_index() -> Response {
+    file(&DEMO, "index.html", "/")
+}
+
+/// The demo origin: everything but `/` is a file of it.
+pub async fn demo_file(Segment(path): Segment) -> Response {
     file(&DEMO, &path, "/")
 }
 
 /// `GET /host/static/{*path}`: the host page's scripts and styles.
-pub async fn host_static(Path(path): Path<String>) -> Response {
+pub async fn host_static(Segment(path): Segment) -> Response {
     file(&WEB, &format!("static/{path}"), "/host/")
 }
 

@@ -1,10 +1,12 @@
-//! The project's own extractors, so that a bad body or path gets HubSpot's error shape
-//! instead of axum's plain-text rejection.
+//! The project's own extractors, so that a bad body, path or query gets HubSpot's error shape
+//! instead of axum's plain-text rejection. Handlers take [`Segment`] and [`Query`] from here,
+//! never axum's `Path` and `Query`, whose rejections are plain text.
 
 use axum::body::Body;
 use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorDetail};
@@ -122,6 +124,47 @@ impl<S: Send + Sync> FromRequestParts<S> for AppId {
             .map(|(_, value)| value)
             .ok_or_else(ApiError::internal)?;
         positive_id("appId", raw).map(AppId)
+    }
+}
+
+/// The route's one path parameter (`{id}`, or the rest of the path for `{*path}`),
+/// percent-decoded; a segment that is not UTF-8 is a 400 in HubSpot's shape.
+#[derive(Debug, Clone)]
+pub struct Segment(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let params = path_params(parts, state).await?;
+        let mut values = params.iter().map(|(_, value)| value);
+        match (values.next(), values.next()) {
+            (Some(value), None) => Ok(Segment(value.to_owned())),
+            // The route has no parameter, or several: a handler asked for what it lacks.
+            _ => Err(ApiError::internal()),
+        }
+    }
+}
+
+/// The query string deserialized into `T`; a value of the wrong type (`appId=abc`) is a 400
+/// in HubSpot's shape saying which.
+#[derive(Debug, Clone)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| Query(value))
+            .map_err(|rejection| {
+                let why = rejection.body_text();
+                ApiError::validation(
+                    format!("Invalid query string: {why}"),
+                    vec![ErrorDetail::field("query", "INVALID_QUERY", why)],
+                )
+            })
     }
 }
 

@@ -89,11 +89,12 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 pub fn demo_router(state: AppState) -> Router {
     Router::new()
         .route("/sdk/{*path}", get(assets::sdk_file))
-        .route("/", get(assets::demo_file))
+        .route("/", get(assets::demo_index))
         .route("/{*path}", get(assets::demo_file))
         // The demo app's backend: its help-desk and recording webhooks and its recordings.
         .merge(crate::demo_backend::router())
         .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

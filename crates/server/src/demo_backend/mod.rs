@@ -31,7 +31,7 @@ pub mod wav;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header::{HOST, RANGE};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
@@ -44,6 +44,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Segment;
 use crate::webhooks::signature::{self, REQUEST_TIMESTAMP, SIGNATURE_V3};
 use crate::AppState;
 
@@ -170,7 +171,7 @@ async fn get_recording_url(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    Path(external_id): Path<String>,
+    Segment(external_id): Segment,
 ) -> ApiResult<Json<Value>> {
     let served = served(&state, &headers)?;
     served.verify(&method, &uri, &headers, b"").await?;
@@ -189,7 +190,7 @@ async fn get_recording_url(
 async fn get_recording_audio(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(external_id): Path<String>,
+    Segment(external_id): Segment,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
     let served = served(&state, &headers)?;

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -20,7 +20,7 @@ use super::numbers::PhoneNumber;
 use super::offered_numbers;
 use crate::domain::without_credentials;
 use crate::error::{ApiError, ApiResult, ErrorDetail, StoreRemap};
-use crate::extract::JsonObject;
+use crate::extract::{JsonObject, Segment};
 use crate::fields::Fields;
 use crate::host::apps::{self, require_installed};
 use crate::host::signin::HostUser;
@@ -310,7 +310,7 @@ fn unknown_inbox(inbox_id: i64) -> ApiError {
 pub async fn disconnect_number(
     State(state): State<AppState>,
     user: HostUser,
-    Path(raw): Path<String>,
+    Segment(raw): Segment,
 ) -> ApiResult<StatusCode> {
     let id = crate::extract::positive_id("id", &raw)?;
     if state

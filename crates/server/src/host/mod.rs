@@ -31,8 +31,9 @@ pub mod saved_searches;
 pub mod signin;
 pub mod widget_socket;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket};
-use axum::extract::{Query, Request, State, WebSocketUpgrade};
+use axum::extract::{Request, State, WebSocketUpgrade};
 use axum::http::header::SET_COOKIE;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
@@ -46,6 +47,7 @@ use serde_json::{json, Value};
 use crate::assets;
 use crate::domain::{without_credentials, AppUrl};
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Query;
 use crate::host::signin::HostUser;
 use crate::AppState;
 
@@ -155,9 +157,16 @@ async fn open_socket(
     State(state): State<AppState>,
     user: HostUser,
     Query(params): Query<SocketParams>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     request: Request,
 ) -> ApiResult<Response> {
+    // A plain GET (no upgrade headers) is the client's mistake, told in HubSpot's shape.
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::validation(
+            format!("Not a WebSocket upgrade: {}", rejection.body_text()),
+            vec![],
+        )
+    })?;
     let (parts, _) = request.into_parts();
     if !signin::same_origin(&parts) {
         return Err(ApiError::forbidden(

@@ -36,7 +36,7 @@
 //! media server's own 416 when a range cannot be satisfied.
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header::{
     ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_SECURITY_POLICY,
     CONTENT_TYPE, RANGE, X_CONTENT_TYPE_OPTIONS,
@@ -51,6 +51,7 @@ use serde_json::{json, Value};
 
 use crate::crm::catalog::object_type;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Segment;
 use crate::host::signin::HostUser;
 use crate::webhooks::{StreamRequest, WebhookError, WebhookRequest};
 use crate::AppState;
@@ -84,7 +85,7 @@ struct Unavailable(String);
 async fn get_recording_status(
     State(state): State<AppState>,
     user: HostUser,
-    Path(raw): Path<String>,
+    Segment(raw): Segment,
 ) -> ApiResult<Json<Value>> {
     let portal_id = user.grant.portal_id;
     let engagement_id = parse_engagement_id(&raw)?;
@@ -112,7 +113,7 @@ async fn get_recording_status(
 async fn get_recording(
     State(state): State<AppState>,
     user: HostUser,
-    Path(raw): Path<String>,
+    Segment(raw): Segment,
 ) -> ApiResult<Response> {
     let portal_id = user.grant.portal_id;
     let engagement_id = parse_engagement_id(&raw)?;
@@ -144,7 +145,7 @@ async fn get_recording(
 async fn stream_recording_audio(
     State(state): State<AppState>,
     user: HostUser,
-    Path(raw): Path<String>,
+    Segment(raw): Segment,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let portal_id = user.grant.portal_id;

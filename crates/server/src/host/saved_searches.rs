@@ -16,7 +16,7 @@
 //! SameSite=Strict alone would let it post here with the user's cookie. Another user's search
 //! is a 404, as if it did not exist.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
@@ -26,7 +26,7 @@ use callhost_store::saved_searches::{NewSavedSearch, SavedSearch};
 use serde_json::{json, Map, Value};
 
 use crate::error::{ApiError, ApiResult, ErrorDetail, StoreRemap};
-use crate::extract::JsonObject;
+use crate::extract::{JsonObject, Segment};
 use crate::fields::Fields;
 use crate::host::signin::HostUser;
 use crate::AppState;
@@ -197,7 +197,7 @@ async fn create_saved_search(
 async fn delete_saved_search(
     State(state): State<AppState>,
     user: HostUser,
-    Path(raw): Path<String>,
+    Segment(raw): Segment,
 ) -> ApiResult<StatusCode> {
     let id = match raw.parse::<i64>() {
         Ok(id) if id > 0 => id,

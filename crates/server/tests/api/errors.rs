@@ -267,3 +267,122 @@ both_backends!(a_path_segment_that_is_not_utf8_is_a_400, |app| {
     .await;
     assert_error(status, &err, 400, "VALIDATION_ERROR");
 });
+
+both_backends!(
+    every_rejection_on_either_origin_is_in_hubspots_shape,
+    |app| {
+        // axum's own Path/Query/WebSocketUpgrade rejections and the demo origin's 405 used to be
+        // plain text; `json` asserts the JSON content type of each answer.
+        let host = app.host_client().await;
+        let cases: [(Method, String, u16, &str); 16] = [
+            (
+                Method::GET,
+                format!("{}/sdk/%FF", app.url),
+                400,
+                "VALIDATION_ERROR",
+            ),
+            (
+                Method::GET,
+                format!("{}/host/static/%FF", app.url),
+                400,
+                "VALIDATION_ERROR",
+            ),
+            (
+                Method::GET,
+                format!("{}/host/ws?appId=abc", app.url),
+                400,
+                "VALIDATION_ERROR",
+            ),
+            (
+                Method::GET,
+                format!("{}/host/ws?location=attic", app.url),
+                400,
+                "VALIDATION_ERROR",
+            ),
+            (
+                Method::GET,
+                format!("{}/host/ws", app.url),
+                400,
+                "VALIDATION_ERROR",
+            ),
+            (
+                Method::GET,
+                format!("{}/host/api/inspector?appId=abc", app.url),
+                400,
+                "VALIDATION_ERROR",
+            ),
+            (
+                Method::GET,
+                format!("{}/host/api/recordings/%FF", app.url),
+                400,
+                "VALIDATION_ERROR",
+            ),
+            (
+                Method::GET,
+                format!("{}/host/api/recordings/%FF/status", app.url),
+                400,
+                "VALIDATION_ERROR",
+            ),
+            (
+                Method::GET,
+                format!("{}/host/api/recordings/%FF/audio", app.url),
+                400,
+                "VALIDATION_ERROR",
+            ),
+            (
+                Method::DELETE,
+                format!("{}/host/api/saved-searches/%FF", app.url),
+                400,
+                "VALIDATION_ERROR",
+            ),
+            (
+                Method::DELETE,
+                format!("{}/host/api/helpdesk/channels/%FF", app.url),
+                400,
+                "VALIDATION_ERROR",
+            ),
+            (
+                Method::GET,
+                format!("{}/%FF", app.demo_url),
+                400,
+                "VALIDATION_ERROR",
+            ),
+            (
+                Method::GET,
+                format!("{}/sdk/%FF", app.demo_url),
+                400,
+                "VALIDATION_ERROR",
+            ),
+            (
+                Method::GET,
+                format!("{}/api/recordings/%FF", app.demo_url),
+                400,
+                "VALIDATION_ERROR",
+            ),
+            (
+                Method::POST,
+                format!("{}/", app.demo_url),
+                405,
+                "METHOD_NOT_ALLOWED",
+            ),
+            (
+                Method::GET,
+                format!("{}/api/phone-numbers", app.demo_url),
+                405,
+                "METHOD_NOT_ALLOWED",
+            ),
+        ];
+        for (method, url, status, category) in cases {
+            let (got, err) = json(
+                host.request(method.clone(), &url)
+                    .header("origin", &app.url)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(got, status, "{method} {url}: {err}");
+            assert_error(got, &err, status, category);
+        }
+    }
+);
