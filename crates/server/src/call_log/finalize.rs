@@ -5,12 +5,11 @@
 //! An app finalizes its own calls and calls logged without an app, never another app's; the
 //! ids it gives must name one call. Runs under the call's lock, like a report of it.
 
-use callhost_protocol::object_type;
 use callhost_store::helpdesk::CallToAttach;
 use callhost_store::{now, StoreError};
 use chrono::{DateTime, Utc};
 
-use super::{help_desk_channel, CallLogError};
+use super::{help_desk_channel, logged_by, own_call, CallLogError};
 use crate::helpdesk::tickets;
 use crate::AppState;
 
@@ -26,12 +25,7 @@ pub async fn finalize(
 ) -> Result<DateTime<Utc>, CallLogError> {
     let store = state.store.as_ref();
     let unknown = || CallLogError::UnknownCall(engagement_id);
-    let call = store
-        .get_objects(portal_id, object_type::CALL, &[engagement_id], false)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(unknown)?;
+    let call = own_call(store, portal_id, app_id, engagement_id).await?;
     let p = |name: &str| call.properties.get(name).map(String::as_str);
     let stored_id = p("hs_call_external_id").unwrap_or("");
     if let (Some(given), Some(stored)) = (external_call_id, p("hs_call_external_id")) {
@@ -43,13 +37,7 @@ pub async fn finalize(
             });
         }
     }
-    let logged_by = p("hs_call_app_id").and_then(|a| a.parse::<i64>().ok());
-    if let Some(other) = logged_by.filter(|logged_by| *logged_by != app_id) {
-        return Err(CallLogError::OtherApp {
-            engagement_id,
-            app_id: other,
-        });
-    }
+    let logged_by = logged_by(&call);
     let _guard = state.call_locks.stripe(portal_id, stored_id).lock().await;
     // A call attached here is finalized by the same transaction; any other is marked below.
     let mut finalized = None;

@@ -122,17 +122,16 @@ fn check_strings(
 /// The call of (app, external id) among `found` (all calls with that external id), by the
 /// rule in the module's documentation.
 fn same_call(found: &[CrmObject], app_id: Option<i64>) -> Option<&CrmObject> {
-    let app_of = |call: &CrmObject| call.properties.get("hs_call_app_id").cloned();
     let mut oldest_first: Vec<&CrmObject> = found.iter().collect();
     oldest_first.sort_by_key(|call| call.id);
-    let by_app = |app: Option<String>| {
+    let by_app = |app: Option<i64>| {
         oldest_first
             .iter()
-            .find(|call| app_of(call).filter(|a| !a.is_empty()) == app)
+            .find(|call| logged_by(call) == app)
             .copied()
     };
     match app_id {
-        Some(app_id) => by_app(Some(app_id.to_string())).or_else(|| by_app(None)),
+        Some(app_id) => by_app(Some(app_id)).or_else(|| by_app(None)),
         None => by_app(None).or_else(|| oldest_first.first().copied()),
     }
 }
@@ -171,17 +170,56 @@ pub async fn help_desk_channel(
         return Ok(None);
     };
     if let Some(account) = developer_account_id {
-        let app = store.get_app(channel.app_id).await?;
-        if app.is_none_or(|app| app.developer_account_id != account) {
+        if !of_account(store, channel.app_id, account).await? {
             return Ok(None);
         }
     }
     Ok(Some(channel))
 }
 
-/// Sets call properties (an app's CALL_COMPLETED, a status the engine records) on a call of
-/// `app_id`'s, or one logged without an app; another app's call is refused, as finalizing it
-/// is (an app can name any engagementId, in INITIALIZED or CALL_COMPLETED).
+/// Whether `app_id` is an app of developer `account`.
+pub(super) async fn of_account(
+    store: &dyn Store,
+    app_id: i64,
+    account: i64,
+) -> Result<bool, StoreError> {
+    let app = store.get_app(app_id).await?;
+    Ok(app.is_some_and(|app| app.developer_account_id == account))
+}
+
+/// The app a call object was logged by (`hs_call_app_id`), when it names one.
+pub(super) fn logged_by(call: &CrmObject) -> Option<i64> {
+    call.properties
+        .get("hs_call_app_id")
+        .and_then(|a| a.parse::<i64>().ok())
+}
+
+/// The call object `engagement_id`, when it is `app_id`'s or was logged without an app: an
+/// app updates and finalizes its own calls, never another app's (it can name any
+/// engagementId, in INITIALIZED or CALL_COMPLETED).
+pub(super) async fn own_call(
+    store: &dyn Store,
+    portal_id: i64,
+    app_id: i64,
+    engagement_id: i64,
+) -> Result<CrmObject, CallLogError> {
+    let call = store
+        .get_objects(portal_id, object_type::CALL, &[engagement_id], false)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(CallLogError::UnknownCall(engagement_id))?;
+    match logged_by(&call).filter(|logged_by| *logged_by != app_id) {
+        Some(other) => Err(CallLogError::OtherApp {
+            engagement_id,
+            app_id: other,
+        }),
+        None => Ok(call),
+    }
+}
+
+/// Sets call properties (an app's CALL_COMPLETED, a status the engine records) on an app's
+/// own call ([`own_call`]).
 pub async fn update(
     store: &dyn Store,
     portal_id: i64,
@@ -191,22 +229,7 @@ pub async fn update(
     source_type: &str,
 ) -> Result<(), CallLogError> {
     let properties = check_properties(properties)?;
-    let call = store
-        .get_objects(portal_id, object_type::CALL, &[engagement_id], false)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(CallLogError::UnknownCall(engagement_id))?;
-    let logged_by = call
-        .properties
-        .get("hs_call_app_id")
-        .and_then(|a| a.parse::<i64>().ok());
-    if let Some(other) = logged_by.filter(|logged_by| *logged_by != app_id) {
-        return Err(CallLogError::OtherApp {
-            engagement_id,
-            app_id: other,
-        });
-    }
+    own_call(store, portal_id, app_id, engagement_id).await?;
     let update = ObjectUpdate {
         id: engagement_id,
         properties,

@@ -16,7 +16,10 @@ use callhost_store::crm::{CrmObject, NewAssociation, NewObject, ObjectRef, Objec
 use callhost_store::helpdesk::{CallToAttach, Channel};
 use callhost_store::{now, StoreError};
 
-use super::{association_to, check_strings, help_desk_channel, same_call, CallLogError};
+use super::{
+    association_to, check_strings, help_desk_channel, logged_by, of_account, same_call,
+    CallLogError,
+};
 use crate::helpdesk::tickets;
 use crate::AppState;
 
@@ -90,7 +93,7 @@ pub async fn report(state: &AppState, report: CallReport) -> Result<i64, CallLog
     let found = match (app_id, report.developer_account_id) {
         // A report naming no app, with a token of a developer account, is never about another
         // account's app's call.
-        (None, Some(account)) => of_account(store, found, account).await?,
+        (None, Some(account)) => of_account_calls(store, found, account).await?,
         _ => found,
     };
     if let Some(call) = same_call(&found, app_id) {
@@ -226,23 +229,16 @@ async fn attach_again(
 }
 
 /// The calls among `found` logged without an app or by an app of developer `account`.
-async fn of_account(
+async fn of_account_calls(
     store: &dyn callhost_store::Store,
     found: Vec<CrmObject>,
     account: i64,
 ) -> Result<Vec<CrmObject>, CallLogError> {
     let mut kept = Vec::with_capacity(found.len());
     for call in found {
-        let app = call
-            .properties
-            .get("hs_call_app_id")
-            .and_then(|a| a.parse::<i64>().ok());
-        let ours = match app {
+        let ours = match logged_by(&call) {
             None => true,
-            Some(app) => store
-                .get_app(app)
-                .await?
-                .is_some_and(|app| app.developer_account_id == account),
+            Some(app) => of_account(store, app, account).await?,
         };
         if ours {
             kept.push(call);
