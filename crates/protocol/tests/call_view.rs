@@ -19,30 +19,6 @@ fn states(outputs: &[Output]) -> Vec<UiCommand> {
         .collect()
 }
 
-fn contact(first: Option<&str>, last: Option<&str>) -> CallerIdMatch {
-    CallerIdMatch {
-        caller_id_type: "CONTACT".into(),
-        object_type_id: "0-1".into(),
-        object_id: 501,
-        first_name: first.map(String::from),
-        last_name: last.map(String::from),
-        email: Some("someone@example.com".into()),
-        name: None,
-    }
-}
-
-fn company(name: &str) -> CallerIdMatch {
-    CallerIdMatch {
-        caller_id_type: "COMPANY".into(),
-        object_type_id: "0-2".into(),
-        object_id: 601,
-        first_name: None,
-        last_name: None,
-        email: None,
-        name: Some(name.into()),
-    }
-}
-
 /// Rings `in1` from `from` and answers its caller-ID lookup with `matches`; returns what the
 /// page was told when the lookup came back.
 fn ring(s: &mut Session, from: &str, matches: Vec<CallerIdMatch>) -> UiCommand {

@@ -115,24 +115,8 @@ fn incoming_call_replies_caller_id_then_creates_the_engagement_on_the_first_matc
         ]
     );
     let matches = vec![
-        CallerIdMatch {
-            caller_id_type: "CONTACT".into(),
-            object_type_id: "0-1".into(),
-            object_id: 501,
-            first_name: Some("Ada".into()),
-            last_name: Some("Lovelace".into()),
-            email: Some("ada@example.com".into()),
-            name: None,
-        },
-        CallerIdMatch {
-            caller_id_type: "COMPANY".into(),
-            object_type_id: "0-2".into(),
-            object_id: 601,
-            first_name: None,
-            last_name: None,
-            email: None,
-            name: Some("Analytical Engines".into()),
-        },
+        contact(Some("Ada"), Some("Lovelace")),
+        company("Analytical Engines"),
     ];
     let out = s.handle(done(
         1,

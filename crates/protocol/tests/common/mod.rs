@@ -219,3 +219,29 @@ pub fn call_properties(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<Str
         .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
         .collect()
 }
+
+/// A contact matched by caller ID (object 501), named as given.
+pub fn contact(first: Option<&str>, last: Option<&str>) -> CallerIdMatch {
+    CallerIdMatch {
+        caller_id_type: "CONTACT".into(),
+        object_type_id: "0-1".into(),
+        object_id: 501,
+        first_name: first.map(String::from),
+        last_name: last.map(String::from),
+        email: first.map(|_| "ada@example.com".into()),
+        name: None,
+    }
+}
+
+/// A company matched by caller ID (object 601).
+pub fn company(name: &str) -> CallerIdMatch {
+    CallerIdMatch {
+        caller_id_type: "COMPANY".into(),
+        object_type_id: "0-2".into(),
+        object_id: 601,
+        first_name: None,
+        last_name: None,
+        email: None,
+        name: Some(name.into()),
+    }
+}
