@@ -104,6 +104,19 @@ struct ServeArgs {
         value_parser = AllowedHost::parse
     )]
     allowed_hosts: Vec<AllowedHost>,
+    /// The test-driving API under /callhost/v1/ (sessions, actions, faults, reset): `on` or
+    /// `off`. By default on while callhost listens on loopback and off beyond it, where it
+    /// would let anyone with a portal's token act as its users.
+    #[arg(long, env = "CALLHOST_AUTOMATION", value_name = "on|off", value_parser = parse_switch)]
+    automation: Option<bool>,
+}
+
+fn parse_switch(s: &str) -> Result<bool, String> {
+    match s {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("{s:?}: expected on or off")),
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -249,6 +262,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // it is developing listens on loopback too (docs/design.md#webhooks-into-private-networks).
     let on_loopback = api.local_addr()?.ip().is_loopback();
     state.webhooks = WebhookClient::new(args.allow_private_webhooks || on_loopback);
+    state.automation = args.automation.unwrap_or(on_loopback);
     let shutdown = shutdown_signal()?;
     println!("callhost ready {ready}");
     tracing::info!(api.url = %api_url, "callhost is ready");

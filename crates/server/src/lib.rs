@@ -65,6 +65,10 @@ pub struct AppState {
     /// Host names a reverse proxy serves callhost under (`--allowed-host`), accepted on both
     /// listeners besides their own addresses and `localhost` ([`served_host`]).
     pub allowed_hosts: Arc<[served_host::AllowedHost]>,
+    /// Whether the test-driving surfaces under `/callhost/v1/` (automation, reset) answer.
+    /// On by default, as in tests; the binary turns it off when callhost listens beyond
+    /// loopback unless `--automation on` says otherwise (docs/design.md#automation-gate).
+    pub automation: bool,
     /// Fires when the server shuts down: long-lived connections (the widget sockets) end on
     /// it. [`run`] sets it from its `shutdown` future; until then it never fires.
     pub shutdown: Shutdown,
@@ -82,6 +86,7 @@ impl AppState {
             host_token: Arc::default(),
             webhooks: webhooks::WebhookClient::configured(webhooks::WebhookConfig::default()),
             allowed_hosts: Arc::new([]),
+            automation: true,
             shutdown: Shutdown::never(),
         }
     }
@@ -95,6 +100,12 @@ impl AppState {
     /// The same state, also answering to these (proxied) host names.
     pub fn with_allowed_hosts(mut self, hosts: Vec<served_host::AllowedHost>) -> Self {
         self.allowed_hosts = hosts.into();
+        self
+    }
+
+    /// The same state with the automation surfaces on or off.
+    pub fn with_automation(mut self, on: bool) -> Self {
+        self.automation = on;
         self
     }
 
