@@ -363,6 +363,21 @@ mod tests {
         assert!(!args.ephemeral);
         assert!(!args.allow_private_webhooks);
         assert!(args.allowed_hosts.is_empty());
+        assert_eq!(args.automation, None, "decided by the listen address");
+    }
+
+    #[test]
+    fn automation_is_on_or_off() {
+        let parse = |v: &str| match Cli::try_parse_from(["callhost", "serve", "--automation", v])
+            .map(|cli| cli.command)
+        {
+            Ok(Command::Serve(args)) => Ok(args.automation),
+            Ok(_) => panic!("not serve"),
+            Err(e) => Err(e),
+        };
+        assert_eq!(parse("on").unwrap(), Some(true));
+        assert_eq!(parse("off").unwrap(), Some(false));
+        assert!(parse("yes").is_err());
     }
 
     #[test]
