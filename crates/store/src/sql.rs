@@ -139,10 +139,17 @@ impl<'a> Query<'a> {
         self.text.to_mut().push_str(text);
     }
 
-    /// Appends a placeholder for `value`.
-    pub fn push_bind(&mut self, value: impl ToArg<'a>) {
+    /// Appends a placeholder for `value`; returns its number, for [`Query::push_again`].
+    pub fn push_bind(&mut self, value: impl ToArg<'a>) -> usize {
         self.binds.push(value.to_arg());
         let n = self.binds.len();
+        self.push(&format!("${n}"));
+        n
+    }
+
+    /// Appends placeholder `n` again (a value used twice is bound once; both backends
+    /// accept a numbered placeholder more than once).
+    pub fn push_again(&mut self, n: usize) {
         self.push(&format!("${n}"));
     }
 
