@@ -70,17 +70,25 @@ fn kind_of(property: &Map<String, Value>) -> Option<Kind> {
     }
 }
 
+/// The most characters of a schema's name and of its properties' names: callhost's own
+/// limit (docs/rest-api.md#text-limits), which keeps names within an index entry.
+pub const MAX_NAME_CHARS: usize = 256;
+
 /// The schema request checked and normalized into the definition kept in the store.
 fn definition(body: &Map<String, Value>) -> ApiResult<(String, Value)> {
     let name = body.get("name").and_then(Value::as_str).unwrap_or_default();
     let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.len() <= MAX_NAME_CHARS
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !valid_name || catalog::builtin(name).is_some() {
         return Err(invalid(
             "name",
-            format!("name must be a new lowercase identifier, got {name:?}"),
+            format!(
+                "name must be a new lowercase identifier of at most {MAX_NAME_CHARS} \
+                 characters, got {name:?}"
+            ),
         ));
     }
     let labels = body.get("labels").and_then(Value::as_object);
@@ -108,6 +116,12 @@ fn definition(body: &Map<String, Value>) -> ApiResult<(String, Value)> {
             .as_object()
             .ok_or_else(|| invalid("properties", format!("properties[{i}] must be an object")))?;
         let pname = p.get("name").and_then(Value::as_str).unwrap_or_default();
+        if pname.chars().count() > MAX_NAME_CHARS {
+            return Err(invalid(
+                "properties",
+                format!("properties[{i}].name must be at most {MAX_NAME_CHARS} characters"),
+            ));
+        }
         if pname.is_empty() || kind_of(p).is_none() {
             return Err(invalid("properties", format!("properties[{i}] needs a name and a type (string, number, date, datetime, bool, enumeration with options)")));
         }
