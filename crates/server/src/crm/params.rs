@@ -74,6 +74,11 @@ impl QueryParams {
             .collect()
     }
 
+    /// [`QueryParams::list`] without repeats, at most `max` distinct values (a 400 beyond).
+    pub fn names(&self, name: &str, max: usize) -> Result<Vec<String>, ApiError> {
+        super::limits::distinct(self.list(name), name, max)
+    }
+
     /// The last value of `name`, if any and not blank.
     pub fn one(&self, name: &str) -> Option<&str> {
         self.0

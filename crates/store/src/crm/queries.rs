@@ -113,7 +113,7 @@ impl<S: SqlStore> CrmStore for S {
     ) -> Result<Vec<CrmObject>> {
         let mut conn = self.conn().await?;
         load(
-            &mut *conn,
+            &mut conn,
             portal_id,
             Some(object_type_id),
             Some(archived),
@@ -165,7 +165,7 @@ impl<S: SqlStore> CrmStore for S {
         let mut conn = self.conn().await?;
         let found = ids(&conn.fetch_all(find).await?, "id")?;
         load(
-            &mut *conn,
+            &mut conn,
             portal_id,
             Some(object_type_id),
             Some(archived),
@@ -198,7 +198,7 @@ impl<S: SqlStore> CrmStore for S {
             .await?;
         let page = ids(&page, "id")?;
         load(
-            &mut *conn,
+            &mut conn,
             portal_id,
             Some(object_type_id),
             Some(archived),
@@ -262,7 +262,7 @@ impl<S: SqlStore> CrmStore for S {
         page.push_bind(i64::try_from(search.offset).unwrap_or(i64::MAX));
         let page = ids(&conn.fetch_all(page).await?, "id")?;
         let objects = load(
-            &mut *conn,
+            &mut conn,
             portal_id,
             Some(object_type_id),
             Some(false),
@@ -395,7 +395,7 @@ impl<S: SqlStore> CrmStore for S {
             )
             .await?;
         let found = ids(&found, "object_id")?;
-        load(&mut *conn, portal_id, None, Some(false), &found).await
+        load(&mut conn, portal_id, None, Some(false), &found).await
     }
 
     async fn create_schema(
