@@ -333,7 +333,7 @@ contract!(
                 "EQ ignores case and compares whole values"
             );
             let found = store
-                .find_objects_by_property(p, "0-1", "notes", &[value.clone()], false)
+                .find_objects_by_property(p, "0-1", "notes", std::slice::from_ref(value), false)
                 .await
                 .unwrap();
             let ids: Vec<i64> = found.iter().map(|o| o.id).collect();
