@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, PgConnection, PgPool, Postgres};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres};
 
 use crate::sql::SqlStore;
 
@@ -69,6 +69,13 @@ impl PgStore {
                 .await?;
             options = options.options([("search_path", schema)]);
         }
+        // Migrations run on a connection of their own, without the statement timeout: building
+        // an index over a large table may rightly take longer.
+        let mut migrating = PgConnection::connect_with(&options).await?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&mut migrating)
+            .await?;
+        migrating.close().await?;
         let timeout_ms = store_options.statement_timeout.as_millis().max(1);
         options = options.options([("statement_timeout", timeout_ms)]);
         let pool = PgPoolOptions::new()
@@ -77,7 +84,6 @@ impl PgStore {
             .after_connect(|conn, _| Box::pin(async move { watch_client(conn).await }))
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         let store = Self {
             pool,
             schema: schema.map(str::to_owned),

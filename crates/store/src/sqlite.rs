@@ -16,7 +16,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
 
 use crate::sql::SqlStore;
 use crate::{Backend, StoreOptions};
@@ -43,6 +43,13 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // Migrations run on a connection of their own, without the statement deadline:
+        // building an index over a large table may rightly take longer.
+        let mut migrating = SqliteConnection::connect_with(&options).await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&mut migrating)
+            .await?;
+        migrating.close().await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .after_connect(move |conn, _| {
@@ -56,7 +63,6 @@ impl SqliteStore {
             })
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
 }

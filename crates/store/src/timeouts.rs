@@ -34,7 +34,7 @@ async fn sqlite_interrupts_a_statement_at_the_timeout_and_serves_the_next_one() 
         "a timeout"
     );
     assert!(
-        started.elapsed() < Duration::from_secs(3),
+        started.elapsed() < Duration::from_secs(10),
         "stopped promptly"
     );
     // The next use of a connection gets a new deadline.
@@ -60,18 +60,18 @@ async fn pg_store(timeout: Duration) -> PgStore {
     ignore = "needs CALLHOST_TEST_DATABASE_URL (a PostgreSQL server) when built"
 )]
 async fn postgres_stops_a_statement_at_the_timeout() {
-    let store = pg_store(Duration::from_millis(300)).await;
+    let store = pg_store(Duration::from_secs(1)).await;
     let started = Instant::now();
     let Err(err) = store
-        .fetch_one(query("select pg_sleep(10)::text as n"))
+        .fetch_one(query("select pg_sleep(20)::text as n"))
         .await
     else {
         panic!("the statement ran to its end");
     };
     assert!(matches!(StoreError::from(err), StoreError::Timeout));
     assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "stopped promptly"
+        started.elapsed() < Duration::from_secs(10),
+        "stopped long before the statement's end"
     );
     store.drop_schema().await.unwrap();
 }
