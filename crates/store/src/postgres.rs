@@ -122,6 +122,11 @@ impl PgStore {
         Ok(objects.max(0.0) as u64)
     }
 
+    /// The schema this store lives in, when it has one of its own.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
     /// Drops this store's schema and everything in it. Does nothing for a store without one.
     pub async fn drop_schema(&self) -> crate::Result<()> {
         if let Some(schema) = &self.schema {

@@ -326,3 +326,67 @@ both_backends!(list_parameters_over_their_bound_are_400_naming_it, |app| {
         assert!(message.contains(needle), "{path}: {message}");
     }
 });
+
+/// How many lock requests on tables of `schema` wait.
+async fn waiting(watcher: &mut sqlx::PgConnection, schema: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(
+        "select count(*) from pg_locks l join pg_class c on c.oid = l.relation \
+         join pg_namespace n on n.oid = c.relnamespace \
+         where not l.granted and n.nspname = $1",
+    )
+    .bind(schema)
+    .fetch_one(watcher)
+    .await
+    .unwrap()
+}
+
+/// On PostgreSQL, the statement of a request whose client has gone is cancelled, not left
+/// running: here the statement waits on a lock that another session holds throughout, so
+/// only a cancellation can end it before the lock is released.
+#[tokio::test]
+#[cfg_attr(
+    not(callhost_test_postgres),
+    ignore = "needs CALLHOST_TEST_DATABASE_URL (a PostgreSQL server) when built"
+)]
+async fn a_request_whose_client_is_gone_stops_its_statement_on_postgres() {
+    use sqlx::Connection;
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Postgres)
+        .await
+        .unwrap();
+    let schema = app.pg_schema().unwrap().to_owned();
+    let url = std::env::var("CALLHOST_TEST_DATABASE_URL").unwrap();
+    let mut locker = sqlx::PgConnection::connect(&url).await.unwrap();
+    let mut watcher = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query("begin").execute(&mut locker).await.unwrap();
+    sqlx::query(&format!(
+        "lock table {schema}.crm_object in access exclusive mode"
+    ))
+    .execute(&mut locker)
+    .await
+    .unwrap();
+    let request = bearer(&app, Method::GET, "/crm/v3/objects/contacts?limit=1").send();
+    let client = tokio::spawn(request);
+    let started = std::time::Instant::now();
+    while waiting(&mut watcher, &schema).await == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "never blocked"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // The client gives up: its connection closes.
+    client.abort();
+    let _ = client.await;
+    let gone = std::time::Instant::now();
+    while waiting(&mut watcher, &schema).await > 0 {
+        assert!(
+            gone.elapsed() < std::time::Duration::from_secs(5),
+            "the statement still waits 5 s after its client left"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    sqlx::query("rollback").execute(&mut locker).await.unwrap();
+    locker.close().await.unwrap();
+    watcher.close().await.unwrap();
+    app.finish().await;
+}
