@@ -8,13 +8,14 @@ use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use callhost_protocol::engine::origin::http_origin;
 use callhost_server::served_host::AllowedHost;
 use callhost_server::webhooks::WebhookClient;
 use callhost_server::{dev, AppState};
-use callhost_store::{PgStore, SqliteStore, Store};
+use callhost_store::{PgStore, SqliteStore, Store, StoreOptions};
 use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
 
@@ -66,6 +67,26 @@ struct StorageArgs {
     /// A PostgreSQL URL (postgres://...) to keep the data in instead of SQLite.
     #[arg(long, env = "CALLHOST_DATABASE_URL")]
     database_url: Option<String>,
+    /// The longest a database statement may run, in seconds, before it is stopped and its
+    /// request answered 504.
+    #[arg(
+        long,
+        env = "CALLHOST_STATEMENT_TIMEOUT",
+        value_name = "SECONDS",
+        default_value = "30",
+        value_parser = parse_seconds
+    )]
+    statement_timeout: Duration,
+}
+
+/// A positive number of seconds (`30`, `0.5`).
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 86_400.0 => Ok(Duration::from_secs_f64(secs)),
+        _ => Err(format!(
+            "expected a number of seconds above 0 and at most 86400, got {s:?}"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -180,11 +201,14 @@ async fn open_storage(args: &StorageArgs, ephemeral: bool) -> anyhow::Result<Sto
         std::os::unix::fs::PermissionsExt::from_mode(0o700),
     )?;
 
+    let store_options = StoreOptions {
+        statement_timeout: args.statement_timeout,
+    };
     let (store, ephemeral_pg): (Arc<dyn Store>, _) = match &args.database_url {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             // An ephemeral run on PostgreSQL lives in a schema of its own, dropped on exit.
             let schema = ephemeral.then(|| format!("callhost_ephemeral_{}", uuid_like()));
-            let pg = PgStore::connect(url, schema.as_deref())
+            let pg = PgStore::connect_with(url, schema.as_deref(), &store_options)
                 .await
                 .context("connecting to PostgreSQL")?;
             (Arc::new(pg.clone()), schema.map(|_| pg))
@@ -194,7 +218,7 @@ async fn open_storage(args: &StorageArgs, ephemeral: bool) -> anyhow::Result<Sto
         ),
         None => {
             let path = data_dir.join("callhost.db");
-            let sqlite = SqliteStore::open(&path)
+            let sqlite = SqliteStore::open_with(&path, &store_options)
                 .await
                 .with_context(|| format!("opening {}", path.display()))?;
             (Arc::new(sqlite), None)
@@ -363,6 +387,20 @@ mod tests {
         assert!(!args.ephemeral);
         assert!(!args.allow_private_webhooks);
         assert!(args.allowed_hosts.is_empty());
+        assert_eq!(
+            args.storage.statement_timeout,
+            StoreOptions::DEFAULT_STATEMENT_TIMEOUT
+        );
+        let cli = Cli::try_parse_from(["callhost", "serve", "--statement-timeout", "0.5"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
+        assert_eq!(args.storage.statement_timeout, Duration::from_millis(500));
+        for bad in ["0", "-1", "soon"] {
+            assert!(
+                Cli::try_parse_from(["callhost", "serve", "--statement-timeout", bad]).is_err()
+            );
+        }
         assert_eq!(args.automation, None, "decided by the listen address");
     }
 

@@ -3,6 +3,18 @@
 use callhost_protocol::engine::origin::is_loopback;
 use url::Url;
 
+/// The most characters (Unicode scalar values) a property value holds: HubSpot's limit for a
+/// text value set through the CRM (docs/rest-api.md#text-limits).
+pub const MAX_VALUE_CHARS: usize = 65_536;
+
+/// Why `text` cannot be kept: it holds NUL (U+0000), which PostgreSQL's text cannot store and
+/// SQLite would store, so that the backends would disagree; callhost refuses it everywhere
+/// (docs/rest-api.md#text-limits). `None` when the text is fine.
+pub fn refused_character(text: &str) -> Option<String> {
+    text.contains('\0')
+        .then(|| "must not contain the NUL character (U+0000)".to_owned())
+}
+
 /// A URL callhost loads in a browser or calls from the server: absolute, https, or http when
 /// its host is loopback (a developer's machine). Apps in production are served over https.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -213,6 +213,18 @@ impl IntoResponse for ApiError {
                 (StatusCode::CONFLICT, "CONFLICT", message, Vec::new())
             }
             ApiError::Store(StoreError::Missing(refs)) => missing_parts(&refs),
+            // HubSpot answers 502/504 when its processing limits are met.
+            ApiError::Store(StoreError::Timeout) => {
+                tracing::warn!(correlation.id = %correlation_id, "statement timeout");
+                (
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "TIMEOUT",
+                    "The request took longer than callhost allows a database statement to \
+                     run; it was stopped and nothing it was writing was kept."
+                        .to_owned(),
+                    Vec::new(),
+                )
+            }
             ApiError::Store(err) => {
                 tracing::error!(error = %err, correlation.id = %correlation_id, "store failure");
                 internal_parts()
@@ -343,6 +355,10 @@ mod tests {
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(body["category"], "INTERNAL_ERROR");
         assert!(!body.to_string().contains("inbox 3"), "{body}");
+
+        let (status, body) = answer(StoreError::Timeout.into()).await;
+        assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(body["category"], "TIMEOUT");
     }
 
     #[tokio::test]

@@ -1,6 +1,10 @@
 //! The project's own extractors, so that a bad body, path or query gets HubSpot's error shape
 //! instead of axum's plain-text rejection. Handlers take [`Segment`] and [`Query`] from here,
 //! never axum's `Path` and `Query`, whose rejections are plain text.
+//!
+//! They are also the one place where the NUL character is refused, in every string a
+//! request carries (path segments, query strings, JSON bodies: keys and values), so that
+//! no store call ever sees one and both backends answer alike (docs/rest-api.md#text-limits).
 
 use axum::body::Body;
 use axum::extract::rejection::RawPathParamsRejection;
@@ -57,7 +61,10 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
         ));
     }
     match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Object(map)) => {
+            refuse_nul_in_json("body", &map)?;
+            Ok(map)
+        }
         Ok(other) => Err(ApiError::validation(
             format!(
                 "Invalid input JSON: expected an object, got {}.",
@@ -82,7 +89,7 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
 
 /// Parses `bytes` as any JSON value (a list body, for instance), or says why not.
 pub fn parse_value(bytes: &[u8]) -> Result<Value, ApiError> {
-    serde_json::from_slice::<Value>(bytes).map_err(|err| {
+    let value = serde_json::from_slice::<Value>(bytes).map_err(|err| {
         ApiError::validation(
             format!(
                 "Invalid input JSON on line {}, column {}: {err}",
@@ -91,7 +98,63 @@ pub fn parse_value(bytes: &[u8]) -> Result<Value, ApiError> {
             ),
             vec![ErrorDetail::field("body", "INVALID_JSON", err.to_string())],
         )
-    })
+    })?;
+    if let Value::Object(map) = &value {
+        refuse_nul_in_json("body", map)?;
+    } else if let Value::Array(items) = &value {
+        for (i, item) in items.iter().enumerate() {
+            refuse_nul_in_value(&format!("body[{i}]"), item)?;
+        }
+    } else {
+        refuse_nul_in_value("body", &value)?;
+    }
+    Ok(value)
+}
+
+/// The 400 for a string at `location` that holds a refused character.
+fn refused(location: &str, why: String) -> ApiError {
+    ApiError::validation(
+        format!("Invalid {location}: {why}."),
+        vec![ErrorDetail::field(location, "INVALID_CHARACTER", why)],
+    )
+}
+
+/// Refuses `text`, found at `location`, when it holds NUL.
+pub fn refuse_nul(location: &str, text: &str) -> Result<(), ApiError> {
+    match crate::domain::refused_character(text) {
+        Some(why) => Err(refused(location, why)),
+        None => Ok(()),
+    }
+}
+
+fn refuse_nul_in_json(location: &str, map: &Map<String, Value>) -> Result<(), ApiError> {
+    for (key, value) in map {
+        let at = format!("{location}.{key}");
+        refuse_nul(&at, key)?;
+        refuse_nul_in_value(&at, value)?;
+    }
+    Ok(())
+}
+
+fn refuse_nul_in_value(location: &str, value: &Value) -> Result<(), ApiError> {
+    match value {
+        Value::String(s) => refuse_nul(location, s),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| refuse_nul_in_value(&format!("{location}[{i}]"), item)),
+        Value::Object(map) => refuse_nul_in_json(location, map),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a query string with NUL in a name or value (once percent-decoded).
+pub fn refuse_nul_in_query(query: &str) -> Result<(), ApiError> {
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        refuse_nul("query", &name)?;
+        refuse_nul(&format!("query parameter {name}"), &value)?;
+    }
+    Ok(())
 }
 
 /// The JSON name of a value's type, for messages.
@@ -155,6 +218,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        refuse_nul_in_query(parts.uri.query().unwrap_or_default())?;
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(value)| Query(value))
@@ -170,8 +234,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 
 /// The path's parameters, percent-decoded. A segment that does not decode to UTF-8
 /// (`/crm/v3/objects/%FF`) is the client's mistake: a 400 naming the path, not the 500
-/// that axum's rejection used to become.
+/// that axum's rejection used to become; so is one that holds NUL (`%00`).
 pub async fn path_params<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<RawPathParams, ApiError> {
+    let params = decoded_path_params(parts, state).await?;
+    for (_, value) in params.iter() {
+        refuse_nul("path", value)?;
+    }
+    Ok(params)
+}
+
+async fn decoded_path_params<S: Send + Sync>(
     parts: &mut Parts,
     state: &S,
 ) -> Result<RawPathParams, ApiError> {

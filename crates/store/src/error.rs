@@ -19,8 +19,12 @@ pub enum StoreError {
     /// inbox was not the portal's): a bug or a concurrent change the caller cannot fix.
     #[error("store invariant failed: {0}")]
     Invariant(String),
+    /// A statement ran longer than the store's statement timeout and was stopped
+    /// ([`crate::StoreOptions`]); nothing it was writing was committed.
+    #[error("the statement ran longer than the statement timeout and was stopped")]
+    Timeout,
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("invalid database url: {0}")]
@@ -28,6 +32,26 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        if is_timeout(&err) {
+            StoreError::Timeout
+        } else {
+            StoreError::Database(err)
+        }
+    }
+}
+
+/// True when the database stopped the statement: PostgreSQL's `query_canceled` (57014, the
+/// statement timeout), SQLite's `SQLITE_INTERRUPT` (9, from the progress handler that
+/// enforces the timeout there).
+pub(crate) fn is_timeout(err: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = err else {
+        return false;
+    };
+    matches!(db.code().as_deref(), Some("57014") | Some("9"))
+}
 
 /// True when `err` is a unique-constraint violation, on either backend.
 pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {

@@ -26,9 +26,12 @@ mod settings;
 mod sql;
 mod sqlite;
 mod statistics;
+#[cfg(test)]
+mod timeouts;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -41,6 +44,30 @@ pub use postgres::PgStore;
 pub use recordings::RecordingStore;
 pub use saved_searches::SavedSearchStore;
 pub use sqlite::SqliteStore;
+
+/// How a store runs statements, the same on both backends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// The longest a statement may run before the database stops it and the store answers
+    /// [`StoreError::Timeout`]. PostgreSQL enforces it itself (`statement_timeout`); SQLite,
+    /// which has no such setting, through a progress handler that interrupts a connection's
+    /// statements once it has been held this long (see `sqlite.rs`).
+    pub statement_timeout: Duration,
+}
+
+impl StoreOptions {
+    /// The default statement timeout: far beyond any query the API's limits allow, short
+    /// enough that a runaway one cannot hold a connection for minutes.
+    pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            statement_timeout: Self::DEFAULT_STATEMENT_TIMEOUT,
+        }
+    }
+}
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,11 +178,20 @@ pub trait Store:
 /// Opens the store a database URL names: `postgres://` or `postgresql://` for PostgreSQL,
 /// `sqlite:` followed by a file path for SQLite. Migrations run before this returns.
 pub async fn connect(database_url: &str) -> Result<Arc<dyn Store>> {
+    connect_with(database_url, &StoreOptions::default()).await
+}
+
+/// [`connect`] with `options`.
+pub async fn connect_with(database_url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>> {
     if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::connect(database_url, None).await?))
+        Ok(Arc::new(
+            PgStore::connect_with(database_url, None, options).await?,
+        ))
     } else if let Some(path) = database_url.strip_prefix("sqlite:") {
         let path = path.trim_start_matches("//");
-        Ok(Arc::new(SqliteStore::open(Path::new(path)).await?))
+        Ok(Arc::new(
+            SqliteStore::open_with(Path::new(path), options).await?,
+        ))
     } else {
         Err(StoreError::InvalidUrl(format!(
             "{database_url:?}: expected postgres://... or sqlite:PATH"

@@ -5,18 +5,25 @@
 //!
 //! The store keeps the CRM tables' planner statistics fresh itself (`crate::statistics`):
 //! searches are only fast with them.
+//!
+//! Every connection has a `statement_timeout` ([`StoreOptions`]). A statement whose request
+//! is gone is stopped too: when the future running it is dropped, the connection is closed
+//! rather than returned to the pool (`sql::Conn`; sqlx would otherwise wait for the
+//! statement to finish before reusing the connection), and `client_connection_check_interval`
+//! (PostgreSQL 14 and later) makes the server notice the closed connection within a second
+//! and cancel the statement, instead of running it to its end.
 
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, PgPool, Postgres};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres};
 
 use crate::sql::SqlStore;
 
 use crate::statistics::{Staleness, TABLES};
-use crate::Backend;
+use crate::{Backend, StoreOptions};
 
 /// A store in a PostgreSQL database (optionally in one schema of it).
 #[derive(Debug, Clone)]
@@ -30,6 +37,15 @@ impl PgStore {
     /// Connects to `url` and migrates. With `schema`, everything lives in that schema,
     /// which is created if missing (its name must be a plain identifier).
     pub async fn connect(url: &str, schema: Option<&str>) -> crate::Result<Self> {
+        Self::connect_with(url, schema, &StoreOptions::default()).await
+    }
+
+    /// [`PgStore::connect`] with `store_options`.
+    pub async fn connect_with(
+        url: &str,
+        schema: Option<&str>,
+        store_options: &StoreOptions,
+    ) -> crate::Result<Self> {
         let mut options =
             PgConnectOptions::from_str(url)?.log_statements(tracing::log::LevelFilter::Trace);
         if let Some(schema) = schema {
@@ -53,12 +69,21 @@ impl PgStore {
                 .await?;
             options = options.options([("search_path", schema)]);
         }
+        // Migrations run on a connection of their own, without the statement timeout: building
+        // an index over a large table may rightly take longer.
+        let mut migrating = PgConnection::connect_with(&options).await?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&mut migrating)
+            .await?;
+        migrating.close().await?;
+        let timeout_ms = store_options.statement_timeout.as_millis().max(1);
+        options = options.options([("statement_timeout", timeout_ms)]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
+            .after_connect(|conn, _| Box::pin(async move { watch_client(conn).await }))
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         let store = Self {
             pool,
             schema: schema.map(str::to_owned),
@@ -97,6 +122,11 @@ impl PgStore {
         Ok(objects.max(0.0) as u64)
     }
 
+    /// The schema this store lives in, when it has one of its own.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
     /// Drops this store's schema and everything in it. Does nothing for a store without one.
     pub async fn drop_schema(&self) -> crate::Result<()> {
         if let Some(schema) = &self.schema {
@@ -107,6 +137,17 @@ impl PgStore {
         self.pool.close().await;
         Ok(())
     }
+}
+
+/// Makes the server check, while a statement runs, that the client is still connected, and
+/// cancel the statement once it is not (a setting of PostgreSQL 14 and later).
+async fn watch_client(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    if conn.server_version_num().is_some_and(|v| v >= 140_000) {
+        sqlx::query("set client_connection_check_interval = 1000")
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 impl SqlStore for PgStore {

@@ -139,10 +139,17 @@ impl<'a> Query<'a> {
         self.text.to_mut().push_str(text);
     }
 
-    /// Appends a placeholder for `value`.
-    pub fn push_bind(&mut self, value: impl ToArg<'a>) {
+    /// Appends a placeholder for `value`; returns its number, for [`Query::push_again`].
+    pub fn push_bind(&mut self, value: impl ToArg<'a>) -> usize {
         self.binds.push(value.to_arg());
         let n = self.binds.len();
+        self.push(&format!("${n}"));
+        n
+    }
+
+    /// Appends placeholder `n` again (a value used twice is bound once; both backends
+    /// accept a numbered placeholder more than once).
+    pub fn push_again(&mut self, n: usize) {
         self.push(&format!("${n}"));
     }
 
@@ -261,6 +268,62 @@ where
         query: Query<'a>,
     ) -> Result<Option<Self::Row>, sqlx::Error> {
         bound(&query).fetch_optional(self).await
+    }
+}
+
+/// A connection from the pool that is closed, not returned to the pool, when it is dropped
+/// in the middle of a statement: the future running the statement was dropped (its request
+/// is gone). sqlx would return it to the pool, whose check of a returned connection waits
+/// for the statement to finish; on PostgreSQL, closing it instead lets the server cancel
+/// the statement (see `postgres.rs`).
+pub(crate) struct Conn<DB: Database> {
+    inner: PoolConnection<DB>,
+    /// A statement was started and has not finished.
+    busy: bool,
+}
+
+impl<DB: Database> Conn<DB> {
+    pub fn new(inner: PoolConnection<DB>) -> Self {
+        Self { inner, busy: false }
+    }
+}
+
+impl<DB: Database> Drop for Conn<DB> {
+    fn drop(&mut self) {
+        if self.busy {
+            self.inner.close_on_drop();
+        }
+    }
+}
+
+impl<DB> Exec for Conn<DB>
+where
+    DB: Database<Connection: Exec>,
+{
+    type Row = <DB::Connection as Exec>::Row;
+
+    async fn execute<'a>(&'a mut self, query: Query<'a>) -> Result<u64, sqlx::Error> {
+        self.busy = true;
+        let done = Exec::execute(&mut *self.inner, query).await;
+        self.busy = false;
+        done
+    }
+
+    async fn fetch_all<'a>(&'a mut self, query: Query<'a>) -> Result<Vec<Self::Row>, sqlx::Error> {
+        self.busy = true;
+        let rows = Exec::fetch_all(&mut *self.inner, query).await;
+        self.busy = false;
+        rows
+    }
+
+    async fn fetch_optional<'a>(
+        &'a mut self,
+        query: Query<'a>,
+    ) -> Result<Option<Self::Row>, sqlx::Error> {
+        self.busy = true;
+        let row = Exec::fetch_optional(&mut *self.inner, query).await;
+        self.busy = false;
+        row
     }
 }
 
@@ -383,9 +446,9 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
         }
     }
 
-    /// A connection from the pool, for several statements.
-    fn conn(&self) -> impl Future<Output = Result<PoolConnection<Self::Db>>> + Send {
-        async move { Ok(self.pool().acquire().await?) }
+    /// A connection from the pool, for several statements ([`Conn`]).
+    fn conn(&self) -> impl Future<Output = Result<Conn<Self::Db>>> + Send {
+        async move { Ok(Conn::new(self.pool().acquire().await?)) }
     }
 
     /// Runs one statement on a connection from the pool; how many rows it changed.
@@ -393,28 +456,40 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
         &'a self,
         query: Query<'a>,
     ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'a {
-        async move { self.pool().acquire().await?.execute(query).await }
+        async move { Conn::new(self.pool().acquire().await?).execute(query).await }
     }
 
     fn fetch_all<'a>(
         &'a self,
         query: Query<'a>,
     ) -> impl Future<Output = Result<Vec<Row<Self>>, sqlx::Error>> + Send + 'a {
-        async move { self.pool().acquire().await?.fetch_all(query).await }
+        async move {
+            Conn::new(self.pool().acquire().await?)
+                .fetch_all(query)
+                .await
+        }
     }
 
     fn fetch_optional<'a>(
         &'a self,
         query: Query<'a>,
     ) -> impl Future<Output = Result<Option<Row<Self>>, sqlx::Error>> + Send + 'a {
-        async move { self.pool().acquire().await?.fetch_optional(query).await }
+        async move {
+            Conn::new(self.pool().acquire().await?)
+                .fetch_optional(query)
+                .await
+        }
     }
 
     fn fetch_one<'a>(
         &'a self,
         query: Query<'a>,
     ) -> impl Future<Output = Result<Row<Self>, sqlx::Error>> + Send + 'a {
-        async move { self.pool().acquire().await?.fetch_one(query).await }
+        async move {
+            Conn::new(self.pool().acquire().await?)
+                .fetch_one(query)
+                .await
+        }
     }
 }
 

@@ -273,3 +273,108 @@ contract!(
             .is_empty());
     }
 );
+
+contract!(
+    long_values_are_stored_found_and_told_apart_by_their_whole_text,
+    |store: Arc<dyn Store>| async move {
+        // Varied text, so that PostgreSQL cannot compress it below an index entry's limit:
+        // whole-value indexes made a value of about 2.7 KB a failed insert.
+        let varied = |seed: u64, chars: usize| -> String {
+            let mut x = seed;
+            (0..chars)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    char::from_u32(0x21 + (x >> 33) as u32 % 0x5d).unwrap()
+                })
+                .collect()
+        };
+        let p = portal(&store).await;
+        let long = varied(1, 65_536);
+        // Two values whose first 256 characters (the indexed prefix) are the same.
+        let shared = varied(2, 300);
+        let (a, b) = (format!("{shared}-a"), format!("{shared}-b"));
+        let created = store
+            .create_objects(
+                p,
+                "0-1",
+                &[
+                    new(&[("notes", &long)]),
+                    new(&[("notes", &a)]),
+                    new(&[("notes", &b)]),
+                ],
+                "API",
+                now(),
+            )
+            .await
+            .unwrap();
+        let read = store
+            .get_objects(p, "0-1", &[created[0].id], false)
+            .await
+            .unwrap();
+        assert_eq!(read[0].properties["notes"], long, "returned whole");
+        let eq = |value: &str| Search {
+            groups: vec![FilterGroup {
+                filters: vec![Filter {
+                    property: "notes".into(),
+                    op: FilterOp::Eq(Operand::Text(value.to_uppercase())),
+                }],
+            }],
+            limit: 10,
+            ..Default::default()
+        };
+        for (value, object) in [(&long, &created[0]), (&a, &created[1]), (&b, &created[2])] {
+            let page = store.search_objects(p, "0-1", &eq(value)).await.unwrap();
+            let ids: Vec<i64> = page.objects.iter().map(|o| o.id).collect();
+            assert_eq!(
+                ids,
+                [object.id],
+                "EQ ignores case and compares whole values"
+            );
+            let found = store
+                .find_objects_by_property(p, "0-1", "notes", std::slice::from_ref(value), false)
+                .await
+                .unwrap();
+            let ids: Vec<i64> = found.iter().map(|o| o.id).collect();
+            assert_eq!(ids, [object.id], "the exact lookup compares whole values");
+        }
+        let either = Search {
+            groups: vec![FilterGroup {
+                filters: vec![Filter {
+                    property: "notes".into(),
+                    op: FilterOp::In(vec![Operand::Text(a.clone()), Operand::Text(b.clone())]),
+                }],
+            }],
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(
+            store.search_objects(p, "0-1", &either).await.unwrap().total,
+            2
+        );
+        let neither = Search {
+            groups: vec![FilterGroup {
+                filters: vec![Filter {
+                    property: "notes".into(),
+                    op: FilterOp::NotIn(vec![Operand::Text(a.clone())]),
+                }],
+            }],
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(
+            store
+                .search_objects(p, "0-1", &neither)
+                .await
+                .unwrap()
+                .total,
+            2
+        );
+        assert!(store
+            .find_objects_by_property(p, "0-1", "notes", &[format!("{shared}-c")], false)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+);

@@ -252,6 +252,7 @@ pub async fn associate_objects(
             "the body must be a list of association specs".into(),
         )
     })?;
+    let specs = super::limits::at_most(specs, "body", super::limits::MAX_ASSOCIATION_SPECS)?;
     let (from_id, to_id) = (
         object_id(path.get("object_id"), &from)?,
         object_id(path.get("to_object_id"), &to)?,

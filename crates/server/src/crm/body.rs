@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::limits::{distinct, MAX_PROPERTY_NAMES};
 use crate::error::{ApiError, ApiResult, ErrorDetail};
 use crate::extract::json_type;
 
@@ -76,8 +77,13 @@ pub fn id_field(map: &Map<String, Value>, name: &str, at: &str) -> ApiResult<Str
     }
 }
 
-/// A list of strings (`properties`), absent meaning empty.
+/// A list of property names (`properties`, `propertiesWithHistory`), absent meaning empty,
+/// without repeats and at most [`MAX_PROPERTY_NAMES`] of them.
 pub fn string_list(map: &Map<String, Value>, name: &str) -> ApiResult<Vec<String>> {
+    distinct(any_strings(map, name)?, name, MAX_PROPERTY_NAMES)
+}
+
+fn any_strings(map: &Map<String, Value>, name: &str) -> ApiResult<Vec<String>> {
     match map.get(name) {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items

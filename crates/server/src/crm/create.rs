@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use super::associations::parse_spec;
 use super::body::{id_field, invalid};
 use super::catalog::{self, ObjectType};
+use super::limits::{at_most, MAX_ASSOCIATION_SPECS};
 use super::objects::API_SOURCE;
 use super::{input, missing_as_invalid};
 use crate::error::{ApiError, ApiResult, StoreRemap};
@@ -36,7 +37,10 @@ pub fn parse(object_type: &ObjectType, body: &Map<String, Value>) -> ApiResult<N
             ))
         }
     };
-    for (i, item) in list.iter().enumerate() {
+    for (i, item) in at_most(list, "associations", MAX_ASSOCIATION_SPECS)?
+        .iter()
+        .enumerate()
+    {
         let at = format!("associations[{i}]");
         let to_id = item
             .get("to")
@@ -55,6 +59,7 @@ pub fn parse(object_type: &ObjectType, body: &Map<String, Value>) -> ApiResult<N
             .get("types")
             .and_then(Value::as_array)
             .ok_or_else(|| invalid(&at, "REQUIRED", format!("{at}.types must be a list")))?;
+        let types = at_most(types, &format!("{at}.types"), MAX_ASSOCIATION_SPECS)?;
         for spec in types {
             let (category, type_id) = parse_spec(spec, &at)?;
             let found = catalog::BUILTIN.iter().find_map(|to| {

@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
 use serde_json::{json, Map, Value};
 
 use super::catalog::{Kind, ObjectType};
+use crate::domain::{refused_character, MAX_VALUE_CHARS};
 use crate::error::{ApiError, ErrorDetail};
 use crate::extract::json_type;
 
@@ -149,6 +150,7 @@ pub fn property(
     if text.is_empty() {
         return Ok(text);
     }
+    check_text(name, &text)?;
     normalize(&def.kind, &text).ok_or_else(|| {
         let (code, expected) = match &def.kind {
             Kind::Number => ("INVALID_FLOAT", "a number".to_owned()),
@@ -169,6 +171,33 @@ pub fn property(
             format!("{text:?} was not valid for property \"{name}\": expected {expected}"),
         )
     })
+}
+
+/// The limits of every value, whatever its type (docs/rest-api.md#text-limits): at most
+/// [`MAX_VALUE_CHARS`] characters, and no NUL. Values from the API have had NUL refused by
+/// the extractors already; the widget's come from an app through the engine.
+fn check_text(name: &str, text: &str) -> Result<(), PropertyError> {
+    // A byte count bounds the character count from above: most values need no counting.
+    if text.len() > MAX_VALUE_CHARS {
+        let chars = text.chars().count();
+        if chars > MAX_VALUE_CHARS {
+            return Err(PropertyError::new(
+                name,
+                "TOO_LONG",
+                format!(
+                    "Property \"{name}\" must be at most {MAX_VALUE_CHARS} characters, got {chars}"
+                ),
+            ));
+        }
+    }
+    match refused_character(text) {
+        Some(why) => Err(PropertyError::new(
+            name,
+            "INVALID_CHARACTER",
+            format!("Property \"{name}\" {why}"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `text` as the store keeps a value of `kind`; `None` when it is not one.
@@ -244,5 +273,17 @@ mod tests {
             "{message}"
         );
         assert!(properties(calls, Some(&json!({})), Write::Update).is_ok());
+    }
+
+    #[test]
+    fn values_from_the_engine_meet_the_same_text_limits() {
+        let calls = builtin("calls").unwrap();
+        let check = |value: String| property(calls, "hs_call_body", &Value::String(value));
+        assert!(check("é".repeat(MAX_VALUE_CHARS)).is_ok());
+        assert_eq!(
+            check("é".repeat(MAX_VALUE_CHARS + 1)).unwrap_err().code,
+            "TOO_LONG"
+        );
+        assert_eq!(check("a\0b".into()).unwrap_err().code, "INVALID_CHARACTER");
     }
 }

@@ -15,6 +15,7 @@ pub mod body;
 pub mod catalog;
 pub mod create;
 pub mod input;
+pub mod limits;
 pub mod objects;
 pub mod openapi;
 pub mod owners;
@@ -172,8 +173,13 @@ pub async fn associations_of(
     names: &[String],
 ) -> ApiResult<BTreeMap<i64, BTreeMap<String, Vec<Value>>>> {
     let mut out: BTreeMap<i64, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
+    let mut listed = std::collections::HashSet::new();
     for name in names {
         let to = object_type(state, portal_id, name).await?;
+        // `contacts`, `contact` and `0-1` name one type: list it once.
+        if !listed.insert(to.id.clone()) {
+            continue;
+        }
         for object in objects {
             let from = ObjectRef::new(&object.object_type_id, object.id);
             let found = state

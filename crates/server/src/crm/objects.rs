@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use super::catalog::ObjectType;
 use super::create;
+use super::limits::{MAX_ASSOCIATION_TYPES, MAX_PROPERTY_NAMES};
 use super::params::{PathParams, QueryParams};
 use super::view::{self, Extras, Selection};
 use super::{input, object_not_found, readable, writable};
@@ -111,8 +112,8 @@ async fn query_extras(
         state,
         portal_id,
         objects,
-        &query.list("propertiesWithHistory"),
-        &query.list("associations"),
+        &query.names("propertiesWithHistory", MAX_PROPERTY_NAMES)?,
+        &query.names("associations", MAX_ASSOCIATION_TYPES)?,
     )
     .await
 }
@@ -140,7 +141,10 @@ pub async fn list_objects(
         .await?;
     let more = objects.len() > limit as usize;
     objects.truncate(limit as usize);
-    let selection = Selection::requested(&object_type, &query.list("properties"));
+    let selection = Selection::requested(
+        &object_type,
+        &query.names("properties", MAX_PROPERTY_NAMES)?,
+    );
     let extras = query_extras(&state, portal_id, &objects, &query).await?;
     let results: Vec<Value> = objects
         .iter()
@@ -199,7 +203,10 @@ pub async fn get_object(
     .ok_or_else(|| object_not_found(&object_type, raw_id))?;
     let objects = [object];
     let extras = query_extras(&state, access.0.portal_id, &objects, &query).await?;
-    let selection = Selection::requested(&object_type, &query.list("properties"));
+    let selection = Selection::requested(
+        &object_type,
+        &query.names("properties", MAX_PROPERTY_NAMES)?,
+    );
     Ok(Json(view::object(&objects[0], &selection, &extras)))
 }
 

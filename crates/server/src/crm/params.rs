@@ -16,6 +16,7 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
+        crate::extract::refuse_nul_in_query(query)?;
         Ok(QueryParams(
             url::form_urlencoded::parse(query.as_bytes())
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -71,6 +72,11 @@ impl QueryParams {
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
             .collect()
+    }
+
+    /// [`QueryParams::list`] without repeats, at most `max` distinct values (a 400 beyond).
+    pub fn names(&self, name: &str, max: usize) -> Result<Vec<String>, ApiError> {
+        super::limits::distinct(self.list(name), name, max)
     }
 
     /// The last value of `name`, if any and not blank.

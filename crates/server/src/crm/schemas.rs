@@ -13,6 +13,7 @@ use callhost_store::now;
 use serde_json::{json, Map, Value};
 
 use super::catalog::{self, Kind, ObjectType, PropertyDef};
+use super::limits::{at_most, distinct, MAX_SCHEMA_PROPERTIES};
 use super::params::PathParams;
 use super::require;
 use crate::auth::PortalAccess;
@@ -40,8 +41,11 @@ fn invalid(location: &str, message: String) -> ApiError {
     )
 }
 
-fn strings(map: &Map<String, Value>, name: &str) -> Vec<String> {
-    map.get(name)
+/// The strings of the list `name`, without repeats; a 400 beyond
+/// [`MAX_SCHEMA_PROPERTIES`].
+fn strings(map: &Map<String, Value>, name: &str) -> ApiResult<Vec<String>> {
+    let all = map
+        .get(name)
         .and_then(Value::as_array)
         .map(|l| {
             l.iter()
@@ -49,7 +53,8 @@ fn strings(map: &Map<String, Value>, name: &str) -> Vec<String> {
                 .map(str::to_owned)
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    distinct(all, name, MAX_SCHEMA_PROPERTIES)
 }
 
 fn kind_of(property: &Map<String, Value>) -> Option<Kind> {
@@ -70,17 +75,25 @@ fn kind_of(property: &Map<String, Value>) -> Option<Kind> {
     }
 }
 
+/// The most characters of a schema's name and of its properties' names: callhost's own
+/// limit (docs/rest-api.md#text-limits), which keeps names within an index entry.
+pub const MAX_NAME_CHARS: usize = 256;
+
 /// The schema request checked and normalized into the definition kept in the store.
 fn definition(body: &Map<String, Value>) -> ApiResult<(String, Value)> {
     let name = body.get("name").and_then(Value::as_str).unwrap_or_default();
     let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.len() <= MAX_NAME_CHARS
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !valid_name || catalog::builtin(name).is_some() {
         return Err(invalid(
             "name",
-            format!("name must be a new lowercase identifier, got {name:?}"),
+            format!(
+                "name must be a new lowercase identifier of at most {MAX_NAME_CHARS} \
+                 characters, got {name:?}"
+            ),
         ));
     }
     let labels = body.get("labels").and_then(Value::as_object);
@@ -97,17 +110,24 @@ fn definition(body: &Map<String, Value>) -> ApiResult<(String, Value)> {
         ));
     };
     let mut properties = Vec::new();
-    for (i, p) in body
+    let given = body
         .get("properties")
         .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+        .map_or(&[][..], Vec::as_slice);
+    for (i, p) in at_most(given, "properties", MAX_SCHEMA_PROPERTIES)?
+        .iter()
         .enumerate()
     {
         let p = p
             .as_object()
             .ok_or_else(|| invalid("properties", format!("properties[{i}] must be an object")))?;
         let pname = p.get("name").and_then(Value::as_str).unwrap_or_default();
+        if pname.chars().count() > MAX_NAME_CHARS {
+            return Err(invalid(
+                "properties",
+                format!("properties[{i}].name must be at most {MAX_NAME_CHARS} characters"),
+            ));
+        }
         if pname.is_empty() || kind_of(p).is_none() {
             return Err(invalid("properties", format!("properties[{i}] needs a name and a type (string, number, date, datetime, bool, enumeration with options)")));
         }
@@ -127,8 +147,8 @@ fn definition(body: &Map<String, Value>) -> ApiResult<(String, Value)> {
         .get("primaryDisplayProperty")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let required = strings(body, "requiredProperties");
-    let searchable = strings(body, "searchableProperties");
+    let required = strings(body, "requiredProperties")?;
+    let searchable = strings(body, "searchableProperties")?;
     for n in required.iter().chain(&searchable).chain(primary.iter()) {
         if !names.contains(&n.as_str()) {
             return Err(invalid(
@@ -144,7 +164,7 @@ fn definition(body: &Map<String, Value>) -> ApiResult<(String, Value)> {
             "primaryDisplayProperty": primary,
             "requiredProperties": required,
             "searchableProperties": searchable,
-            "secondaryDisplayProperties": strings(body, "secondaryDisplayProperties"),
+            "secondaryDisplayProperties": strings(body, "secondaryDisplayProperties")?,
             "properties": properties,
         }),
     ))

@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 
 use super::numbers::PhoneNumber;
 use super::offered_numbers;
+use crate::crm::limits::{distinct, MAX_NUMBERS};
 use crate::domain::without_credentials;
 use crate::error::{ApiError, ApiResult, ErrorDetail, StoreRemap};
 use crate::extract::{JsonObject, Segment};
@@ -144,7 +145,15 @@ fn parse_connect(body: &serde_json::Map<String, Value>) -> ApiResult<ConnectRequ
                 .map(|v| v.as_str().map(|s| s.trim().to_owned()))
                 .collect();
             let checked = strings.ok_or_else(|| "numbers must be strings".to_owned());
-            fields.check("numbers", "INVALID_TYPE", checked)
+            // Without repeats, and bounded (docs/rest-api.md#list-limits).
+            fields
+                .check("numbers", "INVALID_TYPE", checked)
+                .and_then(|numbers| {
+                    let unique = distinct(numbers, "numbers", MAX_NUMBERS).map_err(|_| {
+                        format!("at most {MAX_NUMBERS} numbers can be connected at once")
+                    });
+                    fields.check("numbers", "TOO_MANY_VALUES", unique)
+                })
         }
         Some(Value::Array(_)) => fields.check(
             "numbers",

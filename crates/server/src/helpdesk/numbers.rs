@@ -80,7 +80,13 @@ fn entry(value: &Value) -> PhoneNumber {
         _ => None,
     };
     let friendly_name = match fields.get("friendlyName") {
-        Some(Value::String(name)) => Some(name.chars().take(FRIENDLY_NAME_LIMIT).collect()),
+        // NUL is dropped: it cannot be stored (docs/rest-api.md#text-limits).
+        Some(Value::String(name)) => Some(
+            name.chars()
+                .filter(|c| *c != '\0')
+                .take(FRIENDLY_NAME_LIMIT)
+                .collect(),
+        ),
         _ => None,
     };
     let (e164_phone_number, invalid) = match number {

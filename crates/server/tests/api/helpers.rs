@@ -187,6 +187,11 @@ impl TestApp {
         token
     }
 
+    /// The PostgreSQL schema of the app's store (`None` on SQLite).
+    pub fn pg_schema(&self) -> Option<&str> {
+        self.pg.as_ref().and_then(PgStore::schema)
+    }
+
     /// Stops the server and removes its store.
     pub async fn finish(mut self) {
         if let Some(stop) = self.stop.take() {

@@ -19,6 +19,7 @@ mod helpdesk;
 mod helpdesk_calls;
 mod host;
 mod host_sessions;
+mod hostile_input;
 mod openapi;
 mod owners_schemas;
 mod recordings;

@@ -113,7 +113,7 @@ impl<S: SqlStore> CrmStore for S {
     ) -> Result<Vec<CrmObject>> {
         let mut conn = self.conn().await?;
         load(
-            &mut *conn,
+            &mut conn,
             portal_id,
             Some(object_type_id),
             Some(archived),
@@ -133,20 +133,39 @@ impl<S: SqlStore> CrmStore for S {
         if values.is_empty() {
             return Ok(Vec::new());
         }
+        // The index holds a prefix of each value (`search::INDEXED_PREFIX`): find by it,
+        // then compare whole values.
         let mut find = query(
             "select o.id from crm_object o join crm_property_value v \
              on v.object_id = o.id where o.portal_id = $1 and o.object_type_id = $2 \
-             and v.name = $3 and v.value in (",
+             and v.name = $3 and ",
         )
         .bind(portal_id)
         .bind(object_type_id)
         .bind(property);
-        find.push_binds(values);
+        find.push(&search::prefix("v.value"));
+        find.push(" in (");
+        let mut placeholders = Vec::new();
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                find.push(", ");
+            }
+            find.push("substr(");
+            placeholders.push(find.push_bind(value));
+            find.push(&format!(", 1, {})", search::INDEXED_PREFIX));
+        }
+        find.push(") and v.value in (");
+        for (i, n) in placeholders.into_iter().enumerate() {
+            if i > 0 {
+                find.push(", ");
+            }
+            find.push_again(n);
+        }
         find.push(") order by o.id");
         let mut conn = self.conn().await?;
         let found = ids(&conn.fetch_all(find).await?, "id")?;
         load(
-            &mut *conn,
+            &mut conn,
             portal_id,
             Some(object_type_id),
             Some(archived),
@@ -179,7 +198,7 @@ impl<S: SqlStore> CrmStore for S {
             .await?;
         let page = ids(&page, "id")?;
         load(
-            &mut *conn,
+            &mut conn,
             portal_id,
             Some(object_type_id),
             Some(archived),
@@ -243,7 +262,7 @@ impl<S: SqlStore> CrmStore for S {
         page.push_bind(i64::try_from(search.offset).unwrap_or(i64::MAX));
         let page = ids(&conn.fetch_all(page).await?, "id")?;
         let objects = load(
-            &mut *conn,
+            &mut conn,
             portal_id,
             Some(object_type_id),
             Some(false),
@@ -376,7 +395,7 @@ impl<S: SqlStore> CrmStore for S {
             )
             .await?;
         let found = ids(&found, "object_id")?;
-        load(&mut *conn, portal_id, None, Some(false), &found).await
+        load(&mut conn, portal_id, None, Some(false), &found).await
     }
 
     async fn create_schema(

@@ -7,7 +7,8 @@
 //! as epoch milliseconds) use the stored `num_value`.
 //!
 //! Filters are subqueries on `crm_property_value`: `o.id in (...)` for a filter that needs a
-//! matching value, so that the planner may start from the `(name, lower(value))` index, and
+//! matching value, so that the planner may start from the `(name, lower(value))` prefix index
+//! (see [`INDEXED_PREFIX`]), and
 //! `not exists (...)` for a negated one. (PostgreSQL cannot turn `not in` into an anti-join,
 //! because of how `not in` treats nulls; it hashes the subquery's rows instead, and falls
 //! back to rescanning them for every object when they do not fit in `work_mem`.) How fast
@@ -85,6 +86,17 @@ pub struct SearchPage {
 /// SQL under construction: text with `$n` placeholders and their values.
 pub(crate) type Sql = Query<'static>;
 
+/// How many leading characters of a value the value indexes hold (migration 0008): an index
+/// entry has to fit in a third of a PostgreSQL page, and a value may be 65,536 characters.
+/// Equality is tested on this prefix first, written exactly as the index's expression so
+/// that both databases use the index, and then on the whole value.
+pub(crate) const INDEXED_PREFIX: usize = 256;
+
+/// `substr(<expr>, 1, INDEXED_PREFIX)`, as the value indexes spell it.
+pub(crate) fn prefix(expr: &str) -> String {
+    format!("substr({expr}, 1, {INDEXED_PREFIX})")
+}
+
 /// Appends `operand`: text compared lowercased, numbers as they are.
 fn push_operand(sql: &mut Sql, operand: &Operand) {
     match operand {
@@ -93,7 +105,9 @@ fn push_operand(sql: &mut Sql, operand: &Operand) {
             sql.push_bind(s.clone());
             sql.push(")");
         }
-        Operand::Number(n) => sql.push_bind(*n),
+        Operand::Number(n) => {
+            sql.push_bind(*n);
+        }
     }
 }
 
@@ -215,20 +229,67 @@ fn column(operand: &Operand) -> &'static str {
 }
 
 fn compare(op: &'static str, operand: Operand) -> Condition {
+    if op == "=" {
+        return one_of(vec![operand]);
+    }
     Box::new(move |sql: &mut Sql| {
         sql.push(&format!("{} {op} ", column(&operand)));
         push_operand(sql, &operand);
     })
 }
 
+/// The value equals one of `values`: numbers by `num_value`, text ignoring case, by the
+/// indexed prefix first and then whole (see [`INDEXED_PREFIX`]).
 fn one_of(values: Vec<Operand>) -> Condition {
     Box::new(move |sql: &mut Sql| {
-        sql.push("(false");
+        let (mut texts, mut numbers) = (Vec::new(), Vec::new());
         for value in &values {
-            sql.push(&format!(" or {} = ", column(value)));
-            push_operand(sql, value);
+            match value {
+                Operand::Text(s) => texts.push(s.clone()),
+                Operand::Number(n) => numbers.push(*n),
+            }
         }
-        sql.push(")");
+        // No `false or` around a lone test: SQLite then no longer uses the index.
+        let both = !texts.is_empty() && !numbers.is_empty();
+        if texts.is_empty() && numbers.is_empty() {
+            sql.push("false");
+        }
+        if both {
+            sql.push("(");
+        }
+        if !texts.is_empty() {
+            sql.push(&format!("({} in (", prefix("lower(v.value)")));
+            let mut placeholders = Vec::new();
+            for (i, text) in texts.into_iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push("substr(lower(");
+                placeholders.push(sql.push_bind(text));
+                sql.push(&format!("), 1, {INDEXED_PREFIX})"));
+            }
+            sql.push(") and lower(v.value) in (");
+            for (i, n) in placeholders.into_iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push("lower(");
+                sql.push_again(n);
+                sql.push(")");
+            }
+            sql.push("))");
+        }
+        if both {
+            sql.push(" or ");
+        }
+        if !numbers.is_empty() {
+            sql.push("v.num_value in (");
+            sql.push_binds(numbers);
+            sql.push(")");
+        }
+        if both {
+            sql.push(")");
+        }
     })
 }
 
@@ -283,6 +344,11 @@ mod tests {
         let sql = from_where(Backend::Sqlite, 1, "0-1", &search);
         assert!(!sql.text.contains("drop"), "{}", sql.text);
         assert_eq!(sql.binds.len(), 8, "{:?}", sql.binds);
+        assert!(
+            sql.text.contains("v.name = $3 and (substr(lower(v.value), 1, 256) in (substr(lower($4), 1, 256)) and lower(v.value) in (lower($4))))"),
+            "{}",
+            sql.text
+        );
         assert!(
             sql.text.contains(") or (true and not exists (select 1 from crm_property_value v where v.object_id = o.id and v.name = $8))"),
             "{}",

@@ -127,7 +127,7 @@ pub(crate) async fn list_inboxes(
         rows = conn.fetch_all(query(select).bind(portal_id)).await?;
     }
     let mut inboxes: Vec<Inbox> = rows.iter().map(inbox_from_row).collect::<Result<_>>()?;
-    for channel in channels(&mut *conn, portal_id, None).await? {
+    for channel in channels(&mut conn, portal_id, None).await? {
         if let Some(inbox) = inboxes.iter_mut().find(|i| i.id == channel.inbox_id) {
             inbox.channels.push(channel);
         }
@@ -209,7 +209,7 @@ pub(crate) async fn connect_channels(
 
 pub(crate) async fn list_channels(store: &impl SqlStore, portal_id: i64) -> Result<Vec<Channel>> {
     let mut conn = store.conn().await?;
-    channels(&mut *conn, portal_id, None).await
+    channels(&mut conn, portal_id, None).await
 }
 
 pub(crate) async fn find_channel(

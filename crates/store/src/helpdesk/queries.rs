@@ -364,7 +364,7 @@ impl<S: SqlStore> HelpdeskStore for S {
         let call_ids: Vec<i64> = links.iter().map(|l| l.0).collect();
         let caller_ids: Vec<i64> = tickets.iter().filter_map(|h| h.3).collect();
         let ticket_objects = load(
-            &mut *conn,
+            &mut conn,
             portal_id,
             Some(object_type::TICKET),
             Some(false),
@@ -372,14 +372,14 @@ impl<S: SqlStore> HelpdeskStore for S {
         )
         .await?;
         let calls = load(
-            &mut *conn,
+            &mut conn,
             portal_id,
             Some(object_type::CALL),
             Some(false),
             &call_ids,
         )
         .await?;
-        let callers = load(&mut *conn, portal_id, None, Some(false), &caller_ids).await?;
+        let callers = load(&mut conn, portal_id, None, Some(false), &caller_ids).await?;
         let find = |objects: &[CrmObject], id: i64| objects.iter().find(|o| o.id == id).cloned();
         let mut out = Vec::with_capacity(tickets.len());
         for (ticket_id, inbox_id, channel_id, caller) in tickets {
