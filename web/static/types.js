@@ -26,12 +26,17 @@
 
 /**
  * What the server sends a host page over the WebSocket: first the session frame, then the
- * engine's `post` and `ui` outputs.
+ * engine's `post` and `ui` outputs; and the server's own `refused` (a frame it refused) and
+ * `selectApp` (the automation API choosing the widget's app, docs/automation.md#actions).
  * - session: The first frame of every connection: the session's id (to resume it after a reload or a lost connection) and its configuration.
  * - post: Post `message` into the iframe with exactly this target origin.
+ * - refused: The server refused a frame the page sent (it is not a page input); nothing reached the engine.
+ * - selectApp: Switch the widget to this app, as if the user picked it in the switcher.
  * @typedef {{kind: "session", sessionId: string, config: SessionConfig}
  *   | {kind: "post", message: unknown, targetOrigin: string}
- *   | ({kind: "ui"} & UiCommand)} PageOutput
+ *   | ({kind: "ui"} & UiCommand)
+ *   | {kind: "refused", message: string}
+ *   | {kind: "selectApp", appId: number}} PageOutput
  */
 
 /**
