@@ -167,19 +167,22 @@ async fn input_for(
             object_id,
             property,
         } => {
-            ready_to_dial(engine)?;
-            let request = match (object_type_id, object_id, phone_number) {
-                (Some(type_id), Some(id), _) => {
-                    let id = object_id_of(&id)?;
-                    dial_record(state, handle.portal_id, &type_id, id, property).await?
-                }
-                (None, None, Some(number)) => dial_number(state, handle.portal_id, &number).await?,
+            let target = match (object_type_id, object_id, phone_number) {
+                (Some(type_id), Some(id), _) => Ok((type_id, object_id_of(&id)?)),
+                (None, None, Some(number)) => Err(number),
                 _ => {
                     return Err(ApiError::validation(
                         "A dial names a record (objectTypeId and objectId) or a phoneNumber.",
                         vec![],
                     ))
                 }
+            };
+            ready_to_dial(engine)?;
+            let request = match target {
+                Ok((type_id, id)) => {
+                    dial_record(state, handle.portal_id, &type_id, id, property).await?
+                }
+                Err(number) => dial_number(state, handle.portal_id, &number).await?,
             };
             PageInput::Dial(request)
         }

@@ -341,7 +341,7 @@ mod tests {
         assert!(!glob("/exact", "/exact/more"));
     }
 
-    fn rule(owner: Owner, effect: FaultEffect, times: Option<u32>) -> FaultRule {
+    fn rule(effect: FaultEffect, times: Option<u32>) -> FaultRule {
         FaultRule {
             id: "f-1".into(),
             matcher: FaultMatch {
@@ -361,7 +361,7 @@ mod tests {
     fn rules_fire_for_their_owner_and_message_only_times_times() {
         let faults = Faults::default();
         let fail = FaultEffect::Fail { message: None };
-        faults.add(Owner::Portal(7), rule(Owner::Portal(7), fail, Some(1)));
+        faults.add(Owner::Portal(7), rule(fail, Some(1)));
         let request = StoreRequest::CallerId {
             number: "+1".into(),
         };

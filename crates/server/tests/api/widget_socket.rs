@@ -112,8 +112,8 @@ both_backends!(a_page_frame_that_is_a_store_result_is_refused, |app| {
         .contains("\"done\""));
 });
 
-/// A frame over the limit ends the connection (the socket layer closes it with 1009) and the
-/// record says why; nothing of it reaches the engine.
+// A frame over the limit ends the connection (the socket layer closes it with 1009) and the
+// record says why; nothing of it reaches the engine.
 both_backends!(
     a_page_frame_over_the_limit_ends_the_connection_with_a_finding,
     |app| {
@@ -189,7 +189,7 @@ both_backends!(a_live_socket_loop_ends_when_the_server_shuts_down, |app| {
     assert_eq!(seen.lock().unwrap().len(), 2, "the loop is running");
     assert!(!connection.is_finished());
     fire.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(2), connection)
+    let _ = tokio::time::timeout(Duration::from_secs(2), connection)
         .await
         .expect("the loop ends promptly on shutdown")
         .unwrap();
