@@ -161,6 +161,11 @@ test("a failed engagement: a fault rule fails the write once, the app shows its 
   const { body: rules } = await api("GET", "/callhost/v1/faults");
   assert.equal(rules.results.find((r) => r.id === rule.id).fired, 1);
   assert.equal((await api("DELETE", `/callhost/v1/faults/${rule.id}`)).status, 204);
+  // The inspector shows the same record, the fault marked as injected.
+  await page.goto(`${ready.hostUrl}/calling-inspector/${ready.portalId}`);
+  const row = page.locator(`[data-testid=inspector-entry][data-injected=true][data-seq="${fault.seq}"]`);
+  await row.waitFor({ timeout: 10_000 });
+  assert.equal(await row.getAttribute("data-type"), "FAULT");
   await page.close();
 });
 
