@@ -106,6 +106,17 @@ test("an outbound call: dial and end it through the API; the app logs it, the tr
   assert.deepEqual(types.slice(0, 3), ["loaded", "SYNC", "SYNC_ACK"]);
   const inspector = await page.evaluate(async (id) => (await fetch(`/host/api/inspector?session=${id}`)).json(), session.id);
   assert.deepEqual(inspector.sessions[0].entries.map((e) => e.seq), transcript.results.map((e) => e.seq));
+
+  // What only the page does: open another record, pick another app.
+  const grace = await rest.contactNamed("Grace");
+  assert.deepEqual((await act(session.id, { action: "navigate", objectTypeId: "0-1", objectId: grace.id })).map((e) => e.type),
+    ["automation:navigate"]);
+  await page.waitForURL(recordUrl(ready, "0-1", grace.id));
+  await page.getByTestId("record-title").filter({ hasText: "Grace Hopper" }).waitFor();
+  assert.deepEqual((await act(session.id, { action: "select-app", appId: ready.demoAppId })).map((e) => e.type),
+    ["automation:select-app"]);
+  await until(async () => (await api("GET", "/callhost/v1/sessions")).body.results
+    .find((s) => s.appId === ready.demoAppId && s.connected && s.location === "widget"), "the demo app's session");
   await page.close();
 });
 
