@@ -28,6 +28,7 @@ pub mod inspector;
 pub mod recordings;
 pub mod rest_trace;
 pub mod saved_searches;
+pub mod session_registry;
 pub mod signin;
 pub mod widget_socket;
 
