@@ -196,3 +196,24 @@ test("refused actions: an unknown session, a logged-out app, no credentials", as
   await rest.registerApp(appId, { name: "Dialer", url: `${apps.origin}/dialer.html`, usesCallingWindow: false });
   await page.close();
 });
+
+test("the widget socket: a frame over 1 MiB closes it with 1009, a malformed one is refused, both recorded with a finding", async () => {
+  const page = await browser.newPage();
+  await openHost(page, recordUrl(ready, "0-1", (await rest.contactNamed("Ada")).id));
+  const outcome = await page.evaluate(async (appIdOfDemo) => {
+    const url = new URL(`/host/ws?appId=${appIdOfDemo}&location=widget`, window.location.href);
+    url.protocol = "ws:";
+    const socket = new WebSocket(url);
+    const frames = [];
+    const closed = new Promise((resolve) => socket.addEventListener("close", (e) => resolve(e.code)));
+    await new Promise((resolve) => socket.addEventListener("message", (e) => { frames.push(JSON.parse(e.data)); if (frames.length === 2) resolve(null); if (frames.length === 1) socket.send("{not json"); }));
+    socket.send(JSON.stringify({ kind: "app", origin: "http://x", message: { type: "CALL_DATA", data: "x".repeat(1_200_000) } }));
+    return { code: await closed, frames };
+  }, ready.demoAppId);
+  assert.equal(outcome.code, 1009);
+  assert.deepEqual(outcome.frames.map((f) => f.kind), ["session", "refused"]);
+  const sessionId = outcome.frames[0].sessionId;
+  const { body } = await api("GET", `/callhost/v1/sessions/${sessionId}/transcript?type=refusedFrame`);
+  assert.deepEqual(body.results.map((e) => e.findings[0].code), ["page-frame-refused", "page-frame-too-large"]);
+  await page.close();
+});
