@@ -45,15 +45,16 @@
  */
 
 /**
- * The record a Call button dials.
+ * What a Call button dials: a record's phone number, or (the automation API's dial by
+ * number, docs/automation.md#actions) a number no record has, without the record's fields.
  * @typedef {object} DialRequest
- * @property {string} objectTypeId `0-1` contacts, `0-2` companies, `2-...` custom objects.
- * @property {number} objectId
- * @property {string} property The phone property clicked (`phone`, `mobilephone`, ...).
  * @property {string} phoneNumber
  * @property {number} timestampMs When the user clicked, ms since the epoch (the page's clock).
  * @property {string | null} [countryCode] ISO 3166 region of the number, when known (`US`).
+ * @property {number | null} [objectId]
  * @property {string | null} [objectType] `CONTACT`, `COMPANY`, ... when known.
+ * @property {string | null} [objectTypeId] `0-1` contacts, `0-2` companies, `2-...` custom objects; absent without a record.
+ * @property {string | null} [property] The phone property clicked (`phone`, `mobilephone`, ...); absent without a record.
  */
 
 /**

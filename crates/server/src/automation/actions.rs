@@ -39,7 +39,8 @@ use crate::AppState;
 )]
 pub enum Action {
     /// Click to call: a record (`objectTypeId`, `objectId`, optionally the phone `property`)
-    /// or a `phoneNumber`, which is dialed as the first contact or company that has it.
+    /// or a `phoneNumber`, dialed as the first contact or company that has it, or without a
+    /// record when none has it.
     Dial {
         #[serde(default)]
         phone_number: Option<String>,
@@ -266,48 +267,60 @@ async fn dial_record(
                 vec![],
             )
         })?;
-    Ok(dial_request(object_type_id, object_id, property, number))
+    let mut request = dial_request(number);
+    request.object_type_id = Some(object_type_id.to_owned());
+    request.object_id = Some(object_id);
+    request.object_type = object_type_name(object_type_id).map(str::to_owned);
+    request.property = Some(property);
+    Ok(request)
 }
 
-/// A dial of a number: the first contact or company with it (the engine dials records).
+/// A dial of a number: as the first contact or company with it, like a click on its phone,
+/// else without a record.
 async fn dial_number(state: &AppState, portal_id: i64, number: &str) -> ApiResult<DialRequest> {
+    // Written as people write numbers (test numbers such as 555-01xx included): digits and
+    // the usual punctuation, nothing else.
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    let plain = number
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if !plain || !(3..=20).contains(&digits) || number.len() > 40 {
+        return Err(ApiError::validation(
+            format!("{number:?} is not a phone number."),
+            vec![ErrorDetail::field(
+                "phoneNumber",
+                "INVALID_PHONE",
+                "not a phone number",
+            )],
+        ));
+    }
     let found = state
         .store
         .find_by_phone(portal_id, number, Some(phone::INDEX_REGION))
         .await?;
-    let object = found.first().ok_or_else(|| {
-        ApiError::not_found(format!(
-            "No contact or company in portal {portal_id} has the number {number}; dial a record \
-             (objectTypeId and objectId), or give a record this number first."
-        ))
-    })?;
-    let property = phone::PHONE_PROPERTIES
-        .iter()
-        .find(|p| object.properties.contains_key(**p))
-        .map_or("phone", |p| p)
-        .to_owned();
-    Ok(dial_request(
-        &object.object_type_id,
-        object.id,
-        property,
-        number.to_owned(),
-    ))
+    let mut request = dial_request(number.to_owned());
+    if let Some(object) = found.first() {
+        request.property = phone::PHONE_PROPERTIES
+            .iter()
+            .find(|p| object.properties.contains_key(**p))
+            .map(|p| (*p).to_owned());
+        request.object_type = object_type_name(&object.object_type_id).map(str::to_owned);
+        request.object_type_id = Some(object.object_type_id.clone());
+        request.object_id = Some(object.id);
+    }
+    Ok(request)
 }
 
-fn dial_request(
-    object_type_id: &str,
-    object_id: i64,
-    property: String,
-    number: String,
-) -> DialRequest {
+/// A dial of `number` naming no record yet.
+fn dial_request(number: String) -> DialRequest {
     let country_code = phone::normalize(&number, Some(phone::INDEX_REGION))
         .filter(|n| n.starts_with("+1"))
         .map(|_| phone::INDEX_REGION.to_owned());
     DialRequest {
-        object_type_id: object_type_id.to_owned(),
-        object_id,
-        object_type: object_type_name(object_type_id).map(str::to_owned),
-        property,
+        object_type_id: None,
+        object_id: None,
+        object_type: None,
+        property: None,
         phone_number: number,
         country_code,
         timestamp_ms: chrono::Utc::now().timestamp_millis(),

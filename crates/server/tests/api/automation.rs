@@ -480,3 +480,40 @@ both_backends!(the_transcript_streams_as_server_sent_events, |app| {
         "{all}"
     );
 });
+
+both_backends!(a_number_is_dialed_as_its_record_or_without_one, |app| {
+    let page = LivePage::open(app, config(app));
+    page.ready(true);
+    app.wait_for(&page.id, "INITIALIZED", None).await;
+    // Ada's number, written another way: dialed as Ada.
+    let (status, body) = act(
+        app,
+        &page.id,
+        json!({"action": "dial", "phoneNumber": "617.555.0123"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let dial = &body["results"][1];
+    assert_eq!(dial["type"], "DIAL_NUMBER");
+    assert_eq!(dial["data"]["phoneNumber"], "617.555.0123");
+    assert_eq!(dial["data"]["calleeInfo"]["calleeObjectTypeId"], "0-1");
+    // A number no record has: dialed without a record.
+    let (status, body) = act(
+        app,
+        &page.id,
+        json!({"action": "dial", "phoneNumber": "+1 555 555 0199"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let dial = &body["results"][1]["data"];
+    assert_eq!(dial["phoneNumber"], "+1 555 555 0199");
+    assert!(dial.get("calleeInfo").is_none(), "{dial}");
+    let (status, body) = act(
+        app,
+        &page.id,
+        json!({"action": "dial", "phoneNumber": "call me"}),
+    )
+    .await;
+    assert_error(status, &body, 400, "VALIDATION_ERROR");
+    assert_eq!(page.posted("DIAL_NUMBER").len(), 2);
+});
