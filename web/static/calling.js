@@ -121,7 +121,7 @@ export class CallingController extends EventTarget {
     rememberProvider(localStorage, provider);
     if (!this.session || this.session.provider.key !== provider.key) this.start(provider);
     const dial = this.pendingDial;
-    if (dial && isOffered(provider, dial.objectTypeId)) {
+    if (dial && isOffered(provider, dial.objectTypeId ?? null)) {
       this.pendingDial = null;
       this.session?.send({ kind: "dial", ...dial });
     }
