@@ -181,6 +181,11 @@ impl Faults {
         })
     }
 
+    /// Forgets every rule (a reset of the host starts without faults).
+    pub fn clear(&self) {
+        self.with(Vec::clear);
+    }
+
     /// Whether any rule names a developer account as its owner (the hooks then need the
     /// session's app's developer).
     pub fn any_for_developers(&self) -> bool {
