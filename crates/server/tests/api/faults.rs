@@ -310,3 +310,43 @@ both_backends!(bad_rules_are_refused, |app| {
     .await;
     assert_error(status, &body, 404, "OBJECT_NOT_FOUND");
 });
+
+both_backends!(
+    a_rest_fault_on_a_sessions_call_is_in_its_transcript,
+    |app| {
+        let page = LivePage::open(app, config(app));
+        page.ready(true);
+        app.wait_for(&page.id, "INITIALIZED", None).await;
+        start_call(app, &page, "r-1").await;
+        let created = app
+            .wait_for(&page.id, "CREATE_ENGAGEMENT_SUCCEEDED", None)
+            .await;
+        let engagement = created["data"]["engagementId"].as_i64().unwrap();
+        let rule = add_fault(
+        app,
+        &app.token,
+        json!({"match": {"path": format!("/crm/v3/objects/calls/{engagement}"), "method": "PATCH"},
+            "effect": {"kind": "http", "status": 500}, "times": 1}),
+    )
+    .await;
+        // The app's backend saves the call's notes and meets the fault.
+        let response = app
+            .request(
+                Method::PATCH,
+                &format!("/crm/v3/objects/calls/{engagement}"),
+            )
+            .bearer_auth(&app.token)
+            .json(&json!({"properties": {"hs_call_body": "from the backend"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 500);
+        let rest = app.wait_for(&page.id, "rest", None).await;
+        assert_eq!(rest["data"]["status"], 500);
+        assert_eq!(rest["fault"]["faultId"], rule["id"]);
+        assert_eq!(
+            rest["fault"]["on"],
+            format!("PATCH /crm/v3/objects/calls/{engagement}")
+        );
+    }
+);

@@ -32,6 +32,17 @@ pub fn cap(value: Value) -> (Value, usize) {
     (marker, size)
 }
 
+/// The longest finding message kept, in characters.
+pub const MAX_FINDING_CHARS: usize = 1024;
+
+/// Cuts `text` to [`MAX_FINDING_CHARS`] characters, marking the cut with `…`.
+pub fn shorten(text: &mut String) {
+    if let Some((at, _)) = text.char_indices().nth(MAX_FINDING_CHARS) {
+        text.truncate(at);
+        text.push('…');
+    }
+}
+
 /// Whether a kept value is the marker of a cut payload.
 pub fn is_truncated(value: &Value) -> bool {
     value
@@ -62,5 +73,10 @@ mod tests {
             .unwrap()
             .starts_with(r#"{"data":"xxx"#));
         assert!(size < PREVIEW_CHARS + 100, "{size}");
+
+        let mut finding = "é".repeat(MAX_FINDING_CHARS + 10);
+        shorten(&mut finding);
+        assert_eq!(finding.chars().count(), MAX_FINDING_CHARS + 1);
+        assert!(finding.ends_with('…'));
     }
 }

@@ -301,6 +301,10 @@ impl Inspector {
             session.note_call(external_call_id.as_deref(), engagement_id);
             let (message, message_bytes) = budget::cap(std::mem::take(&mut log.message));
             log.message = message;
+            // Findings quote what the app sent (a type, a field): kept short.
+            for finding in &mut log.findings {
+                budget::shorten(&mut finding.message);
+            }
             let findings: usize = log.findings.iter().map(|f| f.message.len() + 32).sum();
             let fault_bytes = fault.as_ref().map_or(0, |f| f.to_string().len());
             let entry = Entry {
