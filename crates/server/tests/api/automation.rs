@@ -76,6 +76,21 @@ both_backends!(sessions_are_listed_for_their_owners_only, |app| {
     .await;
     assert_eq!(status, 200);
     assert!(sessions_of(&body).contains(&page.id));
+    let (status, body) = json(
+        app.dev_request(
+            Method::GET,
+            &format!(
+                "/callhost/v1/sessions/{}/transcript?type=INITIALIZED",
+                page.id
+            ),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"][0]["data"]["isLoggedIn"], true);
 
     // Another portal's token and another developer's key see nothing of it, and cannot read,
     // follow or drive it: it answers as a session that does not exist.
@@ -112,6 +127,18 @@ both_backends!(sessions_are_listed_for_their_owners_only, |app| {
     )
     .await;
     assert!(sessions_of(&body).is_empty(), "{body}");
+    let (status, body) = json(
+        app.http
+            .get(format!(
+                "{}/callhost/v1/sessions/{}/transcript?hapikey={key}",
+                app.url, page.id
+            ))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_error(status, &body, 404, "OBJECT_NOT_FOUND");
 
     // No credentials (a cookie is not one): 401.
     let host = app.host_client().await;
