@@ -121,7 +121,7 @@ export class CallingController extends EventTarget {
     rememberProvider(localStorage, provider);
     if (!this.session || this.session.provider.key !== provider.key) this.start(provider);
     const dial = this.pendingDial;
-    if (dial && isOffered(provider, dial.objectTypeId)) {
+    if (dial && isOffered(provider, dial.objectTypeId ?? null)) {
       this.pendingDial = null;
       this.session?.send({ kind: "dial", ...dial });
     }
@@ -149,6 +149,10 @@ export class CallingController extends EventTarget {
         if (this.session === session) this.onUi(command);
       },
       onStatus: (connected) => (this.widget.root.dataset.connected = String(connected)),
+      onSelectApp: (appId) => {
+        const chosen = this.providers.find((p) => p.appId === appId);
+        if (chosen && this.session === session) this.choose(chosen);
+      },
     });
     this.session = session;
     if (this.taskQueue) session.send({ kind: "user", action: "taskQueue", active: true });

@@ -9,11 +9,12 @@ import { el } from "./dom.js";
 
 /**
  * @typedef {{code: string, message: string}} Finding
- * @typedef {{request: Record<string, unknown>, result: Record<string, unknown>, durationMs: number}} Effect
+ * @typedef {{request: Record<string, unknown>, result: Record<string, unknown>, durationMs: number, injected?: boolean}} Effect
  * @typedef {{method: string, path: string, status: number, durationMs: number, portalId: number,
  *   engagementIds: number[], externalCallIds: string[]}} RestCall
  * @typedef {{seq: number, offsetMs: number, flow: string, messageType: string | null, message: unknown,
- *   findings: Finding[], externalCallId: string | null, effects: Effect[], rest?: RestCall | null}} Entry
+ *   findings: Finding[], externalCallId: string | null, effects: Effect[], rest?: RestCall | null,
+ *   fault?: unknown}} Entry
  * @typedef {{sessionId: string, appId: number, appUrl: string, iframeLocation: string, startedAt: number,
  *   entries: Entry[]}} SessionRecord
  */
@@ -24,7 +25,8 @@ export const FLOW = { fromApp: "app → host", toApp: "host → app", dropped: "
 export function describeEffect(effect) {
   const { request, result } = effect;
   const outcome = result.result === "failed" ? `failed: ${String(result.message)}` : JSON.stringify(result);
-  return `${String(request.request)} ${JSON.stringify({ ...request, request: undefined })} → ${outcome} (${effect.durationMs.toFixed(1)} ms)`;
+  const injected = effect.injected ? " (injected fault)" : "";
+  return `${String(request.request)} ${JSON.stringify({ ...request, request: undefined })} → ${outcome}${injected} (${effect.durationMs.toFixed(1)} ms)`;
 }
 
 /** @param {RestCall} rest */
@@ -40,10 +42,10 @@ function describeRest(rest) {
 export function entryRow(entry) {
   const failed = entry.rest && entry.rest.status >= 400;
   const classes = [entry.findings.length ? "has-findings" : "", entry.flow === "dropped" ? "dropped" : "",
-    entry.rest ? "rest" : "", failed ? "rest-failed" : ""].join(" ").trim();
+    entry.rest ? "rest" : "", failed ? "rest-failed" : "", entry.fault ? "injected" : ""].join(" ").trim();
   return el("tr", { class: classes || null, "data-testid": "inspector-entry", "data-seq": entry.seq,
     "data-type": entry.messageType ?? "", "data-flow": entry.flow, "data-findings": entry.findings.map((f) => f.code).join(" "),
-    "data-external-call-id": entry.externalCallId ?? null },
+    "data-external-call-id": entry.externalCallId ?? null, "data-injected": entry.fault ? "true" : null },
     el("td", { class: "offset" }, `+${entry.offsetMs.toFixed(1)} ms`),
     el("td", { class: "flow" }, FLOW[/** @type {keyof typeof FLOW} */ (entry.flow)] ?? entry.flow),
     el("td", { class: "type" }, entry.messageType ?? "—"),
@@ -53,7 +55,8 @@ export function entryRow(entry) {
       entry.findings.map((f) => el("span", { class: "finding", "data-testid": "inspector-finding", "data-code": f.code },
         el("code", {}, f.code), " ", f.message)),
       entry.effects.map((e) => el("span", { class: "effect", "data-testid": "inspector-effect" }, describeEffect(e))),
-      entry.rest ? null : el("details", {}, el("summary", {}, "message"), el("pre", {}, JSON.stringify(entry.message, null, 2)))));
+      entry.rest ? null : el("details", {}, el("summary", {}, entry.fault ? "injected fault" : "message"),
+        el("pre", {}, JSON.stringify(entry.fault ?? entry.message, null, 2)))));
 }
 
 /**

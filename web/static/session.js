@@ -42,6 +42,7 @@ export class PageSession {
    * @param {boolean} [options.resume]  resume the remembered session, if it ran this provider
    * @param {(command: UiCommand) => void} options.onUi  the UI commands this module does not carry out
    * @param {(connected: boolean) => void} [options.onStatus]
+   * @param {(appId: number) => void} [options.onSelectApp]  the automation API picked an app
    */
   constructor(options) {
     this.options = options;
@@ -91,6 +92,12 @@ export class PageSession {
         break;
       case "ui":
         if (!this.bridge.handle(output)) this.onUi(output);
+        break;
+      case "selectApp":
+        this.options.onSelectApp?.(output.appId);
+        break;
+      case "refused":
+        console.warn(`callhost refused a frame: ${output.message}`);
         break;
       default:
         break;

@@ -26,12 +26,17 @@
 
 /**
  * What the server sends a host page over the WebSocket: first the session frame, then the
- * engine's `post` and `ui` outputs.
+ * engine's `post` and `ui` outputs; and the server's own `refused` (a frame it refused) and
+ * `selectApp` (the automation API choosing the widget's app, docs/automation.md#actions).
  * - session: The first frame of every connection: the session's id (to resume it after a reload or a lost connection) and its configuration.
  * - post: Post `message` into the iframe with exactly this target origin.
+ * - refused: The server refused a frame the page sent (it is not a page input); nothing reached the engine.
+ * - selectApp: Switch the widget to this app, as if the user picked it in the switcher.
  * @typedef {{kind: "session", sessionId: string, config: SessionConfig}
  *   | {kind: "post", message: unknown, targetOrigin: string}
- *   | ({kind: "ui"} & UiCommand)} PageOutput
+ *   | ({kind: "ui"} & UiCommand)
+ *   | {kind: "refused", message: string}
+ *   | {kind: "selectApp", appId: number}} PageOutput
  */
 
 /**
@@ -40,15 +45,16 @@
  */
 
 /**
- * The record a Call button dials.
+ * What a Call button dials: a record's phone number, or (the automation API's dial by
+ * number, docs/automation.md#actions) a number no record has, without the record's fields.
  * @typedef {object} DialRequest
- * @property {string} objectTypeId `0-1` contacts, `0-2` companies, `2-...` custom objects.
- * @property {number} objectId
- * @property {string} property The phone property clicked (`phone`, `mobilephone`, ...).
  * @property {string} phoneNumber
  * @property {number} timestampMs When the user clicked, ms since the epoch (the page's clock).
  * @property {string | null} [countryCode] ISO 3166 region of the number, when known (`US`).
+ * @property {number | null} [objectId]
  * @property {string | null} [objectType] `CONTACT`, `COMPANY`, ... when known.
+ * @property {string | null} [objectTypeId] `0-1` contacts, `0-2` companies, `2-...` custom objects; absent without a record.
+ * @property {string | null} [property] The phone property clicked (`phone`, `mobilephone`, ...); absent without a record.
  */
 
 /**

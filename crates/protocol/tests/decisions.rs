@@ -150,7 +150,7 @@ fn a_dial_while_loading_waits_for_initialized_and_the_newest_wins() {
     let out = s.handle(Input::Page(PageInput::Dial(dial())));
     assert_eq!(acts(&out), [Act::Ui(UiCommand::Show)]);
     let mut newer = dial();
-    newer.object_id = 502;
+    newer.object_id = Some(502);
     s.handle(Input::Page(PageInput::Dial(newer)));
     s.handle(app(sync_ack()));
     let out = s.handle(app(msg("INITIALIZED", json!({"isLoggedIn": true}))));

@@ -59,13 +59,50 @@ fn dial_number_describes_the_dialed_record() {
 fn dial_number_on_a_custom_object_keeps_its_type_id() {
     let mut s = ready();
     let mut request = dial();
-    request.object_type_id = "2-123".into();
+    request.object_type_id = Some("2-123".into());
     let out = s.handle(Input::Page(PageInput::Dial(request)));
     let Act::Post(_, data) = &acts(&out)[1] else {
         panic!()
     };
     assert_eq!(data["calleeInfo"]["calleeObjectTypeId"], "2-123");
     assert!(data["objectType"].is_null());
+}
+
+/// A number dialed without a record (the automation API's dial by number) carries no record
+/// fields, and the call it starts is associated with nothing.
+#[test]
+fn a_number_dialed_without_a_record_names_no_record() {
+    let mut s = ready();
+    let mut request = dial();
+    request.object_type_id = None;
+    request.object_id = None;
+    request.property = None;
+    let out = s.handle(Input::Page(PageInput::Dial(request)));
+    let Act::Post(_, data) = &acts(&out)[1] else {
+        panic!()
+    };
+    assert_eq!(data["phoneNumber"], "+1 617 555 0100");
+    for absent in [
+        "calleeInfo",
+        "objectId",
+        "objectType",
+        "subjectId",
+        "toPhoneNumberSrc",
+    ] {
+        assert!(data.get(absent).is_none(), "{absent} in {data}");
+    }
+    let out = s.handle(app(msg(
+        "OUTGOING_CALL_STARTED",
+        json!({"externalCallId": "c1", "toNumber": "+16175550100", "createEngagement": true}),
+    )));
+    let associate = out.iter().find_map(|o| match o {
+        Output::Store {
+            request: StoreRequest::CreateCall { associate, .. },
+            ..
+        } => Some(associate.clone()),
+        _ => None,
+    });
+    assert_eq!(associate, Some(None));
 }
 
 #[test]

@@ -212,9 +212,14 @@ fn input() -> impl Strategy<Value = Input> {
             origin: "https://evil.example".into(),
             reason: if o { DropReason::Origin } else { DropReason::Source },
         })),
-        2 => (0i64..3).prop_map(|n| {
+        2 => (0i64..4).prop_map(|n| {
             let mut d = dial();
-            d.object_id += n;
+            // One in four dials a number without a record (the automation API's dial).
+            d.object_id = (n < 3).then(|| 501 + n);
+            if n == 3 {
+                d.object_type_id = None;
+                d.property = None;
+            }
             Input::Page(PageInput::Dial(d))
         }),
         2 => prop_oneof![

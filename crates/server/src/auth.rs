@@ -82,7 +82,10 @@ impl FromRequestParts<AppState> for PortalAccess {
 }
 
 /// The grant of the request's bearer token; `None` without an Authorization header.
-async fn bearer_grant(parts: &Parts, state: &AppState) -> Result<Option<AccessGrant>, ApiError> {
+pub(crate) async fn bearer_grant(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<Option<AccessGrant>, ApiError> {
     let Some(header) = parts.headers.get(AUTHORIZATION) else {
         return Ok(None);
     };
@@ -107,7 +110,7 @@ async fn bearer_grant(parts: &Parts, state: &AppState) -> Result<Option<AccessGr
 }
 
 /// The first value of a query parameter, decoded.
-fn query_param(parts: &Parts, name: &str) -> Option<String> {
+pub(crate) fn query_param(parts: &Parts, name: &str) -> Option<String> {
     let query = parts.uri.query()?;
     url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == name)

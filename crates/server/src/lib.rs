@@ -11,6 +11,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod automation;
 pub mod call_log;
 pub mod calling;
 pub mod crm;
@@ -69,6 +70,9 @@ pub struct AppState {
     /// On by default, as in tests; the binary turns it off when callhost listens beyond
     /// loopback unless `--automation on` says otherwise (docs/design.md#automation-gate).
     pub automation: bool,
+    /// The automation API's fault rules (`automation::faults`), consulted at the engine's
+    /// boundary and by the REST routes' fault layer.
+    pub faults: Arc<automation::faults::Faults>,
     /// Fires when the server shuts down: long-lived connections (the widget sockets) end on
     /// it. [`run`] sets it from its `shutdown` future; until then it never fires.
     pub shutdown: Shutdown,
@@ -87,6 +91,7 @@ impl AppState {
             webhooks: webhooks::WebhookClient::configured(webhooks::WebhookConfig::default()),
             allowed_hosts: Arc::new([]),
             automation: true,
+            faults: Arc::default(),
             shutdown: Shutdown::never(),
         }
     }

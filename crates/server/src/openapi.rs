@@ -9,6 +9,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{OpenApi as Document, Required};
 use utoipa::{Modify, OpenApi};
 
+use crate::automation::{actions, events, fault_api, faults, sessions, transcript};
 use crate::calling::{channel, recording, settings};
 use crate::error::{ErrorBody, ErrorDetail};
 
@@ -26,8 +27,17 @@ use crate::error::{ErrorBody, ErrorDetail};
         recording::update_recording_settings,
         channel::create_channel_settings, channel::get_channel_settings,
         channel::update_channel_settings, channel::archive_channel_settings,
+        sessions::list_sessions, actions::act_in_session, transcript::get_transcript,
+        events::stream_session, events::stream_all,
+        fault_api::create_fault, fault_api::list_faults, fault_api::delete_fault,
     ),
-    components(schemas(ErrorBody, ErrorDetail)),
+    components(schemas(
+        ErrorBody, ErrorDetail,
+        sessions::SessionList, sessions::SessionView, sessions::AppStateView, sessions::CallView,
+        actions::Action, transcript::TranscriptPage, transcript::TranscriptEntry,
+        fault_api::NewFault, fault_api::FaultList, faults::FaultRule, faults::FaultMatch,
+        faults::FaultEffect, faults::CallerIdMatches,
+    )),
     modifiers(&SecuritySchemes, &VersionedAliases, &CrmPaths)
 )]
 struct ApiDoc;

@@ -12,14 +12,19 @@ use tower_http::trace::TraceLayer;
 
 use crate::crm::catalog::object_type;
 use crate::error::ApiError;
-use crate::{assets, calling, crm, helpdesk, host, openapi, AppState};
+use crate::{assets, automation, calling, crm, helpdesk, host, openapi, AppState};
 
 /// The router of the API (and, as later areas land, of the host) origin.
 pub fn api_router(state: AppState) -> Router {
-    // REST calls about calls are traced for the protocol inspector (host/rest_trace.rs).
+    // REST calls about calls are traced for the protocol inspector (host/rest_trace.rs);
+    // inside the trace, the automation API's fault rules may answer in a route's place.
     let traced = Router::new()
         .merge(calling::router())
         .merge(crm::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            automation::rest_faults::inject_rest_faults,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             host::rest_trace::trace,
@@ -34,6 +39,7 @@ pub fn api_router(state: AppState) -> Router {
     Router::new()
         .merge(traced)
         .merge(host)
+        .merge(automation::router())
         .route("/openapi.json", get(openapi_json))
         .route("/", get(show_start))
         .route("/sdk/{*path}", get(assets::sdk_file))

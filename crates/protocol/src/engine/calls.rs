@@ -259,10 +259,14 @@ impl Session {
             // The call is about the record last dialed, once: a call the app starts on its
             // own afterwards is not associated with that record.
             if let Some(dial) = self.last_dial.take() {
-                call.associate = Some(ObjectRef {
-                    object_type_id: dial.object_type_id,
-                    object_id: dial.object_id,
-                });
+                if let (Some(object_type_id), Some(object_id)) =
+                    (dial.object_type_id, dial.object_id)
+                {
+                    call.associate = Some(ObjectRef {
+                        object_type_id,
+                        object_id,
+                    });
+                }
                 call.to_number = call.to_number.or(Some(dial.phone_number));
                 call.started_at_ms = started_at.unwrap_or(dial.timestamp_ms);
             }

@@ -34,6 +34,8 @@
 //! | `dropped-source` | the page refused a message whose `event.source` was not the app's iframe |
 //! | `unknown-op` | a store result for an operation the engine is not waiting for; ignored |
 //! | `unexpected-result` | a store result of the wrong kind for its request; treated as a failure |
+//! | `page-frame-refused` | the host page sent the server a frame that is not a page input (malformed, or one only the server may send); answered with a `refused` frame |
+//! | `page-frame-too-large` | the host page sent the server a frame over the size limit; the socket was closed with 1009 |
 
 use super::io::Finding;
 
@@ -64,6 +66,8 @@ pub const DROPPED_ORIGIN: &str = "dropped-origin";
 pub const DROPPED_SOURCE: &str = "dropped-source";
 pub const UNKNOWN_OP: &str = "unknown-op";
 pub const UNEXPECTED_RESULT: &str = "unexpected-result";
+pub const PAGE_FRAME_REFUSED: &str = "page-frame-refused";
+pub const PAGE_FRAME_TOO_LARGE: &str = "page-frame-too-large";
 
 /// Every code, in the order of the table above (tests check the table and this list agree).
 pub const ALL: &[&str] = &[
@@ -94,6 +98,8 @@ pub const ALL: &[&str] = &[
     DROPPED_SOURCE,
     UNKNOWN_OP,
     UNEXPECTED_RESULT,
+    PAGE_FRAME_REFUSED,
+    PAGE_FRAME_TOO_LARGE,
 ];
 
 /// A finding with a stable code.

@@ -58,18 +58,22 @@ pub enum DropReason {
     Source,
 }
 
-/// The record a Call button dials.
+/// What a Call button dials: a record's phone number, or (the automation API's dial by
+/// number, docs/automation.md#actions) a number no record has, without the record's fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DialRequest {
-    /// `0-1` contacts, `0-2` companies, `2-...` custom objects.
-    pub object_type_id: String,
-    pub object_id: i64,
+    /// `0-1` contacts, `0-2` companies, `2-...` custom objects; absent without a record.
+    #[serde(default)]
+    pub object_type_id: Option<String>,
+    #[serde(default)]
+    pub object_id: Option<i64>,
     /// `CONTACT`, `COMPANY`, ... when known.
     #[serde(default)]
     pub object_type: Option<String>,
-    /// The phone property clicked (`phone`, `mobilephone`, ...).
-    pub property: String,
+    /// The phone property clicked (`phone`, `mobilephone`, ...); absent without a record.
+    #[serde(default)]
+    pub property: Option<String>,
     pub phone_number: String,
     /// ISO 3166 region of the number, when known (`US`).
     #[serde(default)]
@@ -413,7 +417,10 @@ mod tests {
             .unwrap();
         assert!(matches!(
             dial,
-            PageInput::Dial(DialRequest { object_id: 5, .. })
+            PageInput::Dial(DialRequest {
+                object_id: Some(5),
+                ..
+            })
         ));
         let user: PageInput =
             serde_json::from_value(json!({"kind": "user", "action": "taskQueue", "active": true}))

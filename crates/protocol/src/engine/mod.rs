@@ -28,5 +28,5 @@ mod widget;
 pub use calls::Call;
 pub use io::*;
 pub use page::{PageInput, PageOutput};
-pub use replies::caller_id_matches;
+pub use replies::{caller_id_matches, object_type_name};
 pub use session::Session;

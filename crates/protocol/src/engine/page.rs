@@ -61,7 +61,8 @@ impl Output {
 }
 
 /// What the server sends a host page over the WebSocket: first the session frame, then the
-/// engine's `post` and `ui` outputs.
+/// engine's `post` and `ui` outputs; and the server's own `refused` (a frame it refused) and
+/// `selectApp` (the automation API choosing the widget's app, docs/automation.md#actions).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(
     rename_all = "camelCase",
@@ -81,6 +82,15 @@ pub enum PageOutput {
         target_origin: String,
     },
     Ui(UiCommand),
+    /// The server refused a frame the page sent (it is not a page input); nothing reached
+    /// the engine.
+    Refused {
+        message: String,
+    },
+    /// Switch the widget to this app, as if the user picked it in the switcher.
+    SelectApp {
+        app_id: i64,
+    },
 }
 
 #[cfg(test)]

@@ -35,28 +35,35 @@ pub fn object_type_name(object_type_id: &str) -> Option<&'static str> {
 
 /// DIAL_NUMBER for a click on a record's phone property. Every id describes the **dialed**
 /// record: HubSpot's `objectId`/`subjectId` described the viewed page and were often wrong
-/// (SDK issues #207, #216, #228), which is why `calleeInfo` exists; here they all agree.
+/// (SDK issues #207, #216, #228), which is why `calleeInfo` exists; here they all agree. A
+/// number dialed without a record has none of the record's fields (no `calleeInfo`, ids or
+/// `toPhoneNumberSrc`), rather than fields an app would read as a record.
 pub fn dial_number(req: &DialRequest, config: &SessionConfig) -> Value {
-    let object_type = req
-        .object_type
-        .clone()
-        .or_else(|| object_type_name(&req.object_type_id).map(String::from));
-    json!({
+    let mut data = json!({
         "phoneNumber": req.phone_number,
         "phone_number": req.phone_number,
         "countryCode": req.country_code,
-        "calleeInfo": {
-            "calleeId": req.object_id,
-            "calleeObjectTypeId": req.object_type_id,
-        },
-        "objectId": req.object_id,
-        "objectType": object_type,
         "ownerId": config.owner_id,
         "portalId": config.portal_id,
-        "subjectId": req.object_id,
         "startTimestamp": req.timestamp_ms,
-        "toPhoneNumberSrc": req.property,
-    })
+    });
+    if let (Some(type_id), Some(id), Some(fields)) =
+        (&req.object_type_id, req.object_id, data.as_object_mut())
+    {
+        let object_type = req
+            .object_type
+            .clone()
+            .or_else(|| object_type_name(type_id).map(String::from));
+        fields.insert(
+            "calleeInfo".into(),
+            json!({ "calleeId": id, "calleeObjectTypeId": type_id }),
+        );
+        fields.insert("objectId".into(), id.into());
+        fields.insert("objectType".into(), json!(object_type));
+        fields.insert("subjectId".into(), id.into());
+        fields.insert("toPhoneNumberSrc".into(), json!(req.property));
+    }
+    data
 }
 
 /// CALLER_ID_MATCH_SUCCEEDED's payload: contacts carry names and email, companies a name.

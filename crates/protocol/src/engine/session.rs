@@ -53,6 +53,8 @@ pub struct Session {
     pub(super) current_url: String,
     /// Where posts go and where app messages must come from.
     pub(super) app_origin: String,
+    /// The iframe has fired `load` at least once.
+    pub(super) loaded: bool,
     pub(super) synced: bool,
     pub(super) app_version: Option<String>,
     pub(super) debug_mode: bool,
@@ -83,6 +85,7 @@ impl Session {
             config,
             current_url,
             app_origin,
+            loaded: false,
             synced: false,
             app_version: None,
             debug_mode: false,
@@ -117,6 +120,11 @@ impl Session {
 
     pub fn synced(&self) -> bool {
         self.synced
+    }
+
+    /// Whether the iframe has loaded (at least once).
+    pub fn loaded(&self) -> bool {
+        self.loaded
     }
 
     /// The SDK version the app reported in SYNC_ACK.
@@ -162,6 +170,11 @@ impl Session {
             .as_deref()
             .and_then(|id| self.calls.get(id))
             .filter(|c| c.is_live())
+    }
+
+    /// The call started last, live or not.
+    pub fn latest_call(&self) -> Option<&Call> {
+        self.active.as_deref().and_then(|id| self.calls.get(id))
     }
 
     /// The engagement SYNC should carry: the live call's, or one being resumed.
@@ -269,6 +282,7 @@ impl Session {
     /// The iframe (re)loaded: a new app instance, so the handshake and login start over;
     /// calls, a pending dial and the task queue belong to the host and survive.
     fn on_loaded(&mut self, turn: &mut Turn) {
+        self.loaded = true;
         self.synced = false;
         self.initialized = false;
         self.logged_in = false;
@@ -293,10 +307,22 @@ impl Session {
         if let Some(engagement_id) = self.resume_engagement_id() {
             fields.insert("engagementId".into(), engagement_id.into());
         }
+        // The page posts SYNC every 100 ms until the ACK (docs/protocol.md#handshake); the log
+        // has it once, as the engine starts the loop, so the record shows the host's side of
+        // the handshake (each post's own id is the page's).
+        let mut message = fields.clone();
+        message.insert("type".into(), "SYNC".into());
+        let log = LogEntry {
+            flow: Flow::ToApp,
+            message_type: Some("SYNC".into()),
+            message: Value::Object(message),
+            findings: Vec::new(),
+        };
         turn.ui(UiCommand::StartSync {
             fields,
             target_origin: self.app_origin.clone(),
         });
+        turn.out.push(Output::Log(log));
     }
 
     fn on_app(&mut self, message: &Value, origin: &str, turn: &mut Turn) {

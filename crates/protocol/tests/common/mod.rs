@@ -54,10 +54,10 @@ pub fn sync_ack() -> Value {
 
 pub fn dial() -> DialRequest {
     DialRequest {
-        object_type_id: "0-1".into(),
-        object_id: 501,
+        object_type_id: Some("0-1".into()),
+        object_id: Some(501),
         object_type: None,
-        property: "mobilephone".into(),
+        property: Some("mobilephone".into()),
         phone_number: "+1 617 555 0100".into(),
         country_code: Some("US".into()),
         timestamp_ms: 1_700_000_000_000,

@@ -257,7 +257,7 @@ pub async fn caller_id(
     Ok(found.iter().map(caller_id_match).collect())
 }
 
-fn caller_id_match(object: &CrmObject) -> CallerIdMatch {
+pub fn caller_id_match(object: &CrmObject) -> CallerIdMatch {
     let p = |name: &str| object.properties.get(name).cloned();
     let contact = object.object_type_id == object_type::CONTACT;
     CallerIdMatch {

@@ -28,6 +28,7 @@ pub mod inspector;
 pub mod recordings;
 pub mod rest_trace;
 pub mod saved_searches;
+pub mod session_registry;
 pub mod signin;
 pub mod widget_socket;
 
@@ -192,6 +193,12 @@ async fn open_socket(
             (id, live)
         }
     };
+    // The transport allows more than the loop does, so that a frame over the loop's limit is
+    // still read whole and answered with 1009 and a finding instead of a broken connection.
+    let transport_limit = widget_socket::MAX_FRAME_BYTES * 4;
+    let upgrade = upgrade
+        .max_message_size(transport_limit)
+        .max_frame_size(transport_limit);
     Ok(upgrade.on_upgrade(move |socket: WebSocket| async move {
         let (sink, stream) = socket.split();
         let sink = sink
@@ -202,7 +209,19 @@ async fn open_socket(
                 _ => None,
             }
         });
-        widget_socket::drive(state, id, live, Box::pin(sink), Box::pin(stream)).await;
+        let (ending, mut sink) =
+            widget_socket::drive(state, id, live, Box::pin(sink), Box::pin(stream)).await;
+        if ending == widget_socket::Ending::TooLarge {
+            let close = axum::extract::ws::CloseFrame {
+                code: axum::extract::ws::close_code::SIZE,
+                reason: "frame too large".into(),
+            };
+            let _ = sink
+                .as_mut()
+                .get_pin_mut()
+                .send(Message::Close(Some(close)))
+                .await;
+        }
     }))
 }
 

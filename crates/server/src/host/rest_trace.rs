@@ -93,6 +93,10 @@ pub async fn trace(State(state): State<AppState>, request: Request, next: Next) 
         (Request::from_parts(parts, body), None)
     };
     let response = next.run(request).await;
+    let injected = response
+        .extensions()
+        .get::<crate::automation::rest_faults::InjectedFault>()
+        .map(|fault| fault.0.clone());
     let duration_ms = arrived.elapsed().as_secs_f64() * 1000.0;
     let status = response.status().as_u16();
     let (parts, body) = response.into_parts();
@@ -130,6 +134,7 @@ pub async fn trace(State(state): State<AppState>, request: Request, next: Next) 
             portal_id,
             engagement_ids,
             external_call_ids,
+            injected,
         };
         state.inspector.record_rest(&rest, arrived);
     });

@@ -21,119 +21,80 @@
 //! that will not come; then the socket is closed, and the page's frames still unsent stay in
 //! the outbox.
 //!
+//! The automation API drives the same sessions ([`inject`]): its actions are inputs handed to
+//! the engine here, under the session's lock, and the frames they cause reach the page through
+//! the connection's queue of injected frames (or the outbox). Store requests and posts pass
+//! the fault hooks (`automation::hooks`) on their way out; the engine never knows.
+//!
+//! Frames are bounded: a frame over [`MAX_FRAME_BYTES`] ends the connection (the socket closes
+//! with 1009, and the record says why); a frame that is not a page input (malformed, or one
+//! only the server may send, such as `done`) is answered with a `refused` frame and recorded
+//! with a finding, and never reaches the engine.
+//!
 //! The loop is generic over a sink and a stream of text frames, so tests can drive it with
 //! channels instead of a socket.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use callhost_protocol::engine::findings::{self, finding};
 use callhost_protocol::engine::{
-    Input, OpId, Output, PageInput, PageOutput, Session, StoreRequest,
+    Flow, Input, LogEntry, OpId, Output, PageInput, PageOutput, StoreRequest,
 };
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use tokio::sync::Mutex;
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Mutex};
 
-use crate::host::{calls, inspector};
+use crate::automation::faults::Site;
+use crate::automation::hooks::{self, PostFate};
+use crate::host::inspector;
 use crate::AppState;
 
-/// How long a session without a connection is kept for its page to come back.
-pub const IDLE_LIMIT: Duration = Duration::from_secs(300);
+pub use super::session_registry::{Handle, LiveSession, Sessions, IDLE_LIMIT};
 
-/// A widget session and who it belongs to.
-pub struct LiveSession {
-    pub engine: Session,
-    pub portal_id: i64,
-    pub user_id: i64,
-    connected: bool,
-    last_seen: Instant,
-    /// Frames for the page that could not be sent (its socket dropped); sent on reconnect.
-    outbox: Vec<PageOutput>,
-}
+/// The largest frame a page may send; a larger one ends the connection with 1009.
+pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
 
-/// A registered session: its owner, kept outside the session's lock so that checking who may
-/// resume it never depends on whether someone holds that lock.
-struct Registered {
-    portal_id: i64,
-    user_id: i64,
-    live: Arc<Mutex<LiveSession>>,
-}
-
-/// Every live session of this process, by id.
-#[derive(Default)]
-pub struct Sessions(std::sync::Mutex<HashMap<String, Registered>>);
-
-impl Sessions {
-    /// Registers a new session and returns its id; forgets sessions idle past the limit.
-    pub fn open(
-        &self,
-        engine: Session,
-        portal_id: i64,
-        user_id: i64,
-    ) -> (String, Arc<Mutex<LiveSession>>) {
-        let id = callhost_store::secret::generate("ws-")[..27].to_owned();
-        let live = Arc::new(Mutex::new(LiveSession {
-            engine,
-            portal_id,
-            user_id,
-            connected: false,
-            last_seen: Instant::now(),
-            outbox: Vec::new(),
-        }));
-        let mut all = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        all.retain(|_, s| {
-            s.live
-                .try_lock()
-                .map_or(true, |s| s.connected || s.last_seen.elapsed() < IDLE_LIMIT)
-        });
-        let registered = Registered {
-            portal_id,
-            user_id,
-            live: live.clone(),
-        };
-        all.insert(id.clone(), registered);
-        (id, live)
-    }
-
-    /// The session `id`, if it exists and belongs to this user.
-    pub fn resume(
-        &self,
-        id: &str,
-        portal_id: i64,
-        user_id: i64,
-    ) -> Option<Arc<Mutex<LiveSession>>> {
-        let all = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let found = all.get(id)?;
-        (found.portal_id == portal_id && found.user_id == user_id).then(|| found.live.clone())
-    }
+/// How a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The page went away, or the server shut down.
+    Closed,
+    /// The page sent a frame over [`MAX_FRAME_BYTES`]: close with 1009 (message too big).
+    TooLarge,
 }
 
 /// Runs one connection: the session frame first, then inputs in, outputs out, until the page
 /// goes away or the server shuts down. The first frame tells the page its session id and
-/// configuration; frames that could not reach an earlier connection follow it.
+/// configuration; frames that could not reach an earlier connection follow it. Returns how it
+/// ended, and the sink (to close it with the right code).
 pub async fn drive<S, R>(
     state: AppState,
     id: String,
     live: Arc<Mutex<LiveSession>>,
     mut sink: S,
     mut stream: R,
-) where
+) -> (Ending, S)
+where
     S: Sink<String> + Unpin,
     R: Stream<Item = String> + Unpin,
 {
     let mut shutdown = state.shutdown.clone();
-    let Some(mut held) = greet(&id, &live, &mut sink).await else {
-        return;
+    let (queue, mut injected) = mpsc::unbounded_channel::<String>();
+    let Some(mut held) = greet(&id, &live, &mut sink, queue).await else {
+        return (Ending::Closed, sink);
     };
+    let mut ending = Ending::Closed;
     loop {
         let frame = tokio::select! {
             frame = stream.next() => frame,
+            Some(text) = injected.recv() => {
+                if sink.send(text).await.is_err() {
+                    break;
+                }
+                continue;
+            }
             () = shutdown.wait() => {
                 tracing::debug!(session.id = %id, "server shutting down: closing the widget socket");
                 let _ = sink.close().await;
@@ -141,8 +102,33 @@ pub async fn drive<S, R>(
             }
         };
         let Some(frame) = frame else { break };
-        let Some(input) = page_input(&id, &frame) else {
-            continue;
+        if frame.len() > MAX_FRAME_BYTES {
+            refuse_frame(&state, &id, &frame, findings::PAGE_FRAME_TOO_LARGE, format!(
+                "the page sent a frame of {} bytes, over the limit of {MAX_FRAME_BYTES}; the socket was closed with 1009",
+                frame.len()
+            ));
+            ending = Ending::TooLarge;
+            break;
+        }
+        let input = match page_input(&frame) {
+            Ok(input) => input,
+            Err(why) => {
+                tracing::warn!(session.id = %id, error = %why, "host page sent a frame that is not a page input; refused");
+                refuse_frame(
+                    &state,
+                    &id,
+                    &frame,
+                    findings::PAGE_FRAME_REFUSED,
+                    format!("refused a frame that is not a page input: {why}"),
+                );
+                let error = PageOutput::Refused {
+                    message: format!("Refused a frame that is not a page input: {why}"),
+                };
+                if !send(&mut sink, &error).await {
+                    break;
+                }
+                continue;
+            }
         };
         // Posts saved while the page was away are held until its first input: after a full
         // reload that input is `loaded` (a new app instance, which must not get the old one's
@@ -158,24 +144,87 @@ pub async fn drive<S, R>(
         held.clear();
         let mut session = live.lock().await;
         session.last_seen = Instant::now();
-        if !run_input(&state, &id, &mut session, input, &mut sink).await {
+        if run_input(&state, &id, &mut session, input, &mut sink)
+            .await
+            .page_gone
+        {
             break;
         }
     }
     let mut session = live.lock().await;
     session.connected = false;
+    session.page = None;
     session.last_seen = Instant::now();
+    (ending, sink)
+}
+
+/// Hands an input from outside the page (the automation API) to a live session, exactly as
+/// if the page had sent it; returns the sequence numbers of the record entries it caused.
+/// Its frames for the page go through the connection's queue, or to the outbox.
+pub async fn inject(
+    state: &AppState,
+    id: &str,
+    live: &Mutex<LiveSession>,
+    input: Input,
+) -> Vec<usize> {
+    let mut session = live.lock().await;
+    let queue = session.page.clone();
+    let sink = futures_util::sink::unfold(queue, |queue, frame: String| async move {
+        match &queue {
+            Some(q) if q.send(frame).is_ok() => Ok(queue),
+            _ => Err(()),
+        }
+    });
+    let mut sink = std::pin::pin!(sink);
+    let first = state.inspector.next_seq(id).unwrap_or(0);
+    run_input(state, id, &mut session, input, &mut sink).await;
+    let next = state.inspector.next_seq(id).unwrap_or(first);
+    (first..next).collect()
+}
+
+/// Sends a frame to a live session's page outside the engine (the automation API's page
+/// instructions: navigate, select an app); kept in the outbox when no page is connected.
+pub async fn instruct(live: &Mutex<LiveSession>, frame: PageOutput) {
+    let mut session = live.lock().await;
+    let sent = match (&session.page, serde_json::to_string(&frame)) {
+        (Some(queue), Ok(text)) => queue.send(text).is_ok(),
+        _ => false,
+    };
+    if !sent {
+        session.outbox.push(frame);
+    }
+}
+
+/// Records a refused frame, with a finding and the start of the frame.
+fn refuse_frame(state: &AppState, id: &str, frame: &str, code: &'static str, why: String) {
+    let start: String = frame
+        .chars()
+        .take(inspector::budget::PREVIEW_CHARS)
+        .collect();
+    let entry = LogEntry {
+        flow: Flow::Host,
+        message_type: None,
+        message: json!({ "kind": "refusedFrame", "bytes": frame.len(), "start": start }),
+        findings: vec![finding(code, why)],
+    };
+    state.inspector.record(id, entry);
 }
 
 /// Sends the session frame, the outbox's frames that are not posts and what the engine
 /// restates; returns the outbox's posts, held for the page's first input, or `None` when the
 /// page is already gone.
-async fn greet<S>(id: &str, live: &Mutex<LiveSession>, sink: &mut S) -> Option<Vec<PageOutput>>
+async fn greet<S>(
+    id: &str,
+    live: &Mutex<LiveSession>,
+    sink: &mut S,
+    queue: mpsc::UnboundedSender<String>,
+) -> Option<Vec<PageOutput>>
 where
     S: Sink<String> + Unpin,
 {
     let mut session = live.lock().await;
     session.connected = true;
+    session.page = Some(queue);
     let first = PageOutput::Session {
         session_id: id.to_owned(),
         config: session.engine.config().clone(),
@@ -194,54 +243,90 @@ where
         if !send(sink, &frame).await {
             session.outbox.append(&mut held);
             session.connected = false;
+            session.page = None;
             return None;
         }
     }
     Some(held)
 }
 
-/// A page's frame as the engine's input, or `None` (logged) when it is not one a page may send.
-fn page_input(id: &str, frame: &str) -> Option<Input> {
-    match serde_json::from_str::<PageInput>(frame) {
-        Ok(input) => Some(input.into()),
-        Err(err) => {
-            tracing::warn!(session.id = %id, error = %err, "host page sent a frame that is not a page input; refused");
-            None
-        }
+/// A page's frame as the engine's input, or why it is not one a page may send.
+fn page_input(frame: &str) -> Result<Input, String> {
+    serde_json::from_str::<PageInput>(frame)
+        .map(Input::from)
+        .map_err(|err| err.to_string())
+}
+
+/// What running one input did.
+struct Ran {
+    /// The page went away while its frames were sent (they are in the outbox).
+    page_gone: bool,
+}
+
+/// The type an entry is known by: the message's type, else the host input's kind
+/// (`dial`, `user:endCall`).
+pub fn entry_type(log: &LogEntry) -> Option<String> {
+    if let Some(t) = &log.message_type {
+        return Some(t.clone());
     }
+    let kind = log.message.get("kind").and_then(Value::as_str)?;
+    Some(match log.message.get("action").and_then(Value::as_str) {
+        Some(action) => format!("{kind}:{action}"),
+        None => kind.to_owned(),
+    })
 }
 
 /// Hands one input to the engine and carries out everything it causes, in order: log entries
 /// to the inspector, store requests to the store (their results back to the engine), frames to
-/// the page, kept in the outbox once the page is gone. Returns whether the page is still there.
+/// the page, kept in the outbox once the page is gone. Store requests and posts pass the
+/// fault hooks first.
 async fn run_input<S>(
     state: &AppState,
     id: &str,
     session: &mut LiveSession,
     input: Input,
     sink: &mut S,
-) -> bool
+) -> Ran
 where
     S: Sink<String> + Unpin,
 {
     let mut work: VecDeque<Output> = session.engine.handle(input).into();
     let mut page_gone = false;
-    // The inspector entry of this input: the store changes it causes are attached to it.
-    let mut cause: Option<usize> = None;
+    // The inspector entry of this input: the store changes it causes are attached to it, and
+    // its type is what fault rules match a reply by.
+    let mut cause: Option<(usize, Option<String>)> = None;
+    let app_id = session.engine.config().app_id;
+    let developer = hooks::developer_for(state, app_id).await;
     while let Some(output) = work.pop_front() {
+        let site = Site {
+            session_id: id,
+            portal_id: session.portal_id,
+            app_id,
+            developer,
+            cause: cause.as_ref().and_then(|(_, t)| t.as_deref()),
+        };
         match output {
             Output::Log(entry) => {
-                let seq = state.inspector.record(id, entry);
-                cause = cause.or(seq);
+                let kind = entry_type(&entry);
+                if let Some(seq) = state.inspector.record(id, entry) {
+                    cause = cause.or(Some((seq, kind)));
+                }
             }
             Output::Store { op, request } => {
-                let more = store(state, id, session, op, request, cause).await;
+                let seq = cause.as_ref().map(|(seq, _)| *seq);
+                let more = store(state, &site, session, op, request, seq).await;
                 work.extend(more);
             }
             Output::Post {
                 message,
                 target_origin,
             } => {
+                let message_type = message.get("type").and_then(Value::as_str).unwrap_or("");
+                match hooks::post(state, &site, message_type) {
+                    PostFate::Drop => continue,
+                    PostFate::DelayMs(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+                    PostFate::Send => {}
+                }
                 let frame = PageOutput::Post {
                     message,
                     target_origin,
@@ -253,30 +338,29 @@ where
             }
         }
     }
-    !page_gone
+    Ran { page_gone }
 }
 
-/// Carries out one store request, records its effect on the inspector entry that caused it,
-/// and returns what the engine makes of the result. Store work always finishes, page or no
-/// page, so the engine never waits for a result that will not come.
+/// Carries out one store request (or what a fault rule puts in its place), records its effect
+/// on the inspector entry that caused it, and returns what the engine makes of the result.
+/// Store work always finishes, page or no page, so the engine never waits for a result that
+/// will not come.
 async fn store(
     state: &AppState,
-    id: &str,
+    site: &Site<'_>,
     session: &mut LiveSession,
     op: OpId,
     request: StoreRequest,
     cause: Option<usize>,
 ) -> Vec<Output> {
     let started = Instant::now();
-    let app_id = session.engine.config().app_id;
-    let result = calls::carry_out(state, session.portal_id, app_id, request.clone()).await;
+    let (result, injected) = hooks::store(state, site, &request).await;
     if let Some(seq) = cause {
-        let effect = inspector::Effect {
-            request,
-            result: result.clone(),
-            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-        };
-        state.inspector.effect(id, seq, effect);
+        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let effect = inspector::Effect::new(&request, &result, duration_ms, injected);
+        state
+            .inspector
+            .effect(site.session_id, seq, &request, &result, effect);
     }
     session.engine.handle(Input::Done { op, result })
 }

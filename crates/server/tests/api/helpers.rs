@@ -2,6 +2,7 @@
 //! [`AppState`] for tests that drive a widget session next to it; [`MockServer`] for what
 //! stands in for an app's backend.
 
+pub mod live_page;
 pub mod mock_server;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use reqwest::{Method, RequestBuilder, Response};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+pub use live_page::LivePage;
 pub use mock_server::{MockServer, Recorded};
 
 /// How long the test server waits for a webhook: long enough for a receiver on loopback,
@@ -167,6 +169,66 @@ impl TestApp {
             .await
             .unwrap();
         key
+    }
+
+    /// A request to the automation API (`/callhost/v1/...`) with a bearer token; returns the
+    /// status and the JSON body.
+    pub async fn automation(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut request = self.request(method, path).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        json(request.send().await.unwrap()).await
+    }
+
+    /// Waits (through the transcript's long poll) for an entry of `kind` after `after`;
+    /// returns it, or panics after 10 s.
+    pub async fn wait_for(&self, session: &str, kind: &str, after: Option<u64>) -> Value {
+        let after = after.map_or(String::new(), |a| format!("&after={a}"));
+        let path =
+            format!("/callhost/v1/sessions/{session}/transcript?type={kind}&wait=10000{after}");
+        let (status, body) = self.automation(&self.token, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{body}");
+        body["results"]
+            .as_array()
+            .and_then(|r| r.first())
+            .cloned()
+            .unwrap_or_else(|| panic!("no {kind} in the transcript of {session}"))
+    }
+
+    /// A second portal with a user and an access token of its own; returns the token.
+    pub async fn other_portal_token(&self) -> String {
+        let portal = self.store.create_portal("Other").await.unwrap();
+        let user = self
+            .store
+            .create_user(&callhost_store::NewUser {
+                portal_id: portal.id,
+                email: "other@example.com",
+                first_name: "O",
+                last_name: "X",
+            })
+            .await
+            .unwrap();
+        let token = secret::generate("chp-");
+        let scopes = vec!["crm.objects.contacts.read".to_owned()];
+        self.store
+            .add_access_token(&NewAccessToken {
+                token_hash: &secret::hash(&token),
+                portal_id: portal.id,
+                user_id: user.id,
+                developer_account_id: None,
+                scopes: &scopes,
+                expires_at: None,
+            })
+            .await
+            .unwrap();
+        token
     }
 
     /// A bearer token of the development user with exactly these scopes.

@@ -68,7 +68,7 @@ pub async fn run_as(
             }
         })
     };
-    widget_socket::drive(
+    let _ = widget_socket::drive(
         state.clone(),
         id,
         live,
@@ -81,7 +81,7 @@ pub async fn run_as(
 }
 
 /// A contact of the development seed with a phone number.
-async fn seeded_contact(app: &TestApp) -> i64 {
+pub async fn seeded_contact(app: &TestApp) -> i64 {
     let (_, page) = json(
         app.request(
             Method::GET,
@@ -313,7 +313,7 @@ async fn connect(
             }
         })
     };
-    widget_socket::drive(
+    let _ = widget_socket::drive(
         state.clone(),
         id.to_owned(),
         live,

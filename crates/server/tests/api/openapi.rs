@@ -74,3 +74,47 @@ both_backends!(openapi_document_lists_the_crm_paths, |app| {
         "Archive up to 100 objects"
     );
 });
+
+both_backends!(openapi_document_describes_the_automation_api, |app| {
+    let (status, doc) = json(
+        app.request(Method::GET, "/openapi.json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/callhost/v1/sessions", "get"),
+        ("/callhost/v1/sessions/{id}/actions", "post"),
+        ("/callhost/v1/sessions/{id}/transcript", "get"),
+        ("/callhost/v1/sessions/{id}/events", "get"),
+        ("/callhost/v1/events", "get"),
+        ("/callhost/v1/faults", "post"),
+        ("/callhost/v1/faults", "get"),
+        ("/callhost/v1/faults/{id}", "delete"),
+    ] {
+        let op = &paths[path][method];
+        assert!(op.is_object(), "{method} {path}");
+        assert_eq!(op["tags"][0], "Automation", "{method} {path}");
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "SessionView",
+        "Action",
+        "TranscriptEntry",
+        "FaultRule",
+        "FaultEffect",
+    ] {
+        assert!(schemas.contains_key(name), "{name}");
+    }
+    let transcript = &paths["/callhost/v1/sessions/{id}/transcript"]["get"]["parameters"];
+    let names: Vec<&str> = transcript
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["id", "after", "type", "wait"]);
+});

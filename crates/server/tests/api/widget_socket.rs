@@ -43,14 +43,16 @@ both_backends!(a_page_frame_that_is_a_store_result_is_refused, |app| {
         app.dev.user_id,
     );
     state.inspector.open(&id, &config);
-    // A forged result for the first store request a session makes (op 1), then a real input.
+    // A forged result for the first store request a session makes (op 1), a frame that is no
+    // JSON at all, then a real input.
     let frames = vec![
         json!({"kind": "done", "op": 1, "result": {"result": "call", "engagementId": 1}})
             .to_string(),
+        "{not json".to_owned(),
         json!({"kind": "loaded"}).to_string(),
     ];
     let seen = Arc::new(Mutex::new(Vec::new()));
-    widget_socket::drive(
+    let (ending, _) = widget_socket::drive(
         state.clone(),
         id.clone(),
         live,
@@ -58,7 +60,9 @@ both_backends!(a_page_frame_that_is_a_store_result_is_refused, |app| {
         stream::iter(frames),
     )
     .await;
-    // The page heard its session frame and the answer to `loaded`, nothing about `done`.
+    assert_eq!(ending, widget_socket::Ending::Closed);
+    // The page heard its session frame, a `refused` frame for each bad frame, and the answer
+    // to `loaded`.
     let heard: Vec<(Value, Value)> = seen
         .lock()
         .unwrap()
@@ -69,25 +73,87 @@ both_backends!(a_page_frame_that_is_a_store_result_is_refused, |app| {
         heard,
         [
             (json!("session"), Value::Null),
+            (json!("refused"), Value::Null),
+            (json!("refused"), Value::Null),
             (json!("ui"), json!("startSync"))
         ]
     );
     // The engine saw `loaded` alone: a `done` it had been handed would be in its log (with an
-    // unknown-op finding).
+    // unknown-op finding). Each refused frame is in the record with its finding.
     let filter = ExportFilter {
         session_id: Some(&id),
         ..ExportFilter::default()
     };
     let record = serde_json::to_value(state.inspector.export(app.dev.portal_id, &filter)).unwrap();
-    let inputs: Vec<&Value> = record[0]["entries"]
+    let host: Vec<&Value> = record[0]["entries"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|e| e["flow"] == "host")
-        .map(|e| &e["message"])
         .collect();
-    assert_eq!(inputs, [&json!({"kind": "loaded"})]);
+    let kinds: Vec<&Value> = host.iter().map(|e| &e["message"]["kind"]).collect();
+    assert_eq!(
+        kinds,
+        [
+            &json!("refusedFrame"),
+            &json!("refusedFrame"),
+            &json!("loaded")
+        ]
+    );
+    for refused in &host[..2] {
+        assert_eq!(
+            refused["findings"][0]["code"], "page-frame-refused",
+            "{refused}"
+        );
+    }
+    assert!(host[0]["message"]["start"]
+        .as_str()
+        .unwrap()
+        .contains("\"done\""));
 });
+
+// A frame over the limit ends the connection (the socket layer closes it with 1009) and the
+// record says why; nothing of it reaches the engine.
+both_backends!(
+    a_page_frame_over_the_limit_ends_the_connection_with_a_finding,
+    |app| {
+        let state = AppState::new(app.store.clone(), Some(app.dev));
+        let config = config(app);
+        let (id, live) = state.sessions.open(
+            Session::new(config.clone()),
+            app.dev.portal_id,
+            app.dev.user_id,
+        );
+        state.inspector.open(&id, &config);
+        let huge = json!({"kind": "app", "origin": "https://app.example",
+        "message": {"type": "CALL_DATA", "data": "x".repeat(widget_socket::MAX_FRAME_BYTES)}});
+        let frames = vec![huge.to_string(), json!({"kind": "loaded"}).to_string()];
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (ending, _) = widget_socket::drive(
+            state.clone(),
+            id.clone(),
+            live,
+            Box::pin(recording_sink(seen.clone())),
+            stream::iter(frames),
+        )
+        .await;
+        assert_eq!(ending, widget_socket::Ending::TooLarge);
+        assert_eq!(seen.lock().unwrap().len(), 1, "only the session frame");
+        let filter = ExportFilter {
+            session_id: Some(&id),
+            ..ExportFilter::default()
+        };
+        let record =
+            serde_json::to_value(state.inspector.export(app.dev.portal_id, &filter)).unwrap();
+        let entries = record[0]["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        assert_eq!(entries[0]["findings"][0]["code"], "page-frame-too-large");
+        assert!(
+            entries[0].to_string().len() < 4096,
+            "the record keeps a preview, not the frame"
+        );
+    }
+);
 
 both_backends!(a_live_socket_loop_ends_when_the_server_shuts_down, |app| {
     let mut state = AppState::new(app.store.clone(), Some(app.dev));
@@ -123,7 +189,7 @@ both_backends!(a_live_socket_loop_ends_when_the_server_shuts_down, |app| {
     assert_eq!(seen.lock().unwrap().len(), 2, "the loop is running");
     assert!(!connection.is_finished());
     fire.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(2), connection)
+    let _ = tokio::time::timeout(Duration::from_secs(2), connection)
         .await
         .expect("the loop ends promptly on shutdown")
         .unwrap();

@@ -1,13 +1,21 @@
 //! The protocol inspector's record: per widget session, every message in both directions in
-//! order, with its time offset, the engine's findings, and the store changes it caused.
+//! order, with its time offset, the engine's findings, the store changes it caused and the
+//! faults injected into it. The inspector page and the automation API's transcript
+//! (`crate::automation::transcript`) read this one record.
 //!
-//! Kept in memory, bounded ([`MAX_SESSIONS`] sessions of at most [`MAX_ENTRIES`] entries each,
-//! oldest dropped first), and scoped by portal: a user only ever sees their portal's sessions.
+//! Kept in memory and bounded by count and by bytes ([`MAX_SESSIONS`] sessions of at most
+//! [`MAX_ENTRIES`] entries, [`budget::MAX_SESSION_BYTES`] per session and
+//! [`budget::MAX_TOTAL_BYTES`] in all, oldest dropped first; payloads past
+//! [`budget::MAX_PAYLOAD_BYTES`] cut to a marker), and scoped by portal: a user only ever sees
+//! their portal's sessions. Every change bumps a counter readers wait on ([`Inspector::changes`]),
+//! so long polls and streams wake without polling.
 //!
 //! REST calls an app's backend makes about a session's calls ([`super::rest_trace`]) join the
 //! session's entries in time order: each session remembers the externalCallIds and
 //! engagementIds it has seen, and a REST call of the same portal naming one of them is
 //! attached to it.
+
+pub mod budget;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
@@ -16,6 +24,7 @@ use std::time::Instant;
 use callhost_protocol::engine::{Flow, LogEntry, OpResult, SessionConfig, StoreRequest};
 use serde::Serialize;
 use serde_json::Value;
+use tokio::sync::watch;
 
 pub const MAX_SESSIONS: usize = 200;
 pub const MAX_ENTRIES: usize = 2_000;
@@ -32,6 +41,11 @@ pub struct SessionRecord {
     /// When the session began, ms since the epoch.
     pub started_at: i64,
     pub entries: Vec<Entry>,
+    /// How many of the oldest entries the budget has dropped.
+    pub dropped_entries: usize,
+    /// What the kept entries cost, in bytes ([`budget`]).
+    #[serde(skip)]
+    bytes: usize,
     #[serde(skip)]
     clock: Option<Instant>,
     #[serde(skip)]
@@ -92,6 +106,9 @@ pub struct RestCall {
     pub portal_id: i64,
     pub engagement_ids: Vec<i64>,
     pub external_call_ids: Vec<String>,
+    /// The fault rule that answered in the route's place, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub injected: Option<Value>,
 }
 
 /// One logged message (or host event) and what it caused.
@@ -111,15 +128,44 @@ pub struct Entry {
     /// For a REST call (`flow: "rest"`): what was called and how it went.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rest: Option<RestCall>,
+    /// For an injected fault (type `FAULT`): the rule that fired and what it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<Value>,
+    /// What the entry costs in the budget.
+    #[serde(skip)]
+    bytes: usize,
 }
 
-/// A store request the engine made and what came of it.
+/// A store request the engine made and what came of it (each capped as [`budget::cap`] says).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Effect {
-    pub request: StoreRequest,
-    pub result: OpResult,
+    pub request: Value,
+    pub result: Value,
     pub duration_ms: f64,
+    /// The result came from an injected fault, not from the store.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub injected: bool,
+}
+
+impl Effect {
+    pub fn new(
+        request: &StoreRequest,
+        result: &OpResult,
+        duration_ms: f64,
+        injected: bool,
+    ) -> Self {
+        Effect {
+            request: budget::cap(serde_json::to_value(request).unwrap_or(Value::Null)).0,
+            result: budget::cap(serde_json::to_value(result).unwrap_or(Value::Null)).0,
+            duration_ms,
+            injected,
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.request.to_string().len() + self.result.to_string().len() + 64
+    }
 }
 
 /// Which part of the record an export shows.
@@ -131,18 +177,67 @@ pub struct ExportFilter<'a> {
     pub session_id: Option<&'a str>,
 }
 
-/// Every recorded session of this process.
+/// The sessions and what they cost together.
 #[derive(Default)]
+struct Records {
+    sessions: VecDeque<SessionRecord>,
+    bytes: usize,
+}
+
+/// Every recorded session of this process.
 pub struct Inspector {
-    sessions: Mutex<VecDeque<SessionRecord>>,
+    records: Mutex<Records>,
+    /// Bumped on every change; long polls and streams wait on it.
+    changed: watch::Sender<u64>,
+}
+
+impl Default for Inspector {
+    fn default() -> Self {
+        Inspector {
+            records: Mutex::default(),
+            changed: watch::channel(0).0,
+        }
+    }
 }
 
 impl Inspector {
+    /// Runs `f` on the sessions, keeps the total budget, and wakes the readers.
     fn with<T>(&self, f: impl FnOnce(&mut VecDeque<SessionRecord>) -> T) -> T {
-        f(&mut self
-            .sessions
+        let out = {
+            let mut records = self
+                .records
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let out = f(&mut records.sessions);
+            records.bytes = records.sessions.iter().map(|s| s.bytes).sum();
+            while records.bytes > budget::MAX_TOTAL_BYTES && records.sessions.len() > 1 {
+                if let Some(oldest) = records.sessions.pop_front() {
+                    records.bytes -= oldest.bytes;
+                }
+            }
+            out
+        };
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+        out
+    }
+
+    /// Reads the sessions without changing them (nobody is woken).
+    pub fn read<T>(&self, f: impl FnOnce(&VecDeque<SessionRecord>) -> T) -> T {
+        f(&self
+            .records
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()))
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .sessions)
+    }
+
+    /// A receiver that sees a new value after every change to the record.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    /// What the whole record costs now, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.read(|sessions| sessions.iter().map(|s| s.bytes).sum())
     }
 
     /// Starts the record of a new session.
@@ -155,6 +250,8 @@ impl Inspector {
             iframe_location: config.iframe_location,
             started_at: chrono::Utc::now().timestamp_millis(),
             entries: Vec::new(),
+            dropped_entries: 0,
+            bytes: 0,
             clock: Some(Instant::now()),
             next_seq: 0,
             external_call_ids: HashSet::new(),
@@ -170,6 +267,26 @@ impl Inspector {
 
     /// Adds a log entry to a session; returns its sequence number.
     pub fn record(&self, session_id: &str, log: LogEntry) -> Option<usize> {
+        self.record_with(session_id, log, None)
+    }
+
+    /// Adds the entry of an injected fault: type `FAULT`, the rule and what it did in `fault`.
+    pub fn record_fault(&self, session_id: &str, fault: Value) -> Option<usize> {
+        let log = LogEntry {
+            flow: Flow::Host,
+            message_type: Some("FAULT".into()),
+            message: Value::Null,
+            findings: Vec::new(),
+        };
+        self.record_with(session_id, log, Some(fault))
+    }
+
+    fn record_with(
+        &self,
+        session_id: &str,
+        mut log: LogEntry,
+        fault: Option<Value>,
+    ) -> Option<usize> {
         self.with(|all| {
             let session = all.iter_mut().find(|s| s.session_id == session_id)?;
             let offset_ms = session
@@ -182,6 +299,14 @@ impl Inspector {
                 .map(str::to_owned);
             let engagement_id = data("engagementId").and_then(Value::as_i64);
             session.note_call(external_call_id.as_deref(), engagement_id);
+            let (message, message_bytes) = budget::cap(std::mem::take(&mut log.message));
+            log.message = message;
+            // Findings quote what the app sent (a type, a field): kept short.
+            for finding in &mut log.findings {
+                budget::shorten(&mut finding.message);
+            }
+            let findings: usize = log.findings.iter().map(|f| f.message.len() + 32).sum();
+            let fault_bytes = fault.as_ref().map_or(0, |f| f.to_string().len());
             let entry = Entry {
                 seq: 0,
                 offset_ms,
@@ -189,8 +314,19 @@ impl Inspector {
                 external_call_id,
                 effects: Vec::new(),
                 rest: None,
+                fault,
+                bytes: budget::ENTRY_OVERHEAD + message_bytes + findings + fault_bytes,
             };
             Some(push(session, entry))
+        })
+    }
+
+    /// The sequence number the session's next entry will get.
+    pub fn next_seq(&self, session_id: &str) -> Option<usize> {
+        self.read(|all| {
+            all.iter()
+                .find(|s| s.session_id == session_id)
+                .map(|s| s.next_seq)
         })
     }
 
@@ -217,7 +353,9 @@ impl Inspector {
                     },
                     external_call_id,
                     effects: Vec::new(),
+                    bytes: budget::ENTRY_OVERHEAD + rest.path.len() + 64,
                     rest: Some(rest.clone()),
+                    fault: rest.injected.clone(),
                 };
                 push(session, entry);
             }
@@ -227,7 +365,7 @@ impl Inspector {
     /// Whether any session of any portal has touched one of these calls: the cheap check the
     /// REST layer makes before it works out whose request it saw.
     pub fn knows_any(&self, engagement_ids: &[i64], external_call_ids: &[String]) -> bool {
-        self.with(|all| {
+        self.read(|all| {
             all.iter().any(|s| {
                 engagement_ids
                     .iter()
@@ -241,16 +379,23 @@ impl Inspector {
 
     /// Whether any session has seen a call yet (nothing to link REST calls to otherwise).
     pub fn has_calls(&self) -> bool {
-        self.with(|all| all.iter().any(|s| !s.external_call_ids.is_empty()))
+        self.read(|all| all.iter().any(|s| !s.external_call_ids.is_empty()))
     }
 
     /// Attaches a store change to entry `seq` of a session.
-    pub fn effect(&self, session_id: &str, seq: usize, effect: Effect) {
+    pub fn effect(
+        &self,
+        session_id: &str,
+        seq: usize,
+        request: &StoreRequest,
+        result: &OpResult,
+        effect: Effect,
+    ) {
         self.with(|all| {
             let Some(session) = all.iter_mut().find(|s| s.session_id == session_id) else {
                 return;
             };
-            match (&effect.request, &effect.result) {
+            match (request, result) {
                 (
                     StoreRequest::CreateCall {
                         external_call_id, ..
@@ -264,7 +409,11 @@ impl Inspector {
                 _ => {}
             }
             if let Some(entry) = session.entries.iter_mut().find(|e| e.seq == seq) {
+                let bytes = effect.bytes();
+                entry.bytes += bytes;
                 entry.effects.push(effect);
+                session.bytes += bytes;
+                trim(session);
             }
         });
     }
@@ -277,7 +426,7 @@ impl Inspector {
             external_call_id,
             session_id,
         } = *filter;
-        self.with(|all| {
+        self.read(|all| {
             all.iter()
                 .filter(|s| s.portal_id == portal_id && app_id.is_none_or(|a| s.app_id == a))
                 .filter(|s| session_id.is_none_or(|id| s.session_id == id))
@@ -302,112 +451,29 @@ fn push(session: &mut SessionRecord, mut entry: Entry) -> usize {
     entry.seq = seq;
     session.next_seq += 1;
     if session.entries.len() == MAX_ENTRIES {
-        session.entries.remove(0);
+        let oldest = session.entries.remove(0);
+        session.bytes -= oldest.bytes;
+        session.dropped_entries += 1;
     }
     let at = session
         .entries
         .iter()
         .rposition(|e| e.offset_ms <= entry.offset_ms)
         .map_or(0, |i| i + 1);
+    session.bytes += entry.bytes;
     session.entries.insert(at, entry);
+    trim(session);
     seq
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use callhost_protocol::engine::IframeLocation;
-    use serde_json::json;
-
-    fn config(portal_id: i64) -> SessionConfig {
-        SessionConfig {
-            host_url: "http://127.0.0.1:8080".into(),
-            portal_id,
-            user_id: 1,
-            owner_id: 2,
-            app_id: 3,
-            app_url: "http://127.0.0.1:9000/".into(),
-            allowed_origins: Vec::new(),
-            iframe_location: IframeLocation::Widget,
-            uses_calling_window: false,
-            engagement_id: None,
-            legacy_engagement_created: false,
-        }
-    }
-
-    fn from_app(message: serde_json::Value) -> LogEntry {
-        LogEntry {
-            flow: Flow::FromApp,
-            message_type: message["type"].as_str().map(String::from),
-            message,
-            findings: Vec::new(),
-        }
-    }
-
-    fn rest(portal_id: i64, engagement_ids: Vec<i64>) -> RestCall {
-        RestCall {
-            method: "PATCH".into(),
-            path: "/crm/v3/objects/calls/77".into(),
-            status: 200,
-            duration_ms: 1.0,
-            portal_id,
-            engagement_ids,
-            external_call_ids: Vec::new(),
-        }
-    }
-
-    /// A REST call joins the session whose call it touched (found through the engagement the
-    /// session created), at the time it was made, and only in its own portal.
-    #[test]
-    fn rest_calls_join_the_session_of_their_call_in_time_order() {
-        let inspector = Inspector::default();
-        inspector.open("a", &config(10));
-        inspector.open("b", &config(20));
-        let started =
-            from_app(json!({"type": "OUTGOING_CALL_STARTED", "data": {"externalCallId": "x-1"}}));
-        let seq = inspector.record("a", started).unwrap();
-        let create = StoreRequest::CreateCall {
-            app_id: 3,
-            external_call_id: "x-1".into(),
-            properties: Default::default(),
-            associate: None,
-            called_number: None,
-        };
-        let result = OpResult::Call { engagement_id: 77 };
-        let effect = Effect {
-            request: create,
-            result,
-            duration_ms: 0.5,
-        };
-        inspector.effect("a", seq, effect);
-        assert!(inspector.knows_any(&[77], &[]));
-        assert!(!inspector.knows_any(&[78], &["other".into()]));
-
-        // Made before the next message arrived, recorded after it (as the layer does).
-        let made = Instant::now();
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        let ended = from_app(json!({"type": "CALL_ENDED", "data": {"externalCallId": "x-1"}}));
-        inspector.record("a", ended);
-        inspector.record_rest(&rest(10, vec![77]), made);
-        inspector.record_rest(&rest(20, vec![77]), made);
-        inspector.record_rest(&rest(10, vec![78]), made);
-
-        let a = inspector.export(10, &ExportFilter::default());
-        let flows: Vec<_> = a[0].entries.iter().map(|e| e.log.flow).collect();
-        assert_eq!(flows, [Flow::FromApp, Flow::Rest, Flow::FromApp]);
-        let entry = &a[0].entries[1];
-        assert_eq!(entry.external_call_id.as_deref(), Some("x-1"));
-        assert_eq!(entry.seq, 2, "sequence numbers stay unique");
-        let only_b = ExportFilter {
-            session_id: Some("b"),
-            ..ExportFilter::default()
-        };
-        assert!(
-            inspector.export(20, &only_b)[0].entries.is_empty(),
-            "another portal's request is not shown"
-        );
-        let json = serde_json::to_value(&a[0].entries[1]).unwrap();
-        assert_eq!(json["flow"], "rest");
-        assert_eq!(json["rest"]["engagementIds"], json!([77]));
+/// Drops a session's oldest entries while it is over its byte budget (the newest stays).
+fn trim(session: &mut SessionRecord) {
+    while session.bytes > budget::MAX_SESSION_BYTES && session.entries.len() > 1 {
+        let oldest = session.entries.remove(0);
+        session.bytes -= oldest.bytes;
+        session.dropped_entries += 1;
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,148 @@
+//! The registry of live widget sessions: each session's engine and owner, whether a page is
+//! connected, and what waits for the page ([`LiveSession`]); [`Sessions`] finds them by id
+//! for the widget socket (`super::widget_socket`, which resumes only the owner's) and for the
+//! automation API (which checks the caller itself).
+//!
+//! A session's owner is kept outside its lock, so checking who may resume it never waits for
+//! an input in progress. Sessions no page has used for [`IDLE_LIMIT`] are forgotten when the
+//! next one opens.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use callhost_protocol::engine::{PageOutput, Session};
+use tokio::sync::{mpsc, Mutex};
+
+/// How long a session without a connection is kept for its page to come back.
+pub const IDLE_LIMIT: Duration = Duration::from_secs(300);
+
+/// A widget session and who it belongs to.
+pub struct LiveSession {
+    pub engine: Session,
+    pub portal_id: i64,
+    pub user_id: i64,
+    pub(crate) connected: bool,
+    pub(crate) last_seen: Instant,
+    /// Frames for the page that could not be sent (its socket dropped); sent on reconnect.
+    pub(crate) outbox: Vec<PageOutput>,
+    /// The current connection's queue of frames that inputs from elsewhere (the automation
+    /// API) cause; `None` while no page is connected.
+    pub(crate) page: Option<mpsc::UnboundedSender<String>>,
+}
+
+impl LiveSession {
+    /// Whether a page is connected to the session now.
+    pub fn connected(&self) -> bool {
+        self.connected
+    }
+}
+
+/// A registered session: its owner, kept outside the session's lock so that checking who may
+/// resume it never depends on whether someone holds that lock.
+struct Registered {
+    portal_id: i64,
+    user_id: i64,
+    app_id: i64,
+    live: Arc<Mutex<LiveSession>>,
+}
+
+/// A session as the registry lists it, with what can be known without its lock.
+#[derive(Clone)]
+pub struct Handle {
+    pub id: String,
+    pub portal_id: i64,
+    pub user_id: i64,
+    pub app_id: i64,
+    pub live: Arc<Mutex<LiveSession>>,
+}
+
+/// Every live session of this process, by id.
+#[derive(Default)]
+pub struct Sessions(std::sync::Mutex<HashMap<String, Registered>>);
+
+impl Sessions {
+    /// Registers a new session and returns its id; forgets sessions idle past the limit.
+    pub fn open(
+        &self,
+        engine: Session,
+        portal_id: i64,
+        user_id: i64,
+    ) -> (String, Arc<Mutex<LiveSession>>) {
+        let id = callhost_store::secret::generate("ws-")[..27].to_owned();
+        let app_id = engine.config().app_id;
+        let live = Arc::new(Mutex::new(LiveSession {
+            engine,
+            portal_id,
+            user_id,
+            connected: false,
+            last_seen: Instant::now(),
+            outbox: Vec::new(),
+            page: None,
+        }));
+        let mut all = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        all.retain(|_, s| {
+            s.live
+                .try_lock()
+                .map_or(true, |s| s.connected || s.last_seen.elapsed() < IDLE_LIMIT)
+        });
+        let registered = Registered {
+            portal_id,
+            user_id,
+            app_id,
+            live: live.clone(),
+        };
+        all.insert(id.clone(), registered);
+        (id, live)
+    }
+
+    /// The session `id`, if it exists and belongs to this user.
+    pub fn resume(
+        &self,
+        id: &str,
+        portal_id: i64,
+        user_id: i64,
+    ) -> Option<Arc<Mutex<LiveSession>>> {
+        let all = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let found = all.get(id)?;
+        (found.portal_id == portal_id && found.user_id == user_id).then(|| found.live.clone())
+    }
+
+    /// Every registered session (the automation API filters them by caller).
+    pub fn all(&self) -> Vec<Handle> {
+        let all = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut handles: Vec<Handle> = all.iter().map(|(id, r)| r.handle(id)).collect();
+        handles.sort_by(|a, b| a.id.cmp(&b.id));
+        handles
+    }
+
+    /// The session `id`, whoever it belongs to (the caller checks).
+    pub fn get(&self, id: &str) -> Option<Handle> {
+        let all = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        all.get(id).map(|r| r.handle(id))
+    }
+}
+
+impl Registered {
+    fn handle(&self, id: &str) -> Handle {
+        Handle {
+            id: id.to_owned(),
+            portal_id: self.portal_id,
+            user_id: self.user_id,
+            app_id: self.app_id,
+            live: self.live.clone(),
+        }
+    }
+}
