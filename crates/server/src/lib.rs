@@ -20,6 +20,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod fields;
+pub mod fixture;
 pub mod helpdesk;
 pub mod host;
 pub mod openapi;
@@ -69,6 +70,9 @@ pub struct AppState {
     /// On by default, as in tests; the binary turns it off when callhost listens beyond
     /// loopback unless `--automation on` says otherwise (docs/design.md#automation-gate).
     pub automation: bool,
+    /// The gate between requests and `POST /callhost/v1/reset`, and the signal that closes
+    /// live widget sessions on a reset ([`fixture::reset`]).
+    pub resets: Arc<fixture::Resets>,
     /// Fires when the server shuts down: long-lived connections (the widget sockets) end on
     /// it. [`run`] sets it from its `shutdown` future; until then it never fires.
     pub shutdown: Shutdown,
@@ -87,6 +91,7 @@ impl AppState {
             webhooks: webhooks::WebhookClient::configured(webhooks::WebhookConfig::default()),
             allowed_hosts: Arc::new([]),
             automation: true,
+            resets: Arc::default(),
             shutdown: Shutdown::never(),
         }
     }

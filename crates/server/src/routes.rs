@@ -12,7 +12,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::crm::catalog::object_type;
 use crate::error::ApiError;
-use crate::{assets, calling, crm, helpdesk, host, openapi, AppState};
+use crate::{assets, calling, crm, fixture, helpdesk, host, openapi, AppState};
 
 /// The router of the API (and, as later areas land, of the host) origin.
 pub fn api_router(state: AppState) -> Router {
@@ -31,9 +31,17 @@ pub fn api_router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             host::signin::require_same_origin_writes,
         ));
-    Router::new()
+    // A reset waits for the requests in flight and holds new ones (fixture/reset.rs).
+    let held = Router::new()
         .merge(traced)
         .merge(host)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            fixture::hold_during_reset,
+        ));
+    Router::new()
+        .merge(held)
+        .merge(fixture::router())
         .route("/openapi.json", get(openapi_json))
         .route("/", get(show_start))
         .route("/sdk/{*path}", get(assets::sdk_file))

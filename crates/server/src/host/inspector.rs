@@ -145,6 +145,11 @@ impl Inspector {
             .unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
+    /// Forgets every session's record (a reset ended them all).
+    pub fn clear(&self) {
+        self.with(VecDeque::clear);
+    }
+
     /// Starts the record of a new session.
     pub fn open(&self, session_id: &str, config: &SessionConfig) {
         let record = SessionRecord {

@@ -98,6 +98,15 @@ impl Sessions {
         (id, live)
     }
 
+    /// Forgets every session: their pages start new ones when they reconnect (a reset; the
+    /// sockets themselves close on `AppState::resets`).
+    pub fn close_all(&self) {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+    }
+
     /// The session `id`, if it exists and belongs to this user.
     pub fn resume(
         &self,
@@ -128,6 +137,8 @@ pub async fn drive<S, R>(
     R: Stream<Item = String> + Unpin,
 {
     let mut shutdown = state.shutdown.clone();
+    // A reset ends every session (crate::fixture::reset): between inputs, like shutdown.
+    let mut resets = state.resets.subscribe();
     let Some(mut held) = greet(&id, &live, &mut sink).await else {
         return;
     };
@@ -136,6 +147,11 @@ pub async fn drive<S, R>(
             frame = stream.next() => frame,
             () = shutdown.wait() => {
                 tracing::debug!(session.id = %id, "server shutting down: closing the widget socket");
+                let _ = sink.close().await;
+                break;
+            }
+            _ = resets.changed() => {
+                tracing::debug!(session.id = %id, "store reset: closing the widget socket");
                 let _ = sink.close().await;
                 break;
             }
@@ -156,6 +172,13 @@ pub async fn drive<S, R>(
             }
         }
         held.clear();
+        // No reset runs while an input is carried out; one that ran since the frame arrived
+        // ended this session, whose input must not reach the restored store.
+        let _no_reset = state.resets.hold().await;
+        if resets.has_changed().unwrap_or(true) {
+            let _ = sink.close().await;
+            break;
+        }
         let mut session = live.lock().await;
         session.last_seen = Instant::now();
         if !run_input(&state, &id, &mut session, input, &mut sink).await {
