@@ -3,8 +3,13 @@
 // on the OFFICIAL SDK from another origin, and for the demo app callhost serves. An app that
 // is not offered in the portal says so on the page and opens nothing.
 import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { appFrame, events, frameWhere, newAppId, openHost, recordUrl, useCallhost } from "./fixtures.js";
+import { startCallhost } from "./serve.js";
 
 let server;
 let apps;
@@ -69,5 +74,50 @@ test("a deep link to an app that is not offered says so and opens nothing", asyn
     assert.equal(await page.getByTestId("calling-widget").getAttribute("data-state"), "hidden");
     assert.equal(await page.locator("#hubspot-calling-extension-iframe").count(), 0);
     await page.close();
+  }
+});
+
+// docs/fixtures.md#reset, as a test suite uses it: callhost started from a fixture that
+// declares the official-SDK app; a reset ends the open page's widget session, the page starts
+// a new one by itself and the app is loaded afresh, with the records back as they were.
+test("after a reset, an open page's widget reconnects to a new session and the app starts over", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "callhost-deeplink-"));
+  const fixture = JSON.parse(await readFile(fileURLToPath(new URL("../docs/fixture.example.json", import.meta.url)), "utf8"));
+  fixture.apps[1].calling.url = `${apps.origin}/umd.html`;
+  const path = join(dir, "fixture.json");
+  await writeFile(path, JSON.stringify(fixture));
+  const fixed = await startCallhost(["--fixture", path]);
+  const page = await browser.newPage();
+  try {
+    const { ready } = fixed;
+    const auth = { authorization: `Bearer ${ready.accessToken}` };
+    page.on("pageerror", (e) => { throw e; });
+    await openHost(page, `${recordUrl(ready, "0-1", 301)}?callingApp=3002`);
+    const frame = await appFrame(page, apps.origin);
+    await events(frame, "onReady");
+    await page.locator('[data-testid=app-status][data-logged-in="true"]').waitFor();
+    const before = await page.evaluate(() => JSON.stringify(Object.entries(sessionStorage)));
+    const made = await fetch(`${ready.apiUrl}/crm/v3/objects/contacts`, {
+      method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ properties: { firstname: "Temporary" } }),
+    });
+    assert.equal(made.status, 201);
+    const madeId = (await made.json()).id;
+
+    const reloaded = page.waitForEvent("framenavigated", { predicate: (f) => f.url().startsWith(apps.origin), timeout: 10_000 });
+    const response = await fetch(`${ready.apiUrl}/callhost/v1/reset`, { method: "POST", headers: auth });
+    assert.equal(response.status, 204);
+
+    // The app is loaded again (a new document in the iframe) and goes through the handshake.
+    await reloaded;
+    const fresh = await appFrame(page, apps.origin);
+    await events(fresh, "onReady");
+    const after = await page.evaluate(() => JSON.stringify(Object.entries(sessionStorage)));
+    assert.notEqual(after, before, "the page remembers a new session");
+    const gone = await fetch(`${ready.apiUrl}/crm/v3/objects/contacts/${madeId}`, { headers: auth });
+    assert.equal(gone.status, 404);
+  } finally {
+    await page.close();
+    assert.equal(await fixed.stop(), 0);
+    await rm(dir, { recursive: true, force: true });
   }
 });
