@@ -26,6 +26,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         recording::update_recording_settings,
         channel::create_channel_settings, channel::get_channel_settings,
         channel::update_channel_settings, channel::archive_channel_settings,
+        crate::fixture::reset::reset_store,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&SecuritySchemes, &VersionedAliases, &CrmPaths)

@@ -248,6 +248,19 @@ with_example_fixture!(requests_beside_a_reset_never_see_it_half_done, |app| {
     assert!(resets > 1);
 });
 
+with_example_fixture!(the_openapi_document_describes_reset, |app| {
+    let (_, doc) = json(
+        app.request(Method::GET, "/openapi.json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let reset = &doc["paths"]["/callhost/v1/reset"]["post"];
+    assert!(reset["responses"]["204"].is_object(), "{reset}");
+    assert_eq!(reset["operationId"], "reset_store");
+});
+
 /// Off (callhost listening beyond loopback without `--automation on`), reset is a route that
 /// does not exist, whatever the credentials.
 #[tokio::test]
