@@ -81,7 +81,8 @@ struct ServeArgs {
     /// Keep everything in a temporary place that is removed on exit.
     #[arg(long, env = "CALLHOST_EPHEMERAL")]
     ephemeral: bool,
-    /// Fill the store from this fixture (JSON: portal, users, records, apps, credentials)
+    /// Fill the store from this fixture (JSON, or YAML for .yaml/.yml: portal, users, records,
+    /// apps, credentials)
     /// instead of the development seed, with the same ids and credentials on every run; the
     /// store must be empty or hold a fixture. See docs/fixtures.md.
     #[arg(long, env = "CALLHOST_FIXTURE", value_name = "FILE", conflicts_with_all = ["dev_api_key", "dev_access_token"])]

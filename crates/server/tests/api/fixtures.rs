@@ -411,3 +411,42 @@ async fn a_fixture_loads_again_over_itself() {
     assert_eq!(list["results"].as_array().unwrap().len(), 2, "{list}");
     app.finish().await;
 }
+
+/// A `.yaml` fixture is the same format: the example written as YAML loads with the same ids,
+/// and its errors carry the same paths.
+#[tokio::test]
+async fn a_yaml_fixture_loads_like_its_json_twin() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("example.yaml");
+    std::fs::write(&yaml, serde_yaml_ng::to_string(&example()).unwrap()).unwrap();
+    let app = spawn_app_from(Backend::Sqlite, Filling::Fixture(&yaml), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (app.dev.portal_id, app.token.as_str()),
+        (424242, "chp-example-access-token")
+    );
+    let (status, ada) = get(&app, "/crm/v3/objects/contacts/301").await;
+    assert_eq!(
+        (status, ada["properties"]["firstname"].clone()),
+        (200, json!("Ada"))
+    );
+
+    let mut broken = example();
+    broken["records"]["contacts"][1]["properties"]["favourite_colour"] = json!("red");
+    let bad = dir.path().join("broken.yml");
+    std::fs::write(&bad, serde_yaml_ng::to_string(&broken).unwrap()).unwrap();
+    let Err(LoadError::Invalid(err)) = fixture::load(&app.store, &bad, None).await else {
+        panic!()
+    };
+    assert_eq!(
+        err.path, "records.contacts[1].properties.favourite_colour",
+        "{err}"
+    );
+    std::fs::write(&bad, "portal:\n  id: [1, 2]\n").unwrap();
+    let Err(LoadError::Invalid(err)) = fixture::load(&app.store, &bad, None).await else {
+        panic!()
+    };
+    assert_eq!(err.path, "portal.id", "{err}");
+    app.finish().await;
+}
