@@ -308,11 +308,24 @@ async fn a_reset_without_a_fixture_goes_back_to_the_seed() {
 }
 
 /// How long a reset takes on SQLite with a realistic fixture (500 contacts, 100 companies,
-/// their associations, two apps) after a test made 200 records: prints the figures.
+/// their associations, two apps) after a test made 20 records, ten times: prints the figures.
 /// `cargo nextest run -p callhost-server --run-ignored only -E 'test(measure_reset)' --no-capture`
 #[tokio::test]
 #[ignore = "a measurement: prints figures, asserts nothing about time"]
 async fn measure_reset_on_sqlite() {
+    measure_reset(Backend::Sqlite).await;
+}
+
+/// The same on PostgreSQL (with `CALLHOST_TEST_DATABASE_URL`).
+#[tokio::test]
+#[ignore = "a measurement: prints figures, asserts nothing about time"]
+async fn measure_reset_on_postgres() {
+    if std::env::var_os("CALLHOST_TEST_DATABASE_URL").is_some() {
+        measure_reset(Backend::Postgres).await;
+    }
+}
+
+async fn measure_reset(backend: Backend) {
     let mut fixture = crate::fixtures::example();
     let companies: Vec<Value> = (0..100)
         .map(|i| json!({"id": 1000 + i, "properties": {"name": format!("Company {i}"), "phone": format!("+1 617 555 {:04}", 1000 + i)}}))
@@ -331,7 +344,7 @@ async fn measure_reset_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("large.json");
     std::fs::write(&path, fixture.to_string()).unwrap();
-    let app = spawn_app_from(Backend::Sqlite, Filling::Fixture(&path), true)
+    let app = spawn_app_from(backend, Filling::Fixture(&path), true)
         .await
         .unwrap();
     let mut times = Vec::new();
@@ -347,7 +360,7 @@ async fn measure_reset_on_sqlite() {
     }
     times.sort_by(f64::total_cmp);
     println!(
-        "reset on SQLite, 600 records + 500 associations, 20 made before each: min {:.1} ms, median {:.1} ms, max {:.1} ms (HTTP round trip included)",
+        "reset on {backend:?}, 600 records + 500 associations, 20 made before each: min {:.1} ms, median {:.1} ms, max {:.1} ms (HTTP round trip included)",
         times[0],
         times[times.len() / 2],
         times[times.len() - 1]
