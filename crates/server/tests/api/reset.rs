@@ -367,3 +367,90 @@ async fn measure_reset(backend: Backend) {
     );
     app.finish().await;
 }
+
+/// Opens a widget socket as the host page does (`session` to resume one, or none); returns
+/// the answer's status line and, on 101, the session id of the first frame.
+async fn open_widget_socket(
+    app: &TestApp,
+    cookie: &str,
+    session: Option<&str>,
+) -> (String, Option<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = app.url.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let resume = session.map(|s| format!("&session={s}")).unwrap_or_default();
+    let upgrade = format!(
+        "GET /host/ws?appId=3002&location=widget{resume} HTTP/1.1\r\nHost: {host}\r\nOrigin: {}\r\n\
+         Cookie: {cookie}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        app.url
+    );
+    socket.write_all(upgrade.as_bytes()).await.unwrap();
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = tokio::time::timeout(Duration::from_secs(5), socket.read(&mut chunk))
+            .await
+            .expect("an answer")
+            .unwrap();
+        received.extend_from_slice(&chunk[..n]);
+        let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") else {
+            assert!(n > 0, "closed before answering");
+            continue;
+        };
+        let status = String::from_utf8_lossy(
+            &received[..received.iter().position(|b| *b == b'\r').unwrap()],
+        )
+        .into_owned();
+        if !status.contains(" 101 ") {
+            return (status, None);
+        }
+        // The first frame: a text frame from the server, unmasked.
+        let body = &received[at + 4..];
+        let (len, header) = match body.get(1).map(|b| b & 0x7f) {
+            Some(126) if body.len() >= 4 => (u16::from_be_bytes([body[2], body[3]]) as usize, 4),
+            Some(len) if len < 126 => (len as usize, 2),
+            _ => (usize::MAX, 0),
+        };
+        if len != usize::MAX && body.len() >= header + len {
+            let frame: Value = serde_json::from_slice(&body[header..header + len]).unwrap();
+            return (status, frame["sessionId"].as_str().map(str::to_owned));
+        }
+        assert!(n > 0, "closed before the session frame");
+    }
+}
+
+with_example_fixture!(
+    a_page_naming_a_session_a_reset_ended_gets_a_new_one_at_once,
+    |app| {
+        use reqwest::cookie::CookieStore;
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let browser = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .build()
+            .unwrap();
+        let page = format!("{}/contacts/{}/record/0-1/301", app.url, app.dev.portal_id);
+        assert_eq!(browser.get(&page).send().await.unwrap().status(), 200);
+        let cookie = jar.cookies(&app.url.parse().unwrap()).unwrap();
+        let cookie = cookie.to_str().unwrap().to_owned();
+
+        let (status, first) = open_widget_socket(app, &cookie, None).await;
+        let first = first.unwrap_or_else(|| panic!("{status}"));
+        // Before a reset, an unknown session is refused and a known one resumed.
+        let (status, _) = open_widget_socket(app, &cookie, Some("ws-unknown")).await;
+        assert!(status.contains(" 404 "), "{status}");
+        let (_, resumed) = open_widget_socket(app, &cookie, Some(&first)).await;
+        assert_eq!(resumed.as_deref(), Some(first.as_str()));
+
+        let (status, _) = reset_with_token(app).await;
+        assert_eq!(status, 204);
+        let (status, fresh) = open_widget_socket(app, &cookie, Some(&first)).await;
+        let fresh = fresh.unwrap_or_else(|| panic!("{status}"));
+        assert_ne!(fresh, first, "a new session, not the ended one");
+        let (status, _) = open_widget_socket(app, &cookie, Some("ws-unknown")).await;
+        assert!(
+            status.contains(" 404 "),
+            "other unknown sessions are still refused: {status}"
+        );
+    }
+);
