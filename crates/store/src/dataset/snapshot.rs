@@ -138,8 +138,15 @@ pub(super) async fn wipe(conn: &mut impl Exec, tables: &[String]) -> Result<()> 
     Ok(())
 }
 
-/// Replaces the snapshot with a copy of every data table.
+/// Replaces the snapshot with a copy of every data table. Called first in its transaction:
+/// on PostgreSQL every copy must see the same moment (another instance sharing the database
+/// may be writing), which `read committed` would not give; SQLite's write transaction holds
+/// off every other writer anyway.
 pub(super) async fn copy_out(conn: &mut impl Exec, backend: Backend) -> Result<()> {
+    if backend == Backend::Postgres {
+        conn.execute(query("set transaction isolation level repeatable read"))
+            .await?;
+    }
     for old in catalog(conn, backend).await? {
         if old.starts_with(SNAPSHOT) {
             conn.execute(query(format!("drop table {}", quoted(&old)?)))
@@ -169,6 +176,7 @@ pub(super) async fn copy_back(conn: &mut impl Exec, backend: Backend) -> Result<
         return Ok(false);
     }
     let tables = tables(conn, backend).await?;
+    skip_reference_checks(conn, backend).await?;
     wipe(conn, &tables).await?;
     for table in tables.iter().filter(|t| copies.contains(*t)) {
         conn.execute(query(format!(
@@ -180,6 +188,26 @@ pub(super) async fn copy_back(conn: &mut impl Exec, backend: Backend) -> Result<
     }
     rewind_sequences(conn, backend, &tables).await?;
     Ok(true)
+}
+
+/// On PostgreSQL, when the role may, turns the foreign-key triggers off for the rest of the
+/// transaction: the rows come back exactly as a consistent snapshot held them, and checking
+/// each one's references is most of a restore's time there. (`session_replication_role`
+/// needs a superuser; other roles keep the checks, only slower.) SQLite's checks are cheap.
+async fn skip_reference_checks(conn: &mut impl Exec, backend: Backend) -> Result<()> {
+    if backend != Backend::Postgres {
+        return Ok(());
+    }
+    let row = conn
+        .fetch_one(query(
+            "select current_setting('is_superuser')::text as superuser",
+        ))
+        .await?;
+    if row.get::<String>("superuser")? == "on" {
+        conn.execute(query("set local session_replication_role = replica"))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Makes every id sequence continue right after the largest id its table holds, as it would
