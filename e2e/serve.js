@@ -7,11 +7,12 @@ const defaultBin = fileURLToPath(new URL("../target/debug/callhost", import.meta
 
 /**
  * Starts `callhost serve --ephemeral` on free loopback ports.
+ * @param {string[]} [extraArgs]  more `serve` flags (`--fixture FILE`)
  * @returns {Promise<{ready: Record<string, any>, stop: () => Promise<number | null>, extraStdout: () => string[]}>}
  */
-export async function startCallhost() {
+export async function startCallhost(extraArgs = []) {
   const bin = process.env.CALLHOST_BIN || defaultBin;
-  const child = spawn(bin, ["serve", "--ephemeral", "--listen", "127.0.0.1:0", "--demo-listen", "127.0.0.1:0"], {
+  const child = spawn(bin, ["serve", "--ephemeral", "--listen", "127.0.0.1:0", "--demo-listen", "127.0.0.1:0", ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";

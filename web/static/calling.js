@@ -8,8 +8,14 @@
 //
 // One session at a time. Switching providers ends the current session, but not while a call
 // is live (the engine says which calls are). A full reload of the page resumes the session.
+//
+// Deep link (docs/design.md#host-urls): a page opened with `?callingApp={appId}` opens the
+// widget on that app at once, as if the user had chosen it in the switcher; an app that is
+// not offered in the portal (not installed, no calling settings, not ready) says so in a host
+// alert and changes nothing.
 
 import { normalizePhone } from "./phone.js";
+import { showAlert } from "./alerts.js";
 import { InspectorPanel } from "./inspector-panel.js";
 import { isOffered, providersFor, rememberedProvider, rememberProvider } from "./providers.js";
 import { PageSession, rememberedProviderKey } from "./session.js";
@@ -63,6 +69,35 @@ export class CallingController extends EventTarget {
       if (this.live) event.preventDefault();
     });
     this.resume();
+    if (options.location === "widget") this.openLinked(new URLSearchParams(location.search).get("callingApp"));
+  }
+
+  /**
+   * Opens the widget on the app a deep link names (`?callingApp=`), or says why it cannot.
+   * @param {string | null} raw  the parameter's value; nothing happens without one
+   */
+  openLinked(raw) {
+    if (raw === null) return;
+    const appId = /^[1-9][0-9]{0,17}$/.test(raw.trim()) ? Number(raw.trim()) : null;
+    if (appId === null) {
+      showAlert(`callingApp must be an app id, got "${raw}".`);
+      return;
+    }
+    const provider = this.providers.find((p) => p.key === `app:${appId}`);
+    if (!provider) {
+      showAlert(`Calling app ${appId} is not offered in this portal: it is not installed here with calling settings.`);
+      return;
+    }
+    if (!provider.selectable) {
+      showAlert(`Calling app ${provider.name} (${appId}) is not offered: its calling settings say it is not ready (isReady is false).`);
+      return;
+    }
+    if (this.live && this.session && this.session.provider.key !== provider.key) {
+      showAlert(`A call is live in ${this.session.provider.name}; ${provider.name} was not opened.`);
+      return;
+    }
+    this.widget.show();
+    this.choose(provider);
   }
 
   /** Whether the widget's call is ringing, dialing or connected (the engine's `live`). */

@@ -14,7 +14,7 @@ use anyhow::{bail, Context};
 use callhost_protocol::engine::origin::http_origin;
 use callhost_server::served_host::AllowedHost;
 use callhost_server::webhooks::WebhookClient;
-use callhost_server::{dev, AppState};
+use callhost_server::{dev, fixture, AppState};
 use callhost_store::{PgStore, SqliteStore, Store, StoreOptions};
 use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
@@ -102,6 +102,12 @@ struct ServeArgs {
     /// Keep everything in a temporary place that is removed on exit.
     #[arg(long, env = "CALLHOST_EPHEMERAL")]
     ephemeral: bool,
+    /// Fill the store from this fixture (JSON, or YAML for .yaml/.yml: portal, users, records,
+    /// apps, credentials)
+    /// instead of the development seed, with the same ids and credentials on every run; the
+    /// store must be empty or hold a fixture. See docs/fixtures.md.
+    #[arg(long, env = "CALLHOST_FIXTURE", value_name = "FILE", conflicts_with_all = ["dev_api_key", "dev_access_token"])]
+    fixture: Option<PathBuf>,
     /// Use this developer API key for the development account instead of a random one.
     #[arg(long, env = "CALLHOST_DEV_API_KEY")]
     dev_api_key: Option<String>,
@@ -260,13 +266,37 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
 
-    let options = dev::SeedOptions {
-        credentials_file: Some(storage.data_dir.join("dev-credentials.json")),
-        api_key: args.dev_api_key.clone(),
-        access_token: args.dev_access_token.clone(),
-        demo_app_url: demo_url.as_ref().map(|u| format!("{u}/")),
+    let demo_app_url = demo_url.as_ref().map(|u| format!("{u}/"));
+    let (development, credentials, demo_app_id) = match &args.fixture {
+        Some(path) => {
+            let info = fixture::load(&storage.store, path, demo_app_url.as_deref()).await?;
+            let credentials = dev::Credentials {
+                developer_api_key: info.developer_api_key,
+                access_token: info.access_token,
+            };
+            (info.development, credentials, info.demo_app_id)
+        }
+        None => {
+            let options = dev::SeedOptions {
+                credentials_file: Some(storage.data_dir.join("dev-credentials.json")),
+                api_key: args.dev_api_key.clone(),
+                access_token: args.dev_access_token.clone(),
+                demo_app_url,
+            };
+            let (development, credentials) = dev::ensure(&storage.store, &options).await?;
+            (development, credentials, Some(development.demo_app_id))
+        }
     };
-    let (development, credentials) = dev::ensure(&storage.store, &options).await?;
+    let on_loopback = api.local_addr()?.ip().is_loopback();
+    let automation = args.automation.unwrap_or(on_loopback);
+    if automation {
+        // What `POST /callhost/v1/reset` goes back to: the fixture or the seed as it is now.
+        storage
+            .store
+            .take_snapshot()
+            .await
+            .context("taking the snapshot that reset restores")?;
+    }
 
     let ready = serde_json::json!({
         "apiUrl": api_url,
@@ -277,16 +307,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "ownerId": development.owner_id,
         "developerApiKey": credentials.developer_api_key,
         "accessToken": credentials.access_token,
-        "demoAppId": development.demo_app_id,
+        "demoAppId": demo_app_id,
         "backend": format!("{:?}", storage.store.backend()).to_lowercase(),
     });
     let mut state = AppState::new(storage.store.clone(), Some(development))
         .with_allowed_hosts(args.allowed_hosts.clone());
     // While callhost listens on loopback it is someone's development instance, and the app
     // it is developing listens on loopback too (docs/design.md#webhooks-into-private-networks).
-    let on_loopback = api.local_addr()?.ip().is_loopback();
     state.webhooks = WebhookClient::new(args.allow_private_webhooks || on_loopback);
-    state.automation = args.automation.unwrap_or(on_loopback);
+    state.automation = automation;
     let shutdown = shutdown_signal()?;
     println!("callhost ready {ready}");
     tracing::info!(api.url = %api_url, "callhost is ready");

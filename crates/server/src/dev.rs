@@ -107,7 +107,12 @@ pub async fn ensure(
     if let Some(path) = &options.credentials_file {
         write_credentials(path, &credentials)?;
     }
-    if let Some(url) = &options.demo_app_url {
+    // A store loaded from a fixture without a demo app has none to point (id 0).
+    if let Some(url) = options
+        .demo_app_url
+        .as_ref()
+        .filter(|_| development.demo_app_id != 0)
+    {
         point_demo_app(store, &development, url).await?;
     }
     Ok((development, credentials))

@@ -21,6 +21,7 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod fields;
+pub mod fixture;
 pub mod helpdesk;
 pub mod host;
 pub mod openapi;
@@ -73,6 +74,9 @@ pub struct AppState {
     /// The automation API's fault rules (`automation::faults`), consulted at the engine's
     /// boundary and by the REST routes' fault layer.
     pub faults: Arc<automation::faults::Faults>,
+    /// The gate between requests and `POST /callhost/v1/reset`, and the signal that closes
+    /// live widget sessions on a reset ([`fixture::reset`]).
+    pub resets: Arc<fixture::Resets>,
     /// Fires when the server shuts down: long-lived connections (the widget sockets) end on
     /// it. [`run`] sets it from its `shutdown` future; until then it never fires.
     pub shutdown: Shutdown,
@@ -92,6 +96,7 @@ impl AppState {
             allowed_hosts: Arc::new([]),
             automation: true,
             faults: Arc::default(),
+            resets: Arc::default(),
             shutdown: Shutdown::never(),
         }
     }

@@ -30,6 +30,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         sessions::list_sessions, actions::act_in_session, transcript::get_transcript,
         events::stream_session, events::stream_all,
         fault_api::create_fault, fault_api::list_faults, fault_api::delete_fault,
+        crate::fixture::reset::reset_store,
     ),
     components(schemas(
         ErrorBody, ErrorDetail,

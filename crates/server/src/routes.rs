@@ -12,7 +12,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::crm::catalog::object_type;
 use crate::error::ApiError;
-use crate::{assets, automation, calling, crm, helpdesk, host, openapi, AppState};
+use crate::{assets, automation, calling, crm, fixture, helpdesk, host, openapi, AppState};
 
 /// The router of the API (and, as later areas land, of the host) origin.
 pub fn api_router(state: AppState) -> Router {
@@ -36,9 +36,19 @@ pub fn api_router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(
             host::signin::require_same_origin_writes,
         ));
-    Router::new()
+    // A reset waits for the requests in flight and holds new ones (fixture/reset.rs).
+    let held = Router::new()
         .merge(traced)
         .merge(host)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            fixture::hold_during_reset,
+        ));
+    Router::new()
+        .merge(held)
+        .merge(fixture::router())
+        // Outside the reset hold: a transcript's long poll or event stream must not hold a
+        // reset up; actions take the hold where they reach the engine (widget_socket::inject).
         .merge(automation::router())
         .route("/openapi.json", get(openapi_json))
         .route("/", get(show_start))

@@ -12,8 +12,10 @@
 //! - **CRM objects never cross portals** ([`crm`]): every CRM method is scoped by portal id.
 //! - **A call and its help-desk ticket are written together** ([`helpdesk`]).
 //! - **Saved searches are scoped by portal and user** ([`saved_searches`]).
+//! - **Replacing or resetting the whole store is one transaction** ([`dataset`]).
 
 pub mod crm;
+pub mod dataset;
 mod error;
 pub mod helpdesk;
 pub mod model;
@@ -37,6 +39,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use crm::CrmStore;
+pub use dataset::DatasetStore;
 pub use error::{Result, StoreError};
 pub use helpdesk::HelpdeskStore;
 pub use model::*;
@@ -81,7 +84,7 @@ pub enum Backend {
 /// offers all of them.
 #[async_trait]
 pub trait Store:
-    CrmStore + RecordingStore + HelpdeskStore + SavedSearchStore + Send + Sync + 'static
+    CrmStore + RecordingStore + HelpdeskStore + SavedSearchStore + DatasetStore + Send + Sync + 'static
 {
     fn backend(&self) -> Backend;
 

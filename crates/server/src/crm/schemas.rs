@@ -80,7 +80,7 @@ fn kind_of(property: &Map<String, Value>) -> Option<Kind> {
 pub const MAX_NAME_CHARS: usize = 256;
 
 /// The schema request checked and normalized into the definition kept in the store.
-fn definition(body: &Map<String, Value>) -> ApiResult<(String, Value)> {
+pub(crate) fn definition(body: &Map<String, Value>) -> ApiResult<(String, Value)> {
     let name = body.get("name").and_then(Value::as_str).unwrap_or_default();
     let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name.len() <= MAX_NAME_CHARS
@@ -171,7 +171,7 @@ fn definition(body: &Map<String, Value>) -> ApiResult<(String, Value)> {
 }
 
 /// The object type a stored schema defines.
-fn object_type_of(record: &SchemaRecord) -> ObjectType {
+pub(crate) fn object_type_of(record: &SchemaRecord) -> ObjectType {
     let def: Value = serde_json::from_str(&record.definition).unwrap_or(Value::Null);
     let mut properties: Vec<PropertyDef> = catalog::BUILTIN[0]
         .properties

@@ -175,7 +175,12 @@ async fn open_socket(
         ));
     }
     let (portal_id, user_id) = (user.grant.portal_id, user.grant.user_id);
-    let (id, live) = match &params.session {
+    // A session a reset ended is not resumed: its page gets a new one (fixture::reset).
+    let resume = params
+        .session
+        .as_ref()
+        .filter(|id| !state.resets.ended(id, portal_id, user_id));
+    let (id, live) = match resume {
         Some(id) => {
             let live = state.sessions.resume(id, portal_id, user_id);
             (

@@ -51,6 +51,11 @@ const MAX_TOKENS: usize = 256;
 pub struct TokenPortals(Mutex<HashMap<String, i64>>);
 
 impl TokenPortals {
+    /// Forgets every token (a reset may have removed some).
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     fn get(&self, hash: &str) -> Option<i64> {
         self.0
             .lock()

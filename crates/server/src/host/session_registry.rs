@@ -99,6 +99,17 @@ impl Sessions {
         (id, live)
     }
 
+    /// Forgets every session (a reset; the sockets themselves close on `AppState::resets`);
+    /// returns each one's id, portal and user, so their pages can be given new sessions.
+    pub fn close_all(&self) -> Vec<(String, i64, i64)> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .drain()
+            .map(|(id, s)| (id, s.portal_id, s.user_id))
+            .collect()
+    }
+
     /// The session `id`, if it exists and belongs to this user.
     pub fn resume(
         &self,

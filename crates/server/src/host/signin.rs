@@ -51,6 +51,30 @@ pub const SESSION_RENEW_BEFORE: Duration = Duration::from_secs(60 * 60);
 #[derive(Debug, Default)]
 pub struct HostToken(Mutex<Option<(String, DateTime<Utc>)>>);
 
+impl HostToken {
+    /// Stores the current token again (after a reset put the store back to a time before it
+    /// was minted), so open host pages stay signed in.
+    pub async fn write_back(&self, state: &AppState) -> ApiResult<()> {
+        let current = self.0.lock().await;
+        let (Some((token, expires_at)), Some(dev)) = (current.as_ref(), state.development) else {
+            return Ok(());
+        };
+        let scopes: Vec<String> = DEV_SCOPES.iter().map(|s| (*s).to_owned()).collect();
+        state
+            .store
+            .add_access_token(&NewAccessToken {
+                token_hash: &secret::hash(token),
+                portal_id: dev.portal_id,
+                user_id: dev.user_id,
+                developer_account_id: None,
+                scopes: &scopes,
+                expires_at: Some(*expires_at),
+            })
+            .await?;
+        Ok(())
+    }
+}
+
 /// A signed-in host user, and the token its page uses for the REST API.
 #[derive(Debug, Clone)]
 pub struct HostUser {

@@ -81,6 +81,8 @@ where
     R: Stream<Item = String> + Unpin,
 {
     let mut shutdown = state.shutdown.clone();
+    // A reset ends every session (crate::fixture::reset): between inputs, like shutdown.
+    let mut resets = state.resets.subscribe();
     let (queue, mut injected) = mpsc::unbounded_channel::<String>();
     let Some(mut held) = greet(&id, &live, &mut sink, queue).await else {
         return (Ending::Closed, sink);
@@ -97,6 +99,11 @@ where
             }
             () = shutdown.wait() => {
                 tracing::debug!(session.id = %id, "server shutting down: closing the widget socket");
+                let _ = sink.close().await;
+                break;
+            }
+            _ = resets.changed() => {
+                tracing::debug!(session.id = %id, "store reset: closing the widget socket");
                 let _ = sink.close().await;
                 break;
             }
@@ -142,6 +149,13 @@ where
             }
         }
         held.clear();
+        // No reset runs while an input is carried out; one that ran since the frame arrived
+        // ended this session, whose input must not reach the restored store.
+        let _no_reset = state.resets.hold().await;
+        if resets.has_changed().unwrap_or(true) {
+            let _ = sink.close().await;
+            break;
+        }
         let mut session = live.lock().await;
         session.last_seen = Instant::now();
         if run_input(&state, &id, &mut session, input, &mut sink)
@@ -167,6 +181,8 @@ pub async fn inject(
     live: &Mutex<LiveSession>,
     input: Input,
 ) -> Vec<usize> {
+    // As a page's input does, an action waits for a reset in progress and holds the next.
+    let _no_reset = state.resets.hold().await;
     let mut session = live.lock().await;
     let queue = session.page.clone();
     let sink = futures_util::sink::unfold(queue, |queue, frame: String| async move {

@@ -59,6 +59,36 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 /// [`spawn_app`], choosing whether webhooks may reach private addresses.
 pub async fn spawn_app_with(backend: Backend, allow_private_webhooks: bool) -> Option<TestApp> {
+    spawn_filled(backend, allow_private_webhooks, Filling::Seed, true).await
+}
+
+/// How a test app's store is filled before it serves.
+#[derive(Clone, Copy, Debug)]
+pub enum Filling<'a> {
+    /// The development seed, as `callhost serve` without `--fixture`.
+    Seed,
+    /// A fixture file, as `--fixture`, followed by the snapshot reset goes back to.
+    Fixture(&'a std::path::Path),
+    /// The seed and the snapshot, as `callhost serve` with the automation surfaces on.
+    SeedWithSnapshot,
+}
+
+/// [`spawn_app`] with its store filled as `filling` says and the automation surfaces on or
+/// off (`--automation`).
+pub async fn spawn_app_from(
+    backend: Backend,
+    filling: Filling<'_>,
+    automation: bool,
+) -> Option<TestApp> {
+    spawn_filled(backend, true, filling, automation).await
+}
+
+async fn spawn_filled(
+    backend: Backend,
+    allow_private_webhooks: bool,
+    filling: Filling<'_>,
+    automation: bool,
+) -> Option<TestApp> {
     let (store, pg, dir): (Arc<dyn Store>, _, _) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -78,20 +108,38 @@ pub async fn spawn_app_with(backend: Backend, allow_private_webhooks: bool) -> O
             (Arc::new(pg.clone()), Some(pg), None)
         }
     };
-    let (development, credentials) = dev::ensure(&store, &dev::SeedOptions::default())
-        .await
-        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let demo = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let demo_url = format!("http://{}", demo.local_addr().unwrap());
+    let (development, credentials) = match filling {
+        Filling::Seed | Filling::SeedWithSnapshot => {
+            dev::ensure(&store, &dev::SeedOptions::default())
+                .await
+                .unwrap()
+        }
+        Filling::Fixture(path) => {
+            let info = callhost_server::fixture::load(&store, path, Some(&format!("{demo_url}/")))
+                .await
+                .unwrap();
+            let credentials = dev::Credentials {
+                developer_api_key: info.developer_api_key,
+                access_token: info.access_token,
+            };
+            (info.development, credentials)
+        }
+    };
+    if !matches!(filling, Filling::Seed) {
+        store.take_snapshot().await.unwrap();
+    }
     let (stop, stopped) = oneshot::channel::<()>();
     let state = AppState::new(store.clone(), Some(development))
         .with_webhooks(WebhookConfig {
             allow_private: allow_private_webhooks,
             timeout: WEBHOOK_TIMEOUT,
         })
-        .with_allowed_hosts(vec![AllowedHost::parse(PROXIED_HOST).unwrap()]);
+        .with_allowed_hosts(vec![AllowedHost::parse(PROXIED_HOST).unwrap()])
+        .with_automation(automation);
     let server = tokio::spawn(callhost_server::run(
         state.clone(),
         listener,

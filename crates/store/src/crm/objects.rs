@@ -106,7 +106,7 @@ pub(crate) async fn load(
 }
 
 /// Writes `properties` of one object, with history and the phone index.
-async fn write_properties(
+pub(crate) async fn write_properties(
     conn: &mut impl Exec,
     portal_id: i64,
     object_type_id: &str,

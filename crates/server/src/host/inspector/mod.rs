@@ -240,6 +240,11 @@ impl Inspector {
         self.read(|sessions| sessions.iter().map(|s| s.bytes).sum())
     }
 
+    /// Forgets every session's record (a reset ended them all).
+    pub fn clear(&self) {
+        self.with(VecDeque::clear);
+    }
+
     /// Starts the record of a new session.
     pub fn open(&self, session_id: &str, config: &SessionConfig) {
         let record = SessionRecord {
