@@ -116,13 +116,17 @@ pub async fn ensure(
 async fn create(store: &Arc<dyn Store>) -> anyhow::Result<Development> {
     let account = store.create_developer_account("Development").await?;
     let portal = store.create_portal("Development portal").await?;
+    // The development user installs the portal's apps, so it is a super admin.
     let user = store
-        .create_user(&NewUser {
-            portal_id: portal.id,
-            email: "developer@callhost.localhost",
-            first_name: "Dev",
-            last_name: "User",
-        })
+        .create_user_as(
+            &NewUser {
+                portal_id: portal.id,
+                email: "developer@callhost.localhost",
+                first_name: "Dev",
+                last_name: "User",
+            },
+            true,
+        )
         .await?;
     let demo_app_id = loop {
         let id = rand::thread_rng().gen_range(1_000_000..10_000_000);

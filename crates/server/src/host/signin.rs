@@ -131,6 +131,7 @@ pub async fn sign_in_on_loopback(
         user_id: dev.user_id,
         developer_account_id: None,
         scopes,
+        app_id: None,
     };
     let max_age = (expires_at - now).num_seconds();
     let set_cookie =

@@ -1,0 +1,509 @@
+//! OAuth apps, behind [`OAuthStore`]: an app's OAuth client, the authorization codes and
+//! refresh tokens issued to it, the scopes each install granted, and who may install.
+//!
+//! Invariants:
+//! - **Codes and tokens are kept as SHA-256 digests** ([`crate::secret::hash`]); callers pass
+//!   digests in and never get a plaintext back, except the client secret once, at creation.
+//! - **A code is used once**: [`OAuthStore::take_oauth_code`] deletes it as it reads it, in one
+//!   statement, so two exchanges racing for one code cannot both win.
+//! - **Issuing is one transaction**: the install (with its granted scopes), the refresh token
+//!   and the access token are written together or not at all.
+//! - **Uninstalling revokes everything of that app in that portal**, and nothing elsewhere:
+//!   its access tokens, refresh tokens and unused codes, then the install.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::model::{from_millis, now, to_millis, NewUser, User};
+use crate::queries::{insert_user, user_from_row, with_random_id};
+use crate::sql::{query, Exec, Get, SqlStore};
+use crate::Result;
+
+/// An app's OAuth client, as its developer registered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthClient {
+    pub app_id: i64,
+    pub name: String,
+    pub client_id: String,
+    pub redirect_urls: Vec<String>,
+    /// Scopes the app requires: an install grants all of them.
+    pub scopes: Vec<String>,
+    /// Scopes the app may ask for besides; an install grants those it asked for.
+    pub optional_scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What the store needs to create an app with an OAuth client. The caller has checked the
+/// values (URLs, scope names).
+#[derive(Debug, Clone, Copy)]
+pub struct NewOAuthApp<'a> {
+    pub developer_account_id: i64,
+    pub name: &'a str,
+    pub redirect_urls: &'a [String],
+    pub scopes: &'a [String],
+    pub optional_scopes: &'a [String],
+}
+
+/// An authorization code to keep (its digest), issued when a user connected an app.
+#[derive(Debug, Clone, Copy)]
+pub struct NewOAuthCode<'a> {
+    pub code_hash: &'a str,
+    pub app_id: i64,
+    pub portal_id: i64,
+    pub user_id: i64,
+    pub redirect_uri: &'a str,
+    pub scopes: &'a [String],
+    /// PKCE: the challenge and its method (`S256` or `plain`), when the app sent one.
+    pub code_challenge: Option<&'a str>,
+    pub code_challenge_method: Option<&'a str>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a code, once taken, grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthCode {
+    pub app_id: i64,
+    pub portal_id: i64,
+    pub user_id: i64,
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Tokens to issue for one install (digests only).
+#[derive(Debug, Clone, Copy)]
+pub struct IssuedTokens<'a> {
+    pub app_id: i64,
+    pub portal_id: i64,
+    pub user_id: i64,
+    pub scopes: &'a [String],
+    pub access_token_hash: &'a str,
+    pub access_expires_at: DateTime<Utc>,
+    /// A new refresh token, on the authorization-code grant; `None` when refreshing (the
+    /// refresh token stays the same, as HubSpot's do).
+    pub refresh_token_hash: Option<&'a str>,
+}
+
+/// What a refresh token grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshGrant {
+    pub app_id: i64,
+    pub portal_id: i64,
+    pub user_id: i64,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An access token of an OAuth app, whether or not it has expired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthAccessToken {
+    pub app_id: i64,
+    pub portal_id: i64,
+    pub user_id: i64,
+    pub scopes: Vec<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An app installed in a portal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Install {
+    pub app_id: i64,
+    /// The scopes the install granted; `None` for an install made without OAuth (the
+    /// development install).
+    pub scopes: Option<Vec<String>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// OAuth apps and their installs. A supertrait of [`Store`](crate::Store).
+#[async_trait]
+pub trait OAuthStore: Send + Sync {
+    /// Creates an app of the developer account with a fresh id, its OAuth client and its client
+    /// secret, in one transaction; returns the client and the secret's plaintext (shown once).
+    async fn create_oauth_app(&self, app: &NewOAuthApp<'_>) -> Result<(OAuthClient, String)>;
+    async fn get_oauth_client(&self, app_id: i64) -> Result<Option<OAuthClient>>;
+    /// The client with this client id and the digest of its secret.
+    async fn find_oauth_client(&self, client_id: &str) -> Result<Option<(OAuthClient, String)>>;
+
+    async fn add_oauth_code(&self, code: &NewOAuthCode<'_>) -> Result<()>;
+    /// Deletes the code with this digest and returns what it granted, expired or not (the
+    /// caller says which); `None` when there is no such code (never issued, or used).
+    async fn take_oauth_code(&self, code_hash: &str) -> Result<Option<OAuthCode>>;
+
+    /// Installs the app (adding the scopes to those its install granted), stores the tokens and
+    /// deletes the install's expired access tokens, in one transaction.
+    async fn issue_oauth_tokens(&self, tokens: &IssuedTokens<'_>) -> Result<()>;
+    async fn find_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshGrant>>;
+    /// True when there was such a refresh token to delete.
+    async fn delete_refresh_token(&self, token_hash: &str) -> Result<bool>;
+    /// The OAuth access token with this digest, expired or not.
+    async fn find_oauth_access_token(&self, token_hash: &str) -> Result<Option<OAuthAccessToken>>;
+
+    /// The portal's installs, oldest first.
+    async fn list_installs(&self, portal_id: i64) -> Result<Vec<Install>>;
+    /// Revokes every token and code of the app in the portal and removes the install; `false`
+    /// when it was not installed there.
+    async fn uninstall_app(&self, portal_id: i64, app_id: i64) -> Result<bool>;
+
+    /// Creates a user who is a super admin (or not: [`Store::create_user`](crate::Store) makes
+    /// users who are not).
+    async fn create_user_as(&self, user: &NewUser<'_>, super_admin: bool) -> Result<User>;
+    /// Makes the user a super admin or not; `false` when the portal has no such user.
+    async fn set_super_admin(&self, portal_id: i64, user_id: i64, on: bool) -> Result<bool>;
+    /// Every user with this email, in every portal (a person's portals), by portal id.
+    async fn users_by_email(&self, email: &str) -> Result<Vec<User>>;
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_owned).collect()
+}
+
+const CLIENT_COLUMNS: &str =
+    "app_id, name, client_id, redirect_urls, scopes, optional_scopes, created_at";
+
+fn client_from_row(row: &impl Get) -> Result<OAuthClient> {
+    Ok(OAuthClient {
+        app_id: row.get("app_id")?,
+        name: row.get("name")?,
+        client_id: row.get("client_id")?,
+        redirect_urls: words(&row.get::<String>("redirect_urls")?),
+        scopes: words(&row.get::<String>("scopes")?),
+        optional_scopes: words(&row.get::<String>("optional_scopes")?),
+        created_at: from_millis(row.get("created_at")?),
+    })
+}
+
+#[async_trait]
+impl<S: SqlStore> OAuthStore for S {
+    async fn create_oauth_app(&self, app: &NewOAuthApp<'_>) -> Result<(OAuthClient, String)> {
+        let created_at = now();
+        let secret = crate::secret::generate_client_secret();
+        let client_id = crate::secret::generate_client_secret();
+        let app_id = with_random_id(7, |id| {
+            self.fetch_one(
+                query(
+                    "insert into app (id, developer_account_id, created_at) \
+                     values ($1, $2, $3) returning id",
+                )
+                .bind(id)
+                .bind(app.developer_account_id)
+                .bind(to_millis(created_at)),
+            )
+        })
+        .await?
+        .get::<i64>("id")?;
+        // The app row is written first (its id is picked by retrying inserts); the client and
+        // the secret follow in one transaction. An app row left without them by a failure in
+        // between is an app without OAuth, as apps registered through settings are.
+        let mut tx = self.begin_write().await?;
+        tx.execute(
+            query(format!(
+                "insert into oauth_client ({CLIENT_COLUMNS}, client_secret_hash) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8)"
+            ))
+            .bind(app_id)
+            .bind(app.name)
+            .bind(client_id.as_str())
+            .bind(app.redirect_urls.join(" "))
+            .bind(app.scopes.join(" "))
+            .bind(app.optional_scopes.join(" "))
+            .bind(to_millis(created_at))
+            .bind(crate::secret::hash(&secret)),
+        )
+        .await?;
+        tx.execute(
+            query("insert into app_client_secret (app_id, secret, created_at) values ($1, $2, $3)")
+                .bind(app_id)
+                .bind(secret.as_str())
+                .bind(to_millis(created_at)),
+        )
+        .await?;
+        tx.commit().await?;
+        let client = OAuthClient {
+            app_id,
+            name: app.name.to_owned(),
+            client_id,
+            redirect_urls: app.redirect_urls.to_vec(),
+            scopes: app.scopes.to_vec(),
+            optional_scopes: app.optional_scopes.to_vec(),
+            created_at,
+        };
+        Ok((client, secret))
+    }
+
+    async fn get_oauth_client(&self, app_id: i64) -> Result<Option<OAuthClient>> {
+        let row = self
+            .fetch_optional(
+                query(format!(
+                    "select {CLIENT_COLUMNS} from oauth_client where app_id = $1"
+                ))
+                .bind(app_id),
+            )
+            .await?;
+        row.as_ref().map(client_from_row).transpose()
+    }
+
+    async fn find_oauth_client(&self, client_id: &str) -> Result<Option<(OAuthClient, String)>> {
+        let row = self
+            .fetch_optional(
+                query(format!(
+                    "select {CLIENT_COLUMNS}, client_secret_hash from oauth_client \
+                     where client_id = $1"
+                ))
+                .bind(client_id),
+            )
+            .await?;
+        row.map(|row| Ok((client_from_row(&row)?, row.get("client_secret_hash")?)))
+            .transpose()
+    }
+
+    async fn add_oauth_code(&self, code: &NewOAuthCode<'_>) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        // Codes nobody exchanged in time are cleared as new ones come, so the table stays small.
+        tx.execute(query("delete from oauth_code where expires_at <= $1").bind(to_millis(now())))
+            .await?;
+        tx.execute(
+            query(
+                "insert into oauth_code (code_hash, app_id, portal_id, user_id, redirect_uri, \
+                 scopes, code_challenge, code_challenge_method, expires_at) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(code.code_hash)
+            .bind(code.app_id)
+            .bind(code.portal_id)
+            .bind(code.user_id)
+            .bind(code.redirect_uri)
+            .bind(code.scopes.join(" "))
+            .bind(code.code_challenge)
+            .bind(code.code_challenge_method)
+            .bind(to_millis(code.expires_at)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn take_oauth_code(&self, code_hash: &str) -> Result<Option<OAuthCode>> {
+        let row = self
+            .fetch_optional(
+                query(
+                    "delete from oauth_code where code_hash = $1 returning app_id, portal_id, \
+                     user_id, redirect_uri, scopes, code_challenge, code_challenge_method, \
+                     expires_at",
+                )
+                .bind(code_hash),
+            )
+            .await?;
+        row.map(|row| {
+            Ok(OAuthCode {
+                app_id: row.get("app_id")?,
+                portal_id: row.get("portal_id")?,
+                user_id: row.get("user_id")?,
+                redirect_uri: row.get("redirect_uri")?,
+                scopes: words(&row.get::<String>("scopes")?),
+                code_challenge: row.get("code_challenge")?,
+                code_challenge_method: row.get("code_challenge_method")?,
+                expires_at: from_millis(row.get("expires_at")?),
+            })
+        })
+        .transpose()
+    }
+
+    async fn issue_oauth_tokens(&self, tokens: &IssuedTokens<'_>) -> Result<()> {
+        let at = to_millis(now());
+        let mut tx = self.begin_write().await?;
+        let granted = tx
+            .fetch_optional(
+                query("select scopes from app_install where portal_id = $1 and app_id = $2")
+                    .bind(tokens.portal_id)
+                    .bind(tokens.app_id),
+            )
+            .await?;
+        let mut scopes: Vec<String> = match &granted {
+            Some(row) => words(&row.get::<Option<String>>("scopes")?.unwrap_or_default()),
+            None => Vec::new(),
+        };
+        for scope in tokens.scopes {
+            if !scopes.contains(scope) {
+                scopes.push(scope.clone());
+            }
+        }
+        tx.execute(
+            query(
+                "insert into app_install (portal_id, app_id, created_at, scopes) \
+                 values ($1, $2, $3, $4) \
+                 on conflict (portal_id, app_id) do update set scopes = excluded.scopes",
+            )
+            .bind(tokens.portal_id)
+            .bind(tokens.app_id)
+            .bind(at)
+            .bind(scopes.join(" ")),
+        )
+        .await?;
+        tx.execute(
+            query(
+                "delete from access_token where portal_id = $1 and app_id = $2 \
+                 and expires_at <= $3",
+            )
+            .bind(tokens.portal_id)
+            .bind(tokens.app_id)
+            .bind(at),
+        )
+        .await?;
+        if let Some(refresh) = tokens.refresh_token_hash {
+            tx.execute(
+                query(
+                    "insert into refresh_token \
+                     (token_hash, app_id, portal_id, user_id, scopes, created_at) \
+                     values ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(refresh)
+                .bind(tokens.app_id)
+                .bind(tokens.portal_id)
+                .bind(tokens.user_id)
+                .bind(tokens.scopes.join(" "))
+                .bind(at),
+            )
+            .await?;
+        }
+        tx.execute(
+            query(
+                "insert into access_token (token_hash, portal_id, user_id, developer_account_id, \
+                 scopes, created_at, expires_at, app_id) \
+                 values ($1, $2, $3, null, $4, $5, $6, $7)",
+            )
+            .bind(tokens.access_token_hash)
+            .bind(tokens.portal_id)
+            .bind(tokens.user_id)
+            .bind(tokens.scopes.join(" "))
+            .bind(at)
+            .bind(to_millis(tokens.access_expires_at))
+            .bind(tokens.app_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn find_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshGrant>> {
+        let row = self
+            .fetch_optional(
+                query(
+                    "select app_id, portal_id, user_id, scopes, created_at from refresh_token \
+                     where token_hash = $1",
+                )
+                .bind(token_hash),
+            )
+            .await?;
+        row.map(|row| {
+            Ok(RefreshGrant {
+                app_id: row.get("app_id")?,
+                portal_id: row.get("portal_id")?,
+                user_id: row.get("user_id")?,
+                scopes: words(&row.get::<String>("scopes")?),
+                created_at: from_millis(row.get("created_at")?),
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_refresh_token(&self, token_hash: &str) -> Result<bool> {
+        let deleted = self
+            .execute(query("delete from refresh_token where token_hash = $1").bind(token_hash))
+            .await?;
+        Ok(deleted > 0)
+    }
+
+    async fn find_oauth_access_token(&self, token_hash: &str) -> Result<Option<OAuthAccessToken>> {
+        let row = self
+            .fetch_optional(
+                query(
+                    "select app_id, portal_id, user_id, scopes, expires_at from access_token \
+                     where token_hash = $1 and app_id is not null",
+                )
+                .bind(token_hash),
+            )
+            .await?;
+        row.map(|row| {
+            Ok(OAuthAccessToken {
+                app_id: row.get("app_id")?,
+                portal_id: row.get("portal_id")?,
+                user_id: row.get("user_id")?,
+                scopes: words(&row.get::<String>("scopes")?),
+                expires_at: from_millis(row.get::<Option<i64>>("expires_at")?.unwrap_or(0)),
+            })
+        })
+        .transpose()
+    }
+
+    async fn list_installs(&self, portal_id: i64) -> Result<Vec<Install>> {
+        let rows = self
+            .fetch_all(
+                query(
+                    "select app_id, scopes, created_at from app_install where portal_id = $1 \
+                     order by created_at, app_id",
+                )
+                .bind(portal_id),
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Install {
+                    app_id: row.get("app_id")?,
+                    scopes: row.get::<Option<String>>("scopes")?.map(|s| words(&s)),
+                    created_at: from_millis(row.get("created_at")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn uninstall_app(&self, portal_id: i64, app_id: i64) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        for table in ["access_token", "refresh_token", "oauth_code"] {
+            tx.execute(
+                query(format!(
+                    "delete from {table} where portal_id = $1 and app_id = $2"
+                ))
+                .bind(portal_id)
+                .bind(app_id),
+            )
+            .await?;
+        }
+        let removed = tx
+            .execute(
+                query("delete from app_install where portal_id = $1 and app_id = $2")
+                    .bind(portal_id)
+                    .bind(app_id),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(removed > 0)
+    }
+
+    async fn create_user_as(&self, user: &NewUser<'_>, super_admin: bool) -> Result<User> {
+        insert_user(self, user, super_admin).await
+    }
+
+    async fn set_super_admin(&self, portal_id: i64, user_id: i64, on: bool) -> Result<bool> {
+        let changed = self
+            .execute(
+                query("update portal_user set super_admin = $1 where portal_id = $2 and id = $3")
+                    .bind(on)
+                    .bind(portal_id)
+                    .bind(user_id),
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+
+    async fn users_by_email(&self, email: &str) -> Result<Vec<User>> {
+        let rows = self
+            .fetch_all(
+                query("select * from portal_user where email = $1 order by portal_id, id")
+                    .bind(email),
+            )
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+}
