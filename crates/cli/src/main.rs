@@ -13,7 +13,7 @@ use anyhow::{bail, Context};
 use callhost_protocol::engine::origin::http_origin;
 use callhost_server::served_host::AllowedHost;
 use callhost_server::webhooks::WebhookClient;
-use callhost_server::{dev, AppState};
+use callhost_server::{dev, oauth, AppState};
 use callhost_store::{PgStore, SqliteStore, Store};
 use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
@@ -36,6 +36,12 @@ enum Command {
     /// Manage registered apps.
     #[command(subcommand)]
     App(AppCommand),
+    /// Manage portals (HubSpot accounts).
+    #[command(subcommand)]
+    Portal(PortalCommand),
+    /// Manage the users of portals.
+    #[command(subcommand)]
+    User(UserCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +49,69 @@ enum AppCommand {
     /// Print the app's client secret, which signs the webhooks callhost sends to it (made on
     /// first use), or replace it with a new one.
     Secret(AppSecretArgs),
+    /// Create an app with an OAuth client, as a developer does in HubSpot; prints its appId,
+    /// clientId and clientSecret as one JSON object (docs/oauth.md#creating-an-app).
+    Create(AppCreateArgs),
+}
+
+#[derive(Debug, Args)]
+struct AppCreateArgs {
+    /// The app's name, shown on the consent page and in the host.
+    #[arg(long)]
+    name: String,
+    /// A URL the app may be sent back to after the install (https, or http on loopback);
+    /// repeatable.
+    #[arg(long = "redirect-url", value_name = "URL", required = true)]
+    redirect_urls: Vec<String>,
+    /// The scopes the app requires, space-separated.
+    #[arg(long)]
+    scopes: String,
+    /// Scopes the app may ask for besides, space-separated.
+    #[arg(long, default_value = "")]
+    optional_scopes: String,
+    #[command(flatten)]
+    storage: StorageArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum PortalCommand {
+    /// Create a portal; prints `{"portalId", "name"}`. Give it users with `callhost user create`.
+    Create(PortalCreateArgs),
+}
+
+#[derive(Debug, Args)]
+struct PortalCreateArgs {
+    #[arg(long, default_value = "Portal")]
+    name: String,
+    #[command(flatten)]
+    storage: StorageArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user of a portal; prints `{"userId", "portalId", "ownerId", "email",
+    /// "superAdmin"}`. A person with users in several portals (the same email) picks one
+    /// when installing an app.
+    Create(UserCreateArgs),
+}
+
+#[derive(Debug, Args)]
+struct UserCreateArgs {
+    /// The portal the user belongs to.
+    #[arg(long)]
+    portal: i64,
+    /// The user's email; a new one under callhost.localhost when not given.
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long, default_value = "New")]
+    first_name: String,
+    #[arg(long, default_value = "User")]
+    last_name: String,
+    /// May install and uninstall apps.
+    #[arg(long)]
+    super_admin: bool,
+    #[command(flatten)]
+    storage: StorageArgs,
 }
 
 #[derive(Debug, Args)]
@@ -109,6 +178,30 @@ struct ServeArgs {
     /// would let anyone with a portal's token act as its users.
     #[arg(long, env = "CALLHOST_AUTOMATION", value_name = "on|off", value_parser = parse_switch)]
     automation: Option<bool>,
+    /// How long OAuth access tokens last: seconds, or a number with s, m or h (HubSpot's 30m
+    /// by default; shorten it to test refreshing).
+    #[arg(long, env = "CALLHOST_TOKEN_TTL", value_name = "DURATION", value_parser = parse_ttl)]
+    token_ttl: Option<std::time::Duration>,
+}
+
+fn parse_ttl(s: &str) -> Result<std::time::Duration, String> {
+    let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?}: expected seconds, or a number with s, m or h"))?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("{s:?}: the unit must be s, m or h")),
+    };
+    if seconds == 0 || seconds > 24 * 3600 {
+        return Err(format!("{s:?}: a token lasts 1 second to 24 hours"));
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 fn parse_switch(s: &str) -> Result<bool, String> {
@@ -152,6 +245,9 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::App(AppCommand::Secret(args)) => app_secret(args).await,
+        Command::App(AppCommand::Create(args)) => app_create(args).await,
+        Command::Portal(PortalCommand::Create(args)) => portal_create(args).await,
+        Command::User(UserCommand::Create(args)) => user_create(args).await,
     }
 }
 
@@ -263,6 +359,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let on_loopback = api.local_addr()?.ip().is_loopback();
     state.webhooks = WebhookClient::new(args.allow_private_webhooks || on_loopback);
     state.automation = args.automation.unwrap_or(on_loopback);
+    if let Some(ttl) = args.token_ttl {
+        state = state.with_token_ttl(ttl);
+    }
     let shutdown = shutdown_signal()?;
     println!("callhost ready {ready}");
     tracing::info!(api.url = %api_url, "callhost is ready");
@@ -302,6 +401,89 @@ async fn app_secret(args: AppSecretArgs) -> anyhow::Result<()> {
         tracing::info!(app.id = args.app_id, "client secret rotated");
     }
     println!("{secret}");
+    Ok(())
+}
+
+/// `callhost app create`: one JSON object on stdout, nothing else; the secret is never logged.
+/// Works beside a running `serve` on the same data (SQLite's WAL, or PostgreSQL).
+async fn app_create(args: AppCreateArgs) -> anyhow::Result<()> {
+    let storage = open_storage(&args.storage, false).await?;
+    let developer = dev::apps_developer_account(&storage.store).await?;
+    let declared = oauth::apps::AppDeclaration {
+        name: args.name,
+        redirect_urls: args.redirect_urls,
+        scopes: args.scopes,
+        optional_scopes: args.optional_scopes,
+    };
+    let created = oauth::apps::create_app(&storage.store, developer, &declared).await?;
+    let client = &created.client;
+    tracing::info!(app.id = client.app_id, "app created");
+    println!(
+        "{}",
+        serde_json::json!({
+            "appId": client.app_id,
+            "name": client.name,
+            "clientId": client.client_id,
+            "clientSecret": created.client_secret,
+            "redirectUrls": client.redirect_urls,
+            "scopes": client.scopes,
+            "optionalScopes": client.optional_scopes,
+            "developerAccountId": developer,
+        })
+    );
+    Ok(())
+}
+
+/// `callhost portal create`: `{"portalId", "name"}` on stdout.
+async fn portal_create(args: PortalCreateArgs) -> anyhow::Result<()> {
+    let name = args.name.trim();
+    if name.is_empty() {
+        bail!("--name must not be empty");
+    }
+    let storage = open_storage(&args.storage, false).await?;
+    let portal = storage.store.create_portal(name).await?;
+    println!(
+        "{}",
+        serde_json::json!({"portalId": portal.id, "name": portal.name})
+    );
+    Ok(())
+}
+
+/// `callhost user create`: the user as JSON on stdout.
+async fn user_create(args: UserCreateArgs) -> anyhow::Result<()> {
+    let storage = open_storage(&args.storage, false).await?;
+    if storage.store.get_portal(args.portal).await?.is_none() {
+        bail!("there is no portal {}", args.portal);
+    }
+    let email = match args.email {
+        Some(email) if email.contains('@') && !email.chars().any(char::is_whitespace) => email,
+        Some(email) => bail!("--email {email:?} is not an email address"),
+        None => format!("user-{}@callhost.localhost", &uuid_like()[..8]),
+    };
+    let user = storage
+        .store
+        .create_user_as(
+            &callhost_store::NewUser {
+                portal_id: args.portal,
+                email: &email,
+                first_name: &args.first_name,
+                last_name: &args.last_name,
+            },
+            args.super_admin,
+        )
+        .await?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "userId": user.id,
+            "portalId": user.portal_id,
+            "ownerId": user.owner_id,
+            "email": user.email,
+            "firstName": user.first_name,
+            "lastName": user.last_name,
+            "superAdmin": user.super_admin,
+        })
+    );
     Ok(())
 }
 
@@ -427,6 +609,70 @@ mod tests {
         assert!(args.rotate);
         assert_eq!(args.storage.data_dir, PathBuf::from("./other-data"));
         assert!(Cli::try_parse_from(["callhost", "app", "secret"]).is_err());
+    }
+
+    #[test]
+    fn app_create_takes_repeated_redirect_urls_and_scope_lists() {
+        let cli = Cli::try_parse_from([
+            "callhost",
+            "app",
+            "create",
+            "--name",
+            "Dialer",
+            "--redirect-url",
+            "https://example.com/a",
+            "--redirect-url",
+            "http://localhost:3000/b",
+            "--scopes",
+            "crm.objects.contacts.read crm.objects.contacts.write",
+            "--optional-scopes",
+            "crm.objects.deals.read",
+            "--database-url",
+            "postgres://x/y",
+        ])
+        .unwrap();
+        let Command::App(AppCommand::Create(args)) = cli.command else {
+            panic!("not app create")
+        };
+        assert_eq!(args.redirect_urls.len(), 2);
+        assert_eq!(args.optional_scopes, "crm.objects.deals.read");
+        assert_eq!(args.storage.database_url.as_deref(), Some("postgres://x/y"));
+        // A redirect URL is required.
+        assert!(
+            Cli::try_parse_from(["callhost", "app", "create", "--name", "N", "--scopes", "a"])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn user_create_needs_a_portal_and_takes_super_admin() {
+        let cli = Cli::try_parse_from([
+            "callhost",
+            "user",
+            "create",
+            "--portal",
+            "12345678",
+            "--super-admin",
+        ])
+        .unwrap();
+        let Command::User(UserCommand::Create(args)) = cli.command else {
+            panic!("not user create")
+        };
+        assert_eq!(args.portal, 12345678);
+        assert!(args.super_admin);
+        assert!(Cli::try_parse_from(["callhost", "user", "create"]).is_err());
+        assert!(Cli::try_parse_from(["callhost", "portal", "create"]).is_ok());
+    }
+
+    #[test]
+    fn token_ttl_takes_seconds_or_units() {
+        use std::time::Duration;
+        assert_eq!(parse_ttl("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_ttl("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_ttl("1h").unwrap(), Duration::from_secs(3600));
+        for bad in ["0", "25h", "5d", "m", "-1"] {
+            assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -22,8 +22,10 @@ pub mod extract;
 pub mod fields;
 pub mod helpdesk;
 pub mod host;
+pub mod oauth;
 pub mod openapi;
 pub mod routes;
+pub mod scopes;
 pub mod served_host;
 pub mod time;
 pub mod webhooks;
@@ -69,6 +71,8 @@ pub struct AppState {
     /// On by default, as in tests; the binary turns it off when callhost listens beyond
     /// loopback unless `--automation on` says otherwise (docs/design.md#automation-gate).
     pub automation: bool,
+    /// How long OAuth access tokens last (`--token-ttl`; HubSpot's 30 minutes by default).
+    pub token_ttl: std::time::Duration,
     /// Fires when the server shuts down: long-lived connections (the widget sockets) end on
     /// it. [`run`] sets it from its `shutdown` future; until then it never fires.
     pub shutdown: Shutdown,
@@ -87,6 +91,7 @@ impl AppState {
             webhooks: webhooks::WebhookClient::configured(webhooks::WebhookConfig::default()),
             allowed_hosts: Arc::new([]),
             automation: true,
+            token_ttl: oauth::DEFAULT_TOKEN_TTL,
             shutdown: Shutdown::never(),
         }
     }
@@ -106,6 +111,12 @@ impl AppState {
     /// The same state with the automation surfaces on or off.
     pub fn with_automation(mut self, on: bool) -> Self {
         self.automation = on;
+        self
+    }
+
+    /// The same state with OAuth access tokens lasting `ttl`.
+    pub fn with_token_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.token_ttl = ttl;
         self
     }
 

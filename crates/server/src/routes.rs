@@ -34,6 +34,7 @@ pub fn api_router(state: AppState) -> Router {
     Router::new()
         .merge(traced)
         .merge(host)
+        .merge(crate::oauth::router())
         .route("/openapi.json", get(openapi_json))
         .route("/", get(show_start))
         .route("/sdk/{*path}", get(assets::sdk_file))
