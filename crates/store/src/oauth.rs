@@ -14,7 +14,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::model::{from_millis, now, to_millis, NewUser, User};
+use crate::model::{from_millis, now, to_millis, NewUser, Portal, User};
 use crate::queries::{insert_user, user_from_row, with_random_id};
 use crate::sql::{query, Exec, Get, SqlStore};
 use crate::Result;
@@ -153,6 +153,8 @@ pub trait OAuthStore: Send + Sync {
     async fn set_super_admin(&self, portal_id: i64, user_id: i64, on: bool) -> Result<bool>;
     /// Every user with this email, in every portal (a person's portals), by portal id.
     async fn users_by_email(&self, email: &str) -> Result<Vec<User>>;
+    /// Every portal, by id (for switching users in development).
+    async fn list_portals(&self) -> Result<Vec<Portal>>;
 }
 
 fn words(text: &str) -> Vec<String> {
@@ -505,5 +507,20 @@ impl<S: SqlStore> OAuthStore for S {
             )
             .await?;
         rows.iter().map(user_from_row).collect()
+    }
+
+    async fn list_portals(&self) -> Result<Vec<Portal>> {
+        let rows = self
+            .fetch_all(query("select id, name, created_at from portal order by id"))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Portal {
+                    id: row.get("id")?,
+                    name: row.get("name")?,
+                    created_at: from_millis(row.get("created_at")?),
+                })
+            })
+            .collect()
     }
 }

@@ -232,6 +232,14 @@ contract!(super_admins_and_a_persons_portals, |store: Arc<
     assert!(admin.super_admin);
     let mine = store.users_by_email("p@example.com").await.unwrap();
     assert_eq!(mine.len(), 2);
+    let portals: Vec<i64> = store
+        .list_portals()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    assert!(portals.contains(&a.id) && portals.contains(&b.id));
     assert!(store.set_super_admin(a.id, plain.id, true).await.unwrap());
     assert!(!store.set_super_admin(b.id, plain.id, true).await.unwrap());
     let plain = store.get_user(a.id, plain.id).await.unwrap().unwrap();

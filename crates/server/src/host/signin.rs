@@ -145,7 +145,7 @@ fn delta(duration: Duration) -> chrono::TimeDelta {
 
 /// True when the request comes straight from a loopback peer under a direct name of the
 /// listener, with no sign of a proxy in between.
-fn is_direct_loopback(parts: &Parts) -> bool {
+pub fn is_direct_loopback(parts: &Parts) -> bool {
     let peer_is_loopback = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()

@@ -220,7 +220,7 @@ mod tests {
     #[test]
     fn pkce_s256_matches_rfc_7636s_example() {
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-        let challenge = "E9Melhoa2OwvFr4p52wD5Mv3h7Gg3r8q2E2KXnY6Qeg";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
         assert!(!pkce_matches(challenge, "S256", Some("wrong")));
         assert!(!pkce_matches(challenge, "S256", None));
         assert!(pkce_matches("same", "plain", Some("same")));
