@@ -28,7 +28,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         channel::update_channel_settings, channel::archive_channel_settings,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
-    modifiers(&SecuritySchemes, &VersionedAliases, &CrmPaths)
+    modifiers(&SecuritySchemes, &VersionedAliases, &CrmPaths, &OAuthPaths)
 )]
 struct ApiDoc;
 
@@ -42,6 +42,14 @@ struct CrmPaths;
 impl Modify for CrmPaths {
     fn modify(&self, doc: &mut Document) {
         crate::crm::openapi::add_paths(&mut doc.paths);
+    }
+}
+
+struct OAuthPaths;
+
+impl Modify for OAuthPaths {
+    fn modify(&self, doc: &mut Document) {
+        crate::oauth::openapi::add_to(doc);
     }
 }
 

@@ -28,6 +28,10 @@ async fn who(state: &AppState, portal_id: i64, user_id: i64) -> ApiResult<(Value
 
 /// `GET /oauth/v1/access-tokens/{token}`: the token's portal, user, app, scopes and seconds
 /// left. An expired token is a 401 `EXPIRED_AUTHENTICATION`, an unknown one a 404.
+#[utoipa::path(get, path = "/oauth/v1/access-tokens/{token}", tag = "OAuth", operation_id = "get_access_token",
+    params(("token" = String, Path, description = "The access token")),
+    responses((status = 200, body = super::openapi::AccessTokenInfo),
+        (status = "4XX", body = crate::error::ErrorBody)))]
 pub async fn get_access_token(
     State(state): State<AppState>,
     Segment(token): Segment,
@@ -56,6 +60,10 @@ pub async fn get_access_token(
 }
 
 /// `GET /oauth/v1/refresh-tokens/{token}`.
+#[utoipa::path(get, path = "/oauth/v1/refresh-tokens/{token}", tag = "OAuth", operation_id = "get_refresh_token",
+    params(("token" = String, Path, description = "The refresh token")),
+    responses((status = 200, body = super::openapi::RefreshTokenInfo),
+        (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_refresh_token(
     State(state): State<AppState>,
     Segment(token): Segment,
@@ -81,6 +89,9 @@ pub async fn get_refresh_token(
 
 /// `DELETE /oauth/v1/refresh-tokens/{token}`: 204; the access tokens issued with it run out
 /// in their time, as HubSpot's do.
+#[utoipa::path(delete, path = "/oauth/v1/refresh-tokens/{token}", tag = "OAuth", operation_id = "archive_refresh_token",
+    params(("token" = String, Path, description = "The refresh token")),
+    responses((status = 204, description = "Revoked"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn delete_refresh_token(
     State(state): State<AppState>,
     Segment(token): Segment,
@@ -99,6 +110,10 @@ pub async fn delete_refresh_token(
 /// `POST /oauth/2026-03/token/introspect` (form: `client_id`, `client_secret`, `token`,
 /// `token_type_hint`): `{"active": false}` for a token that is unknown, expired or another
 /// app's; otherwise `active` with the token's client, portal, user, scopes and expiry.
+#[utoipa::path(post, path = "/oauth/2026-03/token/introspect", tag = "OAuth", operation_id = "introspect_token",
+    request_body(content = super::openapi::IntrospectRequest, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = super::openapi::IntrospectResponse),
+        (status = 400, body = crate::error::ErrorBody)))]
 pub async fn introspect_token(State(state): State<AppState>, request: Request) -> Response {
     match introspect(&state, request).await {
         Ok(response) => response,

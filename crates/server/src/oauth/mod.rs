@@ -18,6 +18,7 @@ pub mod apps;
 pub mod authorize;
 pub mod error;
 pub mod introspect;
+pub mod openapi;
 pub mod page;
 pub mod token;
 

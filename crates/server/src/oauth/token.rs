@@ -33,11 +33,19 @@ use crate::AppState;
 const FORM_LIMIT: usize = 16 * 1024;
 
 /// `POST /oauth/v1/token`.
+#[utoipa::path(post, path = "/oauth/v1/token", tag = "OAuth", operation_id = "create_token",
+    request_body(content = super::openapi::TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = super::openapi::TokenResponse),
+        (status = 400, body = super::openapi::TokenErrorV1)))]
 pub async fn create_token_v1(State(state): State<AppState>, request: Request) -> Response {
     create_token(state, request.into_body(), Shape::V1).await
 }
 
 /// `POST /oauth/v3/token` and `POST /oauth/2026-03/token`.
+#[utoipa::path(post, path = "/oauth/v3/token", tag = "OAuth", operation_id = "create_token_v3",
+    request_body(content = super::openapi::TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = super::openapi::TokenResponse),
+        (status = 400, body = crate::error::ErrorBody)))]
 pub async fn create_token_v3(State(state): State<AppState>, request: Request) -> Response {
     create_token(state, request.into_body(), Shape::Standard).await
 }

@@ -348,3 +348,31 @@ both_backends!(
         assert_eq!(response.status(), 303);
     }
 );
+
+both_backends!(the_openapi_document_lists_the_oauth_routes, |app| {
+    let (_, doc) = json(
+        app.request(Method::GET, "/openapi.json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let paths = &doc["paths"];
+    for (path, method) in [
+        ("/oauth/authorize", "get"),
+        ("/oauth/authorize", "post"),
+        ("/oauth/v1/token", "post"),
+        ("/oauth/v3/token", "post"),
+        ("/oauth/2026-03/token", "post"),
+        ("/oauth/v1/access-tokens/{token}", "get"),
+        ("/oauth/v1/refresh-tokens/{token}", "get"),
+        ("/oauth/v1/refresh-tokens/{token}", "delete"),
+        ("/oauth/2026-03/token/introspect", "post"),
+    ] {
+        assert!(paths[path][method].is_object(), "{method} {path}");
+    }
+    let token = &doc["components"]["schemas"]["TokenResponse"]["properties"];
+    for field in ["access_token", "refresh_token", "expires_in", "token_type"] {
+        assert!(token[field].is_object(), "{field}");
+    }
+});
