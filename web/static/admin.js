@@ -8,6 +8,7 @@
 
 import { el, replace } from "./dom.js";
 import { hostApi, messageOf } from "./host-api.js";
+import { decorateInstalls } from "./installs.js";
 
 /**
  * @param {object} options
@@ -30,6 +31,7 @@ export async function renderAppsPage({ root, isCurrent = () => true, confirm = (
       : el("table", { class: "records apps" },
         el("thead", {}, el("tr", {}, el("th", {}, "App"), el("th", {}, "App ID"), el("th", {}, "Client secret"))),
         el("tbody", {}, apps.map((app) => appRow(app, confirm)))));
+  await decorateInstalls(root, confirm);
 }
 
 /**

@@ -121,14 +121,18 @@ impl AppState {
     }
 
     /// In development, an app of the seeded developer account is installed in the
-    /// development portal as soon as it has calling settings (docs/design.md#development-portal).
+    /// development portal as soon as it has calling settings (docs/design.md#development-portal),
+    /// unless it has an OAuth client: those are installed by authorizing them.
     pub async fn install_for_development(
         &self,
         developer: Developer,
         app_id: i64,
     ) -> ApiResult<()> {
         if let Some(dev) = &self.development {
-            if dev.developer_account_id == developer.account_id {
+            // An OAuth app is installed by its first authorization, as in HubSpot
+            // (docs/oauth.md#installs), not by its settings.
+            let oauth = self.store.get_oauth_client(app_id).await?.is_some();
+            if dev.developer_account_id == developer.account_id && !oauth {
                 self.store.install_app(dev.portal_id, app_id).await?;
             }
         }

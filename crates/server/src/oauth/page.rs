@@ -4,8 +4,9 @@
 //!
 //! Every page is sent with `Content-Security-Policy: default-src 'none'; style-src
 //! 'unsafe-inline'; frame-ancestors 'none'`, `X-Frame-Options: DENY` (no clickjacking),
-//! `Cache-Control: no-store` and `Referrer-Policy: no-referrer` (the install URL's `state`
-//! must not leak to the next page).
+//! `Cache-Control: no-store` and `Referrer-Policy: same-origin`: the install URL (with its
+//! `state`) is not sent to another origin, yet the form's POST still carries the page's
+//! `Origin`, which the consent check needs (under `no-referrer` browsers send `Origin: null`).
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, X_FRAME_OPTIONS};
 use axum::http::{HeaderValue, StatusCode};
@@ -56,7 +57,7 @@ pub fn html(status: StatusCode, title: &str, body: &str) -> Response {
     );
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     response
 }
 
