@@ -22,11 +22,13 @@
 //!   ([`saved_searches`]).
 //! - `/host/api/installs`, `DELETE /host/api/apps/{appId}`: installs and uninstalling
 //!   ([`installs`]); `/host/api/me`, `/host/api/users`, `/host/api/session`: who is signed in,
-//!   and switching users in development ([`users`]).
+//!   and switching users in development ([`users`]); `POST /host/api/developer/apps`: creating
+//!   an OAuth app in development ([`developer`]).
 
 pub mod admin;
 pub mod apps;
 pub mod calls;
+pub mod developer;
 pub mod inspector;
 pub mod installs;
 pub mod recordings;
@@ -69,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .route("/help-desk/{portal_id}/{*rest}", get(show_page))
         .route("/settings/{portal_id}/apps", get(show_page))
         .merge(admin::router())
+        .merge(developer::router())
         .merge(installs::router())
         .merge(users::router())
         .merge(recordings::router())
