@@ -282,3 +282,47 @@ both_backends!(switching_users_is_for_loopback_development_only, |app| {
     .await;
     assert_eq!(status, 403);
 });
+
+both_backends!(
+    apps_are_created_from_the_host_only_in_loopback_development,
+    |app| {
+        let host = app.host_client().await;
+        let create = |origin: Option<&str>, forwarded: bool, body: serde_json::Value| {
+            let mut request = host
+                .post(format!("{}/host/api/developer/apps", app.url))
+                .json(&body);
+            if let Some(origin) = origin {
+                request = request.header("origin", origin);
+            }
+            if forwarded {
+                request = request.header("x-forwarded-for", "203.0.113.9");
+            }
+            request.send()
+        };
+        let good = json!({"name": "From the host", "redirectUrls": [REDIRECT], "scopes": SCOPES});
+        let (status, made) = json(create(Some(&app.url), false, good.clone()).await.unwrap()).await;
+        assert_eq!(status, 201, "{made}");
+        assert!(made["clientSecret"].as_str().is_some_and(|s| s.len() == 36));
+        let client = app
+            .store
+            .get_oauth_client(made["appId"].as_i64().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(client.client_id, made["clientId"].as_str().unwrap());
+        // Another origin, or a forwarded request, creates nothing.
+        let (status, _) = json(
+            create(Some("http://evil.example"), false, good.clone())
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (status, _) = json(create(Some(&app.url), true, good).await.unwrap()).await;
+        assert_eq!(status, 403);
+        // A plain-http redirect URL beyond loopback is refused.
+        let bad = json!({"name": "X", "redirectUrls": ["http://example.com/cb"], "scopes": SCOPES});
+        let (status, body) = json(create(Some(&app.url), false, bad).await.unwrap()).await;
+        crate::helpers::assert_error(status, &body, 400, "VALIDATION_ERROR");
+    }
+);
