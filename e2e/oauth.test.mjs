@@ -173,3 +173,27 @@ test("a user who is not a super admin is told why and cannot install", async () 
   assert.equal(await page.getByTestId("uninstall-app").count(), 0);
   await page.close();
 });
+
+test("in development, the Apps page creates an app whose install URL shows the consent page", async () => {
+  const { ready } = server;
+  const page = await browser.newPage();
+  await openHost(page, `${ready.hostUrl}/settings/${ready.portalId}/apps`);
+  // A new page is a new browser context: signed in as the development user again.
+  assert.equal(await page.getByTestId("switch-user").inputValue(), `${ready.portalId}:${ready.userId}`);
+  await page.getByTestId("create-app-name").fill("Made <here>");
+  await page.getByTestId("create-app-redirects").fill(`${backend.origin}/oauth/callback`);
+  await page.getByTestId("create-app-scopes").fill("crm.objects.contacts.read");
+  await page.getByTestId("create-app-submit").click();
+  const created = page.getByTestId("created-app");
+  await created.waitFor();
+  const clientId = await created.getAttribute("data-client-id");
+  assert.match(await page.getByTestId("created-app-secret").innerText(), /^[0-9a-f-]{36}$/);
+  const install = new URL("/oauth/authorize", ready.hostUrl);
+  install.search = new URLSearchParams({ client_id: clientId ?? "", redirect_uri: `${backend.origin}/oauth/callback`, scope: "crm.objects.contacts.read" }).toString();
+  await page.goto(install.href);
+  assert.equal(await page.getByTestId("oauth-app-name").innerText(), "Made <here>");
+  await page.getByTestId("oauth-cancel").click();
+  await page.locator("#done").waitFor();
+  assert.equal(arrived.at(-1)?.error, "access_denied");
+  await page.close();
+});

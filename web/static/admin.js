@@ -8,6 +8,7 @@
 
 import { el, replace } from "./dom.js";
 import { hostApi, messageOf } from "./host-api.js";
+import { renderCreateApp } from "./developer.js";
 import { decorateInstalls } from "./installs.js";
 
 /**
@@ -32,6 +33,7 @@ export async function renderAppsPage({ root, isCurrent = () => true, confirm = (
         el("thead", {}, el("tr", {}, el("th", {}, "App"), el("th", {}, "App ID"), el("th", {}, "Client secret"))),
         el("tbody", {}, apps.map((app) => appRow(app, confirm)))));
   await decorateInstalls(root, confirm);
+  await renderCreateApp(root);
 }
 
 /**
