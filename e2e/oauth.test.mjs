@@ -1,6 +1,6 @@
 // The whole OAuth install of a calling app, in real Chromium against a real callhost whose
 // data lives in a directory, so that `callhost app create` runs beside `serve` as a developer
-// would run it. A backend on loopback plays the app's server: it builds the install URL with
+// would run it (and with `--token-ttl`, as a test of refreshing would). A backend on loopback plays the app's server: it builds the install URL with
 // the official Node client (only its two HubSpot hosts changed), receives the redirect, and
 // exchanges the code, calls the CRM, refreshes and reads the token's metadata with the same
 // client. Then the app gets calling settings and shows in the provider switcher without a
@@ -49,7 +49,7 @@ async function startBackend() {
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "callhost-oauth-"));
-  server = await startCallhost({ storage: ["--data-dir", dir] });
+  server = await startCallhost({ storage: ["--data-dir", dir], flags: ["--token-ttl", "90s"] });
   backend = await startBackend();
   browser = await launchChromium();
 });
@@ -95,7 +95,7 @@ test("install through OAuth, use and refresh the token, then uninstall: the toke
   const tokens = await hubspot.oauth.tokensApi.create("authorization_code", arrived[0].code, redirectUri,
     app.clientId, app.clientSecret);
   assert.equal(tokens.tokenType, "bearer");
-  assert.equal(tokens.expiresIn, 1800);
+  assert.equal(tokens.expiresIn, 90, "--token-ttl sets the access tokens' lifetime");
   const crm = new Client({ basePath: ready.apiUrl, accessToken: tokens.accessToken });
   const contacts = await crm.crm.contacts.basicApi.getPage(10);
   assert.ok(contacts.results.some((c) => c.properties.firstname === "Ada"));
@@ -107,6 +107,7 @@ test("install through OAuth, use and refresh the token, then uninstall: the toke
   assert.equal(info.userId, ready.userId);
   assert.equal(info.appId, app.appId);
   assert.deepEqual(info.scopes, ["crm.objects.contacts.read", "crm.objects.contacts.write"]);
+  assert.ok(info.expiresIn > 0 && info.expiresIn <= 90, String(info.expiresIn));
   const token = refreshed.accessToken;
 
   // Calling settings added after the install: the app shows in the switcher, no reinstall.
