@@ -155,13 +155,14 @@ test("a user who is not a super admin is told why and cannot install", async () 
   ]);
   const app = JSON.parse(stdout);
   const page = await browser.newPage();
-  // Switch to the agent on loopback, as a developer does from the nav bar.
-  await openHost(page, `${ready.hostUrl}/contacts/${ready.portalId}/objects/0-1/views/all/list`);
+  // Switch to the agent on loopback, as a developer does from the nav bar: from the Apps
+  // page, the switch lands on the agent's contacts list, a navigation of its own.
+  await openHost(page, `${ready.hostUrl}/settings/${ready.portalId}/apps`);
   const chooser = page.getByTestId("switch-user");
   await chooser.waitFor();
   await Promise.all([page.waitForURL(/objects\/0-1/), chooser.selectOption(`${ready.portalId}:${agent.userId}`)]);
   await page.locator("body[data-ready=true]").waitFor();
-  await until(async () => (await page.getByTestId("switch-user").inputValue()) === `${ready.portalId}:${agent.userId}`, "switched to the agent");
+  await until(async () => (await page.getByTestId("signed-in-user").innerText()) === "agent@example.com", "signed in as the agent");
   const install = new URL("/oauth/authorize", ready.hostUrl);
   install.search = new URLSearchParams({ client_id: app.clientId, redirect_uri: `${backend.origin}/oauth/callback`, scope: "crm.objects.contacts.read" }).toString();
   const response = await page.goto(install.href);
