@@ -13,10 +13,14 @@ use anyhow::{bail, Context};
 use callhost_protocol::engine::origin::http_origin;
 use callhost_server::served_host::AllowedHost;
 use callhost_server::webhooks::WebhookClient;
-use callhost_server::{dev, oauth, AppState};
+use callhost_server::{dev, AppState};
 use callhost_store::{PgStore, SqliteStore, Store};
 use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
+
+mod manage;
+
+use manage::{AppCreateArgs, PortalCommand, UserCommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -52,66 +56,6 @@ enum AppCommand {
     /// Create an app with an OAuth client, as a developer does in HubSpot; prints its appId,
     /// clientId and clientSecret as one JSON object (docs/oauth.md#creating-an-app).
     Create(AppCreateArgs),
-}
-
-#[derive(Debug, Args)]
-struct AppCreateArgs {
-    /// The app's name, shown on the consent page and in the host.
-    #[arg(long)]
-    name: String,
-    /// A URL the app may be sent back to after the install (https, or http on loopback);
-    /// repeatable.
-    #[arg(long = "redirect-url", value_name = "URL", required = true)]
-    redirect_urls: Vec<String>,
-    /// The scopes the app requires, space-separated.
-    #[arg(long)]
-    scopes: String,
-    /// Scopes the app may ask for besides, space-separated.
-    #[arg(long, default_value = "")]
-    optional_scopes: String,
-    #[command(flatten)]
-    storage: StorageArgs,
-}
-
-#[derive(Debug, Subcommand)]
-enum PortalCommand {
-    /// Create a portal; prints `{"portalId", "name"}`. Give it users with `callhost user create`.
-    Create(PortalCreateArgs),
-}
-
-#[derive(Debug, Args)]
-struct PortalCreateArgs {
-    #[arg(long, default_value = "Portal")]
-    name: String,
-    #[command(flatten)]
-    storage: StorageArgs,
-}
-
-#[derive(Debug, Subcommand)]
-enum UserCommand {
-    /// Create a user of a portal; prints `{"userId", "portalId", "ownerId", "email",
-    /// "superAdmin"}`. A person with users in several portals (the same email) picks one
-    /// when installing an app.
-    Create(UserCreateArgs),
-}
-
-#[derive(Debug, Args)]
-struct UserCreateArgs {
-    /// The portal the user belongs to.
-    #[arg(long)]
-    portal: i64,
-    /// The user's email; a new one under callhost.localhost when not given.
-    #[arg(long)]
-    email: Option<String>,
-    #[arg(long, default_value = "New")]
-    first_name: String,
-    #[arg(long, default_value = "User")]
-    last_name: String,
-    /// May install and uninstall apps.
-    #[arg(long)]
-    super_admin: bool,
-    #[command(flatten)]
-    storage: StorageArgs,
 }
 
 #[derive(Debug, Args)]
@@ -245,9 +189,9 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::App(AppCommand::Secret(args)) => app_secret(args).await,
-        Command::App(AppCommand::Create(args)) => app_create(args).await,
-        Command::Portal(PortalCommand::Create(args)) => portal_create(args).await,
-        Command::User(UserCommand::Create(args)) => user_create(args).await,
+        Command::App(AppCommand::Create(args)) => manage::app_create(args).await,
+        Command::Portal(PortalCommand::Create(args)) => manage::portal_create(args).await,
+        Command::User(UserCommand::Create(args)) => manage::user_create(args).await,
     }
 }
 
@@ -401,89 +345,6 @@ async fn app_secret(args: AppSecretArgs) -> anyhow::Result<()> {
         tracing::info!(app.id = args.app_id, "client secret rotated");
     }
     println!("{secret}");
-    Ok(())
-}
-
-/// `callhost app create`: one JSON object on stdout, nothing else; the secret is never logged.
-/// Works beside a running `serve` on the same data (SQLite's WAL, or PostgreSQL).
-async fn app_create(args: AppCreateArgs) -> anyhow::Result<()> {
-    let storage = open_storage(&args.storage, false).await?;
-    let developer = dev::apps_developer_account(&storage.store).await?;
-    let declared = oauth::apps::AppDeclaration {
-        name: args.name,
-        redirect_urls: args.redirect_urls,
-        scopes: args.scopes,
-        optional_scopes: args.optional_scopes,
-    };
-    let created = oauth::apps::create_app(&storage.store, developer, &declared).await?;
-    let client = &created.client;
-    tracing::info!(app.id = client.app_id, "app created");
-    println!(
-        "{}",
-        serde_json::json!({
-            "appId": client.app_id,
-            "name": client.name,
-            "clientId": client.client_id,
-            "clientSecret": created.client_secret,
-            "redirectUrls": client.redirect_urls,
-            "scopes": client.scopes,
-            "optionalScopes": client.optional_scopes,
-            "developerAccountId": developer,
-        })
-    );
-    Ok(())
-}
-
-/// `callhost portal create`: `{"portalId", "name"}` on stdout.
-async fn portal_create(args: PortalCreateArgs) -> anyhow::Result<()> {
-    let name = args.name.trim();
-    if name.is_empty() {
-        bail!("--name must not be empty");
-    }
-    let storage = open_storage(&args.storage, false).await?;
-    let portal = storage.store.create_portal(name).await?;
-    println!(
-        "{}",
-        serde_json::json!({"portalId": portal.id, "name": portal.name})
-    );
-    Ok(())
-}
-
-/// `callhost user create`: the user as JSON on stdout.
-async fn user_create(args: UserCreateArgs) -> anyhow::Result<()> {
-    let storage = open_storage(&args.storage, false).await?;
-    if storage.store.get_portal(args.portal).await?.is_none() {
-        bail!("there is no portal {}", args.portal);
-    }
-    let email = match args.email {
-        Some(email) if email.contains('@') && !email.chars().any(char::is_whitespace) => email,
-        Some(email) => bail!("--email {email:?} is not an email address"),
-        None => format!("user-{}@callhost.localhost", &uuid_like()[..8]),
-    };
-    let user = storage
-        .store
-        .create_user_as(
-            &callhost_store::NewUser {
-                portal_id: args.portal,
-                email: &email,
-                first_name: &args.first_name,
-                last_name: &args.last_name,
-            },
-            args.super_admin,
-        )
-        .await?;
-    println!(
-        "{}",
-        serde_json::json!({
-            "userId": user.id,
-            "portalId": user.portal_id,
-            "ownerId": user.owner_id,
-            "email": user.email,
-            "firstName": user.first_name,
-            "lastName": user.last_name,
-            "superAdmin": user.super_admin,
-        })
-    );
     Ok(())
 }
 

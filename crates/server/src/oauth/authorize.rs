@@ -241,82 +241,22 @@ pub async fn show_consent(State(state): State<AppState>, request: Request) -> Ap
             ),
         ));
     }
-    let chooser = if admin.len() == 1 {
-        let (user, name) = admin[0];
-        format!(
-            "<p>Portal: <strong>{}</strong> ({})</p>\
-             <input type=\"hidden\" name=\"portal\" value=\"{}\">",
-            escape(name),
-            user.portal_id,
-            user.portal_id
-        )
-    } else {
-        let options: String = admin
-            .iter()
-            .map(|(user, name)| {
-                let selected = if user.portal_id == session.grant.portal_id {
-                    " selected"
-                } else {
-                    ""
-                };
-                format!(
-                    "<option value=\"{}\"{selected}>{} ({})</option>",
-                    user.portal_id,
-                    escape(name),
-                    user.portal_id
-                )
-            })
-            .collect();
-        format!(
-            "<p><label>Portal: <select name=\"portal\" data-testid=\"oauth-portal\">{options}\
-             </select></label></p>"
-        )
-    };
-    let skipped = if not_admin.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<p>Not offered, as you are not a super admin there: {}.</p>",
-            escape(
-                &not_admin
-                    .iter()
-                    .map(|(_, name)| name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        )
-    };
-    let list = |scopes: &[String]| -> String {
-        scopes
-            .iter()
-            .map(|s| format!("<li>{}</li>", escape(s)))
-            .collect()
-    };
-    let optional = if checked.optional.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<p>And, optionally:</p><ul class=\"scopes\" data-testid=\"oauth-optional-scopes\">{}</ul>",
-            list(&checked.optional)
-        )
-    };
-    let body = format!(
-        "<h1>Connect <span data-testid=\"oauth-app-name\">{name}</span></h1>\
-         <p>Signed in as <strong data-testid=\"oauth-user\">{email}</strong>.</p>\
-         <form method=\"post\" action=\"/oauth/authorize\">{hidden}\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{chooser}{skipped}\
-         <p>{name} asks to:</p><ul class=\"scopes\" data-testid=\"oauth-scopes\">{required}</ul>\
-         {optional}\
-         <p><button type=\"submit\" name=\"action\" value=\"connect\" class=\"connect\" \
-         data-testid=\"oauth-connect\">Connect app</button>\
-         <button type=\"submit\" name=\"action\" value=\"cancel\" class=\"cancel\" \
-         data-testid=\"oauth-cancel\">Cancel</button></p></form>",
-        name = escape(&checked.client.name),
-        email = escape(&me.email),
-        hidden = install.hidden_fields(),
-        csrf = csrf_token(&session.token),
-        required = list(&checked.required),
-    );
+    let offered: Vec<(i64, &str)> = admin
+        .iter()
+        .map(|(u, name)| (u.portal_id, name.as_str()))
+        .collect();
+    let skipped: Vec<&str> = not_admin.iter().map(|(_, name)| name.as_str()).collect();
+    let body = page::consent(&page::Consent {
+        app_name: &checked.client.name,
+        email: &me.email,
+        hidden_fields: &install.hidden_fields(),
+        csrf: &csrf_token(&session.token),
+        portals: &offered,
+        selected_portal: session.grant.portal_id,
+        skipped_portals: &skipped,
+        required: &checked.required,
+        optional: &checked.optional,
+    });
     let mut response = page::html(StatusCode::OK, "Connect an app", &body);
     if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().insert(SET_COOKIE, cookie);

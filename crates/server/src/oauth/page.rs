@@ -71,6 +71,93 @@ pub fn error(status: StatusCode, message: &str) -> Response {
     html(status, "Cannot connect app", &body)
 }
 
+/// What the consent page shows.
+pub struct Consent<'a> {
+    pub app_name: &'a str,
+    pub email: &'a str,
+    /// The install URL's parameters as hidden inputs (already HTML).
+    pub hidden_fields: &'a str,
+    pub csrf: &'a str,
+    /// The portals the user may install in: `(id, name)`; a chooser when there are several.
+    pub portals: &'a [(i64, &'a str)],
+    /// The portal chosen by default (the session's).
+    pub selected_portal: i64,
+    /// Portals of the user where they are not a super admin, named to say why they are absent.
+    pub skipped_portals: &'a [&'a str],
+    pub required: &'a [String],
+    pub optional: &'a [String],
+}
+
+/// The consent page's body: who is signed in, the portal, the scopes, Connect and Cancel.
+pub fn consent(page: &Consent<'_>) -> String {
+    let chooser = match page.portals {
+        [(id, name)] => format!(
+            "<p>Portal: <strong>{}</strong> ({id})</p>\
+             <input type=\"hidden\" name=\"portal\" value=\"{id}\">",
+            escape(name)
+        ),
+        portals => {
+            let options: String = portals
+                .iter()
+                .map(|(id, name)| {
+                    let selected = if *id == page.selected_portal {
+                        " selected"
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "<option value=\"{id}\"{selected}>{} ({id})</option>",
+                        escape(name)
+                    )
+                })
+                .collect();
+            format!(
+                "<p><label>Portal: <select name=\"portal\" data-testid=\"oauth-portal\">{options}\
+                 </select></label></p>"
+            )
+        }
+    };
+    let skipped = if page.skipped_portals.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<p>Not offered, as you are not a super admin there: {}.</p>",
+            escape(&page.skipped_portals.join(", "))
+        )
+    };
+    let list = |scopes: &[String]| -> String {
+        scopes
+            .iter()
+            .map(|s| format!("<li>{}</li>", escape(s)))
+            .collect()
+    };
+    let optional = if page.optional.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<p>And, optionally:</p><ul class=\"scopes\" data-testid=\"oauth-optional-scopes\">{}</ul>",
+            list(page.optional)
+        )
+    };
+    format!(
+        "<h1>Connect <span data-testid=\"oauth-app-name\">{name}</span></h1>\
+         <p>Signed in as <strong data-testid=\"oauth-user\">{email}</strong>.</p>\
+         <form method=\"post\" action=\"/oauth/authorize\">{hidden}\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">{chooser}{skipped}\
+         <p>{name} asks to:</p><ul class=\"scopes\" data-testid=\"oauth-scopes\">{required}</ul>\
+         {optional}\
+         <p><button type=\"submit\" name=\"action\" value=\"connect\" class=\"connect\" \
+         data-testid=\"oauth-connect\">Connect app</button>\
+         <button type=\"submit\" name=\"action\" value=\"cancel\" class=\"cancel\" \
+         data-testid=\"oauth-cancel\">Cancel</button></p></form>",
+        name = escape(page.app_name),
+        email = escape(page.email),
+        hidden = page.hidden_fields,
+        csrf = escape(page.csrf),
+        required = list(page.required),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
