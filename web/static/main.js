@@ -16,13 +16,11 @@ import { renderRecordPage } from "./record-page.js";
 import { CallingRemote } from "./remote.js";
 import { appsSettingsPath, helpDeskPath, listPath, parseRoute } from "./routes.js";
 import { TaskQueue } from "./task-queue.js";
-import { renderWho } from "./who.js";
 
 /** @typedef {import("./objects.js").ObjectTypeInfo} ObjectTypeInfo */
 
 const root = /** @type {HTMLElement} */ (document.getElementById("page"));
 const nav = /** @type {HTMLElement} */ (document.getElementById("nav"));
-const whoSlot = el("span", { class: "who" });
 
 async function main() {
   let context;
@@ -45,7 +43,6 @@ async function main() {
   const queue = new TaskQueue({ calling, navigate, portalId: context.portalId });
   const remoteSlot = el("span", { class: "remote-slot" });
   renderNav(context.portalId, types, remoteSlot, () => calling.open());
-  void renderWho(whoSlot);
   // For an app that supports inbound calling, every tab but the calling window runs the
   // calling remote in its nav bar.
   const inbound = route.kind === "window" ? null : remoteProvider(calling.providers, calling.selected);
@@ -121,7 +118,6 @@ function renderNav(portalId, types, remoteSlot, openWidget) {
     types.map((t) => el("a", { href: listPath(portalId, t.objectTypeId), "data-nav": true, "data-testid": `nav-${t.objectTypeId}` }, t.plural)),
     el("a", { href: helpDeskPath(portalId), "data-nav": true, "data-testid": "nav-helpdesk" }, "Help desk"),
     el("span", { class: "spacer" }),
-    whoSlot,
     el("a", { href: appsSettingsPath(portalId), "data-nav": true, "data-testid": "nav-apps" }, "Apps"),
     // The inspector is a page of its own (no data-nav): it opens in a new tab, so the call here
     // goes on while the developer watches its messages.

@@ -1,6 +1,7 @@
-// Who is signed in, in the nav bar; in development (loopback), beside it a chooser to sign in as any
-// user of any portal, which reloads the host on that user's portal. Emails and portal names
-// are text.
+// Who is signed in, at the top of the Apps page (where it decides who may install); in
+// development (loopback), beside it a chooser to sign in as any user of any portal, which
+// reloads the host on that user's portal. Emails and portal names are text. (Not in the nav
+// bar: its width is the calling remote's.)
 //
 // Test hooks (data-testid): signed-in-user, switch-user.
 
@@ -9,17 +10,21 @@ import { hostApi } from "./host-api.js";
 import { listPath } from "./routes.js";
 
 /**
- * Fills `slot` with the signed-in user (and the chooser when switching is allowed).
- * @param {HTMLElement} slot
+ * Adds who is signed in (and the chooser when switching is allowed) under `root`'s heading.
+ * @param {HTMLElement} root
  */
-export async function renderWho(slot) {
+export async function renderWho(root) {
+  const slot = el("p", { class: "who" });
+  root.querySelector("h1")?.after(slot);
   let me;
   try {
     me = await hostApi("GET", "/host/api/me");
   } catch {
     return;
   }
-  const label = el("span", { "data-testid": "signed-in-user", title: me.superAdmin ? "Super admin" : "User" }, String(me.email ?? ""));
+  const label = el("span", {}, "Signed in as ",
+    el("strong", { "data-testid": "signed-in-user" }, String(me.email ?? "")),
+    me.superAdmin ? " (super admin)" : "");
   if (!me.canSwitch) {
     replace(slot, label);
     return;
@@ -34,5 +39,5 @@ export async function renderWho(slot) {
     await hostApi("POST", "/host/api/session", { portalId, userId });
     location.assign(listPath(portalId, "0-1"));
   });
-  replace(slot, label, " ", select);
+  replace(slot, label, " · sign in as ", select);
 }
