@@ -5,14 +5,20 @@ import { fileURLToPath } from "node:url";
 
 const defaultBin = fileURLToPath(new URL("../target/debug/callhost", import.meta.url));
 
+/** The binary the tests run. */
+export const callhostBin = () => process.env.CALLHOST_BIN || defaultBin;
+
 /**
- * Starts `callhost serve --ephemeral` on free loopback ports.
- * @param {string[]} [extraArgs]  more `serve` flags (`--fixture FILE`)
+ * Starts `callhost serve` on free loopback ports: `--ephemeral` unless `storage` says where
+ * the data lives (`["--data-dir", dir]`), with `flags` after. An array is taken as `flags`
+ * (`startCallhost(["--fixture", file])`).
+ * @param {string[] | {storage?: string[], flags?: string[]}} [options]
  * @returns {Promise<{ready: Record<string, any>, stop: () => Promise<number | null>, extraStdout: () => string[]}>}
  */
-export async function startCallhost(extraArgs = []) {
-  const bin = process.env.CALLHOST_BIN || defaultBin;
-  const child = spawn(bin, ["serve", "--ephemeral", "--listen", "127.0.0.1:0", "--demo-listen", "127.0.0.1:0", ...extraArgs], {
+export async function startCallhost(options = {}) {
+  const { storage = ["--ephemeral"], flags = [] } = Array.isArray(options) ? { flags: options } : options;
+  const bin = callhostBin();
+  const child = spawn(bin, ["serve", ...storage, "--listen", "127.0.0.1:0", "--demo-listen", "127.0.0.1:0", ...flags], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";

@@ -8,6 +8,9 @@
 
 import { el, replace } from "./dom.js";
 import { hostApi, messageOf } from "./host-api.js";
+import { renderCreateApp } from "./developer.js";
+import { decorateInstalls } from "./installs.js";
+import { renderWho } from "./who.js";
 
 /**
  * @param {object} options
@@ -30,6 +33,9 @@ export async function renderAppsPage({ root, isCurrent = () => true, confirm = (
       : el("table", { class: "records apps" },
         el("thead", {}, el("tr", {}, el("th", {}, "App"), el("th", {}, "App ID"), el("th", {}, "Client secret"))),
         el("tbody", {}, apps.map((app) => appRow(app, confirm)))));
+  await decorateInstalls(root, confirm);
+  await renderWho(root);
+  await renderCreateApp(root);
 }
 
 /**

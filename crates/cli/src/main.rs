@@ -19,6 +19,10 @@ use callhost_store::{PgStore, SqliteStore, Store, StoreOptions};
 use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
 
+mod manage;
+
+use manage::{AppCreateArgs, PortalCommand, UserCommand};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "callhost",
@@ -37,6 +41,12 @@ enum Command {
     /// Manage registered apps.
     #[command(subcommand)]
     App(AppCommand),
+    /// Manage portals (HubSpot accounts).
+    #[command(subcommand)]
+    Portal(PortalCommand),
+    /// Manage the users of portals.
+    #[command(subcommand)]
+    User(UserCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,6 +54,9 @@ enum AppCommand {
     /// Print the app's client secret, which signs the webhooks callhost sends to it (made on
     /// first use), or replace it with a new one.
     Secret(AppSecretArgs),
+    /// Create an app with an OAuth client, as a developer does in HubSpot; prints its appId,
+    /// clientId and clientSecret as one JSON object (docs/oauth.md#creating-an-app).
+    Create(AppCreateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -136,6 +149,30 @@ struct ServeArgs {
     /// would let anyone with a portal's token act as its users.
     #[arg(long, env = "CALLHOST_AUTOMATION", value_name = "on|off", value_parser = parse_switch)]
     automation: Option<bool>,
+    /// How long OAuth access tokens last: seconds, or a number with s, m or h (HubSpot's 30m
+    /// by default; shorten it to test refreshing).
+    #[arg(long, env = "CALLHOST_TOKEN_TTL", value_name = "DURATION", value_parser = parse_ttl)]
+    token_ttl: Option<std::time::Duration>,
+}
+
+fn parse_ttl(s: &str) -> Result<std::time::Duration, String> {
+    let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?}: expected seconds, or a number with s, m or h"))?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("{s:?}: the unit must be s, m or h")),
+    };
+    if seconds == 0 || seconds > 24 * 3600 {
+        return Err(format!("{s:?}: a token lasts 1 second to 24 hours"));
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 fn parse_switch(s: &str) -> Result<bool, String> {
@@ -179,6 +216,9 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::App(AppCommand::Secret(args)) => app_secret(args).await,
+        Command::App(AppCommand::Create(args)) => manage::app_create(args).await,
+        Command::Portal(PortalCommand::Create(args)) => manage::portal_create(args).await,
+        Command::User(UserCommand::Create(args)) => manage::user_create(args).await,
     }
 }
 
@@ -316,6 +356,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // it is developing listens on loopback too (docs/design.md#webhooks-into-private-networks).
     state.webhooks = WebhookClient::new(args.allow_private_webhooks || on_loopback);
     state.automation = automation;
+    if let Some(ttl) = args.token_ttl {
+        state = state.with_token_ttl(ttl);
+    }
     let shutdown = shutdown_signal()?;
     println!("callhost ready {ready}");
     tracing::info!(api.url = %api_url, "callhost is ready");
@@ -509,6 +552,70 @@ mod tests {
         assert!(args.rotate);
         assert_eq!(args.storage.data_dir, PathBuf::from("./other-data"));
         assert!(Cli::try_parse_from(["callhost", "app", "secret"]).is_err());
+    }
+
+    #[test]
+    fn app_create_takes_repeated_redirect_urls_and_scope_lists() {
+        let cli = Cli::try_parse_from([
+            "callhost",
+            "app",
+            "create",
+            "--name",
+            "Dialer",
+            "--redirect-url",
+            "https://example.com/a",
+            "--redirect-url",
+            "http://localhost:3000/b",
+            "--scopes",
+            "crm.objects.contacts.read crm.objects.contacts.write",
+            "--optional-scopes",
+            "crm.objects.deals.read",
+            "--database-url",
+            "postgres://x/y",
+        ])
+        .unwrap();
+        let Command::App(AppCommand::Create(args)) = cli.command else {
+            panic!("not app create")
+        };
+        assert_eq!(args.redirect_urls.len(), 2);
+        assert_eq!(args.optional_scopes, "crm.objects.deals.read");
+        assert_eq!(args.storage.database_url.as_deref(), Some("postgres://x/y"));
+        // A redirect URL is required.
+        assert!(
+            Cli::try_parse_from(["callhost", "app", "create", "--name", "N", "--scopes", "a"])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn user_create_needs_a_portal_and_takes_super_admin() {
+        let cli = Cli::try_parse_from([
+            "callhost",
+            "user",
+            "create",
+            "--portal",
+            "12345678",
+            "--super-admin",
+        ])
+        .unwrap();
+        let Command::User(UserCommand::Create(args)) = cli.command else {
+            panic!("not user create")
+        };
+        assert_eq!(args.portal, 12345678);
+        assert!(args.super_admin);
+        assert!(Cli::try_parse_from(["callhost", "user", "create"]).is_err());
+        assert!(Cli::try_parse_from(["callhost", "portal", "create"]).is_ok());
+    }
+
+    #[test]
+    fn token_ttl_takes_seconds_or_units() {
+        use std::time::Duration;
+        assert_eq!(parse_ttl("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_ttl("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_ttl("1h").unwrap(), Duration::from_secs(3600));
+        for bad in ["0", "25h", "5d", "m", "-1"] {
+            assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -101,12 +101,21 @@ pub(crate) async fn bearer_grant(
         .ok_or_else(|| {
             ApiError::unauthenticated("The Authorization header must be \"Bearer <token>\".")
         })?;
-    match state.store.find_access_token(&secret::hash(token)).await? {
-        Some(grant) => Ok(Some(grant)),
-        None => Err(ApiError::unauthenticated(
-            "The access token provided is invalid or has expired.",
-        )),
+    let hash = secret::hash(token);
+    if let Some(grant) = state.store.find_access_token(&hash).await? {
+        return Ok(Some(grant));
     }
+    // An OAuth token that expired is told apart, as HubSpot does, so that a backend knows
+    // to refresh rather than to reinstall.
+    if let Some(expired) = state.store.find_oauth_access_token(&hash).await? {
+        let ago = (callhost_store::now() - expired.expires_at)
+            .num_seconds()
+            .max(0);
+        return Err(ApiError::expired(ago));
+    }
+    Err(ApiError::unauthenticated(
+        "The access token provided is invalid or has expired.",
+    ))
 }
 
 /// The first value of a query parameter, decoded.

@@ -118,16 +118,46 @@ pub async fn ensure(
     Ok((development, credentials))
 }
 
+/// The ids the development seed created, if this store has one.
+pub async fn seeded(store: &Arc<dyn Store>) -> anyhow::Result<Option<Development>> {
+    match store.get_meta(META_KEY).await? {
+        Some(json) => Ok(Some(
+            serde_json::from_str(&json).context("reading the development seed")?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The developer account that owns apps made outside a developer's API calls (`callhost app
+/// create`): the development seed's, so that the development API key manages them, or, in a
+/// store without a seed, one account made for the purpose on first need.
+pub async fn apps_developer_account(store: &Arc<dyn Store>) -> anyhow::Result<i64> {
+    const APPS_KEY: &str = "apps-developer-account";
+    if let Some(dev) = seeded(store).await? {
+        return Ok(dev.developer_account_id);
+    }
+    if let Some(id) = store.get_meta(APPS_KEY).await? {
+        return id.parse().context("reading the apps' developer account");
+    }
+    let account = store.create_developer_account("Apps").await?;
+    store.set_meta(APPS_KEY, &account.id.to_string()).await?;
+    Ok(account.id)
+}
+
 async fn create(store: &Arc<dyn Store>) -> anyhow::Result<Development> {
     let account = store.create_developer_account("Development").await?;
     let portal = store.create_portal("Development portal").await?;
+    // The development user installs the portal's apps, so it is a super admin.
     let user = store
-        .create_user(&NewUser {
-            portal_id: portal.id,
-            email: "developer@callhost.localhost",
-            first_name: "Dev",
-            last_name: "User",
-        })
+        .create_user_as(
+            &NewUser {
+                portal_id: portal.id,
+                email: "developer@callhost.localhost",
+                first_name: "Dev",
+                last_name: "User",
+            },
+            true,
+        )
         .await?;
     let demo_app_id = loop {
         let id = rand::thread_rng().gen_range(1_000_000..10_000_000);

@@ -119,6 +119,15 @@ impl ApiError {
         Self::client(StatusCode::UNAUTHORIZED, "INVALID_AUTHENTICATION", message)
     }
 
+    /// 401: an access token that was valid and has expired, as HubSpot says it.
+    pub fn expired(seconds_ago: i64) -> Self {
+        Self::client(
+            StatusCode::UNAUTHORIZED,
+            "EXPIRED_AUTHENTICATION",
+            format!("The OAuth token used to make this call expired {seconds_ago} second(s) ago."),
+        )
+    }
+
     /// 403: valid credentials without one of the scopes the call needs.
     pub fn missing_scopes(required: &[&str]) -> Self {
         let mut context = Map::new();

@@ -24,8 +24,10 @@ pub mod fields;
 pub mod fixture;
 pub mod helpdesk;
 pub mod host;
+pub mod oauth;
 pub mod openapi;
 pub mod routes;
+pub mod scopes;
 pub mod served_host;
 pub mod time;
 pub mod webhooks;
@@ -77,6 +79,8 @@ pub struct AppState {
     /// The gate between requests and `POST /callhost/v1/reset`, and the signal that closes
     /// live widget sessions on a reset ([`fixture::reset`]).
     pub resets: Arc<fixture::Resets>,
+    /// How long OAuth access tokens last (`--token-ttl`; HubSpot's 30 minutes by default).
+    pub token_ttl: std::time::Duration,
     /// Fires when the server shuts down: long-lived connections (the widget sockets) end on
     /// it. [`run`] sets it from its `shutdown` future; until then it never fires.
     pub shutdown: Shutdown,
@@ -97,6 +101,7 @@ impl AppState {
             automation: true,
             faults: Arc::default(),
             resets: Arc::default(),
+            token_ttl: oauth::DEFAULT_TOKEN_TTL,
             shutdown: Shutdown::never(),
         }
     }
@@ -119,15 +124,25 @@ impl AppState {
         self
     }
 
+    /// The same state with OAuth access tokens lasting `ttl`.
+    pub fn with_token_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
     /// In development, an app of the seeded developer account is installed in the
-    /// development portal as soon as it has calling settings (docs/design.md#development-portal).
+    /// development portal as soon as it has calling settings (docs/design.md#development-portal),
+    /// unless it has an OAuth client: those are installed by authorizing them.
     pub async fn install_for_development(
         &self,
         developer: Developer,
         app_id: i64,
     ) -> ApiResult<()> {
         if let Some(dev) = &self.development {
-            if dev.developer_account_id == developer.account_id {
+            // An OAuth app is installed by its first authorization, as in HubSpot
+            // (docs/oauth.md#installs), not by its settings.
+            let oauth = self.store.get_oauth_client(app_id).await?.is_some();
+            if dev.developer_account_id == developer.account_id && !oauth {
                 self.store.install_app(dev.portal_id, app_id).await?;
             }
         }

@@ -39,7 +39,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         fault_api::NewFault, fault_api::FaultList, faults::FaultRule, faults::FaultMatch,
         faults::FaultEffect, faults::CallerIdMatches,
     )),
-    modifiers(&SecuritySchemes, &VersionedAliases, &CrmPaths)
+    modifiers(&SecuritySchemes, &VersionedAliases, &CrmPaths, &OAuthPaths)
 )]
 struct ApiDoc;
 
@@ -53,6 +53,14 @@ struct CrmPaths;
 impl Modify for CrmPaths {
     fn modify(&self, doc: &mut Document) {
         crate::crm::openapi::add_paths(&mut doc.paths);
+    }
+}
+
+struct OAuthPaths;
+
+impl Modify for OAuthPaths {
+    fn modify(&self, doc: &mut Document) {
+        crate::oauth::openapi::add_to(doc);
     }
 }
 

@@ -50,6 +50,7 @@ pub fn api_router(state: AppState) -> Router {
         // Outside the reset hold: a transcript's long poll or event stream must not hold a
         // reset up; actions take the hold where they reach the engine (widget_socket::inject).
         .merge(automation::router())
+        .merge(crate::oauth::router())
         .route("/openapi.json", get(openapi_json))
         .route("/", get(show_start))
         .route("/sdk/{*path}", get(assets::sdk_file))

@@ -7,7 +7,9 @@
 //!   seam), so they cannot drift.
 //! - **Secrets are stored hashed** ([`secret`]); a plaintext key never reaches a table. The
 //!   one exception is an app's client secret, the HMAC key of its webhooks, which is kept as
-//!   is and shown only to the app's developer account.
+//!   is and shown only to the app's developer account. The same secret authenticates the app's
+//!   OAuth client, as in HubSpot; the token endpoint checks a digest of it ([`oauth`]).
+//! - **OAuth codes and tokens never cross portals or apps** ([`oauth`]).
 //! - **Every multi-row write is one transaction**, so a failure never leaves half a record.
 //! - **CRM objects never cross portals** ([`crm`]): every CRM method is scoped by portal id.
 //! - **A call and its help-desk ticket are written together** ([`helpdesk`]).
@@ -19,6 +21,7 @@ pub mod dataset;
 mod error;
 pub mod helpdesk;
 pub mod model;
+pub mod oauth;
 mod postgres;
 mod queries;
 mod recordings;
@@ -43,6 +46,7 @@ pub use dataset::DatasetStore;
 pub use error::{Result, StoreError};
 pub use helpdesk::HelpdeskStore;
 pub use model::*;
+pub use oauth::OAuthStore;
 pub use postgres::PgStore;
 pub use recordings::RecordingStore;
 pub use saved_searches::SavedSearchStore;
@@ -84,7 +88,15 @@ pub enum Backend {
 /// offers all of them.
 #[async_trait]
 pub trait Store:
-    CrmStore + RecordingStore + HelpdeskStore + SavedSearchStore + DatasetStore + Send + Sync + 'static
+    CrmStore
+        + RecordingStore
+        + HelpdeskStore
+        + SavedSearchStore
+        + DatasetStore
+        + OAuthStore
+        + Send
+        + Sync
+        + 'static
 {
     fn backend(&self) -> Backend;
 
@@ -101,7 +113,9 @@ pub trait Store:
     async fn add_access_token(&self, token: &NewAccessToken<'_>) -> Result<()>;
     /// What the token with this hash grants, if it exists and has not expired.
     async fn find_access_token(&self, token_hash: &str) -> Result<Option<AccessGrant>>;
-    /// Deletes the tokens that have expired; returns how many there were.
+    /// Deletes the host tokens that have expired; returns how many there were. OAuth access
+    /// tokens are left for their install to clear (`OAuthStore::issue_oauth_tokens`), so that
+    /// an expired one is told apart from an unknown one until then.
     async fn delete_expired_access_tokens(&self) -> Result<u64>;
 
     // Apps.
@@ -115,7 +129,8 @@ pub trait Store:
     /// `None` when the app does not exist. Kept in plain text: an HMAC needs the key itself.
     async fn client_secret(&self, app_id: i64) -> Result<Option<String>>;
     /// Replaces the app's client secret with a new one and returns it; the old one stops
-    /// signing at once. `None` when the app does not exist.
+    /// signing, and (for an OAuth app) exchanging tokens, at once. `None` when the app does not
+    /// exist.
     async fn rotate_client_secret(&self, app_id: i64) -> Result<Option<String>>;
 
     // Calling settings.

@@ -30,6 +30,8 @@ pub struct User {
     pub email: String,
     pub first_name: String,
     pub last_name: String,
+    /// May install and uninstall apps (docs/oauth.md#who-may-install).
+    pub super_admin: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -63,6 +65,8 @@ pub struct AccessGrant {
     pub user_id: i64,
     pub developer_account_id: Option<i64>,
     pub scopes: Vec<String>,
+    /// The app the token was issued to through OAuth; `None` for development and host tokens.
+    pub app_id: Option<i64>,
 }
 
 impl AccessGrant {

@@ -28,7 +28,7 @@ use rand::Rng;
 use crate::error::{is_unique_violation, Result, StoreError};
 use crate::model::*;
 use crate::settings;
-use crate::sql::{query, Get, SqlStore};
+use crate::sql::{query, Exec, Get, SqlStore};
 use crate::{Backend, Store};
 
 /// A random id with `digits` decimal digits. People see these ids (portal 48213377, owner
@@ -42,7 +42,7 @@ pub(crate) fn random_id(digits: u32) -> i64 {
 const ID_ATTEMPTS: usize = 8;
 
 /// Runs `insert` with fresh random ids of `digits` digits until one is free.
-async fn with_random_id<T, F>(digits: u32, insert: impl Fn(i64) -> F) -> Result<T>
+pub(crate) async fn with_random_id<T, F>(digits: u32, insert: impl Fn(i64) -> F) -> Result<T>
 where
     F: std::future::Future<Output = Result<T, sqlx::Error>>,
 {
@@ -55,7 +55,7 @@ where
     }
 }
 
-fn user_from_row(row: &impl Get) -> Result<User> {
+pub(crate) fn user_from_row(row: &impl Get) -> Result<User> {
     Ok(User {
         id: row.get("id")?,
         portal_id: row.get("portal_id")?,
@@ -63,8 +63,37 @@ fn user_from_row(row: &impl Get) -> Result<User> {
         email: row.get("email")?,
         first_name: row.get("first_name")?,
         last_name: row.get("last_name")?,
+        super_admin: row.get("super_admin")?,
         created_at: from_millis(row.get("created_at")?),
     })
+}
+
+/// Inserts a user with a fresh id and owner id.
+pub(crate) async fn insert_user<S: SqlStore>(
+    store: &S,
+    user: &NewUser<'_>,
+    super_admin: bool,
+) -> Result<User> {
+    let created_at = to_millis(now());
+    let row = with_random_id(8, |id| {
+        store.fetch_one(
+            query(
+                "insert into portal_user \
+                 (id, portal_id, owner_id, email, first_name, last_name, created_at, super_admin) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8) returning *",
+            )
+            .bind(id)
+            .bind(user.portal_id)
+            .bind(random_id(9))
+            .bind(user.email)
+            .bind(user.first_name)
+            .bind(user.last_name)
+            .bind(created_at)
+            .bind(super_admin),
+        )
+    })
+    .await?;
+    user_from_row(&row)
 }
 
 #[async_trait]
@@ -153,25 +182,7 @@ impl<S: SqlStore> Store for S {
     }
 
     async fn create_user(&self, user: &NewUser<'_>) -> Result<User> {
-        let created_at = to_millis(now());
-        let row = with_random_id(8, |id| {
-            self.fetch_one(
-                query(
-                    "insert into portal_user \
-                     (id, portal_id, owner_id, email, first_name, last_name, created_at) \
-                     values ($1, $2, $3, $4, $5, $6, $7) returning *",
-                )
-                .bind(id)
-                .bind(user.portal_id)
-                .bind(random_id(9))
-                .bind(user.email)
-                .bind(user.first_name)
-                .bind(user.last_name)
-                .bind(created_at),
-            )
-        })
-        .await?;
-        user_from_row(&row)
+        insert_user(self, user, false).await
     }
 
     async fn get_user(&self, portal_id: i64, user_id: i64) -> Result<Option<User>> {
@@ -221,8 +232,11 @@ impl<S: SqlStore> Store for S {
     async fn delete_expired_access_tokens(&self) -> Result<u64> {
         let done = self
             .execute(
-                query("delete from access_token where expires_at is not null and expires_at <= $1")
-                    .bind(to_millis(now())),
+                query(
+                    "delete from access_token where expires_at is not null and expires_at <= $1 \
+                     and app_id is null",
+                )
+                .bind(to_millis(now())),
             )
             .await?;
         Ok(done)
@@ -232,7 +246,7 @@ impl<S: SqlStore> Store for S {
         let row = self
             .fetch_optional(
                 query(
-                    "select portal_id, user_id, developer_account_id, scopes \
+                    "select portal_id, user_id, developer_account_id, scopes, app_id \
                      from access_token where token_hash = $1 \
                      and (expires_at is null or expires_at > $2)",
                 )
@@ -247,6 +261,7 @@ impl<S: SqlStore> Store for S {
                 user_id: row.get("user_id")?,
                 developer_account_id: row.get("developer_account_id")?,
                 scopes: scopes.split_whitespace().map(str::to_owned).collect(),
+                app_id: row.get("app_id")?,
             })
         })
         .transpose()
@@ -334,7 +349,10 @@ impl<S: SqlStore> Store for S {
     }
 
     async fn rotate_client_secret(&self, app_id: i64) -> Result<Option<String>> {
-        let row = self
+        let secret = crate::secret::generate_client_secret();
+        // One transaction: the webhook key and the OAuth client's digest change together.
+        let mut tx = self.begin_write().await?;
+        let row = tx
             .fetch_optional(
                 query(
                     "insert into app_client_secret (app_id, secret, created_at) \
@@ -343,10 +361,17 @@ impl<S: SqlStore> Store for S {
                      created_at = excluded.created_at returning secret",
                 )
                 .bind(app_id)
-                .bind(crate::secret::generate_client_secret())
+                .bind(secret.as_str())
                 .bind(to_millis(now())),
             )
             .await?;
+        tx.execute(
+            query("update oauth_client set client_secret_hash = $1 where app_id = $2")
+                .bind(crate::secret::hash(&secret))
+                .bind(app_id),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(row.map(|row| row.get("secret")).transpose()?)
     }
 

@@ -31,11 +31,7 @@ pub const CALL_WRITE_SCOPES: &[&str] = &[
 
 /// Checks that the token has one of [`CALL_WRITE_SCOPES`].
 pub fn require_call_write(access: &PortalAccess) -> ApiResult<()> {
-    if CALL_WRITE_SCOPES.iter().any(|s| access.0.has_scope(s)) {
-        Ok(())
-    } else {
-        Err(ApiError::missing_scopes(CALL_WRITE_SCOPES))
-    }
+    crate::scopes::require(&access.0, CALL_WRITE_SCOPES)
 }
 
 /// Marks a call's recording as ready: 204.

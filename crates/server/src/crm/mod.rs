@@ -104,13 +104,9 @@ pub async fn object_type(state: &AppState, portal_id: i64, raw: &str) -> ApiResu
     ))
 }
 
-/// Checks that the token has `scope`.
+/// Checks that the token has `scope`, itself or through a legacy scope ([`crate::scopes`]).
 pub fn require(access: &PortalAccess, scope: &str) -> ApiResult<()> {
-    if access.0.has_scope(scope) {
-        Ok(())
-    } else {
-        Err(ApiError::missing_scopes(&[scope]))
-    }
+    crate::scopes::require(&access.0, &[scope])
 }
 
 /// The type, checked for read access.

@@ -23,18 +23,22 @@ pub async fn require_installed(state: &AppState, portal_id: i64, app_id: i64) ->
     }
 }
 
-/// Every app installed in the portal with the name of its calling settings (`None` without).
+/// Every app installed in the portal with the name of its calling settings, else the name
+/// of its OAuth client (`None` without either).
 pub async fn installed_with_names(
     state: &AppState,
     portal_id: i64,
 ) -> ApiResult<Vec<(i64, Option<String>)>> {
     let mut apps = Vec::new();
     for app_id in state.store.installed_apps(portal_id).await? {
-        let name = state
-            .store
-            .get_calling_settings(app_id)
-            .await?
-            .map(|s| s.fields.name);
+        let name = match state.store.get_calling_settings(app_id).await? {
+            Some(settings) => Some(settings.fields.name),
+            None => state
+                .store
+                .get_oauth_client(app_id)
+                .await?
+                .map(|client| client.name),
+        };
         apps.push((app_id, name));
     }
     Ok(apps)

@@ -20,16 +20,23 @@
 //!   its app and streamed through callhost ([`recordings`]).
 //! - `/host/api/saved-searches…`: the user's saved searches of the list pages
 //!   ([`saved_searches`]).
+//! - `/host/api/installs`, `DELETE /host/api/apps/{appId}`: installs and uninstalling
+//!   ([`installs`]); `/host/api/me`, `/host/api/users`, `/host/api/session`: who is signed in,
+//!   and switching users in development ([`users`]); `POST /host/api/developer/apps`: creating
+//!   an OAuth app in development ([`developer`]).
 
 pub mod admin;
 pub mod apps;
 pub mod calls;
+pub mod developer;
 pub mod inspector;
+pub mod installs;
 pub mod recordings;
 pub mod rest_trace;
 pub mod saved_searches;
 pub mod session_registry;
 pub mod signin;
+pub mod users;
 pub mod widget_socket;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -65,6 +72,9 @@ pub fn router() -> Router<AppState> {
         .route("/help-desk/{portal_id}/{*rest}", get(show_page))
         .route("/settings/{portal_id}/apps", get(show_page))
         .merge(admin::router())
+        .merge(developer::router())
+        .merge(installs::router())
+        .merge(users::router())
         .merge(recordings::router())
         .merge(saved_searches::router())
 }

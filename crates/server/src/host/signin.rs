@@ -155,6 +155,7 @@ pub async fn sign_in_on_loopback(
         user_id: dev.user_id,
         developer_account_id: None,
         scopes,
+        app_id: None,
     };
     let max_age = (expires_at - now).num_seconds();
     let set_cookie =
@@ -168,7 +169,7 @@ fn delta(duration: Duration) -> chrono::TimeDelta {
 
 /// True when the request comes straight from a loopback peer under a direct name of the
 /// listener, with no sign of a proxy in between.
-fn is_direct_loopback(parts: &Parts) -> bool {
+pub fn is_direct_loopback(parts: &Parts) -> bool {
     let peer_is_loopback = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()

@@ -161,10 +161,11 @@ with_example_fixture!(a_reset_closes_live_widget_sessions, |app| {
 
     let (status, _) = reset_with_token(app).await;
     assert_eq!(status, 204);
-    tokio::time::timeout(Duration::from_secs(2), connection)
+    let (ending, _sink) = tokio::time::timeout(Duration::from_secs(2), connection)
         .await
         .expect("the socket closes on the reset")
         .unwrap();
+    assert_eq!(ending, callhost_server::host::widget_socket::Ending::Closed);
     assert!(
         state
             .sessions

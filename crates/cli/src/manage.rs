@@ -1,0 +1,153 @@
+//! The commands that manage tenancy and apps beside a running `serve`: `callhost app create`,
+//! `callhost portal create` and `callhost user create` (docs/oauth.md#creating-an-app,
+//! docs/oauth.md#users). Each prints one JSON object on stdout and nothing else; secrets are
+//! never logged.
+
+use anyhow::bail;
+use callhost_server::{dev, oauth};
+use clap::{Args, Subcommand};
+
+use crate::{open_storage, uuid_like, StorageArgs};
+
+#[derive(Debug, Args)]
+pub(crate) struct AppCreateArgs {
+    /// The app's name, shown on the consent page and in the host.
+    #[arg(long)]
+    pub(crate) name: String,
+    /// A URL the app may be sent back to after the install (https, or http on loopback);
+    /// repeatable.
+    #[arg(long = "redirect-url", value_name = "URL", required = true)]
+    pub(crate) redirect_urls: Vec<String>,
+    /// The scopes the app requires, space-separated.
+    #[arg(long)]
+    pub(crate) scopes: String,
+    /// Scopes the app may ask for besides, space-separated.
+    #[arg(long, default_value = "")]
+    pub(crate) optional_scopes: String,
+    #[command(flatten)]
+    pub(crate) storage: StorageArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PortalCommand {
+    /// Create a portal; prints `{"portalId", "name"}`. Give it users with `callhost user create`.
+    Create(PortalCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PortalCreateArgs {
+    #[arg(long, default_value = "Portal")]
+    pub(crate) name: String,
+    #[command(flatten)]
+    pub(crate) storage: StorageArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCommand {
+    /// Create a user of a portal; prints `{"userId", "portalId", "ownerId", "email",
+    /// "superAdmin"}`. A person with users in several portals (the same email) picks one
+    /// when installing an app.
+    Create(UserCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UserCreateArgs {
+    /// The portal the user belongs to.
+    #[arg(long)]
+    pub(crate) portal: i64,
+    /// The user's email; a new one under callhost.localhost when not given.
+    #[arg(long)]
+    pub(crate) email: Option<String>,
+    #[arg(long, default_value = "New")]
+    pub(crate) first_name: String,
+    #[arg(long, default_value = "User")]
+    pub(crate) last_name: String,
+    /// May install and uninstall apps.
+    #[arg(long)]
+    pub(crate) super_admin: bool,
+    #[command(flatten)]
+    pub(crate) storage: StorageArgs,
+}
+
+/// `callhost app create`: one JSON object on stdout, nothing else; the secret is never logged.
+/// Works beside a running `serve` on the same data (SQLite's WAL, or PostgreSQL).
+pub(crate) async fn app_create(args: AppCreateArgs) -> anyhow::Result<()> {
+    let storage = open_storage(&args.storage, false).await?;
+    let developer = dev::apps_developer_account(&storage.store).await?;
+    let declared = oauth::apps::AppDeclaration {
+        name: args.name,
+        redirect_urls: args.redirect_urls,
+        scopes: args.scopes,
+        optional_scopes: args.optional_scopes,
+    };
+    let created = oauth::apps::create_app(&storage.store, developer, &declared).await?;
+    let client = &created.client;
+    tracing::info!(app.id = client.app_id, "app created");
+    println!(
+        "{}",
+        serde_json::json!({
+            "appId": client.app_id,
+            "name": client.name,
+            "clientId": client.client_id,
+            "clientSecret": created.client_secret,
+            "redirectUrls": client.redirect_urls,
+            "scopes": client.scopes,
+            "optionalScopes": client.optional_scopes,
+            "developerAccountId": developer,
+        })
+    );
+    Ok(())
+}
+
+/// `callhost portal create`: `{"portalId", "name"}` on stdout.
+pub(crate) async fn portal_create(args: PortalCreateArgs) -> anyhow::Result<()> {
+    let name = args.name.trim();
+    if name.is_empty() {
+        bail!("--name must not be empty");
+    }
+    let storage = open_storage(&args.storage, false).await?;
+    let portal = storage.store.create_portal(name).await?;
+    println!(
+        "{}",
+        serde_json::json!({"portalId": portal.id, "name": portal.name})
+    );
+    Ok(())
+}
+
+/// `callhost user create`: the user as JSON on stdout.
+pub(crate) async fn user_create(args: UserCreateArgs) -> anyhow::Result<()> {
+    let storage = open_storage(&args.storage, false).await?;
+    if storage.store.get_portal(args.portal).await?.is_none() {
+        bail!("there is no portal {}", args.portal);
+    }
+    let email = match args.email {
+        Some(email) if email.contains('@') && !email.chars().any(char::is_whitespace) => email,
+        Some(email) => bail!("--email {email:?} is not an email address"),
+        None => format!("user-{}@callhost.localhost", &uuid_like()[..8]),
+    };
+    let user = storage
+        .store
+        .create_user_as(
+            &callhost_store::NewUser {
+                portal_id: args.portal,
+                email: &email,
+                first_name: &args.first_name,
+                last_name: &args.last_name,
+            },
+            args.super_admin,
+        )
+        .await?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "userId": user.id,
+            "portalId": user.portal_id,
+            "ownerId": user.owner_id,
+            "email": user.email,
+            "firstName": user.first_name,
+            "lastName": user.last_name,
+            "superAdmin": user.super_admin,
+        })
+    );
+    Ok(())
+}
