@@ -1,7 +1,14 @@
-//! The OpenAPI document of the implemented API, generated from the handlers' annotations.
+//! The OpenAPI document of the implemented API, generated from the handlers' annotations
+//! (calling) and the CRM table (`crm::openapi`).
 //!
-//! The date-versioned aliases (`/crm/extensions/calling/{version}/...`) are derived from the
-//! v3 paths here rather than annotated twice, so the two can never describe different things.
+//! Invariants:
+//! - **Every route the API router serves is in the document or in [`EXCLUDED`]** with the
+//!   reason; `tests/api/openapi.rs` compares the router's routes with the document both ways.
+//! - The date-versioned aliases (`/crm/extensions/calling/{version}/...`,
+//!   `/crm/objects/{version}/...`) are derived from the v3 paths here rather than annotated
+//!   twice, so the two can never describe different things.
+//! - Every operation documents HubSpot's error body for 4XX, and the 421 of the Host check
+//!   (docs/design.md#served-host-names), which answers before any route.
 
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -9,7 +16,10 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{OpenApi as Document, Required};
 use utoipa::{Modify, OpenApi};
 
-use crate::calling::{channel, recording, settings};
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+
+use crate::calling::{channel, inbound, ready, recording, settings};
 use crate::error::{ErrorBody, ErrorDetail};
 
 #[derive(OpenApi)]
@@ -26,9 +36,10 @@ use crate::error::{ErrorBody, ErrorDetail};
         recording::update_recording_settings,
         channel::create_channel_settings, channel::get_channel_settings,
         channel::update_channel_settings, channel::archive_channel_settings,
+        ready::mark_recording_ready, inbound::report_inbound_call,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
-    modifiers(&SecuritySchemes, &VersionedAliases, &CrmPaths)
+    modifiers(&SecuritySchemes, &CrmPaths, &VersionedAliases, &ErrorResponses)
 )]
 struct ApiDoc;
 
@@ -37,12 +48,79 @@ pub fn document() -> Document {
     ApiDoc::openapi()
 }
 
+/// Routes the API router serves that are not part of the API, with the reason: a route is
+/// excluded when its path is one of these or starts with one ending in `/`.
+pub const EXCLUDED: &[(&str, &str)] = &[
+    ("/openapi.json", "the document itself"),
+    ("/", "the host's start: a redirect to the contacts or the start page"),
+    ("/sdk/", "the calling-extensions SDK's files, for apps to load"),
+    ("/host/", "the host pages' own API, assets and widget socket, same-origin only"),
+    ("/contacts/", "host pages"),
+    ("/calling-integration-popup-ui/", "host pages"),
+    ("/calling-inspector/", "host pages"),
+    ("/help-desk/", "host pages"),
+    ("/settings/", "host pages"),
+];
+
+/// Whether `path` (a route as the router writes it) is one of [`EXCLUDED`].
+pub fn is_excluded(path: &str) -> bool {
+    EXCLUDED.iter().any(|(excluded, _)| {
+        path == *excluded || (excluded.len() > 1 && excluded.ends_with('/') && path.starts_with(excluded))
+    })
+}
+
 struct CrmPaths;
 
 impl Modify for CrmPaths {
     fn modify(&self, doc: &mut Document) {
-        crate::crm::openapi::add_paths(&mut doc.paths);
+        crate::crm::openapi::add_to(doc);
     }
+}
+
+/// HubSpot's error body on every operation: any 4XX, and the 421 of the Host check.
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, doc: &mut Document) {
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in doc.paths.paths.values_mut() {
+            for op in operations(item) {
+                let responses = &mut op.responses.responses;
+                responses
+                    .entry("421".to_owned())
+                    .or_insert_with(|| error("The Host header names no host callhost is served as").into());
+                responses
+                    .entry("4XX".to_owned())
+                    .or_insert_with(|| error("HubSpot's error body").into());
+            }
+        }
+    }
+}
+
+/// The operations of a path item, whatever their methods.
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 struct SecuritySchemes;
@@ -61,8 +139,14 @@ impl Modify for SecuritySchemes {
     }
 }
 
-const V3_PREFIX: &str = "/crm/v3/extensions/calling/";
-const VERSIONED_PREFIX: &str = "/crm/extensions/calling/{version}/";
+/// Each v3 prefix with its date-versioned alias.
+const VERSIONED: [(&str, &str); 2] = [
+    (
+        "/crm/v3/extensions/calling/",
+        "/crm/extensions/calling/{version}/",
+    ),
+    ("/crm/v3/objects/", "/crm/objects/{version}/"),
+];
 
 struct VersionedAliases;
 
@@ -73,23 +157,17 @@ impl Modify for VersionedAliases {
             .paths
             .iter()
             .filter_map(|(path, item)| {
-                let rest = path.strip_prefix(V3_PREFIX)?;
+                let (rest, versioned) = VERSIONED
+                    .iter()
+                    .find_map(|(v3, versioned)| Some((path.strip_prefix(v3)?, versioned)))?;
                 let mut item = item.clone();
-                for op in [
-                    &mut item.get,
-                    &mut item.post,
-                    &mut item.patch,
-                    &mut item.delete,
-                ]
-                .into_iter()
-                .flatten()
-                {
+                for op in operations(&mut item) {
                     op.operation_id = op.operation_id.take().map(|id| format!("{id}_versioned"));
                     op.parameters
                         .get_or_insert_with(Vec::new)
                         .insert(0, version_parameter());
                 }
-                Some((format!("{VERSIONED_PREFIX}{rest}"), item))
+                Some((format!("{versioned}{rest}"), item))
             })
             .collect();
         doc.paths.paths.extend(aliases);

@@ -1,0 +1,517 @@
+//! The CRM paths of the OpenAPI document, from one table, so that every CRM route is listed
+//! with its operation id, success status, request and answer bodies and query parameters.
+//! Bodies are HubSpot's ([`schemas`], docs/rest-api.md); errors are
+//! [`crate::error::ErrorBody`], added to every operation by `crate::openapi`. The
+//! date-versioned aliases (`/crm/objects/{version}/...`) are derived there from the v3 paths.
+
+pub mod schemas;
+
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, ParameterStyle,
+};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, Required, ResponseBuilder};
+use utoipa::OpenApi;
+
+use self::schemas::*;
+
+/// A query parameter an operation reads (see `crm::params`).
+#[derive(Clone, Copy)]
+enum Query {
+    /// A list of names, repeated or comma-separated.
+    Names(&'static str, &'static str),
+    /// `true` or `false`, in any case.
+    Flag(&'static str, &'static str),
+    /// A page size: default and maximum.
+    Limit(u32, u32),
+    /// A paging cursor from a previous page.
+    After,
+    /// A free string.
+    Text(&'static str, &'static str),
+}
+
+const PROPERTIES: Query = Query::Names(
+    "properties",
+    "Properties to return (default: the type's defaults); unknown names are ignored",
+);
+const WITH_HISTORY: Query = Query::Names(
+    "propertiesWithHistory",
+    "Properties to return with their past values",
+);
+const ASSOCIATIONS: Query = Query::Names(
+    "associations",
+    "Object types whose associated ids to return",
+);
+const ARCHIVED: Query = Query::Flag("archived", "Only archived objects (default false)");
+const ID_PROPERTY: Query = Query::Text(
+    "idProperty",
+    "A unique property naming the object instead of its id (a contact's email)",
+);
+
+/// One CRM operation.
+struct Operation {
+    method: HttpMethod,
+    path: &'static str,
+    id: &'static str,
+    /// The success status.
+    status: &'static str,
+    summary: &'static str,
+    /// The request body's schema; a name ending in `[]` is a list of that schema.
+    body: Option<&'static str>,
+    /// The success answer's schema (`None`: no content).
+    answer: Option<&'static str>,
+    /// Whether a partial success answers 207 with the same schema.
+    partial: bool,
+    query: &'static [Query],
+}
+
+const fn op(
+    method: HttpMethod,
+    path: &'static str,
+    id: &'static str,
+    status: &'static str,
+    summary: &'static str,
+) -> Operation {
+    Operation {
+        method,
+        path,
+        id,
+        status,
+        summary,
+        body: None,
+        answer: None,
+        partial: false,
+        query: &[],
+    }
+}
+
+impl Operation {
+    const fn body(mut self, schema: &'static str) -> Self {
+        self.body = Some(schema);
+        self
+    }
+    const fn answer(mut self, schema: &'static str) -> Self {
+        self.answer = Some(schema);
+        self
+    }
+    const fn partial(mut self) -> Self {
+        self.partial = true;
+        self
+    }
+    const fn query(mut self, query: &'static [Query]) -> Self {
+        self.query = query;
+        self
+    }
+}
+
+const OBJECTS: &str = "/crm/v3/objects/{objectType}";
+const BATCH_OBJECTS: &str = "BatchResponseSimplePublicObject";
+
+use HttpMethod::{Delete, Get, Patch, Post, Put};
+
+/// Every CRM operation, as the routers in `crm` serve them.
+fn operations() -> Vec<Operation> {
+    vec![
+        op(Get, OBJECTS, "get_page", "200", "List objects in id order")
+            .answer("CollectionResponseSimplePublicObject")
+            .query(&[
+                Query::Limit(10, 100),
+                Query::After,
+                PROPERTIES,
+                WITH_HISTORY,
+                ASSOCIATIONS,
+                ARCHIVED,
+            ]),
+        op(Post, OBJECTS, "create", "201", "Create an object (Location header)")
+            .body("SimplePublicObjectInputForCreate")
+            .answer("SimplePublicObject"),
+        op(
+            Get,
+            "/crm/v3/objects/{objectType}/{objectId}",
+            "get_by_id",
+            "200",
+            "Read an object by id or idProperty",
+        )
+        .answer("SimplePublicObject")
+        .query(&[PROPERTIES, WITH_HISTORY, ASSOCIATIONS, ARCHIVED, ID_PROPERTY]),
+        op(
+            Patch,
+            "/crm/v3/objects/{objectType}/{objectId}",
+            "update",
+            "200",
+            "Update an object's properties",
+        )
+        .body("SimplePublicObjectInput")
+        .answer("SimplePublicObject")
+        .query(&[ID_PROPERTY]),
+        op(
+            Delete,
+            "/crm/v3/objects/{objectType}/{objectId}",
+            "archive",
+            "204",
+            "Archive an object",
+        ),
+        op(
+            Post,
+            "/crm/v3/objects/{objectType}/search",
+            "do_search",
+            "200",
+            "Search objects",
+        )
+        .body("PublicObjectSearchRequest")
+        .answer("CollectionResponseWithTotalSimplePublicObject"),
+        op(
+            Post,
+            "/crm/v3/objects/{objectType}/batch/create",
+            "batch_create",
+            "201",
+            "Create up to 100 objects",
+        )
+        .body("BatchInputSimplePublicObjectInputForCreate")
+        .answer(BATCH_OBJECTS),
+        op(
+            Post,
+            "/crm/v3/objects/{objectType}/batch/read",
+            "batch_read",
+            "200",
+            "Read up to 100 objects (207 when some are missing)",
+        )
+        .body("BatchReadInputSimplePublicObjectId")
+        .answer(BATCH_OBJECTS)
+        .partial()
+        .query(&[ARCHIVED]),
+        op(
+            Post,
+            "/crm/v3/objects/{objectType}/batch/update",
+            "batch_update",
+            "200",
+            "Update up to 100 objects (207 when some are missing)",
+        )
+        .body("BatchInputSimplePublicObjectBatchInput")
+        .answer(BATCH_OBJECTS)
+        .partial(),
+        op(
+            Post,
+            "/crm/v3/objects/{objectType}/batch/upsert",
+            "batch_upsert",
+            "200",
+            "Create or update up to 100 objects by a unique property",
+        )
+        .body("BatchInputSimplePublicObjectBatchInput")
+        .answer(BATCH_OBJECTS),
+        op(
+            Post,
+            "/crm/v3/objects/{objectType}/batch/archive",
+            "batch_archive",
+            "204",
+            "Archive up to 100 objects",
+        )
+        .body("BatchInputSimplePublicObjectId"),
+        op(
+            Put,
+            "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
+            "associations_create",
+            "201",
+            "Associate two objects with the given types",
+        )
+        .body("AssociationSpec[]")
+        .answer("LabelsBetweenObjectPair"),
+        op(
+            Delete,
+            "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
+            "associations_archive",
+            "204",
+            "Remove every association between two objects",
+        ),
+        op(
+            Get,
+            "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}",
+            "associations_get_page",
+            "200",
+            "List an object's associations with a type",
+        )
+        .answer("CollectionResponseMultiAssociatedObjectWithLabel")
+        .query(&[Query::Limit(500, 500), Query::After]),
+        op(
+            Put,
+            "/crm/v4/objects/{objectType}/{objectId}/associations/default/{toObjectType}/{toObjectId}",
+            "associations_create_default",
+            "200",
+            "Associate two objects with their default type",
+        )
+        .answer("BatchResponsePublicDefaultAssociation"),
+        op(
+            Post,
+            "/crm/v4/associations/{objectType}/{toObjectType}/batch/create",
+            "associations_batch_create",
+            "201",
+            "Create associations (207 when an end is missing)",
+        )
+        .body("BatchInputPublicAssociationMultiPost")
+        .answer("BatchResponseLabelsBetweenObjectPair")
+        .partial(),
+        op(
+            Post,
+            "/crm/v4/associations/{objectType}/{toObjectType}/batch/associate/default",
+            "associations_batch_create_default",
+            "200",
+            "Create default associations (207 when an end is missing)",
+        )
+        .body("BatchInputPublicDefaultAssociationMultiPost")
+        .answer("BatchResponsePublicDefaultAssociation")
+        .partial(),
+        op(
+            Post,
+            "/crm/v4/associations/{objectType}/{toObjectType}/batch/read",
+            "associations_batch_read",
+            "200",
+            "Read associations of up to 100 objects (207 when some are missing)",
+        )
+        .body("BatchInputPublicFetchAssociationsBatchRequest")
+        .answer("BatchResponsePublicAssociationMultiWithLabel")
+        .partial(),
+        op(
+            Post,
+            "/crm/v4/associations/{objectType}/{toObjectType}/batch/archive",
+            "associations_batch_archive",
+            "204",
+            "Remove associations",
+        )
+        .body("BatchInputPublicAssociationMultiArchive"),
+        op(
+            Post,
+            "/crm/v4/associations/{objectType}/{toObjectType}/batch/labels/archive",
+            "associations_batch_archive_labels",
+            "204",
+            "Remove the given association types, other types staying",
+        )
+        .body("BatchInputPublicAssociationMultiPost"),
+        op(
+            Get,
+            "/crm/v3/owners",
+            "owners_get_page",
+            "200",
+            "List the portal's owners",
+        )
+        .answer("CollectionResponsePublicOwner")
+        .query(&[
+            Query::Text("email", "Only the owner with this email"),
+            Query::After,
+            Query::Limit(100, 500),
+            ARCHIVED,
+        ]),
+        op(
+            Get,
+            "/crm/v3/owners/{ownerId}",
+            "owners_get_by_id",
+            "200",
+            "Read an owner",
+        )
+        .answer("PublicOwner")
+        .query(&[Query::Text(
+            "idProperty",
+            "`id` (default) or `userId`: what ownerId is",
+        )]),
+        op(
+            Get,
+            "/crm/v3/schemas",
+            "schemas_get_all",
+            "200",
+            "List custom object schemas",
+        )
+        .answer("CollectionResponseObjectSchema"),
+        op(
+            Post,
+            "/crm/v3/schemas",
+            "schemas_create",
+            "201",
+            "Define a custom object type",
+        )
+        .body("ObjectSchemaEgg")
+        .answer("ObjectSchema"),
+        op(
+            Get,
+            "/crm/v3/schemas/{objectType}",
+            "schemas_get_by_id",
+            "200",
+            "Read a custom object schema",
+        )
+        .answer("ObjectSchema"),
+        op(
+            Delete,
+            "/crm/v3/schemas/{objectType}",
+            "schemas_archive",
+            "204",
+            "Archive a custom object schema",
+        ),
+    ]
+}
+
+/// The schemas the table names, with those they refer to.
+#[derive(OpenApi)]
+#[openapi(components(schemas(
+    SimplePublicObject,
+    SimplePublicObjectInput,
+    SimplePublicObjectInputForCreate,
+    CollectionResponseSimplePublicObject,
+    PublicObjectSearchRequest,
+    CollectionResponseWithTotalSimplePublicObject,
+    BatchInputSimplePublicObjectInputForCreate,
+    BatchReadInputSimplePublicObjectId,
+    BatchInputSimplePublicObjectBatchInput,
+    BatchInputSimplePublicObjectId,
+    BatchResponseSimplePublicObject,
+    AssociationSpec,
+    LabelsBetweenObjectPair,
+    CollectionResponseMultiAssociatedObjectWithLabel,
+    BatchResponsePublicDefaultAssociation,
+    BatchResponseLabelsBetweenObjectPair,
+    BatchResponsePublicAssociationMultiWithLabel,
+    BatchInputPublicAssociationMultiPost,
+    BatchInputPublicDefaultAssociationMultiPost,
+    BatchInputPublicFetchAssociationsBatchRequest,
+    BatchInputPublicAssociationMultiArchive,
+    PublicOwner,
+    CollectionResponsePublicOwner,
+    ObjectSchemaEgg,
+    ObjectSchema,
+    CollectionResponseObjectSchema,
+)))]
+struct CrmSchemas;
+
+/// Adds the CRM operations and their schemas to `doc`.
+pub fn add_to(doc: &mut Document) {
+    doc.merge(CrmSchemas::openapi());
+    for operation in operations() {
+        let Operation {
+            method,
+            path,
+            id,
+            status,
+            summary,
+            ..
+        } = operation;
+        let mut builder = OperationBuilder::new()
+            .tag("CRM")
+            .operation_id(Some(format!("crm_{id}")))
+            .summary(Some(summary))
+            .security(SecurityRequirement::new("oauth2", Vec::<String>::new()));
+        let success = ResponseBuilder::new().description(summary);
+        match operation.answer {
+            Some(schema) => {
+                let answer = success.content("application/json", json(schema)).build();
+                if operation.partial {
+                    let partial = ResponseBuilder::new()
+                        .description("Partial success: `errors` names the inputs that failed")
+                        .content("application/json", json(schema))
+                        .build();
+                    builder = builder.response("207", partial);
+                }
+                builder = builder.response(status, answer);
+            }
+            None => builder = builder.response(status, success.build()),
+        }
+        if let Some(schema) = operation.body {
+            builder = builder.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", json(schema))
+                    .required(Some(Required::True))
+                    .build(),
+            ));
+        }
+        for name in path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+        {
+            builder = builder.parameter(path_parameter(name));
+        }
+        for query in operation.query {
+            builder = builder.parameter(query_parameter(*query));
+        }
+        doc.paths
+            .add_path_operation(path, vec![method], builder.build());
+    }
+}
+
+/// JSON content of `schema` (`Name` or `Name[]`).
+fn json(schema: &str) -> utoipa::openapi::Content {
+    let content = match schema.strip_suffix("[]") {
+        Some(item) => ContentBuilder::new().schema(Some(
+            ArrayBuilder::new().items(Ref::from_schema_name(item)),
+        )),
+        None => ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))),
+    };
+    content.build()
+}
+
+fn path_parameter(name: &str) -> Parameter {
+    let (description, example) = match name {
+        "objectType" => (
+            "An object type: a name (`contacts`), a type id (`0-1`) or a custom type",
+            "contacts",
+        ),
+        "toObjectType" => ("The associated object type", "companies"),
+        "objectId" => (
+            "An object id (or, with idProperty, a unique property's value)",
+            "512",
+        ),
+        "toObjectId" => ("The associated object's id", "513"),
+        "ownerId" => ("An owner id (or, with idProperty=userId, a user id)", "1"),
+        _ => ("", ""),
+    };
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some(description))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .examples([example]),
+        ))
+        .build()
+}
+
+fn query_parameter(query: Query) -> Parameter {
+    let builder = ParameterBuilder::new()
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False);
+    match query {
+        Query::Names(name, description) => builder
+            .name(name)
+            .description(Some(description))
+            .style(Some(ParameterStyle::Form))
+            .explode(Some(true))
+            .schema(Some(
+                ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)),
+            )),
+        Query::Flag(name, description) => builder
+            .name(name)
+            .description(Some(description))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::Boolean))),
+        Query::Limit(default, max) => builder
+            .name("limit")
+            .description(Some(format!(
+                "Results per page, 1 to {max} (default {default})"
+            )))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1))
+                    .maximum(Some(max))
+                    .default(Some(default.into())),
+            )),
+        Query::After => builder
+            .name("after")
+            .description(Some("The cursor of the next page (`paging.next.after`)"))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+        Query::Text(name, description) => builder
+            .name(name)
+            .description(Some(description))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+    }
+    .build()
+}

@@ -1,0 +1,493 @@
+//! The CRM bodies as the OpenAPI document describes them: HubSpot's names
+//! (`SimplePublicObject`, `BatchResponseSimplePublicObject`, ...) and shapes, as the handlers
+//! read and write them (docs/rest-api.md). The handlers parse bodies field by field, to name
+//! each bad one, and build answers with `serde_json`; these types exist for the document only.
+//! The fuzz suite checks every answer against them, so a drift fails the test command.
+
+#![allow(dead_code)] // fields exist for the OpenAPI document
+
+use std::collections::BTreeMap;
+
+use utoipa::ToSchema;
+
+/// A time as the API prints it: ISO 8601, UTC, with milliseconds.
+type Time = String;
+
+/// An object as reads answer it: ids and values as strings; a requested property without a
+/// value is `null`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct SimplePublicObject {
+    #[schema(example = "512")]
+    id: String,
+    properties: BTreeMap<String, Option<String>>,
+    #[schema(format = DateTime)]
+    created_at: Time,
+    #[schema(format = DateTime)]
+    updated_at: Time,
+    archived: bool,
+    #[schema(format = DateTime)]
+    archived_at: Option<Time>,
+    /// With `propertiesWithHistory`: each named property's values, newest first.
+    properties_with_history: Option<BTreeMap<String, Vec<ValueWithTimestamp>>>,
+    /// With `associations`: per associated type, its `{id, type}` list.
+    associations: Option<BTreeMap<String, AssociationList>>,
+    /// Upsert only: whether the object was created.
+    new: Option<bool>,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct ValueWithTimestamp {
+    value: String,
+    #[schema(format = DateTime)]
+    timestamp: Time,
+    source_type: String,
+}
+
+#[derive(ToSchema)]
+pub struct AssociationList {
+    results: Vec<AssociatedId>,
+}
+
+#[derive(ToSchema)]
+pub struct AssociatedId {
+    id: String,
+    /// `call_to_contact`, or with a type id for labelled associations.
+    #[schema(rename = "type")]
+    kind: String,
+}
+
+/// The properties of a write: names to values (strings, numbers or booleans; an empty string
+/// clears a property).
+#[derive(ToSchema)]
+pub struct SimplePublicObjectInput {
+    properties: BTreeMap<String, PropertyValue>,
+}
+
+/// A property value as a write may give it.
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(untagged)]
+pub enum PropertyValue {
+    Text(String),
+    Number(f64),
+    Flag(bool),
+}
+
+/// A create: properties and associations made with the object.
+#[derive(ToSchema)]
+pub struct SimplePublicObjectInputForCreate {
+    properties: BTreeMap<String, PropertyValue>,
+    associations: Option<Vec<PublicAssociationsForObject>>,
+}
+
+#[derive(ToSchema)]
+pub struct PublicAssociationsForObject {
+    to: PublicObjectId,
+    types: Vec<AssociationSpec>,
+}
+
+/// An object named by its id.
+#[derive(ToSchema)]
+pub struct PublicObjectId {
+    #[schema(example = "512")]
+    id: String,
+}
+
+/// One association type.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct AssociationSpec {
+    #[schema(example = "HUBSPOT_DEFINED")]
+    association_category: AssociationCategory,
+    #[schema(example = 194)]
+    association_type_id: i32,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(clippy::enum_variant_names)]
+pub enum AssociationCategory {
+    HubspotDefined,
+    UserDefined,
+    IntegratorDefined,
+}
+
+/// A page of objects.
+#[derive(ToSchema)]
+pub struct CollectionResponseSimplePublicObject {
+    results: Vec<SimplePublicObject>,
+    paging: Option<Paging>,
+}
+
+#[derive(ToSchema)]
+pub struct Paging {
+    next: NextPage,
+}
+
+#[derive(ToSchema)]
+pub struct NextPage {
+    /// The cursor to pass as `after` for the next page.
+    after: String,
+    link: Option<String>,
+}
+
+/// A search: filter groups (ORed) of filters (ANDed), a free-text query, sorts, paging.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct PublicObjectSearchRequest {
+    filter_groups: Option<Vec<FilterGroup>>,
+    query: Option<String>,
+    /// `"prop"`, `"-prop"` (descending) or `{propertyName, direction}`.
+    sorts: Option<Vec<SortSpec>>,
+    properties: Option<Vec<String>>,
+    #[schema(maximum = 200)]
+    limit: Option<u32>,
+    /// The offset from a previous page's `paging.next.after`.
+    after: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub struct FilterGroup {
+    filters: Vec<Filter>,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct Filter {
+    property_name: String,
+    #[schema(example = "EQ")]
+    operator: Option<String>,
+    value: Option<PropertyValue>,
+    high_value: Option<PropertyValue>,
+    values: Option<Vec<PropertyValue>>,
+}
+
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(untagged)]
+pub enum SortSpec {
+    Name(String),
+    Object(Sort),
+}
+
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sort {
+    property_name: String,
+    #[schema(example = "DESCENDING")]
+    direction: Option<String>,
+}
+
+/// A page of search results.
+#[derive(ToSchema)]
+pub struct CollectionResponseWithTotalSimplePublicObject {
+    total: u64,
+    results: Vec<SimplePublicObject>,
+    paging: Option<Paging>,
+}
+
+/// Up to 100 creates.
+#[derive(ToSchema)]
+pub struct BatchInputSimplePublicObjectInputForCreate {
+    inputs: Vec<SimplePublicObjectInputForCreate>,
+}
+
+/// Up to 100 ids to read (by `idProperty` when given).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct BatchReadInputSimplePublicObjectId {
+    inputs: Vec<PublicObjectId>,
+    properties: Option<Vec<String>>,
+    properties_with_history: Option<Vec<String>>,
+    id_property: Option<String>,
+}
+
+/// Up to 100 updates (or upserts: then `idProperty` names a unique property).
+#[derive(ToSchema)]
+pub struct BatchInputSimplePublicObjectBatchInput {
+    inputs: Vec<SimplePublicObjectBatchInput>,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct SimplePublicObjectBatchInput {
+    id: String,
+    id_property: Option<String>,
+    properties: BTreeMap<String, PropertyValue>,
+}
+
+/// Up to 100 ids to archive.
+#[derive(ToSchema)]
+pub struct BatchInputSimplePublicObjectId {
+    inputs: Vec<PublicObjectId>,
+}
+
+/// The envelope of every batch answer; `numErrors` and `errors` only in a 207.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct BatchResponseSimplePublicObject {
+    status: BatchStatus,
+    results: Vec<SimplePublicObject>,
+    #[schema(format = DateTime)]
+    started_at: Time,
+    #[schema(format = DateTime)]
+    completed_at: Time,
+    links: BTreeMap<String, String>,
+    num_errors: Option<u32>,
+    errors: Option<Vec<StandardError>>,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BatchStatus {
+    Pending,
+    Processing,
+    Canceled,
+    Complete,
+}
+
+/// One error of a 207: which inputs failed and why.
+#[derive(ToSchema)]
+pub struct StandardError {
+    status: String,
+    category: String,
+    message: String,
+    context: BTreeMap<String, Vec<String>>,
+    links: BTreeMap<String, String>,
+    errors: Vec<crate::error::ErrorDetail>,
+}
+
+/// The pair a v4 create answers with.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct LabelsBetweenObjectPair {
+    from_object_type_id: String,
+    from_object_id: String,
+    to_object_type_id: String,
+    to_object_id: String,
+    labels: Vec<String>,
+}
+
+/// One object's associations with a type.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct MultiAssociatedObjectWithLabel {
+    to_object_id: i64,
+    association_types: Vec<AssociationSpecWithLabel>,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct AssociationSpecWithLabel {
+    category: AssociationCategory,
+    type_id: i32,
+    label: Option<String>,
+}
+
+/// A page of an object's associations.
+#[derive(ToSchema)]
+pub struct CollectionResponseMultiAssociatedObjectWithLabel {
+    results: Vec<MultiAssociatedObjectWithLabel>,
+    paging: Option<Paging>,
+}
+
+/// The answer of a default association, single or batch.
+#[derive(ToSchema)]
+pub struct BatchResponsePublicDefaultAssociation {
+    status: BatchStatus,
+    results: Vec<PublicDefaultAssociation>,
+    #[schema(rename = "startedAt", format = DateTime)]
+    started_at: Time,
+    #[schema(rename = "completedAt", format = DateTime)]
+    completed_at: Time,
+    links: BTreeMap<String, String>,
+    #[schema(rename = "numErrors")]
+    num_errors: Option<u32>,
+    errors: Option<Vec<StandardError>>,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct PublicDefaultAssociation {
+    from: PublicObjectId,
+    to: PublicObjectId,
+    association_spec: AssociationSpec,
+}
+
+/// The answer of a v4 batch create.
+#[derive(ToSchema)]
+pub struct BatchResponseLabelsBetweenObjectPair {
+    status: BatchStatus,
+    results: Vec<LabelsBetweenObjectPair>,
+    #[schema(rename = "startedAt", format = DateTime)]
+    started_at: Time,
+    #[schema(rename = "completedAt", format = DateTime)]
+    completed_at: Time,
+    links: BTreeMap<String, String>,
+    #[schema(rename = "numErrors")]
+    num_errors: Option<u32>,
+    errors: Option<Vec<StandardError>>,
+}
+
+/// The answer of a v4 batch read: per object, its associations with the type.
+#[derive(ToSchema)]
+pub struct BatchResponsePublicAssociationMultiWithLabel {
+    status: BatchStatus,
+    results: Vec<PublicAssociationMultiWithLabel>,
+    #[schema(rename = "startedAt", format = DateTime)]
+    started_at: Time,
+    #[schema(rename = "completedAt", format = DateTime)]
+    completed_at: Time,
+    links: BTreeMap<String, String>,
+    #[schema(rename = "numErrors")]
+    num_errors: Option<u32>,
+    errors: Option<Vec<StandardError>>,
+}
+
+#[derive(ToSchema)]
+pub struct PublicAssociationMultiWithLabel {
+    from: PublicObjectId,
+    to: Vec<MultiAssociatedObjectWithLabel>,
+    paging: Option<Paging>,
+}
+
+/// Pairs to associate with the given types (`batch/create`) or to lose them
+/// (`batch/labels/archive`).
+#[derive(ToSchema)]
+pub struct BatchInputPublicAssociationMultiPost {
+    inputs: Vec<PublicAssociationMultiPost>,
+}
+
+#[derive(ToSchema)]
+pub struct PublicAssociationMultiPost {
+    from: PublicObjectId,
+    to: PublicObjectId,
+    types: Vec<AssociationSpec>,
+}
+
+/// Pairs to associate with their default type.
+#[derive(ToSchema)]
+pub struct BatchInputPublicDefaultAssociationMultiPost {
+    inputs: Vec<PublicDefaultAssociationMultiPost>,
+}
+
+#[derive(ToSchema)]
+pub struct PublicDefaultAssociationMultiPost {
+    from: PublicObjectId,
+    to: PublicObjectId,
+}
+
+/// Objects whose associations to read, each from its own cursor.
+#[derive(ToSchema)]
+pub struct BatchInputPublicFetchAssociationsBatchRequest {
+    inputs: Vec<PublicFetchAssociationsBatchRequest>,
+}
+
+#[derive(ToSchema)]
+pub struct PublicFetchAssociationsBatchRequest {
+    id: String,
+    after: Option<String>,
+}
+
+/// Objects and the objects to dissociate them from.
+#[derive(ToSchema)]
+pub struct BatchInputPublicAssociationMultiArchive {
+    inputs: Vec<PublicAssociationMultiArchive>,
+}
+
+#[derive(ToSchema)]
+pub struct PublicAssociationMultiArchive {
+    from: PublicObjectId,
+    to: Vec<PublicObjectId>,
+}
+
+/// A user who can own records.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct PublicOwner {
+    id: String,
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    user_id: Option<i64>,
+    #[schema(format = DateTime)]
+    created_at: Time,
+    #[schema(format = DateTime)]
+    updated_at: Time,
+    archived: bool,
+    teams: Vec<BTreeMap<String, String>>,
+}
+
+#[derive(ToSchema)]
+pub struct CollectionResponsePublicOwner {
+    results: Vec<PublicOwner>,
+    paging: Option<Paging>,
+}
+
+/// A custom object type to define.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct ObjectSchemaEgg {
+    /// A new lowercase identifier.
+    #[schema(example = "pets")]
+    name: String,
+    labels: ObjectTypeDefinitionLabels,
+    properties: Vec<ObjectTypePropertyCreate>,
+    primary_display_property: Option<String>,
+    required_properties: Option<Vec<String>>,
+    searchable_properties: Option<Vec<String>>,
+    secondary_display_properties: Option<Vec<String>>,
+}
+
+#[derive(ToSchema)]
+pub struct ObjectTypeDefinitionLabels {
+    singular: String,
+    plural: String,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct ObjectTypePropertyCreate {
+    name: String,
+    label: Option<String>,
+    /// `string`, `number`, `date`, `datetime`, `bool` or `enumeration`.
+    #[schema(rename = "type")]
+    kind: String,
+    field_type: Option<String>,
+    options: Option<Vec<OptionInput>>,
+    has_unique_value: Option<bool>,
+}
+
+#[derive(ToSchema)]
+pub struct OptionInput {
+    label: Option<String>,
+    value: String,
+}
+
+/// A custom object type.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct ObjectSchema {
+    id: String,
+    #[schema(example = "2-1")]
+    object_type_id: String,
+    name: String,
+    fully_qualified_name: String,
+    labels: ObjectTypeDefinitionLabels,
+    properties: Vec<serde_json::Value>,
+    associations: Vec<serde_json::Value>,
+    primary_display_property: Option<String>,
+    required_properties: Vec<String>,
+    searchable_properties: Vec<String>,
+    secondary_display_properties: Vec<String>,
+    #[schema(format = DateTime)]
+    created_at: Time,
+    #[schema(format = DateTime)]
+    updated_at: Time,
+    archived: bool,
+}
+
+#[derive(ToSchema)]
+pub struct CollectionResponseObjectSchema {
+    results: Vec<ObjectSchema>,
+}
