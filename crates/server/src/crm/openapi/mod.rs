@@ -353,6 +353,7 @@ fn operations() -> Vec<Operation> {
 #[derive(OpenApi)]
 #[openapi(components(schemas(
     SimplePublicObject,
+    PropertyValue,
     SimplePublicObjectInput,
     SimplePublicObjectInputForCreate,
     CollectionResponseSimplePublicObject,

@@ -62,7 +62,31 @@ pub struct AssociatedId {
 /// clears a property).
 #[derive(ToSchema)]
 pub struct SimplePublicObjectInput {
+    #[schema(schema_with = property_values)]
     properties: BTreeMap<String, PropertyValue>,
+}
+
+/// The properties of a write: the built-in types' writable properties by name (so that
+/// generated requests name real ones), and any other name (custom types' properties).
+fn property_values() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder};
+    use utoipa::openapi::Ref;
+    let names: std::collections::BTreeSet<&str> = crate::crm::catalog::BUILTIN
+        .iter()
+        .flat_map(|t| &t.properties)
+        .filter(|p| !p.read_only)
+        .map(|p| p.name.as_str())
+        .collect();
+    names
+        .into_iter()
+        .fold(ObjectBuilder::new(), |object, name| {
+            object.property(name, Ref::from_schema_name("PropertyValue"))
+        })
+        .additional_properties(Some(AdditionalProperties::RefOr(
+            Ref::from_schema_name("PropertyValue").into(),
+        )))
+        .description(Some("Property names to values; an empty string clears one"))
+        .build()
 }
 
 /// A property value as a write may give it.
@@ -77,6 +101,7 @@ pub enum PropertyValue {
 /// A create: properties and associations made with the object.
 #[derive(ToSchema)]
 pub struct SimplePublicObjectInputForCreate {
+    #[schema(schema_with = property_values)]
     properties: BTreeMap<String, PropertyValue>,
     associations: Option<Vec<PublicAssociationsForObject>>,
 }
@@ -213,6 +238,7 @@ pub struct BatchInputSimplePublicObjectBatchInput {
 pub struct SimplePublicObjectBatchInput {
     id: String,
     id_property: Option<String>,
+    #[schema(schema_with = property_values)]
     properties: BTreeMap<String, PropertyValue>,
 }
 
