@@ -3,7 +3,8 @@
 //!
 //! Invariants:
 //! - **Every route the API router serves is in the document or in [`EXCLUDED`]** with the
-//!   reason; `tests/api/openapi.rs` compares the router's routes with the document both ways.
+//!   reason; `tests/api/openapi.rs` compares the router's routes with the document both ways
+//!   (docs/openapi.md#how-it-is-made-and-kept-complete).
 //! - The date-versioned aliases (`/crm/extensions/calling/{version}/...`,
 //!   `/crm/objects/{version}/...`) are derived from the v3 paths here rather than annotated
 //!   twice, so the two can never describe different things.
@@ -52,9 +53,18 @@ pub fn document() -> Document {
 /// excluded when its path is one of these or starts with one ending in `/`.
 pub const EXCLUDED: &[(&str, &str)] = &[
     ("/openapi.json", "the document itself"),
-    ("/", "the host's start: a redirect to the contacts or the start page"),
-    ("/sdk/", "the calling-extensions SDK's files, for apps to load"),
-    ("/host/", "the host pages' own API, assets and widget socket, same-origin only"),
+    (
+        "/",
+        "the host's start: a redirect to the contacts or the start page",
+    ),
+    (
+        "/sdk/",
+        "the calling-extensions SDK's files, for apps to load",
+    ),
+    (
+        "/host/",
+        "the host pages' own API, assets and widget socket, same-origin only",
+    ),
     ("/contacts/", "host pages"),
     ("/calling-integration-popup-ui/", "host pages"),
     ("/calling-inspector/", "host pages"),
@@ -65,7 +75,8 @@ pub const EXCLUDED: &[(&str, &str)] = &[
 /// Whether `path` (a route as the router writes it) is one of [`EXCLUDED`].
 pub fn is_excluded(path: &str) -> bool {
     EXCLUDED.iter().any(|(excluded, _)| {
-        path == *excluded || (excluded.len() > 1 && excluded.ends_with('/') && path.starts_with(excluded))
+        path == *excluded
+            || (excluded.len() > 1 && excluded.ends_with('/') && path.starts_with(excluded))
     })
 }
 
@@ -96,9 +107,9 @@ impl Modify for ErrorResponses {
         for item in doc.paths.paths.values_mut() {
             for op in operations(item) {
                 let responses = &mut op.responses.responses;
-                responses
-                    .entry("421".to_owned())
-                    .or_insert_with(|| error("The Host header names no host callhost is served as").into());
+                responses.entry("421".to_owned()).or_insert_with(|| {
+                    error("The Host header names no host callhost is served as").into()
+                });
                 responses
                     .entry("4XX".to_owned())
                     .or_insert_with(|| error("HubSpot's error body").into());

@@ -188,11 +188,17 @@ async fn openapi_document_and_router_list_the_same_routes() {
         "served but neither documented nor excluded: {missing:#?}"
     );
     let unserved: Vec<_> = documented.difference(&served).collect();
-    assert!(unserved.is_empty(), "documented but not served: {unserved:#?}");
+    assert!(
+        unserved.is_empty(),
+        "documented but not served: {unserved:#?}"
+    );
 
     // And the other way, by request: each documented operation reaches a handler.
     for (path, item) in doc["paths"].as_object().unwrap() {
-        for method in METHODS.iter().filter(|m| item[m.as_str().to_lowercase()].is_object()) {
+        for method in METHODS
+            .iter()
+            .filter(|m| item[m.as_str().to_lowercase()].is_object())
+        {
             let (status, message) = probe(&router, method, path).await;
             assert!(
                 status != 405 && !message.starts_with("No route matches"),

@@ -439,9 +439,8 @@ pub fn add_to(doc: &mut Document) {
 /// JSON content of `schema` (`Name` or `Name[]`).
 fn json(schema: &str) -> utoipa::openapi::Content {
     let content = match schema.strip_suffix("[]") {
-        Some(item) => ContentBuilder::new().schema(Some(
-            ArrayBuilder::new().items(Ref::from_schema_name(item)),
-        )),
+        Some(item) => ContentBuilder::new()
+            .schema(Some(ArrayBuilder::new().items(Ref::from_schema_name(item)))),
         None => ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))),
     };
     content.build()
