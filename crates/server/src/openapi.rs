@@ -50,7 +50,8 @@ pub fn document() -> Document {
 }
 
 /// Routes the API router serves that are not part of the API, with the reason: a route is
-/// excluded when its path is one of these or starts with one ending in `/`.
+/// excluded when its path is one of these or starts with one ending in `/`. (The demo app's
+/// origin is another router, `routes::demo_router`, and no part of the API either.)
 pub const EXCLUDED: &[(&str, &str)] = &[
     ("/openapi.json", "the document itself"),
     (

@@ -66,27 +66,36 @@ pub struct SimplePublicObjectInput {
     properties: BTreeMap<String, PropertyValue>,
 }
 
-/// The properties of a write: the built-in types' writable properties by name (so that
-/// generated requests name real ones), and any other name (custom types' properties).
-fn property_values() -> utoipa::openapi::Object {
-    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder};
+/// The properties of a write: one built-in type's writable properties (so that generated
+/// requests name real ones of one type), or any names (a custom type's properties).
+fn property_values() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema::{AdditionalProperties, AnyOfBuilder, ObjectBuilder};
     use utoipa::openapi::Ref;
-    let names: std::collections::BTreeSet<&str> = crate::crm::catalog::BUILTIN
-        .iter()
-        .flat_map(|t| &t.properties)
-        .filter(|p| !p.read_only)
-        .map(|p| p.name.as_str())
-        .collect();
-    names
-        .into_iter()
-        .fold(ObjectBuilder::new(), |object, name| {
-            object.property(name, Ref::from_schema_name("PropertyValue"))
-        })
-        .additional_properties(Some(AdditionalProperties::RefOr(
-            Ref::from_schema_name("PropertyValue").into(),
-        )))
-        .description(Some("Property names to values; an empty string clears one"))
-        .build()
+    let value = || Ref::from_schema_name("PropertyValue");
+    let builtin = crate::crm::catalog::BUILTIN.iter().map(|object_type| {
+        object_type
+            .properties
+            .iter()
+            .filter(|p| !p.read_only)
+            .fold(ObjectBuilder::new(), |object, p| {
+                object.property(&p.name, value())
+            })
+            .title(Some(object_type.name.as_str()))
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+            .build()
+    });
+    let custom = ObjectBuilder::new()
+        .title(Some("a custom type's"))
+        .additional_properties(Some(AdditionalProperties::RefOr(value().into())))
+        .build();
+    builtin
+        .chain([custom])
+        .fold(AnyOfBuilder::new(), |any_of, object| any_of.item(object))
+        .description(Some(
+            "Property names to values (an empty string clears one): a built-in type's, or a \
+             custom type's",
+        ))
+        .into()
 }
 
 /// A property value as a write may give it.
