@@ -274,4 +274,6 @@ fn every_operation_is_fuzzable() {
     assert!(operations >= 63, "{operations}");
     let batch_read = &doc["paths"]["/crm/objects/{version}/{objectType}/batch/read"]["post"];
     assert!(batch_read["responses"]["207"].is_object(), "{batch_read}");
+    let create = &doc["paths"]["/crm/v3/objects/{objectType}"]["post"]["responses"]["201"];
+    assert!(create["headers"]["Location"].is_object(), "{create}");
 }

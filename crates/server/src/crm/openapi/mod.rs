@@ -6,6 +6,7 @@
 
 pub mod schemas;
 
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, ParameterStyle,
 };
@@ -64,6 +65,8 @@ struct Operation {
     answer: Option<&'static str>,
     /// Whether a partial success answers 207 with the same schema.
     partial: bool,
+    /// Whether the success answer has a `Location` header (the object's URL).
+    located: bool,
     query: &'static [Query],
 }
 
@@ -83,6 +86,7 @@ const fn op(
         body: None,
         answer: None,
         partial: false,
+        located: false,
         query: &[],
     }
 }
@@ -98,6 +102,10 @@ impl Operation {
     }
     const fn partial(mut self) -> Self {
         self.partial = true;
+        self
+    }
+    const fn located(mut self) -> Self {
+        self.located = true;
         self
     }
     const fn query(mut self, query: &'static [Query]) -> Self {
@@ -126,7 +134,8 @@ fn operations() -> Vec<Operation> {
             ]),
         op(Post, OBJECTS, "create", "201", "Create an object (Location header)")
             .body("SimplePublicObjectInputForCreate")
-            .answer("SimplePublicObject"),
+            .answer("SimplePublicObject")
+            .located(),
         op(
             Get,
             "/crm/v3/objects/{objectType}/{objectId}",
@@ -399,7 +408,16 @@ pub fn add_to(doc: &mut Document) {
             .operation_id(Some(format!("crm_{id}")))
             .summary(Some(summary))
             .security(SecurityRequirement::new("oauth2", Vec::<String>::new()));
-        let success = ResponseBuilder::new().description(summary);
+        let mut success = ResponseBuilder::new().description(summary);
+        if operation.located {
+            success = success.header(
+                "Location",
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::String))
+                    .description(Some("The new object's URL"))
+                    .build(),
+            );
+        }
         match operation.answer {
             Some(schema) => {
                 let answer = success.content("application/json", json(schema)).build();
