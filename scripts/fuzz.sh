@@ -14,9 +14,31 @@ venv=$root/fuzz/.venv
 max_examples=${FUZZ_MAX_EXAMPLES:-10}
 seed=${FUZZ_SEED:-1}
 
-# Nothing is excluded today. An exclusion (a known failure waiting for its fix elsewhere) goes
-# here with its reason, as schemathesis filter options, and leaves when the fix lands.
+# An exclusion (a known failure waiting for its fix elsewhere) goes here with its reason, as
+# schemathesis filter options, and leaves when the fix lands. None today.
 exclusions=()
+
+# Hostile values, offered 30% of the time to the text fields the API stores or searches: a NUL
+# character, and 3,000 characters of varied text (more than an index row of PostgreSQL takes).
+# EXCLUSION until the PostgreSQL value-limit fix lands (issue 17, item 5: both answer 500
+# there): only on SQLite. With that fix, add postgresql here and drop this note.
+hostile_on=(sqlite)
+
+# The TOML of the hostile values and the body fields they are offered to.
+hostile_values() {
+  "$venv/bin/python" - <<'PY'
+import json, random
+text = random.Random(17).choices("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", k=3000)
+print("[dictionaries.hostile-text]")
+print("values = " + json.dumps(["a\u0000b", "".join(text)]))
+fields = ["firstname", "lastname", "company", "name", "dealname", "subject", "content",
+          "hs_call_body", "hs_call_title", "hs_call_external_id"]
+keys = [f"body.{at}.{field}" for at in ("properties", "inputs[*].properties") for field in fields]
+keys += ["body.query", "body.filterGroups[*].filters[*].value", "body.externalCallId"]
+for key in keys:
+    print(f'[parameters."{key}"]\ndictionary = "hostile-text"\nprobability = 0.3')
+PY
+}
 
 field() { "$venv/bin/python" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 
@@ -73,6 +95,7 @@ run_against() {
     echo "[parameters.\"path.appId\"]"
     echo 'dictionary = "app-ids"'
     echo 'probability = 0.8'
+    if [[ " ${hostile_on[*]} " == *" $label "* ]]; then hostile_values; fi
   } >"$work/schemathesis.toml"
 
   local TIMEFORMAT="schemathesis on $label: %R s, %U s user and %S s system CPU"
