@@ -118,11 +118,14 @@ run_against() {
   return $status
 }
 
-status=0
-run_against sqlite || status=1
+passed=0 failed=0
+count() { if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi; }
+count run_against sqlite
 if [[ -n ${CALLHOST_TEST_DATABASE_URL:-} ]]; then
-  run_against postgresql --database-url "$CALLHOST_TEST_DATABASE_URL" || status=1
+  count run_against postgresql --database-url "$CALLHOST_TEST_DATABASE_URL"
 else
   echo "CALLHOST_TEST_DATABASE_URL is not set: skipping the PostgreSQL fuzz run"
 fi
-exit $status
+# One line in the plain form test reports read: a run per backend.
+echo "fuzz: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
