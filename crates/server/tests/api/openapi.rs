@@ -277,3 +277,48 @@ fn every_operation_is_fuzzable() {
     let create = &doc["paths"]["/crm/v3/objects/{objectType}"]["post"]["responses"]["201"];
     assert!(create["headers"]["Location"].is_object(), "{create}");
 }
+
+/// Every query parameter a CRM handler reads (`query.list("properties")`, `query.after()`,
+/// ...) is documented on some operation: a parameter added to a handler without the document
+/// fails here.
+#[test]
+fn every_query_parameter_the_crm_reads_is_documented() {
+    let doc = serde_json::to_value(callhost_server::openapi::document()).unwrap();
+    let documented: BTreeSet<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .flat_map(|op| op["parameters"].as_array().cloned().unwrap_or_default())
+        .filter(|p| p["in"] == "query")
+        .filter_map(|p| p["name"].as_str().map(str::to_owned))
+        .collect();
+    let mut read = BTreeSet::new();
+    let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/crm")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            if source.contains("query.after()") {
+                read.insert("after".to_owned());
+            }
+            for reader in ["list", "one", "boolean", "limit"] {
+                let marker = format!("query.{reader}(\"");
+                for (at, _) in source.match_indices(&marker) {
+                    let rest = &source[at + marker.len()..];
+                    read.insert(rest[..rest.find('"').unwrap()].to_owned());
+                }
+            }
+        }
+    }
+    assert!(read.len() >= 8 && read.contains("idProperty"), "{read:?}");
+    let missing: Vec<_> = read.difference(&documented).collect();
+    assert!(
+        missing.is_empty(),
+        "read by a handler, not documented: {missing:?}"
+    );
+}
