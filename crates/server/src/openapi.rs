@@ -11,14 +11,11 @@
 //! - Every operation documents HubSpot's error body for 4XX, and the 421 of the Host check
 //!   (docs/design.md#served-host-names), which answers before any route.
 
-use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{OpenApi as Document, Required};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, Required, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
-
-use utoipa::openapi::path::Operation;
-use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 
 use crate::calling::{channel, inbound, ready, recording, settings};
 use crate::error::{ErrorBody, ErrorDetail};
