@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Rust, from the project's own lock files:
 # Chromium (Debian's package) for the browser tests, the SDK's and the browser tests' npm
-# packages, and the official API clients (npm, PyPI) for the compatibility suite. Idempotent.
+# packages, the official API clients (npm, PyPI) for the compatibility suite, and the fuzz
+# suite's schemathesis and OpenAPI validator (PyPI). Idempotent.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -23,3 +24,7 @@ if [[ ! -x $root/compat/python/.venv/bin/python ]]; then
   python3 -m venv "$root/compat/python/.venv"
 fi
 "$root/compat/python/.venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/compat/python/requirements.txt"
+if [[ ! -x $root/fuzz/.venv/bin/python ]]; then
+  python3 -m venv "$root/fuzz/.venv"
+fi
+"$root/fuzz/.venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/fuzz/requirements.txt"

@@ -2,7 +2,8 @@
 # The one test command: lints, every Rust test (SQLite always, PostgreSQL when
 # CALLHOST_TEST_DATABASE_URL is set), the SDK's tests (unit, differential against the
 # official SDK, Chromium on two origins), browser tests of a real `callhost serve`, and the
-# official API clients against a real server.
+# official API clients against a real server, and the fuzz suite (schemathesis over the
+# served OpenAPI document) on each backend.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -30,3 +31,6 @@ npm --prefix e2e run typecheck
 
 echo "== official API clients"
 "$root/scripts/compat.sh" "$root/target/debug/callhost"
+
+echo "== fuzz suite"
+"$root/scripts/fuzz.sh" "$root/target/debug/callhost"

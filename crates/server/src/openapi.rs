@@ -1,16 +1,24 @@
-//! The OpenAPI document of the implemented API, generated from the handlers' annotations.
+//! The OpenAPI document of the implemented API, generated from the handlers' annotations
+//! (calling) and the CRM table (`crm::openapi`).
 //!
-//! The date-versioned aliases (`/crm/extensions/calling/{version}/...`) are derived from the
-//! v3 paths here rather than annotated twice, so the two can never describe different things.
+//! Invariants:
+//! - **Every route the API router serves is in the document or in [`EXCLUDED`]** with the
+//!   reason; `tests/api/openapi.rs` compares the router's routes with the document both ways
+//!   (docs/openapi.md#how-it-is-made-and-kept-complete).
+//! - The date-versioned aliases (`/crm/extensions/calling/{version}/...`,
+//!   `/crm/objects/{version}/...`) are derived from the v3 paths here rather than annotated
+//!   twice, so the two can never describe different things.
+//! - Every operation documents HubSpot's error body for 4XX, and the 421 of the Host check
+//!   (docs/design.md#served-host-names), which answers before any route.
 
-use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{OpenApi as Document, Required};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, Required, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::automation::{actions, events, fault_api, faults, sessions, transcript};
-use crate::calling::{channel, recording, settings};
+use crate::calling::{channel, inbound, ready, recording, settings};
 use crate::error::{ErrorBody, ErrorDetail};
 
 #[derive(OpenApi)]
@@ -31,6 +39,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         events::stream_session, events::stream_all,
         fault_api::create_fault, fault_api::list_faults, fault_api::delete_fault,
         crate::fixture::reset::reset_store,
+        ready::mark_recording_ready, inbound::report_inbound_call,
     ),
     components(schemas(
         ErrorBody, ErrorDetail,
@@ -39,7 +48,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         fault_api::NewFault, fault_api::FaultList, faults::FaultRule, faults::FaultMatch,
         faults::FaultEffect, faults::CallerIdMatches,
     )),
-    modifiers(&SecuritySchemes, &VersionedAliases, &CrmPaths, &OAuthPaths)
+    modifiers(&SecuritySchemes, &CrmPaths, &VersionedAliases, &OAuthPaths, &ErrorResponses)
 )]
 struct ApiDoc;
 
@@ -48,11 +57,43 @@ pub fn document() -> Document {
     ApiDoc::openapi()
 }
 
+/// Routes the API router serves that are not part of the API, with the reason: a route is
+/// excluded when its path is one of these or starts with one ending in `/`. (The demo app's
+/// origin is another router, `routes::demo_router`, and no part of the API either.)
+pub const EXCLUDED: &[(&str, &str)] = &[
+    ("/openapi.json", "the document itself"),
+    (
+        "/",
+        "the host's start: a redirect to the contacts or the start page",
+    ),
+    (
+        "/sdk/",
+        "the calling-extensions SDK's files, for apps to load",
+    ),
+    (
+        "/host/",
+        "the host pages' own API, assets and widget socket, same-origin only",
+    ),
+    ("/contacts/", "host pages"),
+    ("/calling-integration-popup-ui/", "host pages"),
+    ("/calling-inspector/", "host pages"),
+    ("/help-desk/", "host pages"),
+    ("/settings/", "host pages"),
+];
+
+/// Whether `path` (a route as the router writes it) is one of [`EXCLUDED`].
+pub fn is_excluded(path: &str) -> bool {
+    EXCLUDED.iter().any(|(excluded, _)| {
+        path == *excluded
+            || (excluded.len() > 1 && excluded.ends_with('/') && path.starts_with(excluded))
+    })
+}
+
 struct CrmPaths;
 
 impl Modify for CrmPaths {
     fn modify(&self, doc: &mut Document) {
-        crate::crm::openapi::add_paths(&mut doc.paths);
+        crate::crm::openapi::add_to(doc);
     }
 }
 
@@ -62,6 +103,52 @@ impl Modify for OAuthPaths {
     fn modify(&self, doc: &mut Document) {
         crate::oauth::openapi::add_to(doc);
     }
+}
+
+/// HubSpot's error body on every operation: any 4XX, and the 421 of the Host check.
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, doc: &mut Document) {
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in doc.paths.paths.values_mut() {
+            for op in operations(item) {
+                let responses = &mut op.responses.responses;
+                responses.entry("421".to_owned()).or_insert_with(|| {
+                    error("The Host header names no host callhost is served as").into()
+                });
+                responses
+                    .entry("4XX".to_owned())
+                    .or_insert_with(|| error("HubSpot's error body").into());
+            }
+        }
+    }
+}
+
+/// The operations of a path item, whatever their methods.
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 struct SecuritySchemes;
@@ -80,8 +167,14 @@ impl Modify for SecuritySchemes {
     }
 }
 
-const V3_PREFIX: &str = "/crm/v3/extensions/calling/";
-const VERSIONED_PREFIX: &str = "/crm/extensions/calling/{version}/";
+/// Each v3 prefix with its date-versioned alias.
+const VERSIONED: [(&str, &str); 2] = [
+    (
+        "/crm/v3/extensions/calling/",
+        "/crm/extensions/calling/{version}/",
+    ),
+    ("/crm/v3/objects/", "/crm/objects/{version}/"),
+];
 
 struct VersionedAliases;
 
@@ -92,23 +185,17 @@ impl Modify for VersionedAliases {
             .paths
             .iter()
             .filter_map(|(path, item)| {
-                let rest = path.strip_prefix(V3_PREFIX)?;
+                let (rest, versioned) = VERSIONED
+                    .iter()
+                    .find_map(|(v3, versioned)| Some((path.strip_prefix(v3)?, versioned)))?;
                 let mut item = item.clone();
-                for op in [
-                    &mut item.get,
-                    &mut item.post,
-                    &mut item.patch,
-                    &mut item.delete,
-                ]
-                .into_iter()
-                .flatten()
-                {
+                for op in operations(&mut item) {
                     op.operation_id = op.operation_id.take().map(|id| format!("{id}_versioned"));
                     op.parameters
                         .get_or_insert_with(Vec::new)
                         .insert(0, version_parameter());
                 }
-                Some((format!("{VERSIONED_PREFIX}{rest}"), item))
+                Some((format!("{versioned}{rest}"), item))
             })
             .collect();
         doc.paths.paths.extend(aliases);

@@ -43,6 +43,76 @@ const NUMBER_TYPES: &[&str] = &[
     "VOIP",
 ];
 
+/// The body of an inbound-call report, for the OpenAPI document (parsing goes through
+/// [`Fields`], to name each bad field).
+#[derive(utoipa::ToSchema)]
+#[schema(as = InboundCallRequest, rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct InboundCallRequestDoc {
+    /// Whether to log the call (associated with the first caller-ID match).
+    create_engagement: bool,
+    /// The app's id for the call; the same id again updates the same call.
+    external_call_id: String,
+    from_number: PhoneNumberDoc,
+    to_number: PhoneNumberDoc,
+    /// An `hs_call_status`: COMPLETED, BUSY, NO_ANSWER, ...
+    #[schema(example = "COMPLETED")]
+    final_call_status: String,
+    /// Epoch milliseconds or an ISO-8601 date-time.
+    call_started_timestamp: Option<String>,
+    #[schema(minimum = 0)]
+    duration_seconds: Option<i64>,
+    #[schema(minimum = 1)]
+    user_id: Option<i64>,
+    /// Call properties to set (`hs_call_body`, `hs_call_app_id`, ...).
+    engagement_properties: std::collections::BTreeMap<String, serde_json::Value>,
+    potential_recipient_user_ids: Vec<i64>,
+}
+
+#[derive(utoipa::ToSchema)]
+#[schema(as = InboundPhoneNumber, rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct PhoneNumberDoc {
+    #[schema(example = "+16175550123")]
+    e164_number: String,
+    /// FIXED_LINE, MOBILE, VOIP, UNKNOWN, ...
+    #[schema(example = "MOBILE")]
+    phone_number_type: String,
+    extension: Option<String>,
+}
+
+/// The answer: the caller-ID matches, and the call's id when one was logged.
+#[derive(utoipa::ToSchema)]
+#[schema(as = InboundCallResponse, rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct InboundCallResponseDoc {
+    caller_id_matches: Vec<CallerIdMatchDoc>,
+    engagement_id: Option<i64>,
+}
+
+/// A contact (`firstName`, `lastName`, `email`) or a company (`name`) whose number matched.
+#[derive(utoipa::ToSchema)]
+#[schema(as = CallerIdMatch, rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct CallerIdMatchDoc {
+    /// `CONTACT` or `COMPANY`.
+    caller_id_type: String,
+    object_coordinates: ObjectCoordinatesDoc,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(utoipa::ToSchema)]
+#[schema(as = ObjectCoordinates, rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ObjectCoordinatesDoc {
+    portal_id: i64,
+    object_id: i64,
+    object_type_id: String,
+}
+
 /// The checked request.
 struct InboundCall {
     create_engagement: bool,
@@ -147,6 +217,11 @@ fn parse(body: &Map<String, Value>) -> ApiResult<InboundCall> {
 }
 
 /// Reports an inbound call: the caller-ID matches and, if asked, the call engagement.
+#[utoipa::path(post, path = "/crm/v3/extensions/calling/inbound-call", tag = "Calling",
+    operation_id = "report_inbound_call",
+    request_body = InboundCallRequestDoc,
+    responses((status = 200, body = InboundCallResponseDoc)),
+    security(("oauth2" = [])))]
 pub async fn report_inbound_call(
     State(state): State<AppState>,
     access: PortalAccess,

@@ -34,7 +34,22 @@ pub fn require_call_write(access: &PortalAccess) -> ApiResult<()> {
     crate::scopes::require(&access.0, CALL_WRITE_SCOPES)
 }
 
+/// The body of `recordings/ready`, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(as = RecordingReadyRequest, rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct RecordingReadyRequestDoc {
+    /// The call's id.
+    #[schema(minimum = 1)]
+    engagement_id: i64,
+}
+
 /// Marks a call's recording as ready: 204.
+#[utoipa::path(post, path = "/crm/v3/extensions/calling/recordings/ready", tag = "Calling",
+    operation_id = "mark_recording_ready",
+    request_body = RecordingReadyRequestDoc,
+    responses((status = 204, description = "Marked")),
+    security(("oauth2" = [])))]
 pub async fn mark_recording_ready(
     State(state): State<AppState>,
     access: PortalAccess,
