@@ -14,15 +14,16 @@ venv=$root/fuzz/.venv
 max_examples=${FUZZ_MAX_EXAMPLES:-10}
 seed=${FUZZ_SEED:-1}
 
-# An exclusion (a known failure waiting for its fix elsewhere) goes here with its reason, as
-# schemathesis filter options, and leaves when the fix lands. None today.
-exclusions=()
+# An exclusion goes here with its reason, as schemathesis filter options. The test-driving
+# surfaces under /callhost/v1/ are not fuzzed: what they are for would fail the run (a fault
+# rule makes REST routes answer 5xx, an event stream never ends, a reset wipes the records
+# the other operations use); their own API and browser tests cover them
+# (docs/automation.md, docs/fixtures.md).
+exclusions=(--exclude-path-regex '^/callhost/v1/')
 
 # Hostile values, offered 30% of the time to the text fields the API stores or searches: a NUL
 # character, and 3,000 characters of varied text (more than an index row of PostgreSQL takes).
-# EXCLUSION until the PostgreSQL value-limit fix lands (issue 17, item 5: both answer 500
-# there): only on SQLite. With that fix, add postgresql here and drop this note.
-hostile_on=(sqlite)
+hostile_on=(sqlite postgresql)
 
 # The TOML of the hostile values and the body fields they are offered to.
 hostile_values() {
