@@ -89,14 +89,14 @@ pub enum Backend {
 #[async_trait]
 pub trait Store:
     CrmStore
-        + RecordingStore
-        + HelpdeskStore
-        + SavedSearchStore
-        + DatasetStore
-        + OAuthStore
-        + Send
-        + Sync
-        + 'static
+    + RecordingStore
+    + HelpdeskStore
+    + SavedSearchStore
+    + DatasetStore
+    + OAuthStore
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
 
