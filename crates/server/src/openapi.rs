@@ -63,6 +63,10 @@ pub fn document() -> Document {
 pub const EXCLUDED: &[(&str, &str)] = &[
     ("/openapi.json", "the document itself"),
     (
+        "/oauth/authorize",
+        "the install consent page (HTML) a person answers, at HubSpot's path; docs/oauth.md",
+    ),
+    (
         "/",
         "the host's start: a redirect to the contacts or the start page",
     ),

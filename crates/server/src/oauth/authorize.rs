@@ -193,20 +193,6 @@ async fn portals_of(state: &AppState, user: &User) -> ApiResult<Vec<(User, Strin
 }
 
 /// `GET /oauth/authorize`: the consent page, or why not.
-#[utoipa::path(get, path = "/oauth/authorize", tag = "OAuth", operation_id = "show_consent",
-    params(
-        ("client_id" = String, Query, description = "The app's client id"),
-        ("redirect_uri" = String, Query, description = "One of the app's registered redirect URLs, exactly"),
-        ("scope" = String, Query, description = "The app's required scopes, space-separated"),
-        ("optional_scope" = Option<String>, Query, description = "Optional scopes the app declared"),
-        ("state" = Option<String>, Query, description = "Passed back untouched"),
-        ("code_challenge" = Option<String>, Query, description = "PKCE challenge"),
-        ("code_challenge_method" = Option<String>, Query, description = "S256 or plain"),
-    ),
-    responses(
-        (status = 200, description = "The consent page (HTML)", content_type = "text/html"),
-        (status = "4XX", description = "An error page (HTML); nothing is sent to the app", content_type = "text/html"),
-    ))]
 pub async fn show_consent(State(state): State<AppState>, request: Request) -> ApiResult<Response> {
     let (parts, _) = request.into_parts();
     let install = InstallRequest::from_pairs(&query_pairs(&parts));
@@ -265,13 +251,6 @@ pub async fn show_consent(State(state): State<AppState>, request: Request) -> Ap
 }
 
 /// `POST /oauth/authorize`: the consent form's answer.
-#[utoipa::path(post, path = "/oauth/authorize", tag = "OAuth", operation_id = "answer_consent",
-    request_body(description = "The consent form: the install URL's parameters, csrf, portal and action (connect or cancel)",
-        content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 303, description = "To redirect_uri with code and state, or error=access_denied and state"),
-        (status = "4XX", description = "An error page (HTML)", content_type = "text/html"),
-    ))]
 pub async fn answer_consent(
     State(state): State<AppState>,
     request: Request,

@@ -7,7 +7,7 @@
 use utoipa::openapi::OpenApi as Document;
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{authorize, introspect, token};
+use super::{introspect, token};
 
 /// A token request (`application/x-www-form-urlencoded`).
 #[derive(ToSchema)]
@@ -115,7 +115,6 @@ pub struct IntrospectResponse {
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        authorize::show_consent, authorize::answer_consent,
         token::create_token_v1, token::create_token_v3,
         introspect::get_access_token, introspect::get_refresh_token,
         introspect::delete_refresh_token, introspect::introspect_token,

@@ -292,17 +292,26 @@ fn every_operation_is_fuzzable() {
             }
             if ["post", "put", "patch"].contains(&method.as_str())
                 && !path.ends_with("/default/{toObjectType}/{toObjectId}")
+                // Takes no body: the store goes back to its start.
+                && path != "/callhost/v1/reset"
             {
+                // JSON, but for the OAuth token endpoints' forms; either way with a schema.
+                let content = op["requestBody"]["content"].as_object();
                 assert!(
-                    op["requestBody"]["content"]["application/json"]["schema"].is_object(),
+                    content.is_some_and(|media| !media.is_empty()
+                        && media.values().all(|m| m["schema"].is_object())),
                     "{method} {path}: no request body schema"
                 );
             }
             let responses = op["responses"].as_object().unwrap();
             for (status, response) in responses {
+                // JSON everywhere, but for the automation API's event streams
+                // (text/event-stream); whatever the media type, it has a schema.
                 if status != "204" {
+                    let content = response["content"].as_object();
                     assert!(
-                        response["content"]["application/json"]["schema"].is_object(),
+                        content.is_some_and(|media| !media.is_empty()
+                            && media.values().all(|m| m["schema"].is_object())),
                         "{method} {path} {status}: no schema"
                     );
                 }
@@ -349,7 +358,7 @@ fn every_query_parameter_the_crm_reads_is_documented() {
             if source.contains("query.after()") {
                 read.insert("after".to_owned());
             }
-            for reader in ["list", "one", "boolean", "limit"] {
+            for reader in ["list", "names", "one", "boolean", "limit"] {
                 let marker = format!("query.{reader}(\"");
                 for (at, _) in source.match_indices(&marker) {
                     let rest = &source[at + marker.len()..];
