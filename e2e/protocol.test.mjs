@@ -55,7 +55,7 @@ test("SYNC → SYNC_ACK → INITIALIZED: onReady gets the host's exact origin, t
   await page.close();
 });
 
-test("LOGGED_OUT: a dial shows an alert and sends nothing; after LOGGED_IN the next dial carries the full DIAL_NUMBER payload", async () => {
+test("LOGGED_OUT: a dial shows an alert and sends nothing; LOGGED_IN clears the alert and the next dial carries the full DIAL_NUMBER payload", async () => {
   const { page, frame } = await withApp(umd.appId);
   await frame.evaluate(() => window.cti.userLoggedOut());
   await page.locator('[data-testid=app-status][data-logged-in="false"]').waitFor();
@@ -67,6 +67,8 @@ test("LOGGED_OUT: a dial shows an alert and sends nothing; after LOGGED_IN the n
 
   await frame.evaluate(() => window.cti.userLoggedIn());
   await page.locator('[data-testid=app-status][data-logged-in="true"]').waitFor();
+  // The alert said the app was logged out: it goes when the app reports LOGGED_IN.
+  await page.getByTestId("host-alert").waitFor({ state: "detached" });
   await page.locator('[data-testid=call-button][data-phone="617.555.0123"]').click();
   const [dial] = await events(frame, "onDialNumber");
   const d = dial.data;
@@ -161,6 +163,10 @@ test("RESIZE_WIDGET, minimize, restore and close (VISIBILITY_CHANGED), ERROR as 
   assert.equal(await page.getByTestId("host-alert-text").innerText(), hostile);
   assert.equal(await page.locator("[data-testid=host-alert] img").count(), 0);
   assert.equal(await page.evaluate(() => window.pwned), undefined);
+  // Only an alert about being logged out goes with a login: the app's own error stays.
+  await frame.evaluate(() => window.cti.userLoggedIn());
+  await settled(frame, server.ready);
+  assert.equal(await page.getByTestId("host-alert").count(), 1);
   await page.getByTestId("host-alert-dismiss").click();
 
   await frame.evaluate(() => window.cti.userUnavailable());

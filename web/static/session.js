@@ -11,7 +11,7 @@
 // starts with a copy of its opener's sessionStorage and must not take over the opener's
 // widget session.
 
-import { showAlert } from "./alerts.js";
+import { dismissLoggedOutAlert, showAlert } from "./alerts.js";
 import { Bridge } from "./bridge.js";
 import { recordPath } from "./routes.js";
 import { SessionSocket } from "./socket.js";
@@ -101,7 +101,11 @@ export class PageSession {
   onUi(command) {
     switch (command.command) {
       case "alert":
-        showAlert(command.message);
+        showAlert(command.message, { loggedOut: command.loggedOut });
+        break;
+      case "appStatus":
+        if (command.loggedIn) dismissLoggedOutAlert();
+        this.options.onUi(command);
         break;
       case "navigate": {
         const path = recordPath(this.options.portalId, command.objectTypeId, command.objectId);

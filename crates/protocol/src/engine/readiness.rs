@@ -176,5 +176,6 @@ fn not_logged_in_alert() -> UiCommand {
     UiCommand::Alert {
         message: "The calling app is not logged in. Log in to the app to place the call."
             .to_string(),
+        logged_out: true,
     }
 }
