@@ -127,9 +127,12 @@ test("OUTGOING_CALL_STARTED → CREATE_ENGAGEMENT_SUCCEEDED, CALL_ANSWERED, End 
   assert.equal(await entry.locator("[data-field=notes]").innerText(), "Notes <b>not bold</b>", "notes as text");
   assert.equal(await entry.locator("b").count(), 0);
   assert.equal(await entry.locator("[data-field=duration]").innerText(), "1:05");
-  assert.equal(await entry.locator("[data-field=status]").innerText(), "COMPLETED");
-  assert.equal(await entry.locator("[data-field=direction]").innerText(), "OUTBOUND");
-  assert.equal(await entry.locator("[data-field=disposition]").innerText(), "f240bbac-87c9-4f6e-bf70-924b57d47db7");
+  // Codes are shown by their labels; the stored code stays on the element.
+  assert.equal(await entry.locator("[data-field=status]").innerText(), "Completed");
+  assert.equal(await entry.locator("[data-field=status]").getAttribute("data-value"), "COMPLETED");
+  assert.equal(await entry.locator("[data-field=direction]").innerText(), "Outbound");
+  assert.equal(await entry.locator("[data-field=disposition]").innerText(), "Connected");
+  assert.equal(await entry.locator("[data-field=disposition]").getAttribute("data-value"), "f240bbac-87c9-4f6e-bf70-924b57d47db7");
   assert.equal(await page.getByTestId("calling-widget").isVisible(), true, "hideWidget:false keeps the widget");
   const stored = await rest.get(`/crm/v3/objects/calls/${engagementId}?properties=hs_call_body,hs_call_duration`);
   assert.equal(stored.properties.hs_call_body, "Notes <b>not bold</b>");
