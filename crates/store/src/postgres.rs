@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, PgPool, Postgres};
+use sqlx::{ConnectOptions, Connection, PgPool, Postgres};
 
 use crate::sql::SqlStore;
 
@@ -29,6 +29,10 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to `url` and migrates. With `schema`, everything lives in that schema,
     /// which is created if missing (its name must be a plain identifier).
+    ///
+    /// One connection is opened directly first: the pool retries a refused connection until
+    /// its acquire timeout and then reports only the timeout, so an unreachable server (or a
+    /// wrong password) would surface ten seconds late and without its cause.
     pub async fn connect(url: &str, schema: Option<&str>) -> crate::Result<Self> {
         let mut options =
             PgConnectOptions::from_str(url)?.log_statements(tracing::log::LevelFilter::Trace);
@@ -42,17 +46,15 @@ impl PgStore {
                     "schema name {schema:?} must be letters, digits and underscores"
                 )));
             }
-            let mut admin = PgPoolOptions::new()
-                .max_connections(1)
-                .connect_with(options.clone())
-                .await?
-                .acquire()
-                .await?;
+        }
+        let mut first = options.connect().await?;
+        if let Some(schema) = schema {
             sqlx::query(&format!("create schema if not exists {schema}"))
-                .execute(&mut *admin)
+                .execute(&mut first)
                 .await?;
             options = options.options([("search_path", schema)]);
         }
+        first.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
