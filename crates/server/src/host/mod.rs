@@ -25,6 +25,7 @@ pub mod admin;
 pub mod apps;
 pub mod calls;
 pub mod inspector;
+pub mod local_app;
 pub mod recordings;
 pub mod rest_trace;
 pub mod saved_searches;
@@ -241,6 +242,18 @@ async fn session_config(
                 "App {app_id} is not installed with calling settings."
             )))
         }
+    };
+    // An app loaded from a URL of another origin is a local app, with calls of its own.
+    let app_id = match &params.url {
+        Some(url)
+            if local_app::runs_another_app(
+                settings.as_ref().map(|s| s.fields.url.as_str()),
+                url,
+            ) =>
+        {
+            local_app::local_app_id(url)
+        }
+        _ => app_id,
     };
     Ok(SessionConfig {
         host_url,
