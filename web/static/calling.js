@@ -49,7 +49,7 @@ export class CallingController extends EventTarget {
     this.widget = new Widget({
       minimize: () => this.user("minimize"),
       restore: () => this.user("restore"),
-      close: () => (this.session ? this.user("close") : this.widget.hide()),
+      close: () => (this.session ? this.user("close") : this.hide()),
       endCall: () => this.user("endCall"),
       retry: () => {
         this.widget.setLoadFailed(false);
@@ -70,16 +70,25 @@ export class CallingController extends EventTarget {
     return this.call?.live ?? false;
   }
 
-  /** Opens the widget (the nav bar's Calling button). */
+  /** Opens the widget (the nav bar's Calling button); the keyboard moves into it. */
   open() {
     if (this.session && !this.widget.visible) {
       this.user("restore");
+      this.widget.show();
     } else if (this.session && this.widget.minimized) {
       this.user("restore");
     } else {
       this.widget.show();
       if (!this.session && this.selected) this.start(this.selected);
     }
+    this.widget.focus();
+  }
+
+  /** Hides the widget, and the inspector panel with it: reopening shows the widget alone. */
+  hide() {
+    this.inspector.setOpen(false);
+    this.widget.setInspecting(false);
+    this.widget.hide();
   }
 
   /**
@@ -100,6 +109,7 @@ export class CallingController extends EventTarget {
     };
     this.dialType = target.objectTypeId;
     this.widget.show();
+    this.widget.focus();
     const provider = this.selected && isOffered(this.selected, target.objectTypeId) ? this.selected : null;
     this.renderSwitcher();
     if (!provider) {
@@ -126,6 +136,10 @@ export class CallingController extends EventTarget {
       this.session?.send({ kind: "dial", ...dial });
     }
     this.renderSwitcher();
+    // The chosen option was re-rendered: keep the keyboard on it rather than on <body>.
+    if (this.widget.root.contains(document.activeElement) || document.activeElement === document.body) {
+      /** @type {HTMLElement | null} */ (this.widget.switcher.querySelector('[aria-selected="true"]'))?.focus();
+    }
   }
 
   /**
@@ -185,7 +199,7 @@ export class CallingController extends EventTarget {
   /** @param {"minimize" | "restore" | "close" | "endCall"} action */
   user(action) {
     if (this.session) this.session.send({ kind: "user", action });
-    else if (action === "close") this.widget.hide();
+    else if (action === "close") this.hide();
   }
 
   /** @param {UiCommand} command */
@@ -198,7 +212,7 @@ export class CallingController extends EventTarget {
         this.widget.show();
         break;
       case "hide":
-        this.widget.hide();
+        this.hide();
         break;
       case "minimize":
         this.widget.minimize();

@@ -7,6 +7,10 @@
 //
 // Hiding and minimizing never remove or re-parent the iframe: that would reload the app and
 // drop the call.
+//
+// Accessibility: the call's phase and the app's status are live regions (screen readers
+// announce a ringing, connected or ended call); `focus()` moves the keyboard into the widget
+// when the user opens it, and `hide()` hands focus back to where it came from.
 
 import { el } from "./dom.js";
 
@@ -24,13 +28,15 @@ export class Widget {
    */
   constructor(actions) {
     this.minimized = false;
-    this.status = el("span", { class: "app-status", "data-testid": "app-status" });
+    this.status = el("span", { class: "app-status", "data-testid": "app-status", "aria-live": "polite" });
     this.minimizeButton = el("button", {
       type: "button", class: "icon", "data-testid": "widget-minimize", "aria-label": "Minimize",
       onclick: () => (this.minimized ? actions.restore() : actions.minimize()),
     }, "–");
     this.switcher = el("div", { class: "provider-switcher", "data-testid": "provider-switcher" });
-    this.callText = el("span", { class: "call-state", "data-testid": "call-state" }, "No call");
+    this.callText = el("span", { class: "call-state", "data-testid": "call-state", role: "status", "aria-live": "polite" }, "No call");
+    /** @type {HTMLElement | null} where focus was when the user opened the widget */
+    this.opener = null;
     this.endButton = el("button", { type: "button", class: "end-call", "data-testid": "end-call", disabled: true, onclick: actions.endCall }, "End call");
     this.failed = el("div", { class: "load-failed", "data-testid": "load-failed", role: "status", hidden: true },
       el("span", {}, "The calling app failed to load."),
@@ -41,11 +47,11 @@ export class Widget {
       el("div", { class: "call-bar" }, this.callText, this.endButton),
       this.failed,
       this.frameHost);
-    this.root = el("aside", { class: "calling-widget", "data-testid": "calling-widget", "data-state": "hidden", hidden: true, "aria-label": "Calling" },
+    this.root = el("aside", { class: "calling-widget", "data-testid": "calling-widget", "data-state": "hidden", hidden: true, "aria-label": "Calling", tabindex: "-1" },
       el("header", { class: "widget-header" },
         el("strong", { class: "widget-title" }, "Calling"),
         this.status,
-        actions.inspect ? el("button", {
+        this.inspectButton = actions.inspect ? el("button", {
           type: "button", class: "icon inspect", "data-testid": "widget-inspect", "aria-pressed": "false",
           "aria-label": "Inspector", title: "Show this session in the protocol inspector",
           onclick: (/** @type {Event} */ event) => {
@@ -56,7 +62,7 @@ export class Widget {
         this.minimizeButton,
         el("button", { type: "button", class: "icon", "data-testid": "widget-close", "aria-label": "Close", onclick: actions.close }, "×")),
       this.body);
-    document.body.append(this.root);
+    (document.getElementById("dock") ?? document.body).append(this.root);
   }
 
   get visible() {
@@ -69,8 +75,29 @@ export class Widget {
   }
 
   hide() {
+    const hadFocus = this.root.contains(document.activeElement);
     this.root.hidden = true;
     this.root.dataset.state = "hidden";
+    if (hadFocus) {
+      const back = this.opener?.isConnected ? this.opener : document.querySelector("[data-testid=open-widget]");
+      /** @type {HTMLElement | null} */ (back)?.focus();
+    }
+    this.opener = null;
+  }
+
+  /**
+   * Moves the keyboard into the widget (the user opened it), remembering where focus was so
+   * that closing the widget hands it back.
+   */
+  focus() {
+    const active = /** @type {HTMLElement | null} */ (document.activeElement);
+    if (!this.root.contains(active) && active !== document.body) this.opener = active;
+    this.root.focus();
+  }
+
+  /** @param {boolean} open  whether the inspector panel shows */
+  setInspecting(open) {
+    this.inspectButton?.setAttribute("aria-pressed", String(open));
   }
 
   minimize() {
