@@ -2,10 +2,13 @@
 // the page, which reflows instead of being covered; the keyboard follows the widget (into it
 // when it opens, onto the chosen app, back when it closes) and the call's state is a live
 // region; the calling window puts the call in the middle; a wrong portal, an unknown path or
-// a missing record says so in words to a browser (and in HubSpot's JSON to an API client).
+// a missing record says so in words to a browser (and in HubSpot's JSON to an API client);
+// an app that does not load is explained within seconds; the developer settings panel writes
+// the documented LocalSettings:Calling:* keys.
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { test } from "node:test";
-import { openHost, recordUrl, useCallhost } from "./fixtures.js";
+import { newAppId, openHost, recordUrl, useCallhost } from "./fixtures.js";
 
 const env = useCallhost();
 
@@ -119,5 +122,84 @@ test("a wrong portal, an unknown path and a missing record say what happened to 
   const message = await page.getByTestId("page-error").innerText();
   assert.match(message, /There is no contact with ID \d+ in this portal/);
   assert.doesNotMatch(message, /crm\/v3/);
+  await page.close();
+});
+
+test("an app that does not load is explained within seconds (refused, X-Frame-Options) and the 30 s failure says why", async () => {
+  const { ready, rest, browser } = env;
+  // A page that forbids framing, and a port where nothing listens.
+  const framed = createServer((request, response) => {
+    response.writeHead(200, { "content-type": "text/html", "x-frame-options": "DENY" });
+    response.end("<!doctype html><title>no framing</title>");
+  });
+  await new Promise((resolve) => framed.listen(0, "127.0.0.1", resolve));
+  const closed = createServer();
+  await new Promise((resolve) => closed.listen(0, "127.0.0.1", resolve));
+  const deadPort = closed.address().port;
+  await new Promise((resolve) => closed.close(resolve));
+  const denied = { appId: newAppId(), name: "Framing denied app" };
+  const dead = { appId: newAppId(), name: "Unreachable app" };
+  await rest.registerApp(denied.appId, { name: denied.name, url: `http://127.0.0.1:${framed.address().port}/` });
+  await rest.registerApp(dead.appId, { name: dead.name, url: `http://127.0.0.1:${deadPort}/` });
+  try {
+    const ada = await rest.contactNamed("Ada");
+    for (const [app, expected] of [[denied, /X-Frame-Options: DENY/], [dead, /could not reach|refused/i]]) {
+      const page = await browser.newPage();
+      await openHost(page, recordUrl(ready, "0-1", ada.id));
+      await page.getByTestId("open-widget").click();
+      const started = Date.now();
+      await page.locator(`[data-testid=provider-option][data-app-id="${app.appId}"]`).click();
+      const slow = page.getByTestId("load-slow");
+      await slow.filter({ hasText: expected }).waitFor({ timeout: 15_000 });
+      assert.ok(Date.now() - started < 15_000);
+      assert.match(await slow.innerText(), /keeps waiting until 30 s/);
+      assert.match(await slow.innerText(), new RegExp(`127\\.0\\.0\\.1`));
+      await page.close();
+    }
+  } finally {
+    framed.close();
+  }
+});
+
+test("the developer settings panel writes the documented LocalSettings:Calling:* keys, refuses bad JSON, and removes what is turned off", async () => {
+  const { ready, rest, browser } = env;
+  const ada = await rest.contactNamed("Ada");
+  const page = await browser.newPage();
+  await openHost(page, recordUrl(ready, "0-1", ada.id));
+  await page.getByTestId("open-dev-settings").click();
+  const dialog = page.getByTestId("dev-settings");
+  await dialog.waitFor();
+  await page.getByTestId("dev-inbound").check();
+  await page.getByTestId("dev-demo-widget").selectOption("local");
+  await page.getByTestId("dev-override").fill("{not json");
+  await page.getByTestId("dev-save").click();
+  assert.match(await page.getByTestId("dev-error").innerText(), /not JSON/);
+  assert.equal(await page.evaluate(() => localStorage.getItem("LocalSettings:Calling:supportsInboundCalling")), null, "nothing saved");
+
+  const override = JSON.stringify({ name: "Panel app", url: "https://localhost:9443/" });
+  await page.getByTestId("dev-override").fill(override);
+  await Promise.all([page.waitForEvent("load"), page.getByTestId("dev-save").click()]);
+  await page.locator("body[data-ready=true]").waitFor();
+  assert.deepEqual(await page.evaluate(() => [
+    localStorage.getItem("LocalSettings:Calling:supportsInboundCalling"),
+    localStorage.getItem("LocalSettings:Calling:installDemoWidget"),
+    localStorage.getItem("LocalSettings:Calling:CallingExtensions"),
+    localStorage.getItem("LocalSettings:Calling:supportsChannelConnection"),
+  ]), ["true", "local", override, null]);
+  // The providers follow the overrides: the panel's app and Demo App Local are offered.
+  await page.getByTestId("open-widget").click();
+  await page.locator("[data-testid=provider-option][data-provider=override]").filter({ hasText: "Panel app" }).waitFor();
+  await page.locator("[data-testid=provider-option][data-provider=demo-local]").waitFor();
+
+  // The panel shows what is set; turning things off removes the keys.
+  await page.getByTestId("open-dev-settings").click();
+  assert.equal(await page.getByTestId("dev-inbound").isChecked(), true);
+  assert.equal(await page.getByTestId("dev-override").inputValue(), override);
+  await page.getByTestId("dev-inbound").uncheck();
+  await page.getByTestId("dev-demo-widget").selectOption("");
+  await page.getByTestId("dev-override").fill("");
+  await Promise.all([page.waitForEvent("load"), page.getByTestId("dev-save").click()]);
+  await page.locator("body[data-ready=true]").waitFor();
+  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("LocalSettings:"))), []);
   await page.close();
 });

@@ -9,6 +9,7 @@
 // One session at a time. Switching providers ends the current session, but not while a call
 // is live (the engine says which calls are). A full reload of the page resumes the session.
 
+import { hostApi, messageOf } from "./host-api.js";
 import { normalizePhone } from "./phone.js";
 import { InspectorPanel } from "./inspector-panel.js";
 import { isOffered, providersFor, rememberedProvider, rememberProvider } from "./providers.js";
@@ -21,6 +22,25 @@ import { Widget } from "./widget.js";
 /** @typedef {import("./types.js").UiCommand} UiCommand */
 /** @typedef {import("./types.js").DialRequest} DialRequest */
 /** @typedef {Extract<UiCommand, {command: "callState"}>} CallState */
+
+/** How long an app may take to finish its handshake before the widget looks into why. */
+const LOAD_CHECK_MS = 5_000;
+
+/**
+ * What callhost can tell about an app URL that has not answered (`/host/api/app-check`).
+ * @param {string} url
+ * @returns {Promise<string>}
+ */
+async function appProblem(url) {
+  try {
+    const check = await hostApi("GET", `/host/api/app-check?url=${encodeURIComponent(url)}`);
+    if (check.problem) return String(check.problem);
+    if (check.status && check.status >= 400) return `its URL answers HTTP ${check.status}`;
+    return "its page loads, but it has not started the calling SDK's handshake (does it create the SDK, and from this URL?)";
+  } catch (error) {
+    return `callhost could not check its URL (${messageOf(error)})`;
+  }
+}
 
 export class CallingController extends EventTarget {
   /**
@@ -53,7 +73,12 @@ export class CallingController extends EventTarget {
       endCall: () => this.user("endCall"),
       retry: () => {
         this.widget.setLoadFailed(false);
-        this.session?.reload();
+        const session = this.session;
+        if (!session) return;
+        session.synced = false;
+        session.loadProblem = null;
+        session.reload();
+        this.watchLoad(session);
       },
       inspect: () => this.inspector.toggle(),
     });
@@ -151,6 +176,8 @@ export class CallingController extends EventTarget {
     this.stop();
     this.setCall(null);
     this.widget.setLoadFailed(false);
+    this.widget.setLoadSlow(null);
+    this.widget.setConnected(null);
     this.widget.status.textContent = "Loading…";
     const session = new PageSession({
       provider,
@@ -162,10 +189,36 @@ export class CallingController extends EventTarget {
       onUi: (command) => {
         if (this.session === session) this.onUi(command);
       },
-      onStatus: (connected) => (this.widget.root.dataset.connected = String(connected)),
+      onStatus: (connected) => {
+        if (this.session === session) this.widget.setConnected(connected);
+      },
+      onSynced: () => {
+        if (this.session !== session) return;
+        session.synced = true;
+        this.widget.setLoadSlow(null);
+      },
     });
     this.session = session;
+    this.watchLoad(session);
     if (this.taskQueue) session.send({ kind: "user", action: "taskQueue", active: true });
+  }
+
+  /**
+   * An app that has not finished the SDK handshake a few seconds after it was started is
+   * looked into: callhost fetches its URL and the widget says what it found (unreachable, a
+   * certificate, framing forbidden) or that the page loaded but has not answered, while
+   * the handshake keeps its 30 s limit.
+   * @param {PageSession} session
+   */
+  watchLoad(session) {
+    setTimeout(async () => {
+      if (this.session !== session || session.synced) return;
+      const url = session.appUrl;
+      this.widget.setLoadSlow(`Waiting for the calling app at ${url} to answer…`);
+      session.loadProblem = await appProblem(url);
+      if (this.session !== session || session.synced || !this.widget.failed.hidden) return;
+      this.widget.setLoadSlow(`The calling app at ${url} has not answered yet: ${session.loadProblem}. callhost keeps waiting until 30 s have passed.`);
+    }, LOAD_CHECK_MS);
   }
 
   /**
@@ -205,9 +258,12 @@ export class CallingController extends EventTarget {
   /** @param {UiCommand} command */
   onUi(command) {
     switch (command.command) {
-      case "loadFailed":
-        this.widget.setLoadFailed(true);
+      case "loadFailed": {
+        const url = this.session?.appUrl ?? "";
+        const why = this.session?.loadProblem ?? "it did not complete the SDK handshake";
+        this.widget.setLoadFailed(true, `The calling app at ${url} did not answer within 30 s: ${why}.`);
         break;
+      }
       case "show":
         this.widget.show();
         break;

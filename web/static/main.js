@@ -6,6 +6,7 @@
 import { CrmApi, loadContext } from "./api.js";
 import { renderAppsPage } from "./admin.js";
 import { CallingController } from "./calling.js";
+import { devSettingsButton } from "./dev-settings.js";
 import { el, replace } from "./dom.js";
 import { renderHelpDeskPage, TICKET_TYPE } from "./helpdesk.js";
 import { renderListPage } from "./list-page.js";
@@ -145,6 +146,7 @@ function renderNav(portalId, types, remoteSlot, openWidget) {
     // The inspector is a page of its own (no data-nav): it opens in a new tab, so the call here
     // goes on while the developer watches its messages.
     el("a", { href: `/calling-inspector/${portalId}`, target: "_blank", rel: "noopener", "data-testid": "nav-inspector" }, "Inspector"),
+    devSettingsButton(localStorage),
     remoteSlot,
     el("button", { type: "button", class: "open-widget", "data-testid": "open-widget", onclick: openWidget }, "Calling"));
 }

@@ -42,10 +42,15 @@ export class PageSession {
    * @param {boolean} [options.resume]  resume the remembered session, if it ran this provider
    * @param {(command: UiCommand) => void} options.onUi  the UI commands this module does not carry out
    * @param {(connected: boolean) => void} [options.onStatus]
+   * @param {() => void} [options.onSynced]  the app finished the SDK handshake
    */
   constructor(options) {
     this.options = options;
     this.provider = options.provider;
+    /** whether the app finished the SDK handshake (set by its owner) */
+    this.synced = false;
+    /** @type {string | null} what callhost found about an app that has not answered */
+    this.loadProblem = null;
     const saved = options.resume ? recall(options.location) : null;
     this.bridge = new Bridge({ container: options.container, send: (input) => this.send(input) });
     this.socket = new SessionSocket({
@@ -59,6 +64,11 @@ export class PageSession {
       onOutput: (output) => this.onOutput(output),
       onStatus: options.onStatus,
     });
+  }
+
+  /** The URL the app's frame loads. */
+  get appUrl() {
+    return this.bridge.iframe?.src ?? this.provider.url;
   }
 
   /** The engine session's id, once the server greeted the page. */
@@ -91,6 +101,7 @@ export class PageSession {
         break;
       case "ui":
         if (!this.bridge.handle(output)) this.onUi(output);
+        else if (output.command === "synced") this.options.onSynced?.();
         break;
       default:
         break;

@@ -38,11 +38,22 @@ export class Widget {
     /** @type {HTMLElement | null} where focus was when the user opened the widget */
     this.opener = null;
     this.endButton = el("button", { type: "button", class: "end-call", "data-testid": "end-call", disabled: true, onclick: actions.endCall }, "End call");
+    this.failedText = el("span", { "data-testid": "load-failed-reason" }, "The calling app failed to load.");
     this.failed = el("div", { class: "load-failed", "data-testid": "load-failed", role: "status", hidden: true },
-      el("span", {}, "The calling app failed to load."),
+      this.failedText,
       el("button", { type: "button", "data-testid": "retry-load", onclick: actions.retry }, "Retry"));
+    this.slow = el("p", { class: "load-slow", "data-testid": "load-slow", role: "status", hidden: true });
     this.frameHost = el("div", { class: "frame-host", "data-testid": "widget-frame" });
+    /** @type {boolean | null} whether the session's socket is up (null: not yet connected) */
+    this.connected = null;
+    /** the app's status as last reported, shown again once the connection is back */
+    this.appStatusText = "";
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.connectionTimer = null;
+    this.connection = el("p", { class: "connection-state", "data-testid": "connection-state", role: "status", hidden: true });
     this.body = el("div", { class: "widget-body" },
+      this.connection,
+      this.slow,
       this.switcher,
       el("div", { class: "call-bar" }, this.callText, this.endButton),
       this.failed,
@@ -131,13 +142,56 @@ export class Widget {
    * @param {boolean | null} available
    */
   setAppStatus(loggedIn, available) {
-    this.status.textContent = loggedIn ? (available === false ? "Logged in, unavailable" : "Logged in") : "Logged out";
+    this.appStatusText = loggedIn ? (available === false ? "Logged in, unavailable" : "Logged in") : "Logged out";
+    if (this.connected !== false) this.status.textContent = this.appStatusText;
     this.status.dataset.loggedIn = String(loggedIn);
   }
 
-  /** @param {boolean} failed */
-  setLoadFailed(failed) {
+  /**
+   * The connection to callhost went down or came back. While it is down the widget says so
+   * (what the app sends meanwhile is kept and delivered on reconnect, docs/design.md#lost-connection);
+   * when it is back it says that too, for a few seconds.
+   * @param {boolean | null} connected  null: a new session, not connected yet
+   */
+  setConnected(connected) {
+    const wasLost = this.connected === false;
+    this.connected = connected;
+    this.root.dataset.connected = connected === null ? "" : String(connected);
+    if (this.connectionTimer) clearTimeout(this.connectionTimer);
+    this.connectionTimer = null;
+    if (connected === false) {
+      this.connection.hidden = false;
+      this.connection.dataset.state = "lost";
+      this.connection.textContent = "The connection to callhost was lost. Reconnecting… The call goes on; what the app sends meanwhile is delivered once connected.";
+      this.status.textContent = "Reconnecting…";
+    } else if (connected && wasLost) {
+      this.connection.hidden = false;
+      this.connection.dataset.state = "restored";
+      this.connection.textContent = "Reconnected to callhost.";
+      this.status.textContent = this.appStatusText;
+      this.connectionTimer = setTimeout(() => { this.connection.hidden = true; }, 4000);
+    } else {
+      this.connection.hidden = true;
+    }
+  }
+
+  /**
+   * @param {boolean} failed
+   * @param {string} [reason]  what is known about why, shown as text
+   */
+  setLoadFailed(failed, reason) {
     this.failed.hidden = !failed;
+    this.failedText.textContent = reason ?? "The calling app failed to load.";
+    if (failed) this.setLoadSlow(null);
+  }
+
+  /**
+   * The app has not finished its handshake yet: what is known so far (null: nothing to say).
+   * @param {string | null} text
+   */
+  setLoadSlow(text) {
+    this.slow.hidden = text === null;
+    this.slow.textContent = text ?? "";
   }
 }
 

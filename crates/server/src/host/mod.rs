@@ -8,6 +8,7 @@
 //! - `GET /host/static/{*path}`: the host page's scripts and styles.
 //! - `GET /host/api/context`: who is signed in, their token for the REST API, and the portal's
 //!   calling apps.
+//! - `GET /host/api/app-check?url=..`: why an app may not load ([`app_check`]).
 //! - `GET /host/ws?appId=..&location=..[&engagementId=..][&url=..][&session=..]`: a widget
 //!   session ([`widget_socket`]).
 //! - `GET /calling-inspector/{portalId}`: the protocol inspector's page;
@@ -22,6 +23,7 @@
 //!   ([`saved_searches`]).
 
 pub mod admin;
+pub mod app_check;
 pub mod apps;
 pub mod calls;
 pub mod inspector;
@@ -60,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/calling-integration-popup-ui/{portal_id}", get(show_page))
         .route("/host/static/{*path}", get(assets::host_static))
         .route("/host/api/context", get(get_context))
+        .route("/host/api/app-check", get(app_check::check_app_url))
         .route("/host/ws", get(open_socket))
         .route("/calling-inspector/{portal_id}", get(show_page))
         .route("/host/api/inspector", get(export_inspector))
