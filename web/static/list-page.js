@@ -72,7 +72,7 @@ export async function renderListPage({ root, api, portalId, userId, type, onStar
       return el("tr", { "data-testid": "record-row", "data-object-id": record.id },
         onStartQueue ? el("td", {}, box) : null,
         el("td", {}, el("a", { href: recordPath(portalId, type.objectTypeId, record.id), "data-nav": true, "data-testid": "record-link" }, type.title(props, record.id))),
-        columns.map((c) => el("td", { "data-value": props[c.name] ?? "" }, displayValue(c, props[c.name]))));
+        columns.map((c) => el("td", { "data-value": props[c.name] ?? "", class: type.phoneProperties.includes(c.name) ? "phone" : null }, displayValue(c, props[c.name]))));
     });
     const start = () => {
       const checked = callable.filter((c) => c.box.checked);
