@@ -204,7 +204,7 @@ test("a call into a connected number ends in a finalized ticket for Ada; PUBLISH
   // The answered call ended COMPLETED: the CRM and the page say so.
   const crmCall = await rest.get(`/crm/v3/objects/calls/${engagementId}?properties=hs_call_status,hs_call_to_number`);
   assert.equal(crmCall.properties.hs_call_status, "COMPLETED");
-  await call.locator("[data-field=status]").filter({ hasText: "COMPLETED" }).waitFor({ timeout: 10_000 });
+  await call.locator('[data-field=status][data-value="COMPLETED"]').waitFor({ timeout: 10_000 });
   const ticketId = await ticket.getAttribute("data-ticket-id");
 
   // The REST API: an ordinary ticket, associated with the call and with Ada.
@@ -216,6 +216,12 @@ test("a call into a connected number ends in a finalized ticket for Ada; PUBLISH
   await ticket.getByTestId("ticket-link").click();
   await page.locator(`[data-testid=record][data-object-type-id="0-5"][data-object-id="${ticketId}"]`).waitFor();
   assert.equal(await page.getByTestId("record-title").innerText(), crmTicket.properties.subject);
+  // Its properties read as labels and a date, not empty or raw codes.
+  const shown = async (name) => (await page.locator(`dd[data-property=${name}] .value`).innerText()).trim();
+  assert.ok(Date.parse(crmTicket.properties.hs_createdate) > 0);
+  assert.equal(await shown("hs_createdate"), await page.evaluate((iso) => new Date(iso).toLocaleString(), crmTicket.properties.hs_createdate));
+  assert.equal(await shown("hs_pipeline"), "Support pipeline");
+  assert.match(await shown("hs_pipeline_stage"), /^(New|Waiting on contact|Waiting on us|Closed)$/);
   await page.locator(`[data-testid=timeline-call][data-engagement-id="${engagementId}"]`).waitFor({ timeout: 10_000 });
 
   // A second call from Ada, ended the deprecated way: the same open ticket, finalized too.

@@ -63,7 +63,7 @@ test("first run: open Ada, click Call, pick the demo app, DIAL_NUMBER arrives on
   // The entry may already show the call from before the update: wait for the update to land.
   await entry.filter({ hasText: "Called from the callhost demo app" }).waitFor({ timeout: 10_000 });
   assert.match(await entry.innerText(), /Called from the callhost demo app/);
-  assert.match(await entry.innerText(), /COMPLETED/);
+  assert.match(await entry.innerText(), /Completed/);
   // hideWidget defaults to true: the widget hides (its iframe stays in the document).
   await page.getByTestId("calling-widget").waitFor({ state: "hidden" });
   await demo.locator("#event-log li[data-handler=onVisibilityChanged]").waitFor({ state: "attached" });

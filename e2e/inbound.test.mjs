@@ -120,7 +120,7 @@ test("one number written three ways rings as Ada Lovelace, creates INBOUND engag
     await until(async () => (await statusOf()) === expected, `call ${i} to be ${expected}`).catch(() => {});
     assert.equal(await statusOf(), expected, `call ${i}`);
   }
-  await page.locator(`[data-testid=timeline-call][data-engagement-id="${ids[1].engagementId}"] [data-field=status]`).filter({ hasText: "MISSED" }).waitFor({ timeout: 10_000 });
+  await page.locator(`[data-testid=timeline-call][data-engagement-id="${ids[1].engagementId}"] [data-field=status][data-value="MISSED"]`).waitFor({ timeout: 10_000 });
   await page.locator(`[data-testid=timeline-call][data-engagement-id="${ids[0].engagementId}"]`).filter({ hasText: "answered inbound" }).waitFor({ timeout: 10_000 });
   assert.deepEqual(errors, []);
   await page.close();

@@ -103,6 +103,15 @@ test("a well-behaved app's call shows no findings, and its store changes beside 
   assert.deepEqual(await codes(inspector), [], "no findings for a well-behaved app");
   const started = inspector.locator('[data-testid=inspector-entry][data-type="OUTGOING_CALL_STARTED"] [data-testid=inspector-effect]');
   assert.match(await started.first().innerText(), /createCall/);
+  // Host rows say what they are (the Call click is a dial), not "—".
+  const hostKinds = await inspector.$$eval('[data-testid=inspector-entry][data-flow=host] td.type', (cells) => cells.map((c) => c.textContent));
+  assert.ok(hostKinds.includes("dial"), `${hostKinds}`);
+  assert.ok(!hostKinds.includes("—"), `${hostKinds}`);
+  // At 1440 px, with every message expanded, the page does not scroll sideways.
+  await inspector.setViewportSize({ width: 1440, height: 900 });
+  await inspector.$$eval("[data-testid=inspector-entry] details", (all) => all.forEach((d) => { d.open = true; }));
+  const overflow = await inspector.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window`);
 
   // Filter by call: only that call's messages remain.
   await inspector.locator("[data-testid=inspector-filter-call]").fill(externalCallId);

@@ -55,7 +55,7 @@ test("SYNC → SYNC_ACK → INITIALIZED: onReady gets the host's exact origin, t
   await page.close();
 });
 
-test("LOGGED_OUT: a dial shows an alert and sends nothing; after LOGGED_IN the next dial carries the full DIAL_NUMBER payload", async () => {
+test("LOGGED_OUT: a dial shows an alert and sends nothing; LOGGED_IN clears the alert and the next dial carries the full DIAL_NUMBER payload", async () => {
   const { page, frame } = await withApp(umd.appId);
   await frame.evaluate(() => window.cti.userLoggedOut());
   await page.locator('[data-testid=app-status][data-logged-in="false"]').waitFor();
@@ -67,6 +67,8 @@ test("LOGGED_OUT: a dial shows an alert and sends nothing; after LOGGED_IN the n
 
   await frame.evaluate(() => window.cti.userLoggedIn());
   await page.locator('[data-testid=app-status][data-logged-in="true"]').waitFor();
+  // The alert said the app was logged out: it goes when the app reports LOGGED_IN.
+  await page.getByTestId("host-alert").waitFor({ state: "detached" });
   await page.locator('[data-testid=call-button][data-phone="617.555.0123"]').click();
   const [dial] = await events(frame, "onDialNumber");
   const d = dial.data;
@@ -125,9 +127,12 @@ test("OUTGOING_CALL_STARTED → CREATE_ENGAGEMENT_SUCCEEDED, CALL_ANSWERED, End 
   assert.equal(await entry.locator("[data-field=notes]").innerText(), "Notes <b>not bold</b>", "notes as text");
   assert.equal(await entry.locator("b").count(), 0);
   assert.equal(await entry.locator("[data-field=duration]").innerText(), "1:05");
-  assert.equal(await entry.locator("[data-field=status]").innerText(), "COMPLETED");
-  assert.equal(await entry.locator("[data-field=direction]").innerText(), "OUTBOUND");
-  assert.equal(await entry.locator("[data-field=disposition]").innerText(), "f240bbac-87c9-4f6e-bf70-924b57d47db7");
+  // Codes are shown by their labels; the stored code stays on the element.
+  assert.equal(await entry.locator("[data-field=status]").innerText(), "Completed");
+  assert.equal(await entry.locator("[data-field=status]").getAttribute("data-value"), "COMPLETED");
+  assert.equal(await entry.locator("[data-field=direction]").innerText(), "Outbound");
+  assert.equal(await entry.locator("[data-field=disposition]").innerText(), "Connected");
+  assert.equal(await entry.locator("[data-field=disposition]").getAttribute("data-value"), "f240bbac-87c9-4f6e-bf70-924b57d47db7");
   assert.equal(await page.getByTestId("calling-widget").isVisible(), true, "hideWidget:false keeps the widget");
   const stored = await rest.get(`/crm/v3/objects/calls/${engagementId}?properties=hs_call_body,hs_call_duration`);
   assert.equal(stored.properties.hs_call_body, "Notes <b>not bold</b>");
@@ -161,6 +166,10 @@ test("RESIZE_WIDGET, minimize, restore and close (VISIBILITY_CHANGED), ERROR as 
   assert.equal(await page.getByTestId("host-alert-text").innerText(), hostile);
   assert.equal(await page.locator("[data-testid=host-alert] img").count(), 0);
   assert.equal(await page.evaluate(() => window.pwned), undefined);
+  // Only an alert about being logged out goes with a login: the app's own error stays.
+  await frame.evaluate(() => window.cti.userLoggedIn());
+  await settled(frame, server.ready);
+  assert.equal(await page.getByTestId("host-alert").count(), 1);
   await page.getByTestId("host-alert-dismiss").click();
 
   await frame.evaluate(() => window.cti.userUnavailable());

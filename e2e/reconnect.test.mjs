@@ -1,5 +1,6 @@
-// A lost WebSocket mid-call: the page reconnects to the same session (`&session=`), inputs
-// sent meanwhile are queued, and the call goes on as if nothing happened.
+// A lost WebSocket mid-call: the widget shows the lost connection and then the reconnect; the
+// page reconnects to the same session (`&session=`), inputs sent meanwhile are queued, and
+// the call goes on as if nothing happened.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { appFrame, events, newAppId, openHost, recordUrl, useCallhost } from "./fixtures.js";
@@ -39,9 +40,18 @@ test("the WebSocket drops mid-call; the page resumes its session and the call is
 
   await current.close();
   await page.locator('[data-testid=calling-widget][data-connected="false"]').waitFor();
+  // The lost connection is shown, and the header no longer claims the app is logged in.
+  const banner = page.getByTestId("connection-state");
+  assert.equal(await banner.getAttribute("data-state"), "lost");
+  assert.match(await banner.innerText(), /connection to callhost was lost/i);
+  assert.equal(await page.getByTestId("app-status").innerText(), "Reconnecting…");
   // Sent while the socket is down: queued, delivered after the reconnect.
   await frame.evaluate((id) => window.cti.callAnswered({ externalCallId: id }), externalCallId);
   await page.locator('[data-testid=calling-widget][data-connected="true"]').waitFor({ timeout: 10_000 });
+  // ...and so is the reconnect.
+  assert.equal(await banner.getAttribute("data-state"), "restored");
+  assert.match(await banner.innerText(), /Reconnected/);
+  assert.equal(await page.getByTestId("app-status").innerText(), "Logged in");
   assert.equal(urls.length, 2);
   assert.match(urls[1], /[?&]session=/, "the reconnect names the session");
   await page.locator("[data-testid=calling-widget][data-call-state=IN_PROGRESS]").waitFor();

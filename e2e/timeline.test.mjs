@@ -63,8 +63,8 @@ async function adaPage(context) {
  * @param {string} status
  */
 async function showsStatus(page, engagementId, status) {
-  await page.locator(`[data-testid=timeline-call][data-engagement-id="${engagementId}"] [data-field=status]`)
-    .filter({ hasText: new RegExp(`^${status}$`) }).waitFor({ timeout: PROMPT });
+  await page.locator(`[data-testid=timeline-call][data-engagement-id="${engagementId}"] [data-field=status][data-value="${status}"]`)
+    .waitFor({ timeout: PROMPT });
 }
 
 test("widget: the timeline shows the new call, IN_PROGRESS while answered and BUSY right after CALL_ENDED, without reloading", async () => {

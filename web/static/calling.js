@@ -14,6 +14,7 @@
 // not offered in the portal (not installed, no calling settings, not ready) says so in a host
 // alert and changes nothing.
 
+import { hostApi, messageOf } from "./host-api.js";
 import { normalizePhone } from "./phone.js";
 import { showAlert } from "./alerts.js";
 import { InspectorPanel } from "./inspector-panel.js";
@@ -27,6 +28,25 @@ import { Widget } from "./widget.js";
 /** @typedef {import("./types.js").UiCommand} UiCommand */
 /** @typedef {import("./types.js").DialRequest} DialRequest */
 /** @typedef {Extract<UiCommand, {command: "callState"}>} CallState */
+
+/** How long an app may take to finish its handshake before the widget looks into why. */
+const LOAD_CHECK_MS = 5_000;
+
+/**
+ * What callhost can tell about an app URL that has not answered (`/host/api/app-check`).
+ * @param {string} url
+ * @returns {Promise<string>}
+ */
+async function appProblem(url) {
+  try {
+    const check = await hostApi("GET", `/host/api/app-check?url=${encodeURIComponent(url)}`);
+    if (check.problem) return String(check.problem);
+    if (check.status && check.status >= 400) return `its URL answers HTTP ${check.status}`;
+    return "its page loads, but it has not started the calling SDK's handshake (does it create the SDK, and from this URL?)";
+  } catch (error) {
+    return `callhost could not check its URL (${messageOf(error)})`;
+  }
+}
 
 export class CallingController extends EventTarget {
   /**
@@ -55,11 +75,16 @@ export class CallingController extends EventTarget {
     this.widget = new Widget({
       minimize: () => this.user("minimize"),
       restore: () => this.user("restore"),
-      close: () => (this.session ? this.user("close") : this.widget.hide()),
+      close: () => (this.session ? this.user("close") : this.hide()),
       endCall: () => this.user("endCall"),
       retry: () => {
         this.widget.setLoadFailed(false);
-        this.session?.reload();
+        const session = this.session;
+        if (!session) return;
+        session.synced = false;
+        session.loadProblem = null;
+        session.reload();
+        this.watchLoad(session);
       },
       inspect: () => this.inspector.toggle(),
     });
@@ -105,16 +130,25 @@ export class CallingController extends EventTarget {
     return this.call?.live ?? false;
   }
 
-  /** Opens the widget (the nav bar's Calling button). */
+  /** Opens the widget (the nav bar's Calling button); the keyboard moves into it. */
   open() {
     if (this.session && !this.widget.visible) {
       this.user("restore");
+      this.widget.show();
     } else if (this.session && this.widget.minimized) {
       this.user("restore");
     } else {
       this.widget.show();
       if (!this.session && this.selected) this.start(this.selected);
     }
+    this.widget.focus();
+  }
+
+  /** Hides the widget, and the inspector panel with it: reopening shows the widget alone. */
+  hide() {
+    this.inspector.setOpen(false);
+    this.widget.setInspecting(false);
+    this.widget.hide();
   }
 
   /**
@@ -135,6 +169,7 @@ export class CallingController extends EventTarget {
     };
     this.dialType = target.objectTypeId;
     this.widget.show();
+    this.widget.focus();
     const provider = this.selected && isOffered(this.selected, target.objectTypeId) ? this.selected : null;
     this.renderSwitcher();
     if (!provider) {
@@ -161,6 +196,10 @@ export class CallingController extends EventTarget {
       this.session?.send({ kind: "dial", ...dial });
     }
     this.renderSwitcher();
+    // The chosen option was re-rendered: keep the keyboard on it rather than on <body>.
+    if (this.widget.root.contains(document.activeElement) || document.activeElement === document.body) {
+      /** @type {HTMLElement | null} */ (this.widget.switcher.querySelector('[aria-selected="true"]'))?.focus();
+    }
   }
 
   /**
@@ -172,6 +211,8 @@ export class CallingController extends EventTarget {
     this.stop();
     this.setCall(null);
     this.widget.setLoadFailed(false);
+    this.widget.setLoadSlow(null);
+    this.widget.setConnected(null);
     this.widget.status.textContent = "Loading…";
     const session = new PageSession({
       provider,
@@ -183,14 +224,40 @@ export class CallingController extends EventTarget {
       onUi: (command) => {
         if (this.session === session) this.onUi(command);
       },
-      onStatus: (connected) => (this.widget.root.dataset.connected = String(connected)),
+      onStatus: (connected) => {
+        if (this.session === session) this.widget.setConnected(connected);
+      },
       onSelectApp: (appId) => {
         const chosen = this.providers.find((p) => p.appId === appId);
         if (chosen && this.session === session) this.choose(chosen);
       },
+      onSynced: () => {
+        if (this.session !== session) return;
+        session.synced = true;
+        this.widget.setLoadSlow(null);
+      },
     });
     this.session = session;
+    this.watchLoad(session);
     if (this.taskQueue) session.send({ kind: "user", action: "taskQueue", active: true });
+  }
+
+  /**
+   * An app that has not finished the SDK handshake a few seconds after it was started is
+   * looked into: callhost fetches its URL and the widget says what it found (unreachable, a
+   * certificate, framing forbidden) or that the page loaded but has not answered, while
+   * the handshake keeps its 30 s limit.
+   * @param {PageSession} session
+   */
+  watchLoad(session) {
+    setTimeout(async () => {
+      if (this.session !== session || session.synced) return;
+      const url = session.appUrl;
+      this.widget.setLoadSlow(`Waiting for the calling app at ${url} to answer…`);
+      session.loadProblem = await appProblem(url);
+      if (this.session !== session || session.synced || !this.widget.failed.hidden) return;
+      this.widget.setLoadSlow(`The calling app at ${url} has not answered yet: ${session.loadProblem}. callhost keeps waiting until 30 s have passed.`);
+    }, LOAD_CHECK_MS);
   }
 
   /**
@@ -224,20 +291,23 @@ export class CallingController extends EventTarget {
   /** @param {"minimize" | "restore" | "close" | "endCall"} action */
   user(action) {
     if (this.session) this.session.send({ kind: "user", action });
-    else if (action === "close") this.widget.hide();
+    else if (action === "close") this.hide();
   }
 
   /** @param {UiCommand} command */
   onUi(command) {
     switch (command.command) {
-      case "loadFailed":
-        this.widget.setLoadFailed(true);
+      case "loadFailed": {
+        const url = this.session?.appUrl ?? "";
+        const why = this.session?.loadProblem ?? "it did not complete the SDK handshake";
+        this.widget.setLoadFailed(true, `The calling app at ${url} did not answer within 30 s: ${why}.`);
         break;
+      }
       case "show":
         this.widget.show();
         break;
       case "hide":
-        this.widget.hide();
+        this.hide();
         break;
       case "minimize":
         this.widget.minimize();

@@ -14,6 +14,7 @@
 // tickets-inbox, ticket (data-ticket-id, data-finalized), ticket-link, ticket-contact,
 // ticket-call (data-engagement-id, data-finalized).
 
+import { CALL_STATUS, label, TICKET_PIPELINE, TICKET_STATUS } from "./labels.js";
 import { el, replace } from "./dom.js";
 import { hostApi, ApiError, messageOf } from "./host-api.js";
 import { recordPath } from "./routes.js";
@@ -330,7 +331,7 @@ function renderTicket(ticket, portalId) {
       el("li", { "data-testid": "ticket-call", "data-engagement-id": call.engagementId, "data-finalized": String(Boolean(call.finalizedAt)) },
         el("span", { "data-field": "from" }, call.fromNumber ?? "?"), " → ",
         el("span", { "data-field": "to" }, call.toNumber ?? "?"), " ",
-        el("span", { "data-field": "status" }, call.status ?? ""), " ",
+        el("span", { "data-field": "status", "data-value": call.status ?? "" }, label(CALL_STATUS, call.status)), " ",
         el("span", { "data-field": "finalized" }, call.finalizedAt ? "finalized" : "not finalized"), " ",
         el("a", { href: recordPath(portalId, "0-5", ticket.id), "data-nav": true }, "Open ticket")))));
 }
@@ -348,9 +349,10 @@ export const TICKET_TYPE = {
   properties: [
     { name: "subject", label: "Ticket name" },
     { name: "content", label: "Description" },
-    { name: "hs_pipeline", label: "Pipeline" },
-    { name: "hs_pipeline_stage", label: "Ticket status" },
-    { name: "createdate", label: "Create date" },
+    { name: "hs_pipeline", label: "Pipeline", labels: TICKET_PIPELINE },
+    { name: "hs_pipeline_stage", label: "Ticket status", labels: TICKET_STATUS },
+    // The API's create date of every object type (tickets have no `createdate`).
+    { name: "hs_createdate", label: "Create date", dateTime: true },
   ],
   phoneProperties: [],
   title: (p, id) => p.subject || `Ticket ${id}`,

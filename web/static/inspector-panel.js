@@ -13,7 +13,7 @@ export class InspectorPanel {
   /**
    * @param {object} options
    * @param {() => string | null} options.sessionId  the widget's current session, if any
-   * @param {HTMLElement} options.beside  the calling widget: the panel sits to its left
+   * @param {HTMLElement} options.beside  the calling widget (in the dock): the panel sits to its left
    */
   constructor(options) {
     this.options = options;
@@ -26,16 +26,13 @@ export class InspectorPanel {
     this.status = el("span", { class: "inspector-panel-status", "data-testid": "inspector-panel-live" }, "");
     this.root = el("aside", { class: "inspector-panel", "data-testid": "inspector-panel", hidden: true, "aria-label": "Protocol inspector" },
       el("header", {}, el("strong", {}, "Inspector"), " ", this.status), this.body);
-    document.body.append(this.root);
+    // In the dock, to the widget's left: the page reflows around both.
+    this.options.beside.before(this.root);
   }
 
-  /** Keeps the panel to the left of the widget, and out of sight while the widget is hidden. */
+  /** Shows the panel while it is open and the widget is shown. */
   place() {
-    const widget = this.options.beside;
-    this.root.hidden = !this.open || widget.hidden;
-    if (this.root.hidden) return;
-    const rect = widget.getBoundingClientRect();
-    this.root.style.right = `${Math.max(0, window.innerWidth - rect.left) + 8}px`;
+    this.root.hidden = !this.open || this.options.beside.hidden;
   }
 
   /** @param {boolean} open */

@@ -38,6 +38,20 @@ function describeRest(rest) {
   return `${rest.method} ${rest.path} → ${rest.status} (${rest.durationMs.toFixed(1)} ms)${ids ? ` · ${ids}` : ""}`;
 }
 
+/**
+ * What a host entry without a message type is (a dial, a user's click, a store result...):
+ * its recorded input's `kind`, with the user's action or the result's outcome.
+ * @param {unknown} message
+ */
+export function hostKind(message) {
+  const input = /** @type {Record<string, any>} */ (message && typeof message === "object" ? message : {});
+  const kind = typeof input.kind === "string" ? input.kind : null;
+  if (!kind) return "—";
+  if (kind === "user" && typeof input.action === "string") return `user: ${input.action}`;
+  if (kind === "done") return `store result: ${String(input.result?.result ?? "?")}`;
+  return kind;
+}
+
 /** @param {Entry} entry */
 export function entryRow(entry) {
   const failed = entry.rest && entry.rest.status >= 400;
@@ -48,7 +62,7 @@ export function entryRow(entry) {
     "data-external-call-id": entry.externalCallId ?? null, "data-injected": entry.fault ? "true" : null },
     el("td", { class: "offset" }, `+${entry.offsetMs.toFixed(1)} ms`),
     el("td", { class: "flow" }, FLOW[/** @type {keyof typeof FLOW} */ (entry.flow)] ?? entry.flow),
-    el("td", { class: "type" }, entry.messageType ?? "—"),
+    el("td", { class: "type" }, entry.messageType ?? hostKind(entry.message)),
     el("td", {},
       entry.rest ? el("span", { class: "rest-call", "data-testid": "inspector-rest", "data-method": entry.rest.method,
         "data-status": entry.rest.status, "data-engagement-ids": entry.rest.engagementIds.join(" ") }, describeRest(entry.rest)) : null,

@@ -12,6 +12,7 @@
 // results, or deleted (`delete-saved-search`). callhost's refusals (a duplicate name, a name
 // or query too long) are shown as text in `saved-search-error`.
 
+import { displayValue } from "./labels.js";
 import { showAlert } from "./alerts.js";
 import { el, replace } from "./dom.js";
 import { recordPath } from "./routes.js";
@@ -71,7 +72,7 @@ export async function renderListPage({ root, api, portalId, userId, type, onStar
       return el("tr", { "data-testid": "record-row", "data-object-id": record.id },
         onStartQueue ? el("td", {}, box) : null,
         el("td", {}, el("a", { href: recordPath(portalId, type.objectTypeId, record.id), "data-nav": true, "data-testid": "record-link" }, type.title(props, record.id))),
-        columns.map((c) => el("td", {}, props[c.name] ?? "")));
+        columns.map((c) => el("td", { "data-value": props[c.name] ?? "", class: type.phoneProperties.includes(c.name) ? "phone" : null }, displayValue(c, props[c.name]))));
     });
     const start = () => {
       const checked = callable.filter((c) => c.box.checked);

@@ -6,6 +6,7 @@
 import { CrmApi, loadContext } from "./api.js";
 import { renderAppsPage } from "./admin.js";
 import { CallingController } from "./calling.js";
+import { devSettingsButton } from "./dev-settings.js";
 import { el, replace } from "./dom.js";
 import { renderHelpDeskPage, TICKET_TYPE } from "./helpdesk.js";
 import { renderListPage } from "./list-page.js";
@@ -82,10 +83,16 @@ async function main() {
         await renderAppsPage({ root, isCurrent: () => mine === generation });
       } else if (route.kind === "window") {
         document.title = "Calling window | callhost";
-        replace(root, el("h1", {}, "Calling window"), el("p", {}, "Calls placed here survive navigation in other tabs."));
+        // The dedicated calling window: the call front and centre, nothing of the CRM around it.
+        document.body.classList.add("calling-window");
+        replace(root, el("h1", { class: "visually-hidden" }, "Calling window"),
+          el("p", { class: "muted window-note" }, "Calls placed here go on while you move between pages in your other tabs."));
         // The window runs the app the tabs' calling remote runs, when there is one.
         const windowProvider = remoteProvider(calling.providers, calling.selected);
         if (windowProvider && !calling.session) calling.selected = windowProvider;
+        // Nothing chosen yet and only one app to choose: the window loads it at once.
+        const selectable = calling.providers.filter((p) => p.selectable);
+        if (!calling.selected && selectable.length === 1) calling.selected = selectable[0];
         calling.open();
       } else {
         document.title = "callhost";
@@ -93,7 +100,19 @@ async function main() {
           el("ul", {}, types.map((t) => el("li", {}, el("a", { href: listPath(context.portalId, t.objectTypeId), "data-nav": true }, t.plural)))));
       }
     } catch (error) {
-      if (mine === generation) notFound(error instanceof Error ? error.message : String(error));
+      if (mine !== generation) return;
+      // A record that does not exist is said in words, with the way back to its list; the
+      // API's path and wording are for developers (the inspector and the console have them).
+      const status = /** @type {any} */ (error)?.status;
+      if (route.kind === "record" && status === 404) {
+        const type = pageTypes.find((t) => t.objectTypeId === route.objectTypeId);
+        const what = type ? type.singular.toLowerCase() : "record";
+        console.warn("callhost: record not found", error);
+        notFound(`There is no ${what} with ID ${route.objectId} in this portal. It may have been deleted.`,
+          type ? { href: listPath(context.portalId, type.objectTypeId), text: `All ${type.plural.toLowerCase()}` } : null);
+      } else {
+        notFound(error instanceof Error ? error.message : String(error));
+      }
     }
   };
   startNavigation(render);
@@ -101,9 +120,14 @@ async function main() {
   document.body.dataset.ready = "true";
 }
 
-/** @param {string} message */
-function notFound(message) {
-  replace(root, el("h1", {}, "Not found"), el("p", { class: "error", "data-testid": "page-error" }, message));
+/**
+ * @param {string} message
+ * @param {{href: string, text: string} | null} [back]  a page to go to instead
+ */
+function notFound(message, back = null) {
+  document.title = "Not found | callhost";
+  replace(root, el("h1", {}, "Not found"), el("p", { class: "error", "data-testid": "page-error" }, message),
+    back ? el("p", {}, el("a", { href: back.href, "data-nav": true }, back.text)) : null);
 }
 
 /**
@@ -122,6 +146,7 @@ function renderNav(portalId, types, remoteSlot, openWidget) {
     // The inspector is a page of its own (no data-nav): it opens in a new tab, so the call here
     // goes on while the developer watches its messages.
     el("a", { href: `/calling-inspector/${portalId}`, target: "_blank", rel: "noopener", "data-testid": "nav-inspector" }, "Inspector"),
+    devSettingsButton(localStorage),
     remoteSlot,
     el("button", { type: "button", class: "open-widget", "data-testid": "open-widget", onclick: openWidget }, "Calling"));
 }

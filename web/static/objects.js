@@ -9,7 +9,8 @@
  * @property {string} objectType     CONTACT, COMPANY, or the custom schema's name in capitals
  * @property {string} singular
  * @property {string} plural
- * @property {Array<{name: string, label: string}>} properties
+ * @property {Array<{name: string, label: string, labels?: Record<string, string>, dateTime?: boolean}>} properties
+ *   what a record shows; `labels` name a property's codes, `dateTime` marks a timestamp
  * @property {string[]} phoneProperties
  * @property {(properties: Record<string, string | null | undefined>, id: string) => string} title
  */

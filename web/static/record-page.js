@@ -5,6 +5,7 @@
 // object changed.
 
 import { el, replace } from "./dom.js";
+import { displayValue } from "./labels.js";
 import { listPath } from "./routes.js";
 import { Timeline } from "./timeline.js";
 
@@ -32,13 +33,14 @@ export async function renderRecordPage({ root, api, portalId, type, objectId, on
   const title = type.title(props, String(objectId));
   document.title = `${title} | callhost`;
 
-  const rows = type.properties.map(({ name, label }) => {
+  const rows = type.properties.map((property) => {
+    const { name, label } = property;
     const value = props[name];
     const phone = type.phoneProperties.includes(name) && value;
     return [
       el("dt", {}, label),
       el("dd", { "data-property": name },
-        el("span", { class: "value" }, value ?? ""),
+        el("span", { class: "value", "data-value": value ?? "" }, displayValue(property, value)),
         phone ? el("button", {
           type: "button", class: "call-button", "data-testid": "call-button", "data-phone": value, "data-property": name,
           "aria-label": `Call ${value}`,

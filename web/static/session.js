@@ -11,7 +11,7 @@
 // starts with a copy of its opener's sessionStorage and must not take over the opener's
 // widget session.
 
-import { showAlert } from "./alerts.js";
+import { dismissLoggedOutAlert, showAlert } from "./alerts.js";
 import { Bridge } from "./bridge.js";
 import { recordPath } from "./routes.js";
 import { SessionSocket } from "./socket.js";
@@ -43,10 +43,15 @@ export class PageSession {
    * @param {(command: UiCommand) => void} options.onUi  the UI commands this module does not carry out
    * @param {(connected: boolean) => void} [options.onStatus]
    * @param {(appId: number) => void} [options.onSelectApp]  the automation API picked an app
+   * @param {() => void} [options.onSynced]  the app finished the SDK handshake
    */
   constructor(options) {
     this.options = options;
     this.provider = options.provider;
+    /** whether the app finished the SDK handshake (set by its owner) */
+    this.synced = false;
+    /** @type {string | null} what callhost found about an app that has not answered */
+    this.loadProblem = null;
     const saved = options.resume ? recall(options.location) : null;
     this.bridge = new Bridge({ container: options.container, send: (input) => this.send(input) });
     this.socket = new SessionSocket({
@@ -60,6 +65,11 @@ export class PageSession {
       onOutput: (output) => this.onOutput(output),
       onStatus: options.onStatus,
     });
+  }
+
+  /** The URL the app's frame loads. */
+  get appUrl() {
+    return this.bridge.iframe?.src ?? this.provider.url;
   }
 
   /** The engine session's id, once the server greeted the page. */
@@ -92,6 +102,7 @@ export class PageSession {
         break;
       case "ui":
         if (!this.bridge.handle(output)) this.onUi(output);
+        else if (output.command === "synced") this.options.onSynced?.();
         break;
       case "selectApp":
         this.options.onSelectApp?.(output.appId);
@@ -108,7 +119,11 @@ export class PageSession {
   onUi(command) {
     switch (command.command) {
       case "alert":
-        showAlert(command.message);
+        showAlert(command.message, { loggedOut: command.loggedOut });
+        break;
+      case "appStatus":
+        if (command.loggedIn) dismissLoggedOutAlert();
+        this.options.onUi(command);
         break;
       case "navigate": {
         const path = recordPath(this.options.portalId, command.objectTypeId, command.objectId);

@@ -8,6 +8,7 @@
 // whose entry is updated in place or inserted where it sorts. Reads run one at a time, so an
 // older answer that arrives late can never overwrite a newer one.
 
+import { CALL_DIRECTION, CALL_OUTCOME, CALL_STATUS, label } from "./labels.js";
 import { el, replace } from "./dom.js";
 import { mayHaveRecording, recordingSection } from "./recording.js";
 
@@ -259,23 +260,23 @@ async function loadCalls(api, objectTypeId, objectId) {
  */
 function renderCall(call, recordings) {
   const p = call.properties ?? {};
-  /** @type {Array<[string, string | null | undefined, string]>} */
+  /** @type {Array<[string, string | null | undefined, string, string | null | undefined]>} label, shown, field, stored */
   const facts = [
-    ["Status", p.hs_call_status, "status"],
-    ["Duration", formatDuration(p.hs_call_duration), "duration"],
-    ["Outcome", p.hs_call_disposition, "disposition"],
-    ["Direction", p.hs_call_direction, "direction"],
-    ["To", p.hs_call_to_number, "to"],
-    ["From", p.hs_call_from_number, "from"],
+    ["Status", label(CALL_STATUS, p.hs_call_status), "status", p.hs_call_status],
+    ["Duration", formatDuration(p.hs_call_duration), "duration", p.hs_call_duration],
+    ["Outcome", label(CALL_OUTCOME, p.hs_call_disposition), "disposition", p.hs_call_disposition],
+    ["Direction", label(CALL_DIRECTION, p.hs_call_direction), "direction", p.hs_call_direction],
+    ["To", p.hs_call_to_number, "to", p.hs_call_to_number],
+    ["From", p.hs_call_from_number, "from", p.hs_call_from_number],
   ];
   return el("li", { class: "timeline-call", "data-testid": "timeline-call", "data-engagement-id": call.id },
     el("header", {},
       el("strong", { class: "call-title", "data-field": "title" }, p.hs_call_title || "Call"),
       " ",
       el("time", { "data-field": "time", datetime: p.hs_timestamp ?? "" }, formatTime(p.hs_timestamp))),
-    el("dl", { class: "call-facts" }, facts.filter(([, value]) => value).map(([label, value, field]) => [
-      el("dt", {}, label),
-      el("dd", { "data-field": field }, value),
+    el("dl", { class: "call-facts" }, facts.filter(([, value]) => value).map(([name, value, field, stored]) => [
+      el("dt", {}, name),
+      el("dd", { "data-field": field, "data-value": stored ?? "" }, value),
     ])),
     p.hs_call_body ? el("p", { class: "call-notes", "data-field": "notes" }, p.hs_call_body) : null,
     mayHaveRecording(p) ? recordingSection(call.id, recordings.get(call.id)) : null);

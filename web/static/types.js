@@ -101,7 +101,7 @@
  * - startSync: Start (or restart) the SYNC loop with these top-level SYNC fields, to this origin.
  * - synced: The handshake finished; later messages from the app are accepted from `app_origin`.
  * - loadFailed: Show "app failed to load" with a retry.
- * - alert: Show an alert; `message` is plain text from the app or the host.
+ * - alert: Show an alert; `message` is plain text from the app or the host. An alert that the app is logged out (`loggedOut`) goes away by itself when the app reports it logged in.
  * - resize: Size the iframe; values are CSS lengths (`"400px"`), already formatted.
  * - navigate: Open a record page.
  * - loadUrl: Load a new URL in the iframe (SET_WIDGET_URL accepted); a new SYNC follows its load.
@@ -111,7 +111,7 @@
  * @typedef {{command: "startSync", fields: Record<string, unknown>, targetOrigin: string}
  *   | {command: "synced", appOrigin: string}
  *   | {command: "loadFailed"}
- *   | {command: "alert", message: string}
+ *   | {command: "alert", message: string, loggedOut: boolean}
  *   | {command: "show"}
  *   | {command: "hide"}
  *   | {command: "minimize"}

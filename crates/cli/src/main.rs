@@ -6,7 +6,7 @@
 
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -239,13 +239,7 @@ async fn open_storage(args: &StorageArgs, ephemeral: bool) -> anyhow::Result<Sto
     let data_dir = temp
         .as_ref()
         .map_or_else(|| args.data_dir.clone(), |t| t.path().to_owned());
-    std::fs::create_dir_all(&data_dir)
-        .with_context(|| format!("creating {}", data_dir.display()))?;
-    #[cfg(unix)]
-    std::fs::set_permissions(
-        &data_dir,
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )?;
+    make_data_dir(&data_dir)?;
 
     let store_options = StoreOptions {
         statement_timeout: args.statement_timeout,
@@ -256,7 +250,9 @@ async fn open_storage(args: &StorageArgs, ephemeral: bool) -> anyhow::Result<Sto
             let schema = ephemeral.then(|| format!("callhost_ephemeral_{}", uuid_like()));
             let pg = PgStore::connect_with(url, schema.as_deref(), &store_options)
                 .await
-                .context("connecting to PostgreSQL")?;
+                .with_context(|| {
+                    format!("connecting to PostgreSQL at {}", without_password(url))
+                })?;
             (Arc::new(pg.clone()), schema.map(|_| pg))
         }
         Some(url) => bail!(
@@ -278,6 +274,36 @@ async fn open_storage(args: &StorageArgs, ephemeral: bool) -> anyhow::Result<Sto
     })
 }
 
+/// Makes the data folder when it is missing, readable by its owner only (it holds the
+/// development credentials). An existing folder is left as its owner set it up: callhost does
+/// not change the permissions of a folder it did not make.
+fn make_data_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .with_context(|| format!("creating the data folder {}", dir.display()))
+}
+
+/// A database URL fit for an error message: its password replaced by `***`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
 fn uuid_like() -> String {
     callhost_store::secret::generate("")[..16].to_owned()
 }
@@ -286,14 +312,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let storage = open_storage(&args.storage, args.ephemeral).await?;
     let api = TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("binding {}", args.listen))?;
+        .with_context(|| format!("--listen {}: cannot listen there", args.listen))?;
     let demo = match args.demo_listen {
         DemoListen::Off => None,
-        DemoListen::At(addr) => Some(
-            TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("binding {addr}"))?,
-        ),
+        DemoListen::At(addr) => Some(TcpListener::bind(addr).await.with_context(|| {
+            format!("--demo-listen {addr}: cannot listen there (or `--demo-listen off`)")
+        })?),
     };
     let api_url = origin(api.local_addr()?);
     let demo_url = demo
@@ -441,6 +465,41 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn a_missing_data_folder_is_made_owner_only_and_an_existing_one_is_left_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let made = root.path().join("a/b");
+        make_data_dir(&made).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&made), 0o700);
+
+        let shared = root.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
+        make_data_dir(&shared).unwrap();
+        assert_eq!(mode(&shared), 0o755);
+    }
+
+    #[test]
+    fn a_data_folder_that_cannot_be_made_is_named_in_the_error() {
+        let root = tempfile::tempdir().unwrap();
+        let file = root.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        let error = make_data_dir(&file.join("data")).unwrap_err();
+        assert!(format!("{error:#}").contains(&file.join("data").display().to_string()));
+    }
+
+    #[test]
+    fn database_urls_lose_their_password_in_messages() {
+        assert_eq!(
+            without_password("postgres://u:secret@db:5432/x"),
+            "postgres://u:***@db:5432/x"
+        );
+        assert_eq!(without_password("postgres://u@db/x"), "postgres://u@db/x");
+        assert_eq!(without_password("postgres://db/x"), "postgres://db/x");
+    }
 
     #[test]
     fn cli_definition_is_valid() {

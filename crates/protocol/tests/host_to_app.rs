@@ -112,8 +112,22 @@ fn dial_number_is_not_sent_to_a_logged_out_app() {
     let out = s.handle(Input::Page(PageInput::Dial(dial())));
     assert!(matches!(
         &acts(&out)[..],
-        [Act::Ui(UiCommand::Show), Act::Ui(UiCommand::Alert { .. })]
+        [
+            Act::Ui(UiCommand::Show),
+            Act::Ui(UiCommand::Alert {
+                logged_out: true,
+                ..
+            })
+        ]
     ));
+    // Logging in clears that alert: the page drops a logged-out alert on this status.
+    assert_eq!(
+        acts(&s.handle(app(bare("LOGGED_IN")))),
+        [Act::Ui(UiCommand::AppStatus {
+            logged_in: true,
+            available: None
+        })]
+    );
 }
 
 #[test]

@@ -413,9 +413,11 @@ fn write_credentials(path: &Path, credentials: &Credentials) -> anyhow::Result<(
         .open(&tmp)
         .with_context(|| format!("writing {}", tmp.display()))?;
     #[cfg(unix)]
-    std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-    file.write_all(serde_json::to_string_pretty(credentials)?.as_bytes())?;
-    file.sync_all()?;
+    std::fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .with_context(|| format!("making {} owner-only", tmp.display()))?;
+    file.write_all(serde_json::to_string_pretty(credentials)?.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }

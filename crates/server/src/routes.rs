@@ -3,7 +3,6 @@
 
 use std::any::Any;
 
-use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -66,8 +65,15 @@ pub fn unknown_route(method: &str, path: &str) -> ApiError {
     ApiError::not_found(format!("No route matches {method} {path}."))
 }
 
-async fn fallback(method: Method, uri: Uri) -> ApiError {
-    unknown_route(method.as_str(), uri.path())
+/// What matches nothing: HubSpot's JSON 404, or a page for a browser (`host::not_found`).
+async fn fallback(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let error = unknown_route(parts.method.as_str(), parts.uri.path());
+    let status = axum::http::StatusCode::NOT_FOUND;
+    host::not_found::answer(&parts, &state, status, "Page not found", error).await
 }
 
 async fn method_not_allowed() -> ApiError {

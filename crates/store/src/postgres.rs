@@ -36,6 +36,10 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to `url` and migrates. With `schema`, everything lives in that schema,
     /// which is created if missing (its name must be a plain identifier).
+    ///
+    /// One connection is opened directly first: the pool retries a refused connection until
+    /// its acquire timeout and then reports only the timeout, so an unreachable server (or a
+    /// wrong password) would surface ten seconds late and without its cause.
     pub async fn connect(url: &str, schema: Option<&str>) -> crate::Result<Self> {
         Self::connect_with(url, schema, &StoreOptions::default()).await
     }
@@ -58,17 +62,15 @@ impl PgStore {
                     "schema name {schema:?} must be letters, digits and underscores"
                 )));
             }
-            let mut admin = PgPoolOptions::new()
-                .max_connections(1)
-                .connect_with(options.clone())
-                .await?
-                .acquire()
-                .await?;
+        }
+        let mut first = options.connect().await?;
+        if let Some(schema) = schema {
             sqlx::query(&format!("create schema if not exists {schema}"))
-                .execute(&mut *admin)
+                .execute(&mut first)
                 .await?;
             options = options.options([("search_path", schema)]);
         }
+        first.close().await?;
         // Migrations run on a connection of their own, without the statement timeout: building
         // an index over a large table may rightly take longer.
         let mut migrating = PgConnection::connect_with(&options).await?;

@@ -13,7 +13,7 @@
 //! | `unknown-type` | the type is not in the SDK's catalog; ignored |
 //! | `host-only-type` | a type only the host sends (DIAL_NUMBER, SYNC, READY, ...) came from the app; ignored |
 //! | `deprecated-type` | a deprecated message type (PUBLISH_TO_CHANNEL); handled, informational |
-//! | `deprecated-alias` | a deprecated field name (`phoneNumber`, `callId`, `sizeInfo`, `widgetSize`); accepted, informational |
+//! | `deprecated-alias` | a deprecated field name (`phoneNumber`, `callId`, `widgetSize`); accepted, informational |
 //! | `missing-field` | a field the spec requires is missing from `data` |
 //! | `wrong-type` | a field (or `data` itself) has the wrong JSON type; it is treated as absent |
 //! | `invalid-value` | a field has the right type but a value outside its documented set |

@@ -177,9 +177,11 @@ pub enum UiCommand {
     },
     /// Show "app failed to load" with a retry.
     LoadFailed,
-    /// Show an alert; `message` is plain text from the app or the host.
+    /// Show an alert; `message` is plain text from the app or the host. An alert that the
+    /// app is logged out (`loggedOut`) goes away by itself when the app reports it logged in.
     Alert {
         message: String,
+        logged_out: bool,
     },
     Show,
     Hide,

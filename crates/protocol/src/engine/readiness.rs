@@ -67,10 +67,13 @@ impl Session {
             self.available = available;
         }
         if let Some((name, size)) = size {
-            turn.find(
-                findings::DEPRECATED_ALIAS,
-                format!("`{name}` is deprecated; size the widget with RESIZE_WIDGET"),
-            );
+            // `sizeInfo` is a documented, optional part of INITIALIZED (docs/findings.md#sources).
+            if name == "widgetSize" {
+                turn.find(
+                    findings::DEPRECATED_ALIAS,
+                    "`widgetSize` is the 2019 name of INITIALIZED's `sizeInfo`; send `sizeInfo`",
+                );
+            }
             self.resize(size, turn);
         }
         self.app_status(turn);
@@ -176,5 +179,6 @@ fn not_logged_in_alert() -> UiCommand {
     UiCommand::Alert {
         message: "The calling app is not logged in. Log in to the app to place the call."
             .to_string(),
+        logged_out: true,
     }
 }

@@ -65,6 +65,7 @@ impl Session {
             .unwrap_or("The calling app reported an error.");
         turn.ui(UiCommand::Alert {
             message: message.to_string(),
+            logged_out: false,
         });
     }
 

@@ -46,7 +46,8 @@ fn initialized_stores_login_and_availability_and_sizes_the_widget() {
             }),
         ]
     );
-    assert_eq!(codes(&out), ["deprecated-alias"]);
+    // sizeInfo is documented for INITIALIZED and sent by HubSpot's demo apps: no finding.
+    assert!(codes(&out).is_empty());
     assert!(s.initialized() && !s.logged_in());
 }
 

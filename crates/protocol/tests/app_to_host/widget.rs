@@ -98,7 +98,8 @@ fn error_shows_an_alert_and_is_never_answered() {
     assert_eq!(
         acts(&out),
         [Act::Ui(UiCommand::Alert {
-            message: "<b>mic</b> blocked".into()
+            message: "<b>mic</b> blocked".into(),
+            logged_out: false,
         })]
     );
 }

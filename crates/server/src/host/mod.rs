@@ -8,6 +8,7 @@
 //! - `GET /host/static/{*path}`: the host page's scripts and styles.
 //! - `GET /host/api/context`: who is signed in, their token for the REST API, and the portal's
 //!   calling apps.
+//! - `GET /host/api/app-check?url=..`: why an app may not load ([`app_check`]).
 //! - `GET /host/ws?appId=..&location=..[&engagementId=..][&url=..][&session=..]`: a widget
 //!   session ([`widget_socket`]).
 //! - `GET /calling-inspector/{portalId}`: the protocol inspector's page;
@@ -26,11 +27,14 @@
 //!   an OAuth app in development ([`developer`]).
 
 pub mod admin;
+pub mod app_check;
 pub mod apps;
 pub mod calls;
 pub mod developer;
 pub mod inspector;
 pub mod installs;
+pub mod local_app;
+pub mod not_found;
 pub mod recordings;
 pub mod rest_trace;
 pub mod saved_searches;
@@ -43,7 +47,7 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket};
 use axum::extract::{Request, State, WebSocketUpgrade};
 use axum::http::header::SET_COOKIE;
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -61,10 +65,12 @@ use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/contacts/{portal_id}", get(show_page))
         .route("/contacts/{portal_id}/{*rest}", get(show_page))
         .route("/calling-integration-popup-ui/{portal_id}", get(show_page))
         .route("/host/static/{*path}", get(assets::host_static))
         .route("/host/api/context", get(get_context))
+        .route("/host/api/app-check", get(app_check::check_app_url))
         .route("/host/ws", get(open_socket))
         .route("/calling-inspector/{portal_id}", get(show_page))
         .route("/host/api/inspector", get(export_inspector))
@@ -93,17 +99,40 @@ async fn show_page(State(state): State<AppState>, request: Request) -> ApiResult
         None => match signin::sign_in_on_loopback(&parts, &state).await? {
             Some((user, cookie)) => (user, Some(cookie)),
             None => {
-                return Err(ApiError::unauthenticated(
-                    "Sign-in is only automatic on loopback.",
-                ))
+                let error = ApiError::unauthenticated("Sign-in is only automatic on loopback.");
+                let status = StatusCode::UNAUTHORIZED;
+                return Ok(not_found::answer(&parts, &state, status, "Not signed in", error).await);
             }
         },
     };
     if portal != Some(user.grant.portal_id) {
-        return Err(ApiError::not_found(format!(
-            "No portal {} for this user.",
-            parts.uri.path()
-        )));
+        let path = parts.uri.path();
+        let error = ApiError::not_found(match portal {
+            Some(other) => format!(
+                "{path} is a page of portal {other}, which is not yours: you are signed in to portal {}.",
+                user.grant.portal_id
+            ),
+            None => format!("{path} names no portal."),
+        });
+        // The same page in the user's portal: the path with its portal segment replaced.
+        let mut segments: Vec<&str> = path.split('/').collect();
+        let mine = user.grant.portal_id.to_string();
+        if segments.len() > 2 {
+            segments[2] = &mine;
+        }
+        let same_page = segments.join("/");
+        let page = not_found::page(
+            StatusCode::NOT_FOUND,
+            "Not your portal",
+            &error.to_string(),
+            Some(user.grant.portal_id),
+            Some(&same_page),
+        );
+        return Ok(if not_found::wants_html(&parts.headers) {
+            page
+        } else {
+            error.into_response()
+        });
     }
     let page = if parts.uri.path().starts_with("/calling-inspector/") {
         "inspector.html"
@@ -275,6 +304,18 @@ async fn session_config(
                 "App {app_id} is not installed with calling settings."
             )))
         }
+    };
+    // An app loaded from a URL of another origin is a local app, with calls of its own.
+    let app_id = match &params.url {
+        Some(url)
+            if local_app::runs_another_app(
+                settings.as_ref().map(|s| s.fields.url.as_str()),
+                url,
+            ) =>
+        {
+            local_app::local_app_id(url)
+        }
+        _ => app_id,
     };
     Ok(SessionConfig {
         host_url,

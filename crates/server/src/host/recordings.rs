@@ -3,7 +3,8 @@
 //! Routes (host session cookie, like every `/host/api` route):
 //! - `GET /host/api/recordings/{engagementId}/status`: whether the call has a recording to
 //!   offer (an `hs_call_external_id`, an `hs_call_app_id` installed in the portal, and that
-//!   app's recording settings) and whether the app marked it ready. No request to the app.
+//!   app's recording settings; a call that is still live, or was made by a local calling app
+//!   (`host::local_app`), has none) and whether the app marked it ready. No request to the app.
 //! - `GET /host/api/recordings/{engagementId}`: asks the app for the recording (below) and
 //!   answers `{engagementId, appId, externalId, authenticatedUrl, audioUrl, ready, readyAt}`.
 //! - `GET /host/api/recordings/{engagementId}/audio`: the recording itself, streamed through
@@ -77,6 +78,16 @@ struct Recording {
     external_account_id: String,
     template: String,
 }
+
+/// The call statuses of a call still going on: no recording is offered for it yet.
+const LIVE_STATUSES: &[&str] = &[
+    "RINGING",
+    "CONNECTING",
+    "CALLING_CRM_USER",
+    "QUEUED",
+    "IN_PROGRESS",
+    "HOLD",
+];
 
 /// Why a call has no recording to offer, for the user.
 struct Unavailable(String);
@@ -233,6 +244,17 @@ async fn find_recording(
             "Call {engagement_id} has no hs_call_app_id, so it is not known which app recorded it."
         ))));
     };
+    if let Some(status) = property("hs_call_status").filter(|s| LIVE_STATUSES.contains(&s.as_str()))
+    {
+        return Ok(Err(Unavailable(format!(
+            "Call {engagement_id} is {status}: a recording is offered once the call has ended."
+        ))));
+    }
+    if crate::host::local_app::is_local(app_id) {
+        return Ok(Err(Unavailable(format!(
+            "Call {engagement_id} was made by a local calling app (a URL override), which has no recording settings."
+        ))));
+    }
     if !crate::host::apps::is_installed(state, portal_id, app_id).await? {
         return Ok(Err(Unavailable(format!(
             "App {app_id}, which logged call {engagement_id}, is not installed in this portal."
