@@ -83,19 +83,9 @@ pub(crate) async fn app_create(args: AppCreateArgs) -> anyhow::Result<()> {
     let created = oauth::apps::create_app(&storage.store, developer, &declared).await?;
     let client = &created.client;
     tracing::info!(app.id = client.app_id, "app created");
-    println!(
-        "{}",
-        serde_json::json!({
-            "appId": client.app_id,
-            "name": client.name,
-            "clientId": client.client_id,
-            "clientSecret": created.client_secret,
-            "redirectUrls": client.redirect_urls,
-            "scopes": client.scopes,
-            "optionalScopes": client.optional_scopes,
-            "developerAccountId": developer,
-        })
-    );
+    let mut printed = created.to_json();
+    printed["developerAccountId"] = developer.into();
+    println!("{printed}");
     Ok(())
 }
 

@@ -24,6 +24,7 @@ pub mod fields;
 pub mod fixture;
 pub mod helpdesk;
 pub mod host;
+pub mod html;
 pub mod oauth;
 pub mod openapi;
 pub mod routes;

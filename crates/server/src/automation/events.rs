@@ -21,8 +21,7 @@ use tokio::sync::watch;
 use utoipa::IntoParams;
 
 use super::gate::Caller;
-use super::sessions::no_session;
-use super::transcript::{may_read, TranscriptEntry};
+use super::transcript::{may_read, readable, TranscriptEntry};
 use crate::error::ApiResult;
 use crate::extract::{Query, Segment};
 use crate::{AppState, Shutdown};
@@ -67,17 +66,7 @@ pub async fn stream_session(
     Segment(id): Segment,
     Query(params): Query<EventParams>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    let owner = state.inspector.read(|all| {
-        all.iter()
-            .find(|s| s.session_id == id)
-            .map(|s| (s.portal_id, s.app_id))
-    });
-    let Some((portal_id, app_id)) = owner else {
-        return Err(no_session(&id));
-    };
-    if !may_read(&state, &caller, portal_id, app_id).await? {
-        return Err(no_session(&id));
-    }
+    readable(&state, &caller, &id).await?;
     let cursors = HashMap::from([(id.clone(), params.after)]);
     Ok(sse(follow(state, caller, Some(id), cursors)))
 }

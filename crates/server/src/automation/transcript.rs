@@ -175,6 +175,23 @@ pub fn entries_in(state: &AppState, session_id: &str, seqs: &[usize]) -> Vec<Tra
     })
 }
 
+/// Ok when the record of session `id` exists and the caller may read it; otherwise the same
+/// 404 for both, so a caller cannot tell another's session from none.
+pub async fn readable(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
+    let owner = state.inspector.read(|all| {
+        all.iter()
+            .find(|s| s.session_id == id)
+            .map(|s| (s.portal_id, s.app_id))
+    });
+    let Some((portal_id, app_id)) = owner else {
+        return Err(no_session(id));
+    };
+    if !may_read(state, caller, portal_id, app_id).await? {
+        return Err(no_session(id));
+    }
+    Ok(())
+}
+
 /// Whether the caller may read the record of a session of `portal_id` running `app_id`.
 pub async fn may_read(
     state: &AppState,
@@ -207,17 +224,7 @@ pub async fn get_transcript(
     Segment(id): Segment,
     Query(params): Query<TranscriptParams>,
 ) -> ApiResult<Json<TranscriptPage>> {
-    let owner = state.inspector.read(|all| {
-        all.iter()
-            .find(|s| s.session_id == id)
-            .map(|s| (s.portal_id, s.app_id))
-    });
-    let Some((portal_id, app_id)) = owner else {
-        return Err(no_session(&id));
-    };
-    if !may_read(&state, &caller, portal_id, app_id).await? {
-        return Err(no_session(&id));
-    }
+    readable(&state, &caller, &id).await?;
     let kinds: Vec<&str> = params
         .kind
         .as_deref()

@@ -14,7 +14,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult, ErrorDetail};
 use crate::extract::{parse_object, read_body};
@@ -72,19 +72,7 @@ async fn create_oauth_app(
     };
     let client = &created.client;
     tracing::info!(app.id = client.app_id, "app created from the host");
-    let mut response = (
-        StatusCode::CREATED,
-        Json(json!({
-            "appId": client.app_id,
-            "name": client.name,
-            "clientId": client.client_id,
-            "clientSecret": created.client_secret,
-            "redirectUrls": client.redirect_urls,
-            "scopes": client.scopes,
-            "optionalScopes": client.optional_scopes,
-        })),
-    )
-        .into_response();
+    let mut response = (StatusCode::CREATED, Json(created.to_json())).into_response();
     response
         .headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use crate::crm::catalog::object_type;
 use crate::error::ApiError;
 use crate::host::signin;
+use crate::html::escape;
 use crate::AppState;
 
 /// Whether the client asked for a web page rather than JSON.
@@ -99,21 +100,6 @@ pub fn page(
     response
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,13 +119,5 @@ mod tests {
                 .unwrap(),
         );
         assert!(wants_html(&headers));
-    }
-
-    #[test]
-    fn the_path_is_escaped() {
-        assert_eq!(
-            escape("<a href=\"x\">'&"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;"
-        );
     }
 }

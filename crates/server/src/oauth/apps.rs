@@ -28,6 +28,23 @@ pub struct CreatedApp {
     pub client_secret: String,
 }
 
+impl CreatedApp {
+    /// What `callhost app create` prints and the developer page answers: the app, its
+    /// OAuth client and, this once, its client secret.
+    pub fn to_json(&self) -> serde_json::Value {
+        let client = &self.client;
+        serde_json::json!({
+            "appId": client.app_id,
+            "name": client.name,
+            "clientId": client.client_id,
+            "clientSecret": self.client_secret,
+            "redirectUrls": client.redirect_urls,
+            "scopes": client.scopes,
+            "optionalScopes": client.optional_scopes,
+        })
+    }
+}
+
 /// Why an app cannot be created as declared: a sentence for the developer.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

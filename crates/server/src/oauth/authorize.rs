@@ -25,11 +25,12 @@ use callhost_store::oauth::{NewOAuthCode, OAuthClient};
 use callhost_store::{now, secret, User};
 use sha2::{Digest, Sha256};
 
-use super::page::{self, escape};
+use super::page;
 use super::token::Form;
 use super::{constant_time_eq, span, CODE_TTL};
 use crate::error::ApiResult;
 use crate::host::signin::{self, HostUser};
+use crate::html::escape;
 use crate::scopes;
 use crate::AppState;
 

@@ -8,25 +8,10 @@
 //! `state`) is not sent to another origin, yet the form's POST still carries the page's
 //! `Origin`, which the consent check needs (under `no-referrer` browsers send `Origin: null`).
 
+use crate::html::escape;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, X_FRAME_OPTIONS};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-
-/// `text` with HTML's special characters escaped, for text and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;\
 padding:0 1rem;color:#1f2933}h1{font-size:1.4rem}.scopes li{font-family:monospace}\
