@@ -19,6 +19,7 @@ use callhost_store::{PgStore, SqliteStore, Store, StoreOptions};
 use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
 
+mod check;
 mod manage;
 
 use manage::{AppCreateArgs, PortalCommand, UserCommand};
@@ -47,6 +48,9 @@ enum Command {
     /// Manage the users of portals.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check a calling app in headless Chromium: the conformance suite and scenarios
+    /// (docs/testing-in-ci.md#callhost-check).
+    Check(check::CheckArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,12 +209,17 @@ impl std::str::FromStr for DemoListen {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // `check` prints its own report on stdout; the host it runs only says when it is unwell.
+    let default_filter = match cli.command {
+        Command::Check(_) => "warn,chromiumoxide=off",
+        _ => "info,sqlx=warn,tower_http=warn",
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CALLHOST_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .init();
     match cli.command {
@@ -219,6 +228,7 @@ async fn main() -> anyhow::Result<()> {
         Command::App(AppCommand::Create(args)) => manage::app_create(args).await,
         Command::Portal(PortalCommand::Create(args)) => manage::portal_create(args).await,
         Command::User(UserCommand::Create(args)) => manage::user_create(args).await,
+        Command::Check(args) => std::process::exit(check::check(args).await),
     }
 }
 

@@ -1,0 +1,116 @@
+//! Fetching the app's page before the browser opens it, so an app that cannot load says why:
+//! unreachable, an HTTP error, TLS, `X-Frame-Options` or a CSP `frame-ancestors` that leaves
+//! the host out.
+//!
+//! Invariant: this only explains a failure; whether the page loaded is still read from the
+//! transcript.
+
+use reqwest::header::HeaderMap;
+
+/// Why the page cannot be shown in the host's iframe, if it cannot.
+pub async fn refusal(app_url: &str, host_origin: &str) -> Option<String> {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()
+        .ok()?;
+    let response = match client.get(app_url).send().await {
+        Ok(r) => r,
+        Err(error) => return Some(unreachable(app_url, &error)),
+    };
+    let status = response.status();
+    if !status.is_success() {
+        return Some(format!(
+            "expected the app's page {app_url} to answer 200; it answered {status}"
+        ));
+    }
+    framing_refusal(response.headers(), host_origin)
+}
+
+fn unreachable(app_url: &str, error: &reqwest::Error) -> String {
+    let mut cause = String::new();
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = source {
+        cause = e.to_string();
+        source = e.source();
+    }
+    let what = if error.is_connect() {
+        "could not connect"
+    } else if error.is_timeout() {
+        "timed out"
+    } else if cause.to_lowercase().contains("certificate") || cause.contains("tls") {
+        "TLS was refused"
+    } else {
+        "could not be fetched"
+    };
+    format!("expected the app's page {app_url} to be reachable; it {what}: {cause}")
+}
+
+/// `X-Frame-Options` and CSP `frame-ancestors` as a browser applies them to the host.
+pub fn framing_refusal(headers: &HeaderMap, host_origin: &str) -> Option<String> {
+    for value in headers.get_all("x-frame-options") {
+        let value = value.to_str().unwrap_or_default().trim();
+        if !value.is_empty() {
+            return Some(format!(
+                "expected the app's page to allow framing by the host {host_origin}; it is served with `X-Frame-Options: {value}`, so the browser refuses to show it in the iframe"
+            ));
+        }
+    }
+    for value in headers.get_all("content-security-policy") {
+        let policy = value.to_str().unwrap_or_default();
+        for directive in policy.split(';') {
+            let mut words = directive.split_whitespace();
+            if !words
+                .next()
+                .is_some_and(|d| d.eq_ignore_ascii_case("frame-ancestors"))
+            {
+                continue;
+            }
+            let sources: Vec<&str> = words.collect();
+            let allowed = sources.iter().any(|s| {
+                *s == "*"
+                    || s.trim_end_matches('/') == host_origin
+                    || (*s == "http:" && host_origin.starts_with("http:"))
+            });
+            if !allowed {
+                return Some(format!(
+                    "expected the app's page to allow framing by the host {host_origin}; its Content-Security-Policy says `frame-ancestors {}`",
+                    sources.join(" ")
+                ));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.append(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn framing_headers_are_read_as_a_browser_would() {
+        let host = "http://127.0.0.1:4000";
+        assert!(framing_refusal(&headers(&[]), host).is_none());
+        assert!(
+            framing_refusal(&headers(&[("x-frame-options", "DENY")]), host)
+                .unwrap()
+                .contains("X-Frame-Options: DENY")
+        );
+        let csp = |v| headers(&[("content-security-policy", v)]);
+        assert!(framing_refusal(&csp("default-src 'self'"), host).is_none());
+        assert!(framing_refusal(&csp("frame-ancestors *"), host).is_none());
+        assert!(framing_refusal(&csp("frame-ancestors http://127.0.0.1:4000"), host).is_none());
+        assert!(framing_refusal(&csp("frame-ancestors 'self'"), host)
+            .unwrap()
+            .contains("frame-ancestors 'self'"));
+    }
+}
