@@ -416,3 +416,60 @@ fn usage_and_setup_errors_exit_2_with_one_line() {
     assert!(stderr.contains("no Chromium found on PATH"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_fixture_app_is_checked_at_the_app_url_and_the_transcript_is_written() {
+    if !browser_available("a fixture") {
+        return;
+    }
+    let app = serve(sdk_pages("", ""));
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("transcript.json");
+    let fixture = repo().join("docs/fixture.example.json");
+    let run = check(
+        &format!("{app}/umd.html"),
+        &[
+            "--fixture",
+            fixture.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let transcript: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(transcript["sessionId"].as_str().unwrap().starts_with("ws-"));
+    let types: Vec<&str> = transcript["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    for kind in ["SYNC", "SYNC_ACK", "INITIALIZED", "DIAL_NUMBER"] {
+        assert!(types.contains(&kind), "{kind} missing from {types:?}");
+    }
+}
+
+#[test]
+fn console_errors_are_listed_and_fail_only_under_strict() {
+    if !browser_available("console errors") {
+        return;
+    }
+    let app = serve(sdk_pages(
+        "",
+        "handlers.onDialNumber = () => {}; console.error('the app is unwell'); setTimeout(() => { throw new Error('kaboom'); }, 0);",
+    ));
+    let run = check(&format!("{app}/custom.html"), &["--strict"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(
+        failure(&run.junit, "no uncaught errors in the console"),
+        "expected no uncaught errors (--strict); got 2"
+    );
+    assert!(
+        run.stdout.contains("console.error: the app is unwell"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("kaboom"), "{}", run.stdout);
+}

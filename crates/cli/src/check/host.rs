@@ -84,6 +84,26 @@ impl Host {
             stop: Some(stop),
             _dir: dir,
         };
+        if fixture_file.is_some() {
+            // A fixture's demo app is served at the root of its origin; the app under test is
+            // at `app_url`, path and query included.
+            let path = format!(
+                "{}/crm/v3/extensions/calling/{app_id}/settings?hapikey={}",
+                host.url, host.api_key
+            );
+            let response = host
+                .http
+                .patch(path)
+                .json(&json!({"url": app_url}))
+                .send()
+                .await?;
+            if !response.status().is_success() {
+                bail!(
+                    "registering {app_url} as app {app_id}'s calling URL answered {}",
+                    response.status()
+                );
+            }
+        }
         let contacts = host
             .rest(
                 reqwest::Method::GET,

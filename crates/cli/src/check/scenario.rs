@@ -398,7 +398,9 @@ async fn expect_call(
 fn same_property(got: &Value, want: &Value) -> bool {
     match (got, want) {
         (Value::String(g), Value::String(w)) => g == w,
-        (Value::String(g), Value::Number(_) | Value::Bool(_)) => g.as_str() == want.to_string().as_str(),
+        (Value::String(g), Value::Number(_) | Value::Bool(_)) => {
+            g.as_str() == want.to_string().as_str()
+        }
         _ => got == want,
     }
 }
