@@ -147,7 +147,25 @@ async fn handshake(run: &mut Run) -> anyhow::Result<Result<usize, String>> {
             entry["data"]
         )));
     }
+    if let Some(problem) = out_of_bounds(&entry["data"]["sizeInfo"], entry) {
+        return Ok(Err(format!(
+            "expected INITIALIZED's sizeInfo within 1 to {MAX_WIDGET_PX} px; {problem}"
+        )));
+    }
     Ok(Ok(init))
+}
+
+/// A numeric width or height outside 1 to [`MAX_WIDGET_PX`], described.
+fn out_of_bounds(size: &Value, entry: &Value) -> Option<String> {
+    ["width", "height"].into_iter().find_map(|name| {
+        let px = size[name].as_f64()?;
+        (!(1.0..=MAX_WIDGET_PX).contains(&px)).then(|| {
+            format!(
+                "{name} {px} (seq {}) is outside 1 to {MAX_WIDGET_PX} px",
+                entry["seq"]
+            )
+        })
+    })
 }
 
 fn seen(run: &Run) -> String {
@@ -246,17 +264,7 @@ fn resize(run: &Run) -> Outcome {
         .filter(|e| is_app(e, "RESIZE_WIDGET"))
     {
         problems.extend(transcript::errors(entry));
-        for name in ["width", "height"] {
-            let value = &entry["data"][name];
-            if let Some(px) = value.as_f64() {
-                if !(1.0..=MAX_WIDGET_PX).contains(&px) {
-                    problems.push(format!(
-                        "{name} {px} (seq {}) is outside 1 to {MAX_WIDGET_PX} px",
-                        entry["seq"]
-                    ));
-                }
-            }
-        }
+        problems.extend(out_of_bounds(&entry["data"], entry));
     }
     if problems.is_empty() {
         Outcome::Passed
@@ -265,5 +273,25 @@ fn resize(run: &Run) -> Outcome {
             "expected RESIZE_WIDGET sizes within 1 to {MAX_WIDGET_PX} px; got {}",
             problems.join("; ")
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_outside_the_bounds_are_described() {
+        let entry = json!({"seq": 4});
+        assert_eq!(
+            out_of_bounds(&json!({"width": 400, "height": 600}), &entry),
+            None
+        );
+        assert_eq!(out_of_bounds(&json!({"width": "50%"}), &entry), None);
+        assert_eq!(
+            out_of_bounds(&json!({"width": 400, "height": 0}), &entry),
+            Some("height 0 (seq 4) is outside 1 to 4096 px".into())
+        );
+        assert!(out_of_bounds(&json!({"width": 90000}), &entry).is_some());
     }
 }
