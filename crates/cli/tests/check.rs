@@ -211,19 +211,17 @@ fn serve_demo() -> (Serve, String) {
     (Serve(child), format!("{demo}/"))
 }
 
-const DEMO_SCENARIO: &str = r##"{"name": "the demo app makes, answers, ends and completes a call", "steps": [
-  {"host": "dial", "phoneNumber": "+16175550123"},
-  {"app": "click", "selector": "[data-testid=sdk-outgoingCall]"},
-  {"expect": "OUTGOING_CALL_STARTED", "data": {"toNumber": "+16175550123"}},
-  {"expect": "CREATE_ENGAGEMENT_SUCCEEDED"},
-  {"app": "click", "selector": "[data-testid=sdk-callAnswered]"},
-  {"app": "fill", "selector": "#notes", "value": "Checked by callhost check"},
-  {"app": "click", "selector": "[data-testid=sdk-callEnded]"},
-  {"app": "click", "selector": "[data-testid=sdk-callCompleted]"},
-  {"expect": "CALL_COMPLETED"},
-  {"expectCall": {"hs_call_status": "COMPLETED", "hs_call_body": "Checked by callhost check"}},
-  {"expectNoFindings": true}
-]}"##;
+/// The demo app's scenario as docs/testing-in-ci.md shows it, so the guide's example runs.
+fn demo_scenario() -> String {
+    let guide = std::fs::read_to_string(repo().join("docs/testing-in-ci.md")).unwrap();
+    let marker = "<!-- check: demo scenario -->\n```json\n";
+    let start = guide
+        .find(marker)
+        .expect("the guide shows the demo scenario")
+        + marker.len();
+    let end = start + guide[start..].find("\n```\n").unwrap();
+    guide[start..end].to_owned()
+}
 
 #[test]
 fn the_demo_app_passes_the_suite_and_a_call_scenario() {
@@ -231,7 +229,7 @@ fn the_demo_app_passes_the_suite_and_a_call_scenario() {
         return;
     }
     let (_serve, demo) = serve_demo();
-    let run = check(&demo, &[], &[DEMO_SCENARIO]);
+    let run = check(&demo, &[], &[&demo_scenario()]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
         run.stdout.contains("8 passed, 0 failed, 0 skipped"),
