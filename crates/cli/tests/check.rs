@@ -471,3 +471,29 @@ fn console_errors_are_listed_and_fail_only_under_strict() {
     );
     assert!(run.stdout.contains("kaboom"), "{}", run.stdout);
 }
+
+/// A scenario's fault fires in it and is gone in the next scenario of the same run.
+#[test]
+fn a_fault_lasts_for_its_scenario_only() {
+    if !browser_available("faults") {
+        return;
+    }
+    let app = serve(sdk_pages("", ""));
+    let failing = r#"{"name": "the engagement cannot be created", "steps": [
+      {"fault": {"match": {"messageType": "OUTGOING_CALL_STARTED"}, "effect": {"kind": "fail", "message": "Database unavailable"}}},
+      {"host": "dial", "phoneNumber": "+16175550123"},
+      {"expect": "CREATE_ENGAGEMENT_FAILED", "within": 3000},
+      {"expect": "FAULT"}
+    ]}"#;
+    let sound = r#"{"name": "the next scenario has no fault", "steps": [
+      {"host": "dial", "phoneNumber": "+16175550123"},
+      {"expect": "CREATE_ENGAGEMENT_SUCCEEDED", "within": 3000}
+    ]}"#;
+    let run = check(
+        &format!("{app}/umd.html?auto=complete"),
+        &[],
+        &[failing, sound],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("9 passed"), "{}", run.stdout);
+}

@@ -226,6 +226,16 @@ fn skipped(suite: &'static str, name: &str) -> Case {
 
 /// Opens the record again so a scenario starts from a freshly loaded, initialized app.
 async fn reopen(run: &mut Run) -> Result<(), String> {
+    // A call the last case left live is hung up first, as a user would before moving on.
+    let live = run.host.widget_session(Duration::ZERO).await.ok().flatten();
+    if live.is_some_and(|s| s["call"]["live"] == true) {
+        let path = format!("/sessions/{}/actions", run.log.session);
+        let hang_up = serde_json::json!({"action": "end-call"});
+        let _ = run
+            .host
+            .automation(reqwest::Method::POST, &path, Some(&hang_up))
+            .await;
+    }
     let from = run.log.entries.len();
     run.browser
         .open(&run.host.deep_link())

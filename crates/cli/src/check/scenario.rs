@@ -203,6 +203,7 @@ pub async fn run(
 ) -> Result<(), String> {
     let start = run.log.entries.len();
     let mut matched: Vec<usize> = Vec::new();
+    let mut result = Ok(());
     for (i, step) in scenario.steps.iter().enumerate() {
         let began = Instant::now();
         let outcome = run_step(run, step, start, &mut matched).await;
@@ -212,11 +213,36 @@ pub async fn run(
             Err(message) => {
                 let message = format!("step {i} ({}): {message}", step.describe());
                 notes.push(message.clone());
-                return Err(message);
+                result = Err(message);
+                break;
             }
         }
     }
-    Ok(())
+    remove_faults(run).await;
+    result
+}
+
+/// A scenario's fault rules end with it, so the next scenario starts on a sound host.
+async fn remove_faults(run: &Run) {
+    let Ok(Ok(rules)) = run
+        .host
+        .automation(reqwest::Method::GET, "/faults", None)
+        .await
+    else {
+        return;
+    };
+    for rule in rules["results"].as_array().into_iter().flatten() {
+        if let Some(id) = rule["id"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| rule["id"].as_i64().map(|i| i.to_string()))
+        {
+            let _ = run
+                .host
+                .automation(reqwest::Method::DELETE, &format!("/faults/{id}"), None)
+                .await;
+        }
+    }
 }
 
 async fn run_step(
@@ -275,7 +301,6 @@ async fn run_step(
                 .log
                 .wait_for(&run.host, start, *within, |entry| {
                     entry["type"] == kind.as_str()
-                        && entry["direction"] != "host"
                         && data.as_ref().is_none_or(|d| contains(&entry["data"], d))
                 })
                 .await
