@@ -497,3 +497,40 @@ fn a_fault_lasts_for_its_scenario_only() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.stdout.contains("9 passed"), "{}", run.stdout);
 }
+
+/// An app that starts logged out: the dial check is skipped with the reason, and a scenario
+/// logs in by clicking in the app before it dials.
+#[test]
+fn an_app_that_needs_a_login_logs_in_in_a_scenario() {
+    if !browser_available("a login") {
+        return;
+    }
+    let app = serve(sdk_pages(
+        "",
+        "handlers.onReady = () => cti.initialized({ isLoggedIn: false });\
+         handlers.onDialNumber = (d) => { document.getElementById('status').textContent = 'Dialing ' + d.phoneNumber; };\
+         const login = document.createElement('button'); login.id = 'login'; login.textContent = 'Log in';\
+         login.onclick = () => { cti.userLoggedIn(); document.getElementById('status').textContent = 'Connected'; };\
+         document.body.append(login);",
+    ));
+    let scenario = r##"{"name": "log in, then dial", "steps": [
+      {"app": "click", "selector": "#login"},
+      {"app": "waitFor", "text": "Connected"},
+      {"expect": "LOGGED_IN"},
+      {"host": "dial", "phoneNumber": "+16175550123"},
+      {"app": "waitFor", "text": "Dialing +16175550123"}
+    ]}"##;
+    let run = check(&format!("{app}/custom.html"), &[], &[scenario]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("skip conformance / DIAL_NUMBER accepted once logged in"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("7 passed, 0 failed, 1 skipped"),
+        "{}",
+        run.stdout
+    );
+}

@@ -50,12 +50,15 @@ pub async fn run_checks(run: &mut Run, report: &mut Report) -> anyhow::Result<()
     ));
 
     let began = Instant::now();
-    let login = match initialized {
-        None => Outcome::Skipped("not run: the app did not initialize".into()),
-        Some(i) => login_state(run, i).await?,
+    let (login, notes, logged_in) = match initialized {
+        None => (
+            Outcome::Skipped("not run: the app did not initialize".into()),
+            vec![],
+            false,
+        ),
+        Some(_) => login_state(run).await?,
     };
-    let logged_in = login == Outcome::Passed;
-    report.add(case(CHECKS[1], began, login, vec![]));
+    report.add(case(CHECKS[1], began, login, notes));
 
     let began = Instant::now();
     let dial = if initialized.is_none() {
@@ -183,21 +186,28 @@ fn seen(run: &Run) -> String {
     }
 }
 
-async fn login_state(run: &mut Run, init: usize) -> anyhow::Result<Outcome> {
+/// Whether the host knows the user's login state; `Some(true)` when logged in.
+async fn login_state(run: &mut Run) -> anyhow::Result<(Outcome, Vec<String>, bool)> {
     run.log.refresh(&run.host, Duration::ZERO).await?;
     let session = run.host.widget_session(Duration::ZERO).await?;
     let state = session
         .map(|s| s["state"]["loggedIn"].clone())
         .unwrap_or(Value::Null);
-    let at_init = &run.log.entries[init]["data"]["isLoggedIn"];
     Ok(match state {
-        Value::Bool(true) => Outcome::Passed,
-        Value::Bool(false) => Outcome::Skipped(format!(
-            "the app reports the user logged out (INITIALIZED isLoggedIn {at_init}); a scenario can log in"
-        )),
-        other => Outcome::Failed(format!(
-            "expected the host to know whether the user is logged in; it has {other}"
-        )),
+        Value::Bool(logged_in) => {
+            let note = format!(
+                "the app reports the user logged {}",
+                if logged_in { "in" } else { "out" }
+            );
+            (Outcome::Passed, vec![note], logged_in)
+        }
+        other => (
+            Outcome::Failed(format!(
+                "expected the host to know whether the user is logged in; it has {other}"
+            )),
+            vec![],
+            false,
+        ),
     })
 }
 
