@@ -5,6 +5,7 @@
 //! Invariant: this only explains a failure; whether the page loaded is still read from the
 //! transcript.
 
+use callhost_server::host::app_check::{self, FramingRefusal};
 use reqwest::header::HeaderMap;
 
 /// Why the page cannot be shown in the host's iframe, if it cannot.
@@ -46,41 +47,17 @@ fn unreachable(app_url: &str, error: &reqwest::Error) -> String {
     format!("expected the app's page {app_url} to be reachable; it {what}: {cause}")
 }
 
-/// `X-Frame-Options` and CSP `frame-ancestors` as a browser applies them to the host.
+/// `X-Frame-Options` and CSP `frame-ancestors` as a browser applies them to the host (the
+/// server's rule, which the host page's own check uses too), in the runner's words.
 pub fn framing_refusal(headers: &HeaderMap, host_origin: &str) -> Option<String> {
-    for value in headers.get_all("x-frame-options") {
-        let value = value.to_str().unwrap_or_default().trim();
-        if !value.is_empty() {
-            return Some(format!(
-                "expected the app's page to allow framing by the host {host_origin}; it is served with `X-Frame-Options: {value}`, so the browser refuses to show it in the iframe"
-            ));
-        }
-    }
-    for value in headers.get_all("content-security-policy") {
-        let policy = value.to_str().unwrap_or_default();
-        for directive in policy.split(';') {
-            let mut words = directive.split_whitespace();
-            if !words
-                .next()
-                .is_some_and(|d| d.eq_ignore_ascii_case("frame-ancestors"))
-            {
-                continue;
-            }
-            let sources: Vec<&str> = words.collect();
-            let allowed = sources.iter().any(|s| {
-                *s == "*"
-                    || s.trim_end_matches('/') == host_origin
-                    || (*s == "http:" && host_origin.starts_with("http:"))
-            });
-            if !allowed {
-                return Some(format!(
-                    "expected the app's page to allow framing by the host {host_origin}; its Content-Security-Policy says `frame-ancestors {}`",
-                    sources.join(" ")
-                ));
-            }
-        }
-    }
-    None
+    Some(match app_check::framing_refusal(headers, Some(host_origin))? {
+        FramingRefusal::XFrameOptions(value) => format!(
+            "expected the app's page to allow framing by the host {host_origin}; it is served with `X-Frame-Options: {value}`, so the browser refuses to show it in the iframe"
+        ),
+        FramingRefusal::FrameAncestors(sources) => format!(
+            "expected the app's page to allow framing by the host {host_origin}; its Content-Security-Policy says `frame-ancestors {sources}`"
+        ),
+    })
 }
 
 #[cfg(test)]

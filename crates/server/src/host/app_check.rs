@@ -63,23 +63,62 @@ pub async fn check_app_url(
     })))
 }
 
-/// What in the answer's headers forbids a page of another origin from framing it.
-fn framing_problem(headers: &HeaderMap) -> Option<String> {
-    if let Some(value) = headers.get("x-frame-options").and_then(|v| v.to_str().ok()) {
-        return Some(format!(
-            "the app's page sends X-Frame-Options: {value}, so the browser will not show it inside callhost"
-        ));
+/// What in a page's headers keeps a browser from showing it in an iframe of the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FramingRefusal {
+    /// `X-Frame-Options` with this value (`DENY`, `SAMEORIGIN`): never another origin.
+    XFrameOptions(String),
+    /// A Content-Security-Policy `frame-ancestors` with these sources, which leave the host out.
+    FrameAncestors(String),
+}
+
+/// `X-Frame-Options` and CSP `frame-ancestors` as a browser applies them to a host at
+/// `host_origin`. Without the origin (the host page's own check, which does not know the
+/// scheme a proxy serves it under) any `frame-ancestors` that is not `*` counts, and the
+/// message says it must name callhost. `callhost check` shares this rule.
+pub fn framing_refusal(headers: &HeaderMap, host_origin: Option<&str>) -> Option<FramingRefusal> {
+    for value in headers.get_all("x-frame-options") {
+        let value = value.to_str().unwrap_or_default().trim();
+        if !value.is_empty() {
+            return Some(FramingRefusal::XFrameOptions(value.to_owned()));
+        }
     }
-    let csp = headers
-        .get_all(CONTENT_SECURITY_POLICY)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .map(str::trim)
-        .find(|d| d.to_ascii_lowercase().starts_with("frame-ancestors"))?;
-    Some(format!(
-        "the app's page sends Content-Security-Policy {csp:?}: unless it names callhost's origin, the browser will not show it inside callhost"
-    ))
+    for value in headers.get_all(CONTENT_SECURITY_POLICY) {
+        let policy = value.to_str().unwrap_or_default();
+        for directive in policy.split(';') {
+            let mut words = directive.split_whitespace();
+            if !words
+                .next()
+                .is_some_and(|d| d.eq_ignore_ascii_case("frame-ancestors"))
+            {
+                continue;
+            }
+            let sources: Vec<&str> = words.collect();
+            let allowed = sources.iter().any(|s| {
+                *s == "*"
+                    || host_origin.is_some_and(|host| {
+                        s.trim_end_matches('/') == host
+                            || (*s == "http:" && host.starts_with("http:"))
+                    })
+            });
+            if !allowed {
+                return Some(FramingRefusal::FrameAncestors(sources.join(" ")));
+            }
+        }
+    }
+    None
+}
+
+/// The host page's words for a refusal.
+fn framing_problem(headers: &HeaderMap) -> Option<String> {
+    Some(match framing_refusal(headers, None)? {
+        FramingRefusal::XFrameOptions(value) => format!(
+            "the app's page sends X-Frame-Options: {value}, so the browser will not show it inside callhost"
+        ),
+        FramingRefusal::FrameAncestors(sources) => format!(
+            "the app's page sends Content-Security-Policy \"frame-ancestors {sources}\": unless it names callhost's origin, the browser will not show it inside callhost"
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -104,5 +143,33 @@ mod tests {
         assert!(framing_problem(&headers)
             .unwrap()
             .contains("frame-ancestors 'none'"));
+    }
+
+    #[test]
+    fn framing_is_read_as_a_browser_would() {
+        let host = Some("http://127.0.0.1:4000");
+        let csp = |v: &'static str| {
+            let mut map = HeaderMap::new();
+            map.insert(CONTENT_SECURITY_POLICY, v.parse().unwrap());
+            map
+        };
+        assert_eq!(framing_refusal(&HeaderMap::new(), host), None);
+        assert_eq!(framing_refusal(&csp("default-src 'self'"), host), None);
+        assert_eq!(framing_refusal(&csp("frame-ancestors *"), None), None);
+        assert_eq!(
+            framing_refusal(&csp("frame-ancestors http://127.0.0.1:4000/"), host),
+            None
+        );
+        assert_eq!(framing_refusal(&csp("frame-ancestors http:"), host), None);
+        assert_eq!(
+            framing_refusal(&csp("frame-ancestors 'self'"), host),
+            Some(FramingRefusal::FrameAncestors("'self'".into()))
+        );
+        assert_eq!(
+            framing_refusal(&csp("frame-ancestors http://127.0.0.1:4000"), None),
+            Some(FramingRefusal::FrameAncestors(
+                "http://127.0.0.1:4000".into()
+            ))
+        );
     }
 }
