@@ -81,8 +81,7 @@ pub(crate) async fn app_create(args: AppCreateArgs) -> anyhow::Result<()> {
         optional_scopes: args.optional_scopes,
     };
     let created = oauth::apps::create_app(&storage.store, developer, &declared).await?;
-    let client = &created.client;
-    tracing::info!(app.id = client.app_id, "app created");
+    tracing::info!(app.id = created.client.app_id, "app created");
     let mut printed = created.to_json();
     printed["developerAccountId"] = developer.into();
     println!("{printed}");

@@ -70,8 +70,7 @@ async fn create_oauth_app(
         Err(AppError::Invalid(why)) => return Err(ApiError::validation(why, vec![])),
         Err(AppError::Store(err)) => return Err(err.into()),
     };
-    let client = &created.client;
-    tracing::info!(app.id = client.app_id, "app created from the host");
+    tracing::info!(app.id = created.client.app_id, "app created from the host");
     let mut response = (StatusCode::CREATED, Json(created.to_json())).into_response();
     response
         .headers_mut()
