@@ -105,7 +105,10 @@ test("an outbound call: dial and end it through the API; the app logs it, the tr
   const types = transcript.results.map((e) => e.type);
   assert.deepEqual(types.slice(0, 3), ["loaded", "SYNC", "SYNC_ACK"]);
   const inspector = await page.evaluate(async (id) => (await fetch(`/host/api/inspector?session=${id}`)).json(), session.id);
-  assert.deepEqual(inspector.sessions[0].entries.map((e) => e.seq), transcript.results.map((e) => e.seq));
+  // Read a moment later, the inspector may hold entries that arrived since (the app keeps
+  // talking): the transcript is its prefix, entry for entry.
+  const seen = transcript.results.map((e) => e.seq);
+  assert.deepEqual(inspector.sessions[0].entries.map((e) => e.seq).slice(0, seen.length), seen);
 
   // What only the page does: open another record, pick another app.
   const grace = await rest.contactNamed("Grace");
