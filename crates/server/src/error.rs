@@ -202,6 +202,16 @@ impl ApiError {
         }
     }
 
+    /// 503: this instance cannot serve now (a readiness probe: the database is unreachable,
+    /// or the server is shutting down); the load balancer should send requests elsewhere.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::client(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            message,
+        )
+    }
+
     /// 500 without detail, for a failure that is ours, not the caller's.
     pub fn internal() -> Self {
         Self::Internal(anyhow::anyhow!("internal error"))

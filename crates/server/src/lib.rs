@@ -22,6 +22,7 @@ pub mod error;
 pub mod extract;
 pub mod fields;
 pub mod fixture;
+pub mod health;
 pub mod helpdesk;
 pub mod host;
 pub mod html;
@@ -170,6 +171,11 @@ impl Shutdown {
     /// A signal that never fires (a state not served by [`run`], as in tests).
     pub fn never() -> Self {
         Shutdown(watch::channel(false).1)
+    }
+
+    /// Whether the server has begun shutting down.
+    pub fn fired(&self) -> bool {
+        *self.0.borrow()
     }
 
     /// Resolves once the server shuts down; never, for [`Shutdown::never`].

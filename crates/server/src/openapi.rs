@@ -63,6 +63,14 @@ pub fn document() -> Document {
 pub const EXCLUDED: &[(&str, &str)] = &[
     ("/openapi.json", "the document itself"),
     (
+        "/healthz",
+        "a load balancer's liveness probe, not HubSpot's API; docs/deploy.md",
+    ),
+    (
+        "/readyz",
+        "a load balancer's readiness probe, not HubSpot's API; docs/deploy.md",
+    ),
+    (
         "/oauth/authorize",
         "the install consent page (HTML) a person answers, at HubSpot's path; docs/oauth.md",
     ),

@@ -50,6 +50,8 @@ pub fn api_router(state: AppState) -> Router {
         // reset up; actions take the hold where they reach the engine (widget_socket::inject).
         .merge(automation::router())
         .merge(crate::oauth::router())
+        // Probes answer during a reset too: a reset is not an outage.
+        .merge(crate::health::router())
         .route("/openapi.json", get(openapi_json))
         .route("/", get(show_start))
         .route("/sdk/{*path}", get(assets::sdk_file))

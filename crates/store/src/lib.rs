@@ -83,6 +83,16 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The backend's name as callhost prints it (`sqlite`, `postgres`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
 /// Everything callhost keeps. One implementation per backend; all methods are atomic. The CRM
 /// part is [`CrmStore`] and the recording marks [`RecordingStore`], supertraits, so `dyn Store`
 /// offers all of them.
@@ -191,6 +201,10 @@ pub trait Store:
     // Small facts about the store itself (e.g. what the development seed created).
     async fn get_meta(&self, key: &str) -> Result<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+
+    /// One round trip to the database (`select 1`), for readiness probes: fails when the
+    /// database cannot be reached or a statement cannot run.
+    async fn ping(&self) -> Result<()>;
 }
 
 /// Opens the store a database URL names: `postgres://` or `postgresql://` for PostgreSQL,

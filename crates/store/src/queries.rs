@@ -473,4 +473,9 @@ impl<S: SqlStore> Store for S {
         .await?;
         Ok(())
     }
+
+    async fn ping(&self) -> Result<()> {
+        self.fetch_one(query("select 1 as one")).await?;
+        Ok(())
+    }
 }

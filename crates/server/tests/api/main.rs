@@ -18,6 +18,7 @@ mod demo_backend;
 mod errors;
 mod faults;
 mod fixtures;
+mod health;
 mod helpdesk;
 mod helpdesk_calls;
 mod host;
