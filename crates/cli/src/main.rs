@@ -228,6 +228,7 @@ async fn main() -> anyhow::Result<()> {
         Command::App(AppCommand::Create(args)) => manage::app_create(args).await,
         Command::Portal(PortalCommand::Create(args)) => manage::portal_create(args).await,
         Command::User(UserCommand::Create(args)) => manage::user_create(args).await,
+        Command::User(UserCommand::SignIn(args)) => manage::user_sign_in(args).await,
         Command::Check(args) => std::process::exit(check::check(args).await),
     }
 }
@@ -674,6 +675,28 @@ mod tests {
         assert!(args.super_admin);
         assert!(Cli::try_parse_from(["callhost", "user", "create"]).is_err());
         assert!(Cli::try_parse_from(["callhost", "portal", "create"]).is_ok());
+    }
+
+    #[test]
+    fn user_sign_in_needs_a_portal_and_a_user() {
+        let cli = Cli::try_parse_from([
+            "callhost",
+            "user",
+            "sign-in",
+            "--portal",
+            "7",
+            "--user",
+            "9",
+            "--url",
+            "https://crm.example.com",
+        ])
+        .unwrap();
+        let Command::User(UserCommand::SignIn(args)) = cli.command else {
+            panic!("not user sign-in")
+        };
+        assert_eq!((args.portal, args.user), (7, 9));
+        assert_eq!(args.url.as_deref(), Some("https://crm.example.com"));
+        assert!(Cli::try_parse_from(["callhost", "user", "sign-in", "--portal", "7"]).is_err());
     }
 
     #[test]

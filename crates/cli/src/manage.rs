@@ -1,9 +1,11 @@
 //! The commands that manage tenancy and apps beside a running `serve`: `callhost app create`,
-//! `callhost portal create` and `callhost user create` (docs/oauth.md#creating-an-app,
-//! docs/oauth.md#users). Each prints one JSON object on stdout and nothing else; secrets are
+//! `callhost portal create`, `callhost user create` and `callhost user sign-in`
+//! (docs/oauth.md#creating-an-app, docs/oauth.md#users, docs/deploy.md#signing-in). Each prints one JSON object on stdout and nothing else; secrets are
 //! never logged.
 
 use anyhow::bail;
+use callhost_protocol::engine::origin::origin_of;
+use callhost_server::host::signin_link;
 use callhost_server::{dev, oauth};
 use clap::{Args, Subcommand};
 
@@ -48,6 +50,26 @@ pub(crate) enum UserCommand {
     /// "superAdmin"}`. A person with users in several portals (the same email) picks one
     /// when installing an app.
     Create(UserCreateArgs),
+    /// Make a one-time link that signs the user in to the host's pages, where nobody is
+    /// signed in automatically (behind a reverse proxy; docs/deploy.md#signing-in); prints
+    /// `{"url", "path", "expiresAt"}`. The link works once, for ten minutes.
+    SignIn(UserSignInArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UserSignInArgs {
+    /// The user's portal.
+    #[arg(long)]
+    pub(crate) portal: i64,
+    /// The user.
+    #[arg(long)]
+    pub(crate) user: i64,
+    /// The host's public origin, as users reach it (`https://crm.example.com`); the printed
+    /// `url` is the link on it. Without it, only `path` is printed.
+    #[arg(long, value_name = "ORIGIN")]
+    pub(crate) url: Option<String>,
+    #[command(flatten)]
+    pub(crate) storage: StorageArgs,
 }
 
 #[derive(Debug, Args)]
@@ -136,6 +158,32 @@ pub(crate) async fn user_create(args: UserCreateArgs) -> anyhow::Result<()> {
             "firstName": user.first_name,
             "lastName": user.last_name,
             "superAdmin": user.super_admin,
+        })
+    );
+    Ok(())
+}
+
+/// `callhost user sign-in`: a one-time sign-in link as JSON on stdout; the code is in it and
+/// nowhere else (the store keeps its digest).
+pub(crate) async fn user_sign_in(args: UserSignInArgs) -> anyhow::Result<()> {
+    let base = match args.url.as_deref() {
+        Some(url) => match origin_of(url) {
+            Some(origin) => Some(origin),
+            None => bail!("--url {url:?} is not an http(s) origin such as https://crm.example.com"),
+        },
+        None => None,
+    };
+    let storage = open_storage(&args.storage, false).await?;
+    let (code, expires_at) = signin_link::mint(storage.store.as_ref(), args.portal, args.user)
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    let path = format!("/host/signin?code={code}");
+    println!(
+        "{}",
+        serde_json::json!({
+            "url": base.map(|base| format!("{base}{path}")),
+            "path": path,
+            "expiresAt": expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         })
     );
     Ok(())

@@ -205,6 +205,19 @@ pub trait Store:
     /// One round trip to the database (`select 1`), for readiness probes: fails when the
     /// database cannot be reached or a statement cannot run.
     async fn ping(&self) -> Result<()>;
+
+    // One-time sign-in links for the host's pages (docs/deploy.md#signing-in).
+    /// Stores a sign-in code (its digest) for the user, deleting expired ones first.
+    async fn add_signin_code(
+        &self,
+        code_hash: &str,
+        portal_id: i64,
+        user_id: i64,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Deletes the code as it reads it (one statement, so two uses racing cannot both win);
+    /// `(portal_id, user_id)` when it existed and had not expired.
+    async fn take_signin_code(&self, code_hash: &str) -> Result<Option<(i64, i64)>>;
 }
 
 /// Opens the store a database URL names: `postgres://` or `postgresql://` for PostgreSQL,

@@ -478,4 +478,46 @@ impl<S: SqlStore> Store for S {
         self.fetch_one(query("select 1 as one")).await?;
         Ok(())
     }
+
+    async fn add_signin_code(
+        &self,
+        code_hash: &str,
+        portal_id: i64,
+        user_id: i64,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.execute(
+            query("delete from host_signin_code where expires_at <= $1").bind(to_millis(now())),
+        )
+        .await?;
+        self.execute(
+            query(
+                "insert into host_signin_code (code_hash, portal_id, user_id, expires_at) \
+                 values ($1, $2, $3, $4)",
+            )
+            .bind(code_hash)
+            .bind(portal_id)
+            .bind(user_id)
+            .bind(to_millis(expires_at)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn take_signin_code(&self, code_hash: &str) -> Result<Option<(i64, i64)>> {
+        let row = self
+            .fetch_optional(
+                query(
+                    "delete from host_signin_code where code_hash = $1 \
+                     returning portal_id, user_id, expires_at",
+                )
+                .bind(code_hash),
+            )
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        if row.get::<i64>("expires_at")? <= to_millis(now()) {
+            return Ok(None);
+        }
+        Ok(Some((row.get("portal_id")?, row.get("user_id")?)))
+    }
 }

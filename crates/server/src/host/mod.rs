@@ -8,6 +8,7 @@
 //! - `GET /host/static/{*path}`: the host page's scripts and styles.
 //! - `GET /host/api/context`: who is signed in, their token for the REST API, and the portal's
 //!   calling apps.
+//! - `GET /host/signin?code=..`: a one-time sign-in link ([`signin_link`]).
 //! - `GET /host/api/app-check?url=..`: why an app may not load ([`app_check`]).
 //! - `GET /host/ws?appId=..&location=..[&engagementId=..][&url=..][&session=..]`: a widget
 //!   session ([`widget_socket`]).
@@ -40,6 +41,7 @@ pub mod rest_trace;
 pub mod saved_searches;
 pub mod session_registry;
 pub mod signin;
+pub mod signin_link;
 pub mod users;
 pub mod widget_socket;
 
@@ -70,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .route("/calling-integration-popup-ui/{portal_id}", get(show_page))
         .route("/host/static/{*path}", get(assets::host_static))
         .route("/host/api/context", get(get_context))
+        .route("/host/signin", get(signin_link::open_signin_link))
         .route("/host/api/app-check", get(app_check::check_app_url))
         .route("/host/ws", get(open_socket))
         .route("/calling-inspector/{portal_id}", get(show_page))
@@ -99,7 +102,9 @@ async fn show_page(State(state): State<AppState>, request: Request) -> ApiResult
         None => match signin::sign_in_on_loopback(&parts, &state).await? {
             Some((user, cookie)) => (user, Some(cookie)),
             None => {
-                let error = ApiError::unauthenticated("Sign-in is only automatic on loopback.");
+                let error = ApiError::unauthenticated(
+                    "Sign-in is only automatic on loopback; elsewhere, open a sign-in link (callhost user sign-in).",
+                );
                 let status = StatusCode::UNAUTHORIZED;
                 return Ok(not_found::answer(&parts, &state, status, "Not signed in", error).await);
             }

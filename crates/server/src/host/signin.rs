@@ -26,7 +26,7 @@ use std::time::Duration;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::{COOKIE, HOST, ORIGIN};
 use axum::http::request::Parts;
-use callhost_protocol::engine::origin::http_origin;
+use callhost_protocol::engine::origin::{http_origin, origin_of};
 use callhost_store::{secret, AccessGrant, NewAccessToken};
 use chrono::{DateTime, Utc};
 use tokio::sync::Mutex;
@@ -122,7 +122,6 @@ pub async fn sign_in_on_loopback(
     if !is_direct_loopback(parts) {
         return Ok(None);
     }
-    let scopes: Vec<String> = DEV_SCOPES.iter().map(|s| (*s).to_owned()).collect();
     // Held across the store's writes so that concurrent first page views mint one token.
     let mut current = state.host_token.0.lock().await;
     let now = Utc::now();
@@ -131,36 +130,63 @@ pub async fn sign_in_on_loopback(
             (token.clone(), *expires_at)
         }
         _ => {
-            state.store.delete_expired_access_tokens().await?;
-            let token = secret::generate("chs-");
-            let expires_at = now + delta(SESSION_TTL);
-            state
-                .store
-                .add_access_token(&NewAccessToken {
-                    token_hash: &secret::hash(&token),
-                    portal_id: dev.portal_id,
-                    user_id: dev.user_id,
-                    developer_account_id: None,
-                    scopes: &scopes,
-                    expires_at: Some(expires_at),
-                })
-                .await?;
+            let (token, expires_at) = mint_session(state, dev.portal_id, dev.user_id).await?;
             *current = Some((token.clone(), expires_at));
             (token, expires_at)
         }
     };
     drop(current);
+    Ok(Some(signed_in(
+        dev.portal_id,
+        dev.user_id,
+        token,
+        expires_at,
+    )))
+}
+
+/// A new host session token for the user, lasting [`SESSION_TTL`]; expired host tokens are
+/// deleted first, so sign-ins never grow the table.
+pub async fn mint_session(
+    state: &AppState,
+    portal_id: i64,
+    user_id: i64,
+) -> ApiResult<(String, DateTime<Utc>)> {
+    let scopes: Vec<String> = DEV_SCOPES.iter().map(|s| (*s).to_owned()).collect();
+    state.store.delete_expired_access_tokens().await?;
+    let token = secret::generate("chs-");
+    let expires_at = Utc::now() + delta(SESSION_TTL);
+    state
+        .store
+        .add_access_token(&NewAccessToken {
+            token_hash: &secret::hash(&token),
+            portal_id,
+            user_id,
+            developer_account_id: None,
+            scopes: &scopes,
+            expires_at: Some(expires_at),
+        })
+        .await?;
+    Ok((token, expires_at))
+}
+
+/// The signed-in user of a host session token, and the `Set-Cookie` value that carries it.
+pub fn signed_in(
+    portal_id: i64,
+    user_id: i64,
+    token: String,
+    expires_at: DateTime<Utc>,
+) -> (HostUser, String) {
     let grant = AccessGrant {
-        portal_id: dev.portal_id,
-        user_id: dev.user_id,
+        portal_id,
+        user_id,
         developer_account_id: None,
-        scopes,
+        scopes: DEV_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
         app_id: None,
     };
-    let max_age = (expires_at - now).num_seconds();
+    let max_age = (expires_at - Utc::now()).num_seconds().max(0);
     let set_cookie =
         format!("{COOKIE_NAME}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict");
-    Ok(Some((HostUser { grant, token }, set_cookie)))
+    (HostUser { grant, token }, set_cookie)
 }
 
 fn delta(duration: Duration) -> chrono::TimeDelta {
@@ -181,10 +207,37 @@ pub fn is_direct_loopback(parts: &Parts) -> bool {
     peer_is_loopback && direct_name && !forwarded
 }
 
-/// The origin this request was addressed to (`http://` + Host), as pages on it see it.
+/// The origin this request was addressed to, as pages on it see it: `http://` + Host, or
+/// `https://` + Host under a reverse proxy's name (`--allowed-host`) whose proxy says the
+/// browser's connection was TLS (`X-Forwarded-Proto: https`, or `proto=https` in
+/// `Forwarded`; docs/deploy.md#reverse-proxy). The header is believed only under a proxied
+/// name: the operator named that proxy, and a direct request has no proxy to say it.
 pub fn host_origin(parts: &Parts) -> Option<String> {
     let host = parts.headers.get(HOST)?.to_str().ok()?;
+    let proxied = parts.extensions.get::<ServedAs>() == Some(&ServedAs::Proxied);
+    if proxied && forwarded_tls(&parts.headers) {
+        return origin_of(&format!("https://{host}"));
+    }
     Some(http_origin(host))
+}
+
+/// Whether the proxy says the browser spoke TLS to it (the first hop's protocol).
+fn forwarded_tls(headers: &axum::http::HeaderMap) -> bool {
+    let first = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+    };
+    if let Some(proto) = first("x-forwarded-proto") {
+        return proto == "https";
+    }
+    first("forwarded").is_some_and(|hop| {
+        hop.split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .any(|(k, v)| k.eq_ignore_ascii_case("proto") && v.trim_matches('"') == "https")
+    })
 }
 
 /// True when the request's `Origin` is this host's own origin.

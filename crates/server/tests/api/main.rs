@@ -35,5 +35,6 @@ mod reset;
 mod saved_searches;
 mod served_host;
 mod settings;
+mod signin_link;
 mod url_credentials;
 mod widget_socket;
