@@ -17,14 +17,11 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use callhost_store::{secret, NewAccessToken};
-use chrono::Utc;
 use serde_json::{json, Value};
 
-use crate::dev::DEV_SCOPES;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_object;
-use crate::host::signin::{self, HostUser, COOKIE_NAME, SESSION_TTL};
+use crate::host::signin::{self, HostUser};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -104,30 +101,13 @@ async fn switch_user(State(state): State<AppState>, request: Request) -> ApiResu
         .get_user(portal_id, user_id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("No user {user_id} in portal {portal_id}.")))?;
-    state.store.delete_expired_access_tokens().await?;
-    let token = secret::generate("chs-");
-    let scopes: Vec<String> = DEV_SCOPES.iter().map(|s| (*s).to_owned()).collect();
-    let ttl = chrono::TimeDelta::from_std(SESSION_TTL).map_err(|_| ApiError::internal())?;
-    state
-        .store
-        .add_access_token(&NewAccessToken {
-            token_hash: &secret::hash(&token),
-            portal_id: user.portal_id,
-            user_id: user.id,
-            developer_account_id: None,
-            scopes: &scopes,
-            expires_at: Some(Utc::now() + ttl),
-        })
-        .await?;
+    let (token, expires_at) = signin::mint_session(&state, user.portal_id, user.id).await?;
     tracing::info!(
         portal.id = user.portal_id,
         user.id = user.id,
         "switched user"
     );
-    let cookie = format!(
-        "{COOKIE_NAME}={token}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict",
-        SESSION_TTL.as_secs()
-    );
+    let (_, cookie) = signin::signed_in(user.portal_id, user.id, token, expires_at);
     let mut response = Json(json!({"portalId": user.portal_id, "userId": user.id})).into_response();
     if let Ok(cookie) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(SET_COOKIE, cookie);
