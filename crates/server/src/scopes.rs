@@ -69,9 +69,74 @@ pub fn parse_list(raw: &str) -> Result<Vec<String>, String> {
     Ok(scopes)
 }
 
+/// What a scope lets an app do, in words for the person asked to grant it (the consent page);
+/// `None` for a scope callhost has no words for, which is then shown by its name only.
+pub fn describe(scope: &str) -> Option<String> {
+    let fixed = match scope {
+        "oauth" => Some("Know which portal it is connected to and who connected it"),
+        "contacts" => Some("Read and change contacts, companies and deals, and read owners"),
+        "tickets" => Some("Read and change tickets"),
+        "crm.objects.owners.read" => Some("Read the portal's users and owners"),
+        "developers-read" => Some("Read its own calling settings"),
+        "developers-write" => Some("Change its own calling settings"),
+        _ => None,
+    };
+    if let Some(words) = fixed {
+        return Some(words.to_owned());
+    }
+    let parts: Vec<&str> = scope.split('.').collect();
+    let things = |name: &str| match name {
+        "custom" => "custom objects".to_owned(),
+        other => other.replace('_', " "),
+    };
+    match parts.as_slice() {
+        ["crm", "objects", name, "read"] => Some(format!("Read your {}", things(name))),
+        ["crm", "objects", name, "write"] => {
+            Some(format!("Create, change and delete your {}", things(name)))
+        }
+        ["crm", "objects", name, "sensitive" | "highly_sensitive", "read" | "write", ..] => {
+            let access = if parts[4] == "read" { "Read" } else { "Change" };
+            Some(format!("{access} sensitive data of your {}", things(name)))
+        }
+        ["crm", "schemas", name, "read"] => {
+            Some(format!("Read the properties of your {}", things(name)))
+        }
+        ["crm", "schemas", name, "write"] => {
+            Some(format!("Change the properties of your {}", things(name)))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scopes_are_described_in_words_or_not_at_all() {
+        assert_eq!(
+            describe("crm.objects.contacts.read").as_deref(),
+            Some("Read your contacts")
+        );
+        assert_eq!(
+            describe("crm.objects.custom.write").as_deref(),
+            Some("Create, change and delete your custom objects")
+        );
+        assert_eq!(
+            describe("crm.schemas.deals.write").as_deref(),
+            Some("Change the properties of your deals")
+        );
+        assert_eq!(
+            describe("crm.objects.contacts.highly_sensitive.write.v2").as_deref(),
+            Some("Change sensitive data of your contacts")
+        );
+        assert_eq!(
+            describe("tickets").as_deref(),
+            Some("Read and change tickets")
+        );
+        assert_eq!(describe("automation"), None);
+        assert_eq!(describe("crm.objects"), None);
+    }
 
     fn owned(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| (*s).to_owned()).collect()

@@ -14,7 +14,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;\
-padding:0 1rem;color:#1f2933}h1{font-size:1.4rem}.scopes li{font-family:monospace}\
+padding:0 1rem;color:#1f2933}h1{font-size:1.4rem}.scope-name{font-family:monospace;font-size:.85em;color:#52606d;overflow-wrap:anywhere}\
 button{font-size:1rem;padding:.5rem 1.2rem;margin-right:.5rem;cursor:pointer}\
 .connect{background:#0b6e4f;color:#fff;border:0;border-radius:4px}\
 .cancel{background:#fff;border:1px solid #52606d;border-radius:4px}\
@@ -113,7 +113,14 @@ pub fn consent(page: &Consent<'_>) -> String {
     let list = |scopes: &[String]| -> String {
         scopes
             .iter()
-            .map(|s| format!("<li>{}</li>", escape(s)))
+            .map(|s| match crate::scopes::describe(s) {
+                Some(words) => format!(
+                    "<li>{} <code class=\"scope-name\">{}</code></li>",
+                    escape(&words),
+                    escape(s)
+                ),
+                None => format!("<li><code class=\"scope-name\">{}</code></li>", escape(s)),
+            })
             .collect()
     };
     let optional = if page.optional.is_empty() {
