@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use callhost_protocol::engine::origin::http_origin;
-use callhost_server::served_host::AllowedHost;
 use callhost_server::rate_limits::RateLimits;
+use callhost_server::served_host::AllowedHost;
 use callhost_server::webhooks::WebhookClient;
 use callhost_server::{dev, fixture, AppState};
 use callhost_store::{PgStore, SqliteStore, Store, StoreOptions};

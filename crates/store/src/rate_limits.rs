@@ -45,7 +45,9 @@ impl<S: SqlStore> RateLimitStore for S {
         if hits.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = query("insert into rate_limit_counter (counter_key, window_start, expires_at, hits) values ");
+        let mut q = query(
+            "insert into rate_limit_counter (counter_key, window_start, expires_at, hits) values ",
+        );
         for (i, hit) in hits.iter().enumerate() {
             if i > 0 {
                 q.push(", ");

@@ -116,7 +116,11 @@ fn answer(state: &AppState, parts: &axum::http::request::Parts, fired: &Fired) -
 /// An injected 429, built as the rate limiter builds its own (`rate_limits::answer`): the
 /// caller's limits when they are on (the limiter put the caller in the request), HubSpot's
 /// published numbers otherwise, with the chosen policy spent.
-fn too_many(state: &AppState, parts: &axum::http::request::Parts, policy: Option<&str>) -> Response {
+fn too_many(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    policy: Option<&str>,
+) -> Response {
     let policy = policy
         .and_then(Policy::from_name)
         .unwrap_or(Policy::TenSecondlyRolling);

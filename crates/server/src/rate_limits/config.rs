@@ -179,7 +179,10 @@ mod tests {
             })
         );
         assert_eq!(
-            RateLimits::parse("hubspot,search=off").unwrap().oauth.search,
+            RateLimits::parse("hubspot,search=off")
+                .unwrap()
+                .oauth
+                .search,
             None
         );
         assert!(RateLimits::parse("hubspot,off").unwrap().is_off());
@@ -188,8 +191,16 @@ mod tests {
     #[test]
     fn bad_values_are_refused() {
         for bad in [
-            "", "on", "burst", "burst=0", "burst=5/0s", "burst=5/2h", "burst=5/ten",
-            "daily=-1", "minute=3", "search=x",
+            "",
+            "on",
+            "burst",
+            "burst=0",
+            "burst=5/0s",
+            "burst=5/2h",
+            "burst=5/ten",
+            "daily=-1",
+            "minute=3",
+            "search=x",
         ] {
             assert!(RateLimits::parse(bad).is_err(), "{bad:?}");
         }

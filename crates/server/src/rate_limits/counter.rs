@@ -52,7 +52,11 @@ impl Counts {
 
     /// Adds one to each hit's counter; the new counts in order. An error means nothing is
     /// known (the caller lets the request through).
-    pub async fn add(&self, hits: &[Hit], now_ms: i64) -> Result<Vec<i64>, callhost_store::StoreError> {
+    pub async fn add(
+        &self,
+        hits: &[Hit],
+        now_ms: i64,
+    ) -> Result<Vec<i64>, callhost_store::StoreError> {
         let due = self.cleanup_due(now_ms);
         match &self.counters {
             Counters::Local(map) => {
@@ -76,8 +80,13 @@ impl Counts {
                     let store = store.clone();
                     tokio::spawn(async move {
                         match store.delete_expired_counters(now_ms).await {
-                            Ok(n) => tracing::debug!(rate_limits.deleted = n, "expired rate-limit windows deleted"),
-                            Err(err) => tracing::warn!(error = %err, "cannot delete expired rate-limit windows"),
+                            Ok(n) => tracing::debug!(
+                                rate_limits.deleted = n,
+                                "expired rate-limit windows deleted"
+                            ),
+                            Err(err) => {
+                                tracing::warn!(error = %err, "cannot delete expired rate-limit windows")
+                            }
                         }
                     });
                 }

@@ -90,7 +90,10 @@ async fn assert_429(response: Response, policy: &str) -> (HeaderMap, Value) {
     assert_eq!(body["policyName"], policy);
     assert_eq!(body["category"], "RATE_LIMITS");
     assert_eq!(body["correlationId"].as_str().unwrap().len(), 36);
-    assert!(body["message"].as_str().unwrap().starts_with("You have reached your "));
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("You have reached your "));
     assert!(header(&headers, "retry-after").unwrap() >= 1);
     (headers, body)
 }
@@ -108,10 +111,21 @@ both_backends!(headers_count_down_then_429_per_portal, |app| {
             header(headers, "x-hubspot-ratelimit-interval-milliseconds"),
             Some(3_600_000)
         );
-        assert_eq!(header(headers, "x-hubspot-ratelimit-daily"), None, "no daily limit set");
+        assert_eq!(
+            header(headers, "x-hubspot-ratelimit-daily"),
+            None,
+            "no daily limit set"
+        );
     }
-    let (headers, body) = assert_429(server.get(CONTACTS, &app.token).await, "TEN_SECONDLY_ROLLING").await;
-    assert_eq!(body["message"], "You have reached your ten_secondly_rolling limit.");
+    let (headers, body) = assert_429(
+        server.get(CONTACTS, &app.token).await,
+        "TEN_SECONDLY_ROLLING",
+    )
+    .await;
+    assert_eq!(
+        body["message"],
+        "You have reached your ten_secondly_rolling limit."
+    );
     assert_eq!(body["groupName"], format!("portal:{}", app.dev.portal_id));
     assert_eq!(remaining(&headers), Some(0));
     assert!(header(&headers, "retry-after").unwrap() <= 3600);
@@ -121,11 +135,18 @@ both_backends!(headers_count_down_then_429_per_portal, |app| {
     assert_eq!(response.status(), 200);
     assert_eq!(remaining(response.headers()), Some(2));
     // An error answer counts and has the headers too.
-    let response = server.get("/crm/v3/objects/contacts/999999999", &other).await;
+    let response = server
+        .get("/crm/v3/objects/contacts/999999999", &other)
+        .await;
     assert_eq!(response.status(), 404);
     assert_eq!(remaining(response.headers()), Some(1));
     // Nobody's request (no credentials) is not counted; the host's pages are not limited.
-    let response = server.http.get(format!("{}{CONTACTS}", server.url)).send().await.unwrap();
+    let response = server
+        .http
+        .get(format!("{}{CONTACTS}", server.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 401);
     assert!(!has_rate_headers(response.headers()));
     let response = server.get("/openapi.json", &app.token).await;
@@ -143,14 +164,21 @@ both_backends!(an_oauth_app_is_counted_per_app_and_portal, |app| {
     let headers = response.headers();
     assert_eq!(header(headers, "x-hubspot-ratelimit-max"), Some(110));
     assert_eq!(remaining(headers), Some(109));
-    assert_eq!(header(headers, "x-hubspot-ratelimit-daily"), None, "OAuth apps have no daily limit");
+    assert_eq!(
+        header(headers, "x-hubspot-ratelimit-daily"),
+        None,
+        "OAuth apps have no daily limit"
+    );
     // The portal's private token counts apart, with the private apps' numbers.
     let response = server.get(CONTACTS, &app.token).await;
     let headers = response.headers();
     assert_eq!(header(headers, "x-hubspot-ratelimit-max"), Some(100));
     assert_eq!(remaining(headers), Some(99));
     assert_eq!(header(headers, "x-hubspot-ratelimit-daily"), Some(250_000));
-    assert_eq!(header(headers, "x-hubspot-ratelimit-daily-remaining"), Some(249_999));
+    assert_eq!(
+        header(headers, "x-hubspot-ratelimit-daily-remaining"),
+        Some(249_999)
+    );
     let response = server.get(CONTACTS, oauth).await;
     assert_eq!(remaining(response.headers()), Some(108));
 });
@@ -160,7 +188,10 @@ both_backends!(a_spent_window_starts_over, |app| {
     let started = Instant::now();
     let mut limited_once = false;
     loop {
-        assert!(started.elapsed() < Duration::from_secs(5), "the window never started over");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the window never started over"
+        );
         let response = server.get(CONTACTS, &app.token).await;
         if response.status() == 429 {
             limited_once = true;
@@ -176,13 +207,22 @@ both_backends!(a_spent_window_starts_over, |app| {
 both_backends!(daily_and_search_limits_have_their_policies, |app| {
     let server = limited(app, "daily=2,search=1").await;
     let response = server.get(CONTACTS, &app.token).await;
-    assert_eq!(header(response.headers(), "x-hubspot-ratelimit-daily"), Some(2));
-    assert_eq!(header(response.headers(), "x-hubspot-ratelimit-daily-remaining"), Some(1));
+    assert_eq!(
+        header(response.headers(), "x-hubspot-ratelimit-daily"),
+        Some(2)
+    );
+    assert_eq!(
+        header(response.headers(), "x-hubspot-ratelimit-daily-remaining"),
+        Some(1)
+    );
     assert_eq!(remaining(response.headers()), None, "no burst limit set");
     server.get(CONTACTS, &app.token).await;
     let (headers, body) = assert_429(server.get(CONTACTS, &app.token).await, "DAILY").await;
     assert_eq!(body["message"], "You have reached your daily limit.");
-    assert_eq!(header(&headers, "x-hubspot-ratelimit-daily-remaining"), Some(0));
+    assert_eq!(
+        header(&headers, "x-hubspot-ratelimit-daily-remaining"),
+        Some(0)
+    );
     assert!(header(&headers, "retry-after").unwrap() <= 86_400);
 
     // The search API, in another portal: one per second. Three at once span at most two
@@ -195,12 +235,23 @@ both_backends!(daily_and_search_limits_have_their_policies, |app| {
             refused = Some(response);
             break;
         }
-        assert_eq!(header(response.headers(), "x-hubspot-ratelimit-secondly"), Some(1));
-        assert_eq!(remaining(response.headers()), None, "the search API has no burst limit");
+        assert_eq!(
+            header(response.headers(), "x-hubspot-ratelimit-secondly"),
+            Some(1)
+        );
+        assert_eq!(
+            remaining(response.headers()),
+            None,
+            "the search API has no burst limit"
+        );
     }
-    let (headers, body) = assert_429(refused.expect("a second search in one second"), "SECONDLY").await;
+    let (headers, body) =
+        assert_429(refused.expect("a second search in one second"), "SECONDLY").await;
     assert_eq!(body["message"], "You have reached your secondly limit.");
-    assert_eq!(header(&headers, "x-hubspot-ratelimit-secondly-remaining"), Some(0));
+    assert_eq!(
+        header(&headers, "x-hubspot-ratelimit-secondly-remaining"),
+        Some(0)
+    );
 });
 
 both_backends!(an_injected_429_is_the_limiters_own, |app| {
@@ -210,9 +261,16 @@ both_backends!(an_injected_429_is_the_limiters_own, |app| {
         .automation(&app.token, Method::POST, "/callhost/v1/faults", Some(&rule))
         .await;
     assert_eq!(status, 201, "{body}");
-    let (headers, body) =
-        assert_429(server.get("/crm/v3/objects/contacts", &app.token).await, "TEN_SECONDLY_ROLLING").await;
-    assert_eq!(header(&headers, "x-hubspot-ratelimit-max"), Some(7), "the caller's limits");
+    let (headers, body) = assert_429(
+        server.get("/crm/v3/objects/contacts", &app.token).await,
+        "TEN_SECONDLY_ROLLING",
+    )
+    .await;
+    assert_eq!(
+        header(&headers, "x-hubspot-ratelimit-max"),
+        Some(7),
+        "the caller's limits"
+    );
     assert_eq!(remaining(&headers), Some(0));
     assert_eq!(header(&headers, "retry-after"), Some(3600));
     assert_eq!(body["groupName"], format!("portal:{}", app.dev.portal_id));
