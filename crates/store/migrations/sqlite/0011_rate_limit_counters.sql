@@ -2,7 +2,8 @@
 -- window. counter_key names the caller and the policy (e.g. "app:7:portal:3|burst"),
 -- window_start is the window's first millisecond since the epoch, and a window's row may be
 -- deleted once expires_at (milliseconds) has passed. every request adds one to its rows
--- in one upsert, so instances sharing this database share the counts.
+-- in one upsert, so instances sharing this database share the counts. (the server keeps
+-- sqlite's counts in its process; the table is here so both backends have one schema.)
 create table rate_limit_counter (
     counter_key text not null,
     window_start integer not null,
