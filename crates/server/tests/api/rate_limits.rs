@@ -311,3 +311,30 @@ async fn two_servers_on_one_postgres_share_the_count() {
     drop((one, two));
     app.finish().await;
 }
+
+both_backends!(
+    a_developer_key_is_counted_for_its_developer_account,
+    |app| {
+        let server = limited(app, "burst=1/60m").await;
+        let settings = format!(
+            "{}/crm/v3/extensions/calling/{}/settings?hapikey={}",
+            server.url, app.dev.demo_app_id, app.api_key
+        );
+        // Answered by the route (whether the app has settings or not), and counted.
+        let response = server.http.get(&settings).send().await.unwrap();
+        assert_ne!(response.status(), 429);
+        assert_eq!(remaining(response.headers()), Some(0));
+        let (_, body) = assert_429(
+            server.http.get(&settings).send().await.unwrap(),
+            "TEN_SECONDLY_ROLLING",
+        )
+        .await;
+        assert_eq!(
+            body["groupName"],
+            format!("developer:{}", app.dev.developer_account_id)
+        );
+        // The portal's token is another caller.
+        let response = server.get(CONTACTS, &app.token).await;
+        assert_eq!(response.status(), 200);
+    }
+);
