@@ -9,7 +9,8 @@
 //! - **One 429**: the limiter's and the automation API's injected 429 are both built by
 //!   [`answer::too_many_requests`].
 //! - **A counter failure never fails a request**: it is logged and the request goes through,
-//!   without headers. Counting is one statement (PostgreSQL) or one map update (SQLite).
+//!   without headers; so does a count that takes over a second. Counting is one statement
+//!   (PostgreSQL) or one map update (SQLite).
 //! - **Counted per caller** ([`caller::Caller`]): one app's or portal's use never spends
 //!   another's limit, and instances sharing a PostgreSQL database share the counts.
 
@@ -35,6 +36,9 @@ use crate::AppState;
 use counter::{Counts, Hit};
 
 const SECOND_MS: i64 = 1000;
+/// The longest counting may hold a request up before it goes through uncounted (a busy pool,
+/// a slow database); the statement, dropped, closes its connection.
+const COUNT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 const DAY_MS: i64 = 86_400_000;
 
 /// The limits in force and their counts.
@@ -101,10 +105,15 @@ impl Limiter {
                 }
             })
             .collect();
-        let counts = match self.counts.add(&hits, now_ms).await {
-            Ok(counts) => counts,
-            Err(err) => {
+        let counted = tokio::time::timeout(COUNT_TIMEOUT, self.counts.add(&hits, now_ms)).await;
+        let counts = match counted {
+            Ok(Ok(counts)) => counts,
+            Ok(Err(err)) => {
                 tracing::warn!(error = %err, rate_limits.caller = %prefix, "cannot count a request against its rate limits; letting it through");
+                return None;
+            }
+            Err(_) => {
+                tracing::warn!(rate_limits.caller = %prefix, rate_limits.timeout_ms = COUNT_TIMEOUT.as_millis() as u64, "counting a request against its rate limits took too long; letting it through");
                 return None;
             }
         };

@@ -338,3 +338,46 @@ both_backends!(
         assert_eq!(response.status(), 200);
     }
 );
+
+/// A count that hangs (its table locked) or fails (its table gone) lets the request through,
+/// without headers: the limits never fail a request.
+#[tokio::test]
+#[cfg_attr(
+    not(callhost_test_postgres),
+    ignore = "needs CALLHOST_TEST_DATABASE_URL (a PostgreSQL server) when built"
+)]
+async fn a_counter_that_hangs_or_fails_lets_requests_through() {
+    use sqlx::Connection;
+    let app = crate::helpers::spawn_app(Backend::Postgres).await.unwrap();
+    let server = limited(&app, "burst=1/60m").await;
+    let schema = app.pg_schema().unwrap().to_owned();
+    let url = std::env::var("CALLHOST_TEST_DATABASE_URL").unwrap();
+    let mut locker = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query("begin").execute(&mut locker).await.unwrap();
+    sqlx::query(&format!(
+        "lock table {schema}.rate_limit_counter in access exclusive mode"
+    ))
+    .execute(&mut locker)
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let response = server.get(CONTACTS, &app.token).await;
+    assert_eq!(response.status(), 200);
+    assert!(!has_rate_headers(response.headers()));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "bounded by the count's timeout"
+    );
+    sqlx::query("rollback").execute(&mut locker).await.unwrap();
+    sqlx::query(&format!("drop table {schema}.rate_limit_counter"))
+        .execute(&mut locker)
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let response = server.get(CONTACTS, &app.token).await;
+        assert_eq!(response.status(), 200);
+        assert!(!has_rate_headers(response.headers()));
+    }
+    drop(server);
+    app.finish().await;
+}
