@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use callhost_protocol::engine::origin::http_origin;
+use callhost_server::rate_limits::RateLimits;
 use callhost_server::served_host::AllowedHost;
 use callhost_server::webhooks::WebhookClient;
 use callhost_server::{dev, fixture, AppState};
@@ -157,6 +158,11 @@ struct ServeArgs {
     /// by default; shorten it to test refreshing).
     #[arg(long, env = "CALLHOST_TOKEN_TTL", value_name = "DURATION", value_parser = parse_ttl)]
     token_ttl: Option<std::time::Duration>,
+    /// HubSpot's API rate limits on the REST routes, per app and portal: `off` (the default),
+    /// `hubspot` (HubSpot's published numbers), or a list such as `burst=5/10s,daily=100`
+    /// (docs/rate-limits.md#configuring).
+    #[arg(long, env = "CALLHOST_RATE_LIMITS", value_name = "off|hubspot|LIMITS", value_parser = RateLimits::parse)]
+    rate_limits: Option<RateLimits>,
 }
 
 fn parse_ttl(s: &str) -> Result<std::time::Duration, String> {
@@ -393,6 +399,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     state.automation = automation;
     if let Some(ttl) = args.token_ttl {
         state = state.with_token_ttl(ttl);
+    }
+    if let Some(limits) = args.rate_limits {
+        state = state.with_rate_limits(limits);
     }
     let shutdown = shutdown_signal()?;
     println!("callhost ready {ready}");

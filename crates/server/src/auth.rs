@@ -81,11 +81,20 @@ impl FromRequestParts<AppState> for PortalAccess {
     }
 }
 
+/// The grant of the request's bearer token, once a layer before the handler looked it up
+/// (the rate limiter): kept in the request's extensions so the handler does not look it up
+/// again. Only a layer that read this request's own Authorization header inserts it.
+#[derive(Debug, Clone)]
+pub(crate) struct KnownGrant(pub AccessGrant);
+
 /// The grant of the request's bearer token; `None` without an Authorization header.
 pub(crate) async fn bearer_grant(
     parts: &Parts,
     state: &AppState,
 ) -> Result<Option<AccessGrant>, ApiError> {
+    if let Some(KnownGrant(grant)) = parts.extensions.get::<KnownGrant>() {
+        return Ok(Some(grant.clone()));
+    }
     let Some(header) = parts.headers.get(AUTHORIZATION) else {
         return Ok(None);
     };

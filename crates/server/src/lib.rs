@@ -28,6 +28,7 @@ pub mod host;
 pub mod html;
 pub mod oauth;
 pub mod openapi;
+pub mod rate_limits;
 pub mod routes;
 pub mod scopes;
 pub mod served_host;
@@ -83,6 +84,9 @@ pub struct AppState {
     pub resets: Arc<fixture::Resets>,
     /// How long OAuth access tokens last (`--token-ttl`; HubSpot's 30 minutes by default).
     pub token_ttl: std::time::Duration,
+    /// HubSpot's rate limits on the REST routes (`--rate-limits`); `None` when off, the
+    /// default ([`rate_limits`], docs/rate-limits.md).
+    pub rate_limits: Option<Arc<rate_limits::Limiter>>,
     /// Fires when the server shuts down: long-lived connections (the widget sockets) end on
     /// it. [`run`] sets it from its `shutdown` future; until then it never fires.
     pub shutdown: Shutdown,
@@ -104,6 +108,7 @@ impl AppState {
             faults: Arc::default(),
             resets: Arc::default(),
             token_ttl: oauth::DEFAULT_TOKEN_TTL,
+            rate_limits: None,
             shutdown: Shutdown::never(),
         }
     }
@@ -129,6 +134,14 @@ impl AppState {
     /// The same state with OAuth access tokens lasting `ttl`.
     pub fn with_token_ttl(mut self, ttl: std::time::Duration) -> Self {
         self.token_ttl = ttl;
+        self
+    }
+
+    /// The same state with these rate limits (off when `limits` is off), counted in the
+    /// store's database on PostgreSQL and in this process on SQLite.
+    pub fn with_rate_limits(mut self, limits: rate_limits::RateLimits) -> Self {
+        self.rate_limits = (!limits.is_off())
+            .then(|| Arc::new(rate_limits::Limiter::new(limits, self.store.clone())));
         self
     }
 

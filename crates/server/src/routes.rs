@@ -16,18 +16,25 @@ use crate::{assets, automation, calling, crm, fixture, helpdesk, host, openapi, 
 /// The router of the API (and, as later areas land, of the host) origin.
 pub fn api_router(state: AppState) -> Router {
     // REST calls about calls are traced for the protocol inspector (host/rest_trace.rs);
-    // inside the trace, the automation API's fault rules may answer in a route's place.
-    let traced = Router::new()
+    // inside the trace, HubSpot's rate limits count the request when they are on
+    // (rate_limits/), and then the automation API's fault rules may answer in a route's place.
+    let mut traced = Router::new()
         .merge(calling::router())
         .merge(crm::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             automation::rest_faults::inject_rest_faults,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            host::rest_trace::trace,
         ));
+    if state.rate_limits.is_some() {
+        traced = traced.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::rate_limits::limit_rate,
+        ));
+    }
+    let traced = traced.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        host::rest_trace::trace,
+    ));
     // The host's own API: writes only from the host's pages.
     let host = Router::new()
         .merge(host::router())

@@ -15,6 +15,7 @@
 //! - **A call and its help-desk ticket are written together** ([`helpdesk`]).
 //! - **Saved searches are scoped by portal and user** ([`saved_searches`]).
 //! - **Replacing or resetting the whole store is one transaction** ([`dataset`]).
+//! - **A request adds to its rate-limit counters in one statement** ([`rate_limits`]).
 
 pub mod crm;
 pub mod dataset;
@@ -24,6 +25,7 @@ pub mod model;
 pub mod oauth;
 mod postgres;
 mod queries;
+pub mod rate_limits;
 mod recordings;
 pub mod saved_searches;
 pub mod secret;
@@ -48,6 +50,7 @@ pub use helpdesk::HelpdeskStore;
 pub use model::*;
 pub use oauth::OAuthStore;
 pub use postgres::PgStore;
+pub use rate_limits::{CounterHit, RateLimitStore};
 pub use recordings::RecordingStore;
 pub use saved_searches::SavedSearchStore;
 pub use sqlite::SqliteStore;
@@ -104,6 +107,7 @@ pub trait Store:
     + SavedSearchStore
     + DatasetStore
     + OAuthStore
+    + RateLimitStore
     + Send
     + Sync
     + 'static

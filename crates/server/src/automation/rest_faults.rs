@@ -2,8 +2,9 @@
 //! (docs/automation.md#faults): a request matching an `http` rule of its caller (by path
 //! pattern and method) is answered with the rule's status instead of reaching its handler.
 //!
-//! A 429 has HubSpot's rate-limit body (`errorType: RATE_LIMIT`, `policyName`, the policy's
-//! exact message, which the official clients' retry logic reads) and headers (`Retry-After`,
+//! A 429 is the rate limiter's own (`rate_limits::answer`, docs/rate-limits.md#the-429):
+//! HubSpot's rate-limit body (`errorType: RATE_LIMIT`, `policyName`, the policy's exact
+//! message, which the official clients' retry logic reads) and headers (`Retry-After`,
 //! `X-HubSpot-RateLimit-*`); 500, 502 and 503 have HubSpot's error body. The layer sits
 //! inside the REST trace (`host::rest_trace`), which records the answer with the rule that
 //! fired, so the inspector and the transcript show it as injected.
@@ -12,7 +13,7 @@
 //! one does the layer look up whose credentials the request carries.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -21,6 +22,8 @@ use serde_json::{json, Value};
 
 use super::faults::{FaultEffect, Fired};
 use crate::auth::query_param;
+use crate::rate_limits::answer::{seconds_to_midnight, too_many_requests};
+use crate::rate_limits::{Caller, Policy, RateLimits, Usage};
 use crate::AppState;
 
 /// On a response a fault produced: what fired (for the REST trace).
@@ -46,7 +49,7 @@ pub async fn inject_rest_faults(
     };
     let on = format!("{} {}", parts.method, parts.uri.path());
     tracing::info!(fault.id = %fired.rule_id, on = %on, "injected REST fault fired");
-    let mut response = answer(&fired);
+    let mut response = answer(&state, &parts, &fired);
     response
         .extensions_mut()
         .insert(InjectedFault(fired.describe(&on)));
@@ -76,8 +79,7 @@ async fn identity(
     )
 }
 
-fn answer(fired: &Fired) -> Response {
-    let correlation_id = uuid::Uuid::new_v4().to_string();
+fn answer(state: &AppState, parts: &axum::http::request::Parts, fired: &Fired) -> Response {
     let FaultEffect::Http {
         status,
         policy_name,
@@ -85,71 +87,24 @@ fn answer(fired: &Fired) -> Response {
     else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
+    if *status == 429 {
+        return too_many(state, parts, policy_name.as_deref());
+    }
+    let correlation_id = uuid::Uuid::new_v4().to_string();
     let code = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = if *status == 429 {
-        let policy = policy_name.as_deref().unwrap_or("TEN_SECONDLY_ROLLING");
-        let (message, retry_after) = match policy {
-            "SECONDLY" => ("You have reached your secondly limit.".to_owned(), 1),
-            "DAILY" => (
-                "You have reached your daily limit.".to_owned(),
-                seconds_to_midnight(),
-            ),
-            other => (
-                format!(
-                    "You have reached your {} limit.",
-                    other.to_ascii_lowercase()
-                ),
-                10,
-            ),
-        };
-        let body = json!({
-            "status": "error",
-            "message": message,
-            "errorType": "RATE_LIMIT",
-            "correlationId": correlation_id,
-            "policyName": policy,
-            "requestId": uuid::Uuid::new_v4().to_string(),
-            "category": "RATE_LIMITS",
-            "errors": [],
-        });
-        let mut response = (code, Json(body)).into_response();
-        let daily_remaining = if policy == "DAILY" { "0" } else { "249999" };
-        let headers = [
-            ("retry-after", retry_after.to_string()),
-            ("x-hubspot-ratelimit-interval-milliseconds", "10000".into()),
-            ("x-hubspot-ratelimit-max", "100".into()),
-            ("x-hubspot-ratelimit-remaining", "0".into()),
-            ("x-hubspot-ratelimit-daily", "250000".into()),
-            (
-                "x-hubspot-ratelimit-daily-remaining",
-                daily_remaining.into(),
-            ),
-            ("x-hubspot-ratelimit-secondly", "10".into()),
-            ("x-hubspot-ratelimit-secondly-remaining", "0".into()),
-        ];
-        for (name, value) in headers {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                response
-                    .headers_mut()
-                    .insert(HeaderName::from_static(name), value);
-            }
-        }
-        response
-    } else {
-        let category = match status {
-            502 => "BAD_GATEWAY",
-            503 => "SERVICE_UNAVAILABLE",
-            _ => "INTERNAL_ERROR",
-        };
-        let body = json!({
-            "status": "error",
-            "message": format!("An injected fault answered {status} (callhost fault {}).", fired.rule_id),
-            "correlationId": correlation_id,
-            "category": category,
-            "errors": [],
-        });
-        (code, Json(body)).into_response()
+    let category = match status {
+        502 => "BAD_GATEWAY",
+        503 => "SERVICE_UNAVAILABLE",
+        _ => "INTERNAL_ERROR",
     };
+    let body = json!({
+        "status": "error",
+        "message": format!("An injected fault answered {status} (callhost fault {}).", fired.rule_id),
+        "correlationId": correlation_id,
+        "category": category,
+        "errors": [],
+    });
+    let mut response = (code, Json(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(&correlation_id) {
         response
             .headers_mut()
@@ -158,10 +113,31 @@ fn answer(fired: &Fired) -> Response {
     response
 }
 
-fn seconds_to_midnight() -> i64 {
-    let now = chrono::Utc::now();
-    let midnight = (now.date_naive() + chrono::Days::new(1))
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc());
-    midnight.map_or(86_400, |m| (m - now).num_seconds().max(1))
+/// An injected 429, built as the rate limiter builds its own (`rate_limits::answer`): the
+/// caller's limits when they are on (the limiter put the caller in the request), HubSpot's
+/// published numbers otherwise, with the chosen policy spent.
+fn too_many(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    policy: Option<&str>,
+) -> Response {
+    let policy = policy
+        .and_then(Policy::from_name)
+        .unwrap_or(Policy::TenSecondlyRolling);
+    let caller = parts.extensions.get::<Caller>();
+    let limits = state
+        .rate_limits
+        .as_ref()
+        .map_or_else(RateLimits::hubspot, |l| *l.limits());
+    let tier = caller.map_or(limits.private, |c| *c.tier(&limits));
+    let usage = Usage::spent(policy, &tier);
+    let retry_after = match policy {
+        Policy::Secondly => 1,
+        Policy::Daily => seconds_to_midnight(chrono::Utc::now().timestamp_millis()),
+        Policy::TenSecondlyRolling => usage
+            .burst
+            .map_or(10, |(window, _)| window.interval_ms.div_ceil(1000)),
+    };
+    let group = caller.map(Caller::key);
+    too_many_requests(policy, &usage, retry_after, group.as_deref())
 }

@@ -30,6 +30,7 @@ mod oauth_portals;
 mod oauth_tokens;
 mod openapi;
 mod owners_schemas;
+mod rate_limits;
 mod recordings;
 mod reset;
 mod saved_searches;
