@@ -15,7 +15,11 @@
 //! - **A call and its help-desk ticket are written together** ([`helpdesk`]).
 //! - **Saved searches are scoped by portal and user** ([`saved_searches`]).
 //! - **Replacing or resetting the whole store is one transaction** ([`dataset`]).
+//! - **Processes sharing a store talk only through it**: typed events on its [`bus`]
+//!   (PostgreSQL's `LISTEN`/`NOTIFY`), and widget sessions handed over by compare-and-set on
+//!   their owner ([`widget_sessions`]).
 
+pub mod bus;
 pub mod crm;
 pub mod dataset;
 mod error;
@@ -31,6 +35,7 @@ mod settings;
 mod sql;
 mod sqlite;
 mod statistics;
+pub mod widget_sessions;
 #[cfg(test)]
 mod timeouts;
 
@@ -41,6 +46,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use bus::{Bus, Delivery, Event};
 pub use crm::CrmStore;
 pub use dataset::DatasetStore;
 pub use error::{Result, StoreError};
@@ -51,6 +57,7 @@ pub use postgres::PgStore;
 pub use recordings::RecordingStore;
 pub use saved_searches::SavedSearchStore;
 pub use sqlite::SqliteStore;
+pub use widget_sessions::{StoredSession, WidgetSessionStore};
 
 /// How a store runs statements, the same on both backends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,11 +101,15 @@ pub trait Store:
     + SavedSearchStore
     + DatasetStore
     + OAuthStore
+    + WidgetSessionStore
     + Send
     + Sync
     + 'static
 {
     fn backend(&self) -> Backend;
+
+    /// The notification bus between the processes sharing this store ([`bus`]).
+    fn bus(&self) -> Bus;
 
     // Tenancy and credentials.
     async fn create_developer_account(&self, name: &str) -> Result<DeveloperAccount>;
