@@ -131,6 +131,13 @@ impl PgStore {
         self.schema.as_deref()
     }
 
+    /// Stops listening on the bus and closes the pool (a store whose schema another handle
+    /// will drop, such as a second instance's in tests).
+    pub async fn close(&self) {
+        self.bus.close();
+        self.pool.close().await;
+    }
+
     /// Drops this store's schema and everything in it. Does nothing for a store without one.
     pub async fn drop_schema(&self) -> crate::Result<()> {
         self.bus.close();

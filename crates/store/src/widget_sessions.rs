@@ -43,11 +43,9 @@ pub struct StoredSession {
 /// Widget sessions in the store. A supertrait of [`Store`](crate::Store).
 #[async_trait]
 pub trait WidgetSessionStore: Send + Sync {
-    /// Records a new session.
-    async fn insert_widget_session(&self, session: &StoredSession) -> Result<()>;
-
-    /// Writes a session's state, connection and last use, if `session.owner` still owns it and
-    /// `session.version` is newer than the stored one; false (nothing written) otherwise.
+    /// Records a session, or writes its state, connection and last use if `session.owner`
+    /// still owns it and `session.version` is newer than the stored one; false (nothing
+    /// written) when it is another instance's now, or the write is older.
     async fn save_widget_session(&self, session: &StoredSession) -> Result<bool>;
 
     /// Makes `owner` the driver of the user's session `id` and returns it as stored, with the
@@ -98,42 +96,29 @@ fn from_row(row: &impl Get) -> Result<StoredSession> {
 
 #[async_trait]
 impl<S: SqlStore> WidgetSessionStore for S {
-    async fn insert_widget_session(&self, s: &StoredSession) -> Result<()> {
-        self.execute(
-            query(
-                "insert into live_widget_session \
-                 (id, portal_id, user_id, app_id, location, owner, connected, version, last_seen, state) \
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(&s.id)
-            .bind(s.portal_id)
-            .bind(s.user_id)
-            .bind(s.app_id)
-            .bind(&s.location)
-            .bind(&s.owner)
-            .bind(s.connected)
-            .bind(s.version)
-            .bind(s.last_seen_ms)
-            .bind(&s.state),
-        )
-        .await?;
-        Ok(())
-    }
-
     async fn save_widget_session(&self, s: &StoredSession) -> Result<bool> {
         let written = self
             .execute(
                 query(
-                    "update live_widget_session \
-                     set state = $1, connected = $2, version = $3, last_seen = $4 \
-                     where id = $5 and owner = $6 and version < $3",
+                    "insert into live_widget_session \
+                     (id, portal_id, user_id, app_id, location, owner, connected, version, last_seen, state) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     on conflict (id) do update set state = excluded.state, \
+                     connected = excluded.connected, version = excluded.version, \
+                     last_seen = excluded.last_seen \
+                     where live_widget_session.owner = excluded.owner \
+                     and live_widget_session.version < excluded.version",
                 )
-                .bind(&s.state)
+                .bind(&s.id)
+                .bind(s.portal_id)
+                .bind(s.user_id)
+                .bind(s.app_id)
+                .bind(&s.location)
+                .bind(&s.owner)
                 .bind(s.connected)
                 .bind(s.version)
                 .bind(s.last_seen_ms)
-                .bind(&s.id)
-                .bind(&s.owner),
+                .bind(&s.state),
             )
             .await?;
         Ok(written > 0)
