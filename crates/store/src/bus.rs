@@ -41,7 +41,11 @@ pub const CAPACITY: usize = 1024;
 /// What crosses the bus. New variants are added here; a process that does not know one (an
 /// older version during a rolling restart) skips it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Event {
     /// Instance `owner` took widget session `session_id` over (its page reconnected there, or
     /// the automation API acted on it there): any other process holding it lets it go and

@@ -35,9 +35,9 @@ mod settings;
 mod sql;
 mod sqlite;
 mod statistics;
-pub mod widget_sessions;
 #[cfg(test)]
 mod timeouts;
+pub mod widget_sessions;
 
 use std::path::Path;
 use std::sync::Arc;

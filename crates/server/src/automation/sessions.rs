@@ -186,7 +186,12 @@ pub fn no_session(id: &str) -> ApiError {
     ))
 }
 
-async fn visible(state: &AppState, caller: &Caller, portal_id: i64, app_id: i64) -> ApiResult<bool> {
+async fn visible(
+    state: &AppState,
+    caller: &Caller,
+    portal_id: i64,
+    app_id: i64,
+) -> ApiResult<bool> {
     let developer = match caller.owner {
         super::gate::Owner::Developer(_) => developer_of(state, app_id).await?,
         super::gate::Owner::Portal(_) => None,

@@ -34,7 +34,10 @@ pub async fn start(state: &AppState) -> callhost_store::Result<()> {
             match delivery {
                 Ok(delivery) => handle(&state, delivery).await,
                 Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(bus.missed = missed, "fell behind the bus; checking sessions against the store");
+                    tracing::warn!(
+                        bus.missed = missed,
+                        "fell behind the bus; checking sessions against the store"
+                    );
                     resync(&state).await;
                 }
                 Err(RecvError::Closed) => return,

@@ -108,7 +108,9 @@ async fn write(state: AppState, row: StoredSession) {
                 state.sessions.release(&row.id);
             }
             Ok(_) => {}
-            Err(err) => tracing::warn!(session.id = %row.id, error = %err, "cannot read a widget session"),
+            Err(err) => {
+                tracing::warn!(session.id = %row.id, error = %err, "cannot read a widget session")
+            }
         },
         Err(err) => {
             tracing::warn!(session.id = %row.id, error = %err, "cannot write a widget session")
@@ -204,9 +206,7 @@ async fn adopt(state: &AppState, row: StoredSession) -> Option<Arc<Mutex<LiveSes
     if state.inspector.next_seq(&row.id).is_none() {
         state.inspector.open(&row.id, saved.engine.config());
     }
-    let live = state
-        .sessions
-        .adopt(
+    let live = state.sessions.adopt(
         &row.id,
         saved.engine,
         (row.portal_id, row.user_id),

@@ -26,7 +26,11 @@ struct Page {
 }
 
 impl Page {
-    fn connect(state: &AppState, id: &str, live: Arc<tokio::sync::Mutex<widget_socket::LiveSession>>) -> Page {
+    fn connect(
+        state: &AppState,
+        id: &str,
+        live: Arc<tokio::sync::Mutex<widget_socket::LiveSession>>,
+    ) -> Page {
         let (frames, incoming) = mpsc::unbounded_channel::<String>();
         let stream = stream::unfold(incoming, |mut incoming| async move {
             incoming.recv().await.map(|frame| (frame, incoming))
@@ -37,7 +41,9 @@ impl Page {
             futures_util::sink::unfold((), move |(), frame: String| {
                 let seen = seen.clone();
                 async move {
-                    seen.lock().unwrap().push(serde_json::from_str::<Value>(&frame).unwrap());
+                    seen.lock()
+                        .unwrap()
+                        .push(serde_json::from_str::<Value>(&frame).unwrap());
                     Ok::<_, std::convert::Infallible>(())
                 }
             })
@@ -59,10 +65,21 @@ impl Page {
     async fn until(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
-            if let Some(found) = self.seen.lock().unwrap().iter().find(|f| matches(f)).cloned() {
+            if let Some(found) = self
+                .seen
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|f| matches(f))
+                .cloned()
+            {
                 return found;
             }
-            assert!(tokio::time::Instant::now() < deadline, "no {what} in {:#?}", self.seen.lock().unwrap());
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no {what} in {:#?}",
+                self.seen.lock().unwrap()
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
@@ -103,7 +120,9 @@ async fn two_instances() -> Option<(TestApp, TestApp)> {
     ignore = "needs CALLHOST_TEST_DATABASE_URL (a PostgreSQL server) when built"
 )]
 async fn a_session_dropped_on_one_instance_resumes_on_the_other_with_its_live_call() {
-    let Some((a, b)) = two_instances().await else { return };
+    let Some((a, b)) = two_instances().await else {
+        return;
+    };
     let (portal, user) = (a.dev.portal_id, a.dev.user_id);
     let contact = seeded_contact(&a).await;
     let (id, live) = handover::open(&a.state, Session::new(config(&a)), portal, user).await;
@@ -117,8 +136,12 @@ async fn a_session_dropped_on_one_instance_resumes_on_the_other_with_its_live_ca
     page.drop_socket().await;
 
     // Another user cannot take it; its user, on B, gets it with the engine where it was.
-    assert!(handover::resume(&b.state, &id, portal, user + 1).await.is_none());
-    let resumed = handover::resume(&b.state, &id, portal, user).await.expect("resumed on B");
+    assert!(handover::resume(&b.state, &id, portal, user + 1)
+        .await
+        .is_none());
+    let resumed = handover::resume(&b.state, &id, portal, user)
+        .await
+        .expect("resumed on B");
     {
         let session = resumed.lock().await;
         let call = session.engine.latest_call().expect("the call");
@@ -128,7 +151,10 @@ async fn a_session_dropped_on_one_instance_resumes_on_the_other_with_its_live_ca
     let row = b.store.get_widget_session(&id).await.unwrap().unwrap();
     assert_eq!(row.owner, b.state.bus.instance());
     // A lets it go (told over the bus) and can no longer write it.
-    eventually("A lets the session go", || a.state.sessions.get(&id).is_none()).await;
+    eventually("A lets the session go", || {
+        a.state.sessions.get(&id).is_none()
+    })
+    .await;
     let mut stale = row.clone();
     stale.owner = a.state.bus.instance().to_owned();
     stale.version += 100;
@@ -141,7 +167,10 @@ async fn a_session_dropped_on_one_instance_resumes_on_the_other_with_its_live_ca
     })
     .await;
     page.send_all(&call_frames(contact, "ext-handover")[5..6]);
-    page.until("the ended call", |f| is_ui(f, "callState") && f["state"] == "ENDED").await;
+    page.until("the ended call", |f| {
+        is_ui(f, "callState") && f["state"] == "ENDED"
+    })
+    .await;
     page.drop_socket().await;
     b.finish().await;
     a.finish().await;
@@ -153,7 +182,9 @@ async fn a_session_dropped_on_one_instance_resumes_on_the_other_with_its_live_ca
     ignore = "needs CALLHOST_TEST_DATABASE_URL (a PostgreSQL server) when built"
 )]
 async fn call_changed_on_one_instance_reaches_the_users_pages_on_the_other_and_no_one_elses() {
-    let Some((a, b)) = two_instances().await else { return };
+    let Some((a, b)) = two_instances().await else {
+        return;
+    };
     let (portal, user) = (a.dev.portal_id, a.dev.user_id);
     let contact = seeded_contact(&a).await;
     let other = a
@@ -167,38 +198,66 @@ async fn call_changed_on_one_instance_reaches_the_users_pages_on_the_other_and_n
         .await
         .unwrap();
     // On B: a record page of the same user (its widget session, idle) and one of a colleague.
-    let mine = SessionConfig { iframe_location: IframeLocation::Widget, ..config(&b) };
-    let theirs = SessionConfig { user_id: other.id, owner_id: other.owner_id, ..config(&b) };
+    let mine = SessionConfig {
+        iframe_location: IframeLocation::Widget,
+        ..config(&b)
+    };
+    let theirs = SessionConfig {
+        user_id: other.id,
+        owner_id: other.owner_id,
+        ..config(&b)
+    };
     let (mine_id, mine_live) = handover::open(&b.state, Session::new(mine), portal, user).await;
     let (theirs_id, theirs_live) =
         handover::open(&b.state, Session::new(theirs), portal, other.id).await;
     let my_page = Page::connect(&b.state, &mine_id, mine_live);
     let their_page = Page::connect(&b.state, &theirs_id, theirs_live);
-    my_page.until("the session frame", |f| f["kind"] == "session").await;
-    their_page.until("the session frame", |f| f["kind"] == "session").await;
+    my_page
+        .until("the session frame", |f| f["kind"] == "session")
+        .await;
+    their_page
+        .until("the session frame", |f| f["kind"] == "session")
+        .await;
 
     // On A: the user's calling window makes a call.
-    let window = SessionConfig { iframe_location: IframeLocation::Window, ..config(&a) };
+    let window = SessionConfig {
+        iframe_location: IframeLocation::Window,
+        ..config(&a)
+    };
     let (id, live) = handover::open(&a.state, Session::new(window), portal, user).await;
     let page = Page::connect(&a.state, &id, live);
     page.send_all(&call_frames(contact, "ext-relayed")[..5]);
-    let created = page.until("callChanged on A", |f| is_ui(f, "callChanged")).await;
+    let created = page
+        .until("callChanged on A", |f| is_ui(f, "callChanged"))
+        .await;
 
-    let relayed = my_page.until("callChanged on B", |f| is_ui(f, "callChanged")).await;
+    let relayed = my_page
+        .until("callChanged on B", |f| is_ui(f, "callChanged"))
+        .await;
     assert_eq!(relayed["engagementId"], created["engagementId"]);
     assert_eq!(relayed["externalCallId"], json!("ext-relayed"));
     // An outbound callState is the window's own, not the widget's.
     page.send_all(&call_frames(contact, "ext-relayed")[5..6]);
-    page.until("the ended call", |f| is_ui(f, "callState") && f["state"] == "ENDED").await;
-    my_page.until("the end's callChanged on B", |f| {
-        is_ui(f, "callChanged") && f["engagementId"] == created["engagementId"]
+    page.until("the ended call", |f| {
+        is_ui(f, "callState") && f["state"] == "ENDED"
     })
     .await;
+    my_page
+        .until("the end's callChanged on B", |f| {
+            is_ui(f, "callChanged") && f["engagementId"] == created["engagementId"]
+        })
+        .await;
     page.drop_socket().await;
     let mine_seen = my_page.drop_socket().await;
-    assert!(!mine_seen.iter().any(|f| is_ui(f, "callState")), "{mine_seen:#?}");
+    assert!(
+        !mine_seen.iter().any(|f| is_ui(f, "callState")),
+        "{mine_seen:#?}"
+    );
     let theirs_seen = their_page.drop_socket().await;
-    assert!(!theirs_seen.iter().any(|f| f["kind"] == "ui"), "another user's page: {theirs_seen:#?}");
+    assert!(
+        !theirs_seen.iter().any(|f| f["kind"] == "ui"),
+        "another user's page: {theirs_seen:#?}"
+    );
     b.finish().await;
     a.finish().await;
 }
