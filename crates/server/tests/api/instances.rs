@@ -14,7 +14,9 @@ use futures_util::stream;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use crate::helpers::{spawn_app, Backend, TestApp};
+use reqwest::Method;
+
+use crate::helpers::{spawn_app, spawn_app_from, Backend, Filling, TestApp};
 use crate::host::{call_frames, config, seeded_contact};
 
 /// A page connected to session `id` on `state`: frames in through `frames`, frames out
@@ -258,6 +260,79 @@ async fn call_changed_on_one_instance_reaches_the_users_pages_on_the_other_and_n
         !theirs_seen.iter().any(|f| f["kind"] == "ui"),
         "another user's page: {theirs_seen:#?}"
     );
+    b.finish().await;
+    a.finish().await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(callhost_test_postgres),
+    ignore = "needs CALLHOST_TEST_DATABASE_URL (a PostgreSQL server) when built"
+)]
+async fn the_automation_api_lists_and_acts_on_another_instances_session_and_a_reset_ends_it() {
+    let Some(a) = spawn_app_from(Backend::Postgres, Filling::SeedWithSnapshot, true).await else {
+        return;
+    };
+    let b = a.spawn_peer().await.unwrap();
+    let (portal, user) = (a.dev.portal_id, a.dev.user_id);
+    let (id, live) = handover::open(&b.state, Session::new(config(&b)), portal, user).await;
+    let page = Page::connect(&b.state, &id, live);
+    page.send_all(&call_frames(0, "unused")[..3]);
+    page.until("the app logged in", |f| {
+        is_ui(f, "appStatus") && f["loggedIn"] == true
+    })
+    .await;
+
+    // A lists B's session (as B last wrote it, behind its replies), and acting on it there
+    // takes it over: B's socket closes.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = a
+            .automation(&a.token, Method::GET, "/callhost/v1/sessions", None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let listed = body["results"].as_array().unwrap();
+        let view = listed
+            .iter()
+            .find(|s| s["id"] == id.as_str())
+            .expect("B's session on A");
+        if view["state"]["loggedIn"] == true {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never written logged in: {view}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let action = json!({"action": "visibility", "isMinimized": true});
+    let path = format!("/callhost/v1/sessions/{id}/actions");
+    let (status, body) = a
+        .automation(&a.token, Method::POST, &path, Some(&action))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(a.state.sessions.get(&id).is_some());
+    tokio::time::timeout(Duration::from_secs(10), page.task)
+        .await
+        .expect("B closed the socket")
+        .unwrap();
+    assert!(b.state.sessions.get(&id).is_none());
+
+    // A page on B again; a reset on A ends it there too, and the store keeps no session.
+    let resumed = handover::resume(&b.state, &id, portal, user)
+        .await
+        .expect("back on B");
+    let page = Page::connect(&b.state, &id, resumed);
+    page.until("the session frame", |f| f["kind"] == "session")
+        .await;
+    let (status, _) = a.dev_call(Method::POST, "/callhost/v1/reset", None).await;
+    assert_eq!(status, 204);
+    tokio::time::timeout(Duration::from_secs(10), page.task)
+        .await
+        .expect("the reset closed B's socket")
+        .unwrap();
+    assert!(b.state.sessions.get(&id).is_none());
+    assert!(a.store.list_widget_sessions().await.unwrap().is_empty());
     b.finish().await;
     a.finish().await;
 }
