@@ -3,6 +3,8 @@
 //! another `callhost serve` on the same database resumes it there, and the automation API
 //! reaches it from any instance.
 //!
+//! - **On PostgreSQL only**: on SQLite (one process) sessions stay in memory, as the store
+//!   has nothing to hand over to.
 //! - **Written after each input, off the reply path**: the page's frames are sent first; then
 //!   the engine and the frames still waiting for the page are written, from a task of their
 //!   own ([`save_later`]), so the next input does not wait for the write either. Each write
@@ -42,8 +44,13 @@ struct Saved {
     outbox: Vec<PageOutput>,
 }
 
-/// The session as a row to write, its version moved on.
+/// The session as a row to write, its version moved on; `None` on SQLite, which serves one
+/// process: nobody else could resume the session, and its one writer is better left to the
+/// call log's writes on the message path.
 fn row(state: &AppState, id: &str, session: &mut LiveSession) -> Option<StoredSession> {
+    if !state.bus.shared() {
+        return None;
+    }
     session.version += 1;
     let saved = Saved {
         engine: session.engine.clone(),
