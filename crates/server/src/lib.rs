@@ -53,8 +53,11 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The development seed, when this instance seeded one.
     pub development: Option<dev::Development>,
-    /// The host's live widget sessions.
+    /// The host's live widget sessions held by this process (the store has every process's:
+    /// `host::handover`).
     pub sessions: Arc<host::widget_socket::Sessions>,
+    /// The store's notification bus, and this process's id on it (`host::cluster`).
+    pub bus: callhost_store::Bus,
     /// Serializes reports of a call per (portal, externalCallId) (`call_log`).
     pub call_locks: Arc<call_log::CallLocks>,
     /// The protocol inspector's record of widget sessions.
@@ -95,6 +98,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Arc<dyn Store>, development: Option<dev::Development>) -> Self {
         Self {
+            bus: store.bus(),
             store,
             development,
             sessions: Arc::default(),
@@ -214,6 +218,11 @@ pub async fn run(
     // One shutdown signal fans out to both servers and every widget socket.
     let stop = Shutdown::on(shutdown);
     state.shutdown = stop.clone();
+    // Listening on the bus before serving: whatever this instance answers, it answers after
+    // it hears the others.
+    host::cluster::start(&state)
+        .await
+        .map_err(std::io::Error::other)?;
     let api_router = checking_host(routes::api_router(state.clone()), &api, &state)?;
     let api_server = serve(api, api_router, stop.clone());
     match demo {

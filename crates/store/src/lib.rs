@@ -16,7 +16,11 @@
 //! - **Saved searches are scoped by portal and user** ([`saved_searches`]).
 //! - **Replacing or resetting the whole store is one transaction** ([`dataset`]).
 //! - **A request adds to its rate-limit counters in one statement** ([`rate_limits`]).
+//! - **Processes sharing a store talk only through it**: typed events on its [`bus`]
+//!   (PostgreSQL's `LISTEN`/`NOTIFY`), and widget sessions handed over by compare-and-set on
+//!   their owner ([`widget_sessions`]).
 
+pub mod bus;
 pub mod crm;
 pub mod dataset;
 mod error;
@@ -35,6 +39,7 @@ mod sqlite;
 mod statistics;
 #[cfg(test)]
 mod timeouts;
+pub mod widget_sessions;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -43,6 +48,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use bus::{Bus, Delivery, Event};
 pub use crm::CrmStore;
 pub use dataset::DatasetStore;
 pub use error::{Result, StoreError};
@@ -54,6 +60,7 @@ pub use rate_limits::{CounterHit, RateLimitStore};
 pub use recordings::RecordingStore;
 pub use saved_searches::SavedSearchStore;
 pub use sqlite::SqliteStore;
+pub use widget_sessions::{StoredSession, WidgetSessionStore};
 
 /// How a store runs statements, the same on both backends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,11 +115,15 @@ pub trait Store:
     + DatasetStore
     + OAuthStore
     + RateLimitStore
+    + WidgetSessionStore
     + Send
     + Sync
     + 'static
 {
     fn backend(&self) -> Backend;
+
+    /// The notification bus between the processes sharing this store ([`bus`]).
+    fn bus(&self) -> Bus;
 
     // Tenancy and credentials.
     async fn create_developer_account(&self, name: &str) -> Result<DeveloperAccount>;

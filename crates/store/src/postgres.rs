@@ -31,6 +31,7 @@ pub struct PgStore {
     pool: PgPool,
     schema: Option<String>,
     staleness: Arc<Staleness>,
+    bus: crate::bus::Bus,
 }
 
 impl PgStore {
@@ -87,6 +88,7 @@ impl PgStore {
             .connect_with(options)
             .await?;
         let store = Self {
+            bus: crate::bus::Bus::postgres(pool.clone(), schema),
             pool,
             schema: schema.map(str::to_owned),
             staleness: Arc::default(),
@@ -129,8 +131,16 @@ impl PgStore {
         self.schema.as_deref()
     }
 
+    /// Stops listening on the bus and closes the pool (a store whose schema another handle
+    /// will drop, such as a second instance's in tests).
+    pub async fn close(&self) {
+        self.bus.close();
+        self.pool.close().await;
+    }
+
     /// Drops this store's schema and everything in it. Does nothing for a store without one.
     pub async fn drop_schema(&self) -> crate::Result<()> {
+        self.bus.close();
         if let Some(schema) = &self.schema {
             sqlx::query(&format!("drop schema if exists {schema} cascade"))
                 .execute(&self.pool)
@@ -161,6 +171,10 @@ impl SqlStore for PgStore {
 
     fn backend(&self) -> Backend {
         Backend::Postgres
+    }
+
+    fn bus(&self) -> &crate::bus::Bus {
+        &self.bus
     }
 
     /// Counts `objects` written and analyzes the CRM tables when that makes their statistics

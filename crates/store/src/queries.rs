@@ -102,6 +102,10 @@ impl<S: SqlStore> Store for S {
         SqlStore::backend(self)
     }
 
+    fn bus(&self) -> crate::bus::Bus {
+        SqlStore::bus(self).clone()
+    }
+
     async fn create_developer_account(&self, name: &str) -> Result<DeveloperAccount> {
         let created_at = now();
         let row = with_random_id(7, |id| {

@@ -427,6 +427,9 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
 
     fn backend(&self) -> Backend;
 
+    /// The store's notification bus (`crate::bus`).
+    fn bus(&self) -> &crate::bus::Bus;
+
     /// Called after writes of `objects` CRM objects are committed.
     fn after_writes(&self, objects: usize) -> impl Future<Output = ()> + Send;
 

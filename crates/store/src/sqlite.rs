@@ -25,6 +25,8 @@ use crate::{Backend, StoreOptions};
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// In-process: SQLite serves one process.
+    bus: crate::bus::Bus,
 }
 
 impl SqliteStore {
@@ -63,7 +65,10 @@ impl SqliteStore {
             })
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            bus: crate::bus::Bus::local(),
+        })
     }
 }
 
@@ -89,6 +94,10 @@ impl SqlStore for SqliteStore {
 
     fn backend(&self) -> Backend {
         Backend::Sqlite
+    }
+
+    fn bus(&self) -> &crate::bus::Bus {
+        &self.bus
     }
 
     /// Nothing to do: SQLite plans the CRM queries well from the schema alone (unlike

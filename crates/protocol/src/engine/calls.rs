@@ -8,6 +8,7 @@
 //! reply before their CREATE_ENGAGEMENT_* reply, and their engagement is associated with the
 //! first match (docs/design.md#inbound-order).
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::call_object::{self, CallStart};
@@ -29,7 +30,7 @@ const END_STATUSES: &[&str] = &[
 ];
 
 /// A call the session has seen start (or resumed after a reload).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Call {
     pub external_call_id: String,
     /// `None` for a call resumed from an engagementId alone.
@@ -155,7 +156,7 @@ fn match_name(m: &CallerIdMatch) -> Option<String> {
 }
 
 /// Store work in flight, by op id.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) enum Pending {
     CreateCall {
         external_call_id: String,

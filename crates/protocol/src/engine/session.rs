@@ -18,6 +18,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::calls::{Call, Pending};
@@ -46,7 +47,10 @@ impl Turn {
 }
 
 /// A widget session. See the module docs for what it guarantees.
-#[derive(Debug, Clone)]
+///
+/// It serializes whole (serde, no I/O), so that the server can keep it in the store and
+/// another process can resume it (docs/design.md#session-handover).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
     pub(super) config: SessionConfig,
     /// The URL the iframe loads: the settings URL, or one SET_WIDGET_URL moved it to.
@@ -194,6 +198,39 @@ impl Session {
             .filter(|c| c.is_live())
             .map(|call| Output::Ui(call.state()))
             .collect()
+    }
+
+    /// What this session's page shows of `command`, a UI command of another session of the
+    /// same user (its calling window, another tab's widget), sent from `app_id`'s session
+    /// (docs/design.md#pages-of-a-user): every page re-reads a call another session wrote
+    /// (`callChanged`); a calling remote of the same app shows an inbound call ringing or live
+    /// elsewhere, unless this session knows the call itself (its own `callState` is the one
+    /// that counts). Nothing else crosses sessions, and nothing of another user ever does
+    /// (the server routes by portal and user, and this checks them again).
+    pub fn relayed(
+        &self,
+        portal_id: i64,
+        user_id: i64,
+        app_id: i64,
+        command: &UiCommand,
+    ) -> Option<UiCommand> {
+        if (portal_id, user_id) != (self.config.portal_id, self.config.user_id) {
+            return None;
+        }
+        match command {
+            UiCommand::CallChanged { .. } => Some(command.clone()),
+            UiCommand::CallState {
+                external_call_id,
+                direction: Some(Direction::Inbound),
+                ..
+            } if self.config.iframe_location == IframeLocation::Remote
+                && app_id == self.config.app_id
+                && !self.calls.contains_key(external_call_id) =>
+            {
+                Some(command.clone())
+            }
+            _ => None,
+        }
     }
 
     /// Handles one input; see the module docs for the order of what comes back.

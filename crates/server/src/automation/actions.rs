@@ -384,6 +384,6 @@ async fn instruct(
         findings: Vec::new(),
     };
     let seq = state.inspector.record(&handle.id, entry);
-    widget_socket::instruct(&handle.live, frame).await;
+    widget_socket::instruct(state, &handle.id, &handle.live, frame).await;
     seq.into_iter().collect()
 }

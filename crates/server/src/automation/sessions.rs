@@ -3,6 +3,11 @@
 //!
 //! A session another caller owns answers exactly as one that does not exist, so ids cannot be
 //! probed across portals.
+//!
+//! Several instances: the list has the sessions of every instance (from the store; those held
+//! elsewhere as last written), and a session held by another instance is taken over by the
+//! instance the request reached before anything is done to it (`host::handover`;
+//! docs/automation.md#several-instances).
 
 use axum::extract::State;
 use axum::Json;
@@ -12,6 +17,7 @@ use utoipa::ToSchema;
 
 use super::gate::{developer_of, Caller};
 use crate::error::{ApiError, ApiResult};
+use crate::host::handover;
 use crate::host::widget_socket::Handle;
 use crate::AppState;
 
@@ -72,12 +78,26 @@ pub struct SessionList {
 
 impl SessionView {
     pub fn of(handle: &Handle, engine: &Session, connected: bool) -> Self {
+        Self::with(
+            &handle.id,
+            (handle.portal_id, handle.user_id, handle.app_id),
+            engine,
+            connected,
+        )
+    }
+
+    fn with(
+        id: &str,
+        (portal_id, user_id, app_id): (i64, i64, i64),
+        engine: &Session,
+        connected: bool,
+    ) -> Self {
         let config = engine.config();
         SessionView {
-            id: handle.id.clone(),
-            portal_id: handle.portal_id,
-            user_id: handle.user_id,
-            app_id: handle.app_id,
+            id: id.to_owned(),
+            portal_id,
+            user_id,
+            app_id,
             location: config.iframe_location,
             connected,
             state: AppStateView {
@@ -115,22 +135,49 @@ pub async fn list_sessions(
     caller: Caller,
 ) -> ApiResult<Json<SessionList>> {
     let mut results = Vec::new();
-    for handle in state.sessions.all() {
-        if !visible(&state, &caller, &handle).await? {
+    let here = state.sessions.all();
+    for handle in &here {
+        if !visible(&state, &caller, handle.portal_id, handle.app_id).await? {
             continue;
         }
         let live = handle.live.lock().await;
-        results.push(SessionView::of(&handle, &live.engine, live.connected()));
+        results.push(SessionView::of(handle, &live.engine, live.connected()));
     }
+    // Those other instances hold, as they last wrote them.
+    for row in state.store.list_widget_sessions().await? {
+        if here.iter().any(|h| h.id == row.id)
+            || !visible(&state, &caller, row.portal_id, row.app_id).await?
+        {
+            continue;
+        }
+        if let Some(engine) = handover::stored_engine(&row) {
+            let owner = (row.portal_id, row.user_id, row.app_id);
+            results.push(SessionView::with(&row.id, owner, &engine, row.connected));
+        }
+    }
+    results.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Json(SessionList { results }))
 }
 
 /// The session `id` if the caller may drive it; a 404 otherwise, the same as for no session.
+/// A session another instance holds is taken over first.
 pub async fn find(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Handle> {
-    match state.sessions.get(id) {
-        Some(handle) if visible(state, caller, &handle).await? => Ok(handle),
-        _ => Err(no_session(id)),
+    if let Some(handle) = state.sessions.get(id) {
+        return match visible(state, caller, handle.portal_id, handle.app_id).await? {
+            true => Ok(handle),
+            false => Err(no_session(id)),
+        };
     }
+    let row = state.store.get_widget_session(id).await?;
+    let Some(row) = row else {
+        return Err(no_session(id));
+    };
+    if !visible(state, caller, row.portal_id, row.app_id).await?
+        || !handover::take_over(state, row).await
+    {
+        return Err(no_session(id));
+    }
+    state.sessions.get(id).ok_or_else(|| no_session(id))
 }
 
 pub fn no_session(id: &str) -> ApiError {
@@ -139,10 +186,15 @@ pub fn no_session(id: &str) -> ApiError {
     ))
 }
 
-async fn visible(state: &AppState, caller: &Caller, handle: &Handle) -> ApiResult<bool> {
+async fn visible(
+    state: &AppState,
+    caller: &Caller,
+    portal_id: i64,
+    app_id: i64,
+) -> ApiResult<bool> {
     let developer = match caller.owner {
-        super::gate::Owner::Developer(_) => developer_of(state, handle.app_id).await?,
+        super::gate::Owner::Developer(_) => developer_of(state, app_id).await?,
         super::gate::Owner::Portal(_) => None,
     };
-    Ok(caller.owns_session(handle.portal_id, developer))
+    Ok(caller.owns_session(portal_id, developer))
 }

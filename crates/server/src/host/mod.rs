@@ -31,7 +31,9 @@ pub mod admin;
 pub mod app_check;
 pub mod apps;
 pub mod calls;
+pub mod cluster;
 pub mod developer;
+pub mod handover;
 pub mod inspector;
 pub mod installs;
 pub mod local_app;
@@ -226,7 +228,8 @@ async fn open_socket(
         .filter(|id| !state.resets.ended(id, portal_id, user_id));
     let (id, live) = match resume {
         Some(id) => {
-            let live = state.sessions.resume(id, portal_id, user_id);
+            // Held here, or taken over from the instance that drove it (handover).
+            let live = handover::resume(&state, id, portal_id, user_id).await;
             (
                 id.clone(),
                 live.ok_or_else(|| ApiError::not_found("That widget session has ended."))?,
@@ -235,9 +238,8 @@ async fn open_socket(
         None => {
             let host_url = signin::host_origin(&parts).ok_or_else(ApiError::internal)?;
             let config = session_config(&state, &user, &params, host_url).await?;
-            let (id, live) = state
-                .sessions
-                .open(Session::new(config.clone()), portal_id, user_id);
+            let (id, live) =
+                handover::open(&state, Session::new(config.clone()), portal_id, user_id).await;
             state.inspector.open(&id, &config);
             (id, live)
         }

@@ -6,13 +6,18 @@
 //! A session's owner is kept outside its lock, so checking who may resume it never waits for
 //! an input in progress. Sessions no page has used for [`IDLE_LIMIT`] are forgotten when the
 //! next one opens.
+//!
+//! This registry is this process's; the store has every process's sessions, and
+//! `super::handover` moves a session between the two (docs/design.md#session-handover). A
+//! session another process took over is [`Sessions::release`]d here: forgotten, and its
+//! connection told to close ([`Sessions::released`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use callhost_protocol::engine::{PageOutput, Session};
-use tokio::sync::{mpsc, Mutex};
+use tokio::sync::{mpsc, watch, Mutex};
 
 /// How long a session without a connection is kept for its page to come back.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(300);
@@ -29,6 +34,8 @@ pub struct LiveSession {
     /// The current connection's queue of frames that inputs from elsewhere (the automation
     /// API) cause; `None` while no page is connected.
     pub(crate) page: Option<mpsc::UnboundedSender<String>>,
+    /// Incremented by each change written to the store (`super::handover::save`).
+    pub(crate) version: i64,
 }
 
 impl LiveSession {
@@ -45,6 +52,8 @@ struct Registered {
     user_id: i64,
     app_id: i64,
     live: Arc<Mutex<LiveSession>>,
+    /// Set when the session is let go (another process took it over).
+    released: watch::Sender<bool>,
 }
 
 /// A session as the registry lists it, with what can be known without its lock.
@@ -70,6 +79,20 @@ impl Sessions {
         user_id: i64,
     ) -> (String, Arc<Mutex<LiveSession>>) {
         let id = callhost_store::secret::generate("ws-")[..27].to_owned();
+        let live = self.adopt(&id, engine, (portal_id, user_id), Vec::new(), 0);
+        (id, live)
+    }
+
+    /// Registers session `id` as it was elsewhere (a session taken over from another process,
+    /// `super::handover`), replacing any entry of that id; forgets sessions idle past the limit.
+    pub fn adopt(
+        &self,
+        id: &str,
+        engine: Session,
+        (portal_id, user_id): (i64, i64),
+        outbox: Vec<PageOutput>,
+        version: i64,
+    ) -> Arc<Mutex<LiveSession>> {
         let app_id = engine.config().app_id;
         let live = Arc::new(Mutex::new(LiveSession {
             engine,
@@ -77,8 +100,9 @@ impl Sessions {
             user_id,
             connected: false,
             last_seen: Instant::now(),
-            outbox: Vec::new(),
+            outbox,
             page: None,
+            version,
         }));
         let mut all = self
             .0
@@ -94,9 +118,41 @@ impl Sessions {
             user_id,
             app_id,
             live: live.clone(),
+            released: watch::channel(false).0,
         };
-        all.insert(id.clone(), registered);
-        (id, live)
+        if let Some(old) = all.insert(id.to_owned(), registered) {
+            old.released.send_replace(true);
+        }
+        live
+    }
+
+    /// Lets session `id` go (another process drives it now): forgets it and tells its
+    /// connection to close. False when it was not here.
+    pub fn release(&self, id: &str) -> bool {
+        let removed = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(id);
+        match removed {
+            Some(registered) => {
+                registered.released.send_replace(true);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Fires when session `id` is let go or replaced; never for a session not registered.
+    pub fn released(&self, id: &str) -> watch::Receiver<bool> {
+        let all = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match all.get(id) {
+            Some(registered) => registered.released.subscribe(),
+            None => watch::channel(false).1,
+        }
     }
 
     /// Forgets every session (a reset; the sockets themselves close on `AppState::resets`);
@@ -106,7 +162,10 @@ impl Sessions {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .drain()
-            .map(|(id, s)| (id, s.portal_id, s.user_id))
+            .map(|(id, s)| {
+                s.released.send_replace(true);
+                (id, s.portal_id, s.user_id)
+            })
             .collect()
     }
 

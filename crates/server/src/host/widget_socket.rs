@@ -31,6 +31,12 @@
 //! only the server may send, such as `done`) is answered with a `refused` frame and recorded
 //! with a finding, and never reaches the engine.
 //!
+//! Several processes: after each input the session is written to the store off the reply
+//! path (`super::handover`), so a page reconnecting to another instance resumes it there;
+//! when another instance takes the session over, this connection closes, between inputs like
+//! shutdown, and writes nothing more. `callChanged` and an inbound `callState` also go to the
+//! user's other pages on every instance (`handover::relay`).
+//!
 //! The loop is generic over a sink and a stream of text frames, so tests can drive it with
 //! channels instead of a socket.
 
@@ -48,7 +54,7 @@ use tokio::sync::{mpsc, Mutex};
 
 use crate::automation::faults::Site;
 use crate::automation::hooks::{self, PostFate};
-use crate::host::inspector;
+use crate::host::{handover, inspector};
 use crate::AppState;
 
 pub use super::session_registry::{Handle, LiveSession, Sessions, IDLE_LIMIT};
@@ -83,8 +89,10 @@ where
     let mut shutdown = state.shutdown.clone();
     // A reset ends every session (crate::fixture::reset): between inputs, like shutdown.
     let mut resets = state.resets.subscribe();
+    // Another instance took the session over (handover): close, and write nothing more.
+    let mut released = state.sessions.released(&id);
     let (queue, mut injected) = mpsc::unbounded_channel::<String>();
-    let Some(mut held) = greet(&id, &live, &mut sink, queue).await else {
+    let Some(mut held) = greet(&state, &id, &live, &mut sink, queue).await else {
         return (Ending::Closed, sink);
     };
     let mut ending = Ending::Closed;
@@ -106,6 +114,11 @@ where
                 tracing::debug!(session.id = %id, "store reset: closing the widget socket");
                 let _ = sink.close().await;
                 break;
+            }
+            () = let_go(&mut released) => {
+                tracing::debug!(session.id = %id, "session taken over elsewhere: closing the widget socket");
+                let _ = sink.close().await;
+                return (Ending::Closed, sink);
             }
         };
         let Some(frame) = frame else { break };
@@ -158,10 +171,10 @@ where
         }
         let mut session = live.lock().await;
         session.last_seen = Instant::now();
-        if run_input(&state, &id, &mut session, input, &mut sink)
-            .await
-            .page_gone
-        {
+        let ran = run_input(&state, &id, &mut session, input, &mut sink).await;
+        // The replies are out; the session is written behind them.
+        handover::save_later(&state, &id, &mut session);
+        if ran.page_gone {
             break;
         }
     }
@@ -169,7 +182,17 @@ where
     session.connected = false;
     session.page = None;
     session.last_seen = Instant::now();
+    if !*released.borrow() {
+        handover::save(&state, &id, &mut session).await;
+    }
     (ending, sink)
+}
+
+/// Resolves once the session is let go here; never when it is not registered.
+async fn let_go(released: &mut tokio::sync::watch::Receiver<bool>) {
+    if released.wait_for(|gone| *gone).await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Hands an input from outside the page (the automation API) to a live session, exactly as
@@ -194,13 +217,15 @@ pub async fn inject(
     let mut sink = std::pin::pin!(sink);
     let first = state.inspector.next_seq(id).unwrap_or(0);
     run_input(state, id, &mut session, input, &mut sink).await;
+    // Written before the action answers: a page resuming elsewhere next finds its effects.
+    handover::save(state, id, &mut session).await;
     let next = state.inspector.next_seq(id).unwrap_or(first);
     (first..next).collect()
 }
 
 /// Sends a frame to a live session's page outside the engine (the automation API's page
 /// instructions: navigate, select an app); kept in the outbox when no page is connected.
-pub async fn instruct(live: &Mutex<LiveSession>, frame: PageOutput) {
+pub async fn instruct(state: &AppState, id: &str, live: &Mutex<LiveSession>, frame: PageOutput) {
     let mut session = live.lock().await;
     let sent = match (&session.page, serde_json::to_string(&frame)) {
         (Some(queue), Ok(text)) => queue.send(text).is_ok(),
@@ -208,6 +233,7 @@ pub async fn instruct(live: &Mutex<LiveSession>, frame: PageOutput) {
     };
     if !sent {
         session.outbox.push(frame);
+        handover::save(state, id, &mut session).await;
     }
 }
 
@@ -230,6 +256,7 @@ fn refuse_frame(state: &AppState, id: &str, frame: &str, code: &'static str, why
 /// restates; returns the outbox's posts, held for the page's first input, or `None` when the
 /// page is already gone.
 async fn greet<S>(
+    state: &AppState,
     id: &str,
     live: &Mutex<LiveSession>,
     sink: &mut S,
@@ -263,6 +290,10 @@ where
             return None;
         }
     }
+    // The outbox is with this connection now (the posts held for its first input among them).
+    session.outbox.clone_from(&held);
+    handover::save_later(state, id, &mut session);
+    session.outbox.clear();
     Some(held)
 }
 
@@ -350,6 +381,7 @@ where
                 page_gone = to_page(sink, session, frame, page_gone).await;
             }
             Output::Ui(command) => {
+                handover::relay(state, id, session, &command);
                 page_gone = to_page(sink, session, PageOutput::Ui(command), page_gone).await;
             }
         }

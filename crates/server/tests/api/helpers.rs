@@ -42,6 +42,8 @@ pub struct TestApp {
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     pg: Option<PgStore>,
+    /// A second instance's own connection to the first one's schema ([`TestApp::spawn_peer`]).
+    peer: Option<PgStore>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -160,6 +162,7 @@ async fn spawn_filled(
         stop: Some(stop),
         server: Some(server),
         pg,
+        peer: None,
         _dir: dir,
     })
 }
@@ -302,6 +305,52 @@ impl TestApp {
         self.pg.as_ref().and_then(PgStore::schema)
     }
 
+    /// A second instance of this app on the same PostgreSQL schema, as a second
+    /// `callhost serve` on one database: a store of its own (its own pool, bus listener and
+    /// instance id) and a server of its own. `None` on SQLite, which serves one process.
+    /// Finish it before this one, which drops the schema.
+    pub async fn spawn_peer(&self) -> Option<TestApp> {
+        let schema = self.pg_schema()?;
+        let url = std::env::var("CALLHOST_TEST_DATABASE_URL").ok()?;
+        let pg = PgStore::connect(&url, Some(schema)).await.unwrap();
+        let store: Arc<dyn Store> = Arc::new(pg.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let demo = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let demo_url = format!("http://{}", demo.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let state = AppState::new(store.clone(), Some(self.dev))
+            .with_webhooks(WebhookConfig {
+                allow_private: true,
+                timeout: WEBHOOK_TIMEOUT,
+            })
+            .with_allowed_hosts(vec![AllowedHost::parse(PROXIED_HOST).unwrap()])
+            .with_automation(self.state.automation);
+        let server = tokio::spawn(callhost_server::run(
+            state.clone(),
+            listener,
+            Some(demo),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Some(TestApp {
+            url,
+            demo_url,
+            api_key: self.api_key.clone(),
+            token: self.token.clone(),
+            dev: self.dev,
+            state,
+            store,
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+            server: Some(server),
+            pg: None,
+            peer: Some(pg),
+            _dir: None,
+        })
+    }
+
     /// Stops the server and removes its store.
     pub async fn finish(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -309,6 +358,9 @@ impl TestApp {
         }
         if let Some(server) = self.server.take() {
             server.await.unwrap().unwrap();
+        }
+        if let Some(peer) = self.peer.take() {
+            peer.close().await;
         }
         if let Some(pg) = self.pg.take() {
             pg.drop_schema().await.unwrap();

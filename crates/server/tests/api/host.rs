@@ -105,7 +105,7 @@ pub async fn seeded_contact(app: &TestApp) -> i64 {
         .unwrap()
 }
 
-fn call_frames(contact: i64, external: &str) -> Vec<String> {
+pub fn call_frames(contact: i64, external: &str) -> Vec<String> {
     vec![
         json!({"kind": "loaded"}).to_string(),
         json!({"kind": "app", "origin": APP_ORIGIN, "message": {"type": "SYNC_ACK", "messageId": "h-sync-1", "iFrameUrl": APP_ORIGIN, "version": "0.9.7"}}).to_string(),

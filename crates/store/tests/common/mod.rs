@@ -80,6 +80,12 @@ impl Harness {
         }
     }
 
+    /// The PostgreSQL schema of the store (`None` on SQLite).
+    #[allow(dead_code)]
+    pub fn pg_schema(&self) -> Option<&str> {
+        self.pg.as_ref().and_then(PgStore::schema)
+    }
+
     pub async fn finish(self) {
         if let Some(pg) = self.pg {
             pg.drop_schema().await.unwrap();
