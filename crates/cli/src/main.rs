@@ -20,6 +20,7 @@ use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
 
 mod check;
+mod inspector_args;
 mod manage;
 
 use manage::{AppCreateArgs, PortalCommand, UserCommand};
@@ -157,6 +158,8 @@ struct ServeArgs {
     /// by default; shorten it to test refreshing).
     #[arg(long, env = "CALLHOST_TOKEN_TTL", value_name = "DURATION", value_parser = parse_ttl)]
     token_ttl: Option<std::time::Duration>,
+    #[command(flatten)]
+    inspector: inspector_args::InspectorArgs,
 }
 
 fn parse_ttl(s: &str) -> Result<std::time::Duration, String> {
@@ -385,7 +388,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "backend": format!("{:?}", storage.store.backend()).to_lowercase(),
     });
     let mut state = AppState::new(storage.store.clone(), Some(development))
-        .with_allowed_hosts(args.allowed_hosts.clone());
+        .with_allowed_hosts(args.allowed_hosts.clone())
+        .with_inspector_limits(args.inspector.limits());
     // While callhost listens on loopback it is someone's development instance, and the app
     // it is developing listens on loopback too (docs/design.md#webhooks-into-private-networks).
     state.webhooks = WebhookClient::new(args.allow_private_webhooks || on_loopback);

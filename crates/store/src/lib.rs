@@ -15,11 +15,13 @@
 //! - **A call and its help-desk ticket are written together** ([`helpdesk`]).
 //! - **Saved searches are scoped by portal and user** ([`saved_searches`]).
 //! - **Replacing or resetting the whole store is one transaction** ([`dataset`]).
+//! - **The inspector's record is bounded, and trimmed oldest first** ([`inspector`]).
 
 pub mod crm;
 pub mod dataset;
 mod error;
 pub mod helpdesk;
+pub mod inspector;
 pub mod model;
 pub mod oauth;
 mod postgres;
@@ -45,6 +47,7 @@ pub use crm::CrmStore;
 pub use dataset::DatasetStore;
 pub use error::{Result, StoreError};
 pub use helpdesk::HelpdeskStore;
+pub use inspector::InspectorStore;
 pub use model::*;
 pub use oauth::OAuthStore;
 pub use postgres::PgStore;
@@ -94,6 +97,7 @@ pub trait Store:
     + SavedSearchStore
     + DatasetStore
     + OAuthStore
+    + InspectorStore
     + Send
     + Sync
     + 'static

@@ -222,6 +222,10 @@ async fn open_socket(
     let (id, live) = match resume {
         Some(id) => {
             let live = state.sessions.resume(id, portal_id, user_id);
+            if live.is_some() {
+                // A session recorded by another instance continues its record here.
+                state.inspector.adopt(id).await?;
+            }
             (
                 id.clone(),
                 live.ok_or_else(|| ApiError::not_found("That widget session has ended."))?,
@@ -351,14 +355,14 @@ async fn export_inspector(
     State(state): State<AppState>,
     user: HostUser,
     Query(params): Query<InspectorParams>,
-) -> Response {
+) -> ApiResult<Response> {
     let portal_id = user.grant.portal_id;
     let filter = inspector::ExportFilter {
         app_id: params.app_id,
         external_call_id: params.external_call_id.as_deref(),
         session_id: params.session.as_deref(),
     };
-    let sessions = state.inspector.export(portal_id, &filter);
+    let sessions = state.inspector.export(portal_id, &filter).await?;
     let body = json!({
         "portalId": portal_id,
         "exportedAt": crate::time::format(&callhost_store::now()),
@@ -372,5 +376,5 @@ async fn export_inspector(
             .headers_mut()
             .insert(axum::http::header::CONTENT_DISPOSITION, name);
     }
-    response
+    Ok(response)
 }
