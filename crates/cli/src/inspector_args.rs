@@ -48,7 +48,9 @@ fn parse_bytes(s: &str) -> Result<i64, String> {
     };
     match digits.parse::<i64>() {
         Ok(n) if n > 0 && n <= (1_i64 << 40) >> shift => Ok(n << shift),
-        _ => Err(format!("{s:?}: expected a number of bytes above 0 and at most 1T")),
+        _ => Err(format!(
+            "{s:?}: expected a number of bytes above 0 and at most 1T"
+        )),
     }
 }
 

@@ -354,7 +354,9 @@ async fn insert_entries(
     }
     let mut inserted = 0;
     for chunk in entries.chunks(ENTRY_CHUNK) {
-        let mut q: Query<'_> = query(format!("insert into inspector_entry ({ENTRY_COLUMNS}) values "));
+        let mut q: Query<'_> = query(format!(
+            "insert into inspector_entry ({ENTRY_COLUMNS}) values "
+        ));
         for (i, e) in chunk.iter().enumerate() {
             q.push(if i == 0 { "(" } else { ", (" });
             q.push_bind(e.session_id.as_str());
@@ -411,7 +413,11 @@ async fn insert_entries(
 
 /// Drops a session's oldest entries (by seq) while it is over a per-session bound; the newest
 /// entry stays.
-async fn trim_session(tx: &mut impl Exec, session_id: &str, limits: &InspectorLimits) -> Result<()> {
+async fn trim_session(
+    tx: &mut impl Exec,
+    session_id: &str,
+    limits: &InspectorLimits,
+) -> Result<()> {
     let row = tx
         .fetch_one(
             query("select entry_count, bytes from inspector_session where id = $1")

@@ -23,6 +23,7 @@ mod helpdesk_calls;
 mod host;
 mod host_sessions;
 mod hostile_input;
+mod inspector_store;
 mod oauth;
 mod oauth_helpers;
 mod oauth_portals;

@@ -175,7 +175,11 @@ impl Inspector {
     }
 
     /// The same, queuing at most `queue_entries` entries for the writer.
-    pub fn with_queue(store: Arc<dyn Store>, limits: InspectorLimits, queue_entries: usize) -> Self {
+    pub fn with_queue(
+        store: Arc<dyn Store>,
+        limits: InspectorLimits,
+        queue_entries: usize,
+    ) -> Self {
         Inspector {
             shared: writer::Shared::new(store, limits, queue_entries),
             changed: watch::channel(0).0,

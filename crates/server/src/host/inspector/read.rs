@@ -148,7 +148,10 @@ fn entry_of(row: InspectorEntry) -> (String, Entry) {
         },
         external_call_id: row.external_call_id,
         effects: parse(&row.effects),
-        rest: row.rest.as_deref().and_then(|r| serde_json::from_str(r).ok()),
+        rest: row
+            .rest
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok()),
         fault: row.fault.as_deref().map(parse),
         bytes: row.bytes.max(0) as usize,
     };

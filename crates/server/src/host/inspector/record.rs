@@ -107,12 +107,18 @@ impl Local {
                 bytes: budget::ENTRY_OVERHEAD,
             };
             session.next_seq += 1;
-            self.queue.pending.entries.push((session_id.to_owned(), marker));
+            self.queue
+                .pending
+                .entries
+                .push((session_id.to_owned(), marker));
         }
         let seq = session.next_seq;
         session.next_seq += 1;
         entry.seq = seq;
-        self.queue.pending.entries.push((session_id.to_owned(), entry));
+        self.queue
+            .pending
+            .entries
+            .push((session_id.to_owned(), entry));
         self.queue.ticket += 1;
         Some(seq)
     }

@@ -60,7 +60,10 @@ async fn all(inspector: &Inspector, portal_id: i64) -> Vec<SessionRecord> {
 
 async fn total_bytes(inspector: &Inspector) -> usize {
     let sessions = inspector.sessions(&Default::default()).await.unwrap();
-    let ids: Vec<String> = sessions.iter().map(|r| r.session.session_id.clone()).collect();
+    let ids: Vec<String> = sessions
+        .iter()
+        .map(|r| r.session.session_id.clone())
+        .collect();
     let entries = inspector.entries(&ids, None, None).await.unwrap();
     entries.iter().map(|(_, e)| e.bytes).sum()
 }
@@ -110,7 +113,10 @@ async fn rest_calls_join_the_session_of_their_call_in_time_order() {
         ..ExportFilter::default()
     };
     let b = inspector.export(20, &only_b).await.unwrap();
-    assert!(b[0].entries.is_empty(), "another portal's request is not shown");
+    assert!(
+        b[0].entries.is_empty(),
+        "another portal's request is not shown"
+    );
     let json = serde_json::to_value(&a[0].entries[1]).unwrap();
     assert_eq!(json["flow"], "rest");
     assert_eq!(json["rest"]["engagementIds"], json!([77]));
@@ -121,7 +127,13 @@ async fn rest_calls_join_the_session_of_their_call_in_time_order() {
         properties: Default::default(),
     };
     let done = OpResult::Done;
-    inspector.effect("a", seq, &update, &done, Effect::new(&update, &done, 0.1, false));
+    inspector.effect(
+        "a",
+        seq,
+        &update,
+        &done,
+        Effect::new(&update, &done, 0.1, false),
+    );
     let a = all(&inspector, 10).await;
     assert_eq!(a[0].entries[0].effects.len(), 2);
 }
@@ -208,7 +220,19 @@ async fn a_full_queue_drops_to_a_marker_without_blocking() {
     let seqs: Vec<Option<usize>> = (0..8)
         .map(|n| inspector.record("a", from_app(json!({"type": "PING", "data": {"n": n}}))))
         .collect();
-    assert_eq!(seqs, [Some(0), Some(1), Some(2), Some(3), Some(4), None, None, None]);
+    assert_eq!(
+        seqs,
+        [
+            Some(0),
+            Some(1),
+            Some(2),
+            Some(3),
+            Some(4),
+            None,
+            None,
+            None
+        ]
+    );
     assert_eq!(inspector.next_seq("a"), Some(5));
     drop(paused);
     inspector.flush().await;

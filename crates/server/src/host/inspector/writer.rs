@@ -87,11 +87,7 @@ impl Shared {
         if !self.started.swap(true, Ordering::AcqRel) {
             match tokio::runtime::Handle::try_current() {
                 Ok(runtime) => {
-                    let task = run(
-                        Arc::downgrade(self),
-                        self.wake.clone(),
-                        self.hurry.clone(),
-                    );
+                    let task = run(Arc::downgrade(self), self.wake.clone(), self.hurry.clone());
                     runtime.spawn(task);
                 }
                 Err(_) => self.started.store(false, Ordering::Release),
