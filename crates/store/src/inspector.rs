@@ -364,10 +364,8 @@ async fn insert_entries(
                 q.push(", ");
                 q.push_bind(value);
             }
-            for text in [&e.flow] {
-                q.push(", ");
-                q.push_bind(text.as_str());
-            }
+            q.push(", ");
+            q.push_bind(e.flow.as_str());
             for text in [&e.message_type, &e.external_call_id] {
                 q.push(", ");
                 q.push_bind(text.as_deref());
