@@ -143,8 +143,14 @@ impl Inspector {
         {
             let mut local = self.local();
             local.own(session_id, Owned::new(config.portal_id, Instant::now(), 0));
-            local.queue.pending.sessions.push(row);
-            local.queue.ticket += 1;
+            // Past the queue's bound the session goes unrecorded (the store skips the entries
+            // of a session it does not have).
+            if local.queue.pending.sessions.len() < self.shared.capacity {
+                local.queue.pending.sessions.push(row);
+                local.queue.ticket += 1;
+            } else {
+                tracing::warn!(session.id = %session_id, "inspector queue full: session not recorded");
+            }
         }
         self.changed();
     }
@@ -351,10 +357,13 @@ impl Inspector {
                     entry.bytes += added;
                     entry.effects = list;
                 }
-                None => queue
+                None if queue.pending.effects.len() < self.shared.capacity => queue
                     .pending
                     .effects
                     .push((session_id.to_owned(), seq, list, added)),
+                // The stored entry keeps the changes it had; the next change that fits
+                // carries the whole list again.
+                None => return,
             }
             queue.ticket += 1;
         }
