@@ -42,7 +42,13 @@ both_backends!(
         let first = AppState::new(app.store.clone(), Some(app.dev));
         let id = "restart-1";
         first.inspector.open(id, &config(app));
-        for n in 0..3 {
+        let started = LogEntry {
+            message: json!({"type": "OUTGOING_CALL_STARTED",
+                "data": {"externalCallId": "r-call"}}),
+            ..from_app("OUTGOING_CALL_STARTED", 0)
+        };
+        assert_eq!(first.inspector.record(id, started), Some(0));
+        for n in 1..3 {
             assert_eq!(first.inspector.record(id, from_app("PING", n)), Some(n));
         }
         first.inspector.flush().await;
@@ -63,7 +69,12 @@ both_backends!(
         assert_eq!(kept[0].app_id, app.dev.demo_app_id);
         // Not this process's session until it adopts it; then its entries follow the stored ones.
         assert_eq!(second.inspector.record(id, from_app("PING", 9)), None);
+        assert!(!second.inspector.knows_any(&[], &["r-call".into()]));
         second.inspector.adopt(id).await.unwrap();
+        assert!(
+            second.inspector.knows_any(&[], &["r-call".into()]),
+            "an adopted session still links REST calls about its calls"
+        );
         assert_eq!(second.inspector.record(id, from_app("PING", 3)), Some(3));
         let kept = second
             .inspector

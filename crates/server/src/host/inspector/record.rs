@@ -174,7 +174,20 @@ impl Inspector {
         let clock = now
             .checked_sub(Duration::from_millis(age_ms as u64))
             .unwrap_or(now);
-        let owned = Owned::new(row.portal_id, clock, row.next_seq.max(0) as usize);
+        let mut owned = Owned::new(row.portal_id, clock, row.next_seq.max(0) as usize);
+        // The calls the session touched so far, so REST calls about them keep joining it.
+        for (_, entry) in self.entries(&[row.id.clone()], None, None).await? {
+            let data = |key: &str| entry.log.message.pointer(&format!("/data/{key}"));
+            let engagement = data("engagementId").and_then(Value::as_i64);
+            owned.note_call(entry.external_call_id.as_deref(), engagement);
+            for effect in &entry.effects {
+                let call = effect.request.get("externalCallId").and_then(Value::as_str);
+                let engagement = ["result", "request"]
+                    .iter()
+                    .find_map(|side| effect_field(effect, side, "engagementId"));
+                owned.note_call(call, engagement);
+            }
+        }
         let mut local = self.local();
         if !local.owned.contains_key(session_id) {
             local.own(session_id, owned);
@@ -369,4 +382,14 @@ impl Inspector {
         }
         self.changed();
     }
+}
+
+/// A number field of an effect's request or result.
+fn effect_field(effect: &Effect, side: &str, key: &str) -> Option<i64> {
+    let value = if side == "result" {
+        &effect.result
+    } else {
+        &effect.request
+    };
+    value.get(key).and_then(Value::as_i64)
 }
