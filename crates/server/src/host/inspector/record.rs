@@ -176,7 +176,10 @@ impl Inspector {
             .unwrap_or(now);
         let mut owned = Owned::new(row.portal_id, clock, row.next_seq.max(0) as usize);
         // The calls the session touched so far, so REST calls about them keep joining it.
-        for (_, entry) in self.entries(&[row.id.clone()], None, None).await? {
+        for (_, entry) in self
+            .entries(std::slice::from_ref(&row.id), None, None)
+            .await?
+        {
             let data = |key: &str| entry.log.message.pointer(&format!("/data/{key}"));
             let engagement = data("engagementId").and_then(Value::as_i64);
             owned.note_call(entry.external_call_id.as_deref(), engagement);
