@@ -21,6 +21,7 @@
 //! one of them is attached to it.
 
 pub mod budget;
+mod calls;
 pub mod read;
 mod record;
 mod writer;

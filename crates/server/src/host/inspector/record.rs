@@ -1,6 +1,6 @@
-//! Recording: opening and adopting sessions, numbering their entries and queuing them, store
-//! changes on entries already queued or written, and REST calls joining the sessions they
-//! touched. Nothing here waits for the store except [`Inspector::adopt`].
+//! Recording: opening and adopting sessions, numbering their entries and queuing them, and
+//! store changes on entries already queued or written. Nothing here waits for the store
+//! except [`Inspector::adopt`].
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
@@ -9,7 +9,7 @@ use callhost_protocol::engine::{Flow, LogEntry, OpResult, SessionConfig, StoreRe
 use callhost_store::inspector::{InspectorFilter, InspectorSession};
 use serde_json::{json, Value};
 
-use super::{budget, Effect, Entry, Inspector, Local, Owned, RestCall, MAX_OWNED, RECENT};
+use super::{budget, Effect, Entry, Inspector, Local, Owned, MAX_OWNED, RECENT};
 
 impl Owned {
     fn new(portal_id: i64, clock: Instant, next_seq: usize) -> Self {
@@ -22,40 +22,6 @@ impl Owned {
             recent: VecDeque::new(),
             lost: 0,
         }
-    }
-
-    /// Notes a call the session touched.
-    fn note_call(&mut self, external_call_id: Option<&str>, engagement_id: Option<i64>) {
-        let most = budget::MAX_LINKED_CALLS;
-        if let Some(id) = external_call_id {
-            if self.external_call_ids.len() < most {
-                self.external_call_ids.insert(id.to_owned());
-            }
-        }
-        if let Some(engagement) = engagement_id {
-            if self.engagements.len() < most {
-                let known = self.engagements.entry(engagement).or_default();
-                if known.is_none() {
-                    *known = external_call_id.map(str::to_owned);
-                }
-            }
-        }
-    }
-
-    /// The externalCallId a REST call is about in this session, if it touched the session's
-    /// calls at all (`Some(None)`: an engagement whose externalCallId the session never saw).
-    fn touched_by(&self, rest: &RestCall) -> Option<Option<String>> {
-        if let Some(id) = rest
-            .external_call_ids
-            .iter()
-            .find(|id| self.external_call_ids.contains(*id))
-        {
-            return Some(Some(id.clone()));
-        }
-        rest.engagement_ids
-            .iter()
-            .find_map(|id| self.engagements.get(id))
-            .cloned()
     }
 }
 
@@ -74,7 +40,12 @@ impl Local {
 
     /// Numbers an entry of an owned session and queues it; `None` when the queue is full
     /// (the entry is counted, and the next one that fits is preceded by a marker).
-    fn push(&mut self, session_id: &str, mut entry: Entry, capacity: usize) -> Option<usize> {
+    pub(super) fn push(
+        &mut self,
+        session_id: &str,
+        mut entry: Entry,
+        capacity: usize,
+    ) -> Option<usize> {
         let session = self.owned.get_mut(session_id)?;
         if self.queue.pending.entries.len() >= capacity {
             session.lost += 1;
@@ -258,66 +229,6 @@ impl Inspector {
     /// The sequence number the session's next entry will get (a session this process owns).
     pub fn next_seq(&self, session_id: &str) -> Option<usize> {
         self.local().owned.get(session_id).map(|s| s.next_seq)
-    }
-
-    /// Attaches a REST call to every session of its portal this process owns whose calls it
-    /// touched, at the time it was made (`at`), among that session's entries in time order.
-    pub fn record_rest(&self, rest: &RestCall, at: Instant) {
-        {
-            let mut local = self.local();
-            let touched: Vec<(String, Option<String>, f64)> = local
-                .owned
-                .iter()
-                .filter(|(_, s)| s.portal_id == rest.portal_id)
-                .filter_map(|(id, s)| {
-                    let call = s.touched_by(rest)?;
-                    let offset = at
-                        .checked_duration_since(s.clock)
-                        .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-                    Some((id.clone(), call, offset))
-                })
-                .collect();
-            for (session_id, external_call_id, offset_ms) in touched {
-                let entry = Entry {
-                    seq: 0,
-                    offset_ms,
-                    log: LogEntry {
-                        flow: Flow::Rest,
-                        message_type: Some(format!("{} {}", rest.method, rest.path)),
-                        message: Value::Null,
-                        findings: Vec::new(),
-                    },
-                    external_call_id,
-                    effects: Vec::new(),
-                    bytes: budget::ENTRY_OVERHEAD + rest.path.len() + 64,
-                    rest: Some(rest.clone()),
-                    fault: rest.injected.clone(),
-                };
-                local.push(&session_id, entry, self.shared.capacity);
-            }
-        }
-        self.changed();
-    }
-
-    /// Whether any session this process owns has touched one of these calls: the cheap check
-    /// the REST layer makes before it works out whose request it saw.
-    pub fn knows_any(&self, engagement_ids: &[i64], external_call_ids: &[String]) -> bool {
-        self.local().owned.values().any(|s| {
-            engagement_ids
-                .iter()
-                .any(|id| s.engagements.contains_key(id))
-                || external_call_ids
-                    .iter()
-                    .any(|id| s.external_call_ids.contains(id))
-        })
-    }
-
-    /// Whether any session has seen a call yet (nothing to link REST calls to otherwise).
-    pub fn has_calls(&self) -> bool {
-        self.local()
-            .owned
-            .values()
-            .any(|s| !s.external_call_ids.is_empty())
     }
 
     /// Attaches a store change to entry `seq` of a session: to the queued entry while it
