@@ -1,5 +1,5 @@
 //! Linking REST calls to sessions: the calls each owned session has touched, and a REST call
-//! about one of them joining the session as an entry (`super::rest_trace` reports them).
+//! about one of them joining the session as an entry (`host::rest_trace` reports them).
 
 use std::time::Instant;
 
