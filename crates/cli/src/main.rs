@@ -21,6 +21,7 @@ use clap::{Args, Parser, Subcommand};
 use tokio::net::TcpListener;
 
 mod check;
+mod inspector_args;
 mod manage;
 
 use manage::{AppCreateArgs, PortalCommand, UserCommand};
@@ -163,6 +164,8 @@ struct ServeArgs {
     /// (docs/rate-limits.md#configuring).
     #[arg(long, env = "CALLHOST_RATE_LIMITS", value_name = "off|hubspot|LIMITS", value_parser = RateLimits::parse)]
     rate_limits: Option<RateLimits>,
+    #[command(flatten)]
+    inspector: inspector_args::InspectorArgs,
 }
 
 fn parse_ttl(s: &str) -> Result<std::time::Duration, String> {
@@ -392,7 +395,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "backend": format!("{:?}", storage.store.backend()).to_lowercase(),
     });
     let mut state = AppState::new(storage.store.clone(), Some(development))
-        .with_allowed_hosts(args.allowed_hosts.clone());
+        .with_allowed_hosts(args.allowed_hosts.clone())
+        .with_inspector_limits(args.inspector.limits());
     // While callhost listens on loopback it is someone's development instance, and the app
     // it is developing listens on loopback too (docs/design.md#webhooks-into-private-networks).
     state.webhooks = WebhookClient::new(args.allow_private_webhooks || on_loopback);

@@ -60,7 +60,7 @@ pub struct AppState {
     pub bus: callhost_store::Bus,
     /// Serializes reports of a call per (portal, externalCallId) (`call_log`).
     pub call_locks: Arc<call_log::CallLocks>,
-    /// The protocol inspector's record of widget sessions.
+    /// The protocol inspector's record of widget sessions, kept in the store.
     pub inspector: Arc<host::inspector::Inspector>,
     /// Which portal recent bearer tokens act for, so the REST trace can file a call under
     /// its portal's sessions without a store read per request.
@@ -99,11 +99,14 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, development: Option<dev::Development>) -> Self {
         Self {
             bus: store.bus(),
+            inspector: Arc::new(host::inspector::Inspector::new(
+                store.clone(),
+                callhost_store::inspector::InspectorLimits::default(),
+            )),
             store,
             development,
             sessions: Arc::default(),
             call_locks: Arc::default(),
-            inspector: Arc::default(),
             rest_trace: Arc::default(),
             host_token: Arc::default(),
             webhooks: webhooks::WebhookClient::configured(webhooks::WebhookConfig::default()),
@@ -120,6 +123,15 @@ impl AppState {
     /// The same state with its webhooks going out as `config` says (private addresses, timeout).
     pub fn with_webhooks(mut self, config: webhooks::WebhookConfig) -> Self {
         self.webhooks = webhooks::WebhookClient::configured(config);
+        self
+    }
+
+    /// The same state, keeping the inspector's record within `limits` (`--inspector-*`).
+    pub fn with_inspector_limits(
+        mut self,
+        limits: callhost_store::inspector::InspectorLimits,
+    ) -> Self {
+        self.inspector = Arc::new(host::inspector::Inspector::new(self.store.clone(), limits));
         self
     }
 

@@ -61,6 +61,9 @@ pub enum Event {
         from_session: String,
         command: Value,
     },
+    /// An instance wrote a batch of the inspector's record to the store: readers waiting on
+    /// other instances (transcript long polls, event streams) look again.
+    InspectorWritten,
     /// `POST /callhost/v1/reset` ran: every instance ends its widget sessions and clears its
     /// per-process records and fault rules.
     Reset,

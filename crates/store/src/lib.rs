@@ -19,12 +19,14 @@
 //! - **Processes sharing a store talk only through it**: typed events on its [`bus`]
 //!   (PostgreSQL's `LISTEN`/`NOTIFY`), and widget sessions handed over by compare-and-set on
 //!   their owner ([`widget_sessions`]).
+//! - **The inspector's record is bounded, and trimmed oldest first** ([`inspector`]).
 
 pub mod bus;
 pub mod crm;
 pub mod dataset;
 mod error;
 pub mod helpdesk;
+pub mod inspector;
 pub mod model;
 pub mod oauth;
 mod postgres;
@@ -53,6 +55,7 @@ pub use crm::CrmStore;
 pub use dataset::DatasetStore;
 pub use error::{Result, StoreError};
 pub use helpdesk::HelpdeskStore;
+pub use inspector::InspectorStore;
 pub use model::*;
 pub use oauth::OAuthStore;
 pub use postgres::PgStore;
@@ -116,6 +119,7 @@ pub trait Store:
     + OAuthStore
     + RateLimitStore
     + WidgetSessionStore
+    + InspectorStore
     + Send
     + Sync
     + 'static

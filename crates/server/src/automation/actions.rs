@@ -150,7 +150,7 @@ pub async fn act_in_session(
         }
     };
     Ok(Json(TranscriptPage {
-        results: entries_in(&state, &handle.id, &seqs),
+        results: entries_in(&state, &handle.id, &seqs).await?,
     }))
 }
 

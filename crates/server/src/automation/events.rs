@@ -5,8 +5,9 @@
 //! `after` (all of them without it) and then follows it; `GET /callhost/v1/events` follows
 //! every session the caller may read, from the moment it connects. Each event is named
 //! `entry`, has the id `{sessionId}:{seq}` and the transcript entry with its `sessionId` as
-//! data. The stream wakes on the record's change signal, sends a comment every 15 s to keep
-//! proxies from closing it, and ends when the server shuts down.
+//! data. The stream wakes when the record may have changed ([`inspector::wait_for_change`]:
+//! at once for this process's entries, on the bus for other instances'), sends a
+//! comment every 15 s to keep proxies from closing it, and ends when the server shuts down.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -24,6 +25,7 @@ use super::gate::Caller;
 use super::transcript::{may_read, readable, TranscriptEntry};
 use crate::error::ApiResult;
 use crate::extract::{Query, Segment};
+use crate::host::inspector;
 use crate::{AppState, Shutdown};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -86,11 +88,16 @@ pub async fn stream_all(
     caller: Caller,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     // Entries already recorded are history: the stream starts after them.
-    let cursors = state.inspector.read(|all| {
-        all.iter()
-            .map(|s| (s.session_id.clone(), s.entries.iter().map(|e| e.seq).max()))
-            .collect()
-    });
+    let cursors = match state.inspector.sessions(&Default::default()).await {
+        Ok(all) => all
+            .into_iter()
+            .map(|r| (r.session.session_id, r.next_seq.checked_sub(1)))
+            .collect(),
+        Err(err) => {
+            tracing::warn!(error = %err, "the event stream could not read the record");
+            HashMap::new()
+        }
+    };
     sse(follow(state, caller, None, cursors))
 }
 
@@ -128,7 +135,7 @@ fn follow(
                 continue;
             }
             tokio::select! {
-                changed = f.changes.changed() => if changed.is_err() { return None },
+                changed = inspector::wait_for_change(&mut f.changes) => if !changed { return None },
                 () = f.shutdown.wait() => return None,
             }
         }
@@ -138,54 +145,54 @@ fn follow(
 impl Follow {
     /// Queues every new entry of the followed sessions.
     async fn collect(&mut self) {
-        // Which sessions are new to this stream and whose they are, outside the record's lock.
-        let candidates: Vec<(String, i64, i64)> = self.state.inspector.read(|all| {
-            all.iter()
-                .filter(|s| self.session.as_ref().is_none_or(|id| *id == s.session_id))
-                .filter(|s| !self.foreign.contains(&s.session_id))
-                .map(|s| (s.session_id.clone(), s.portal_id, s.app_id))
-                .collect()
-        });
-        for (id, portal_id, app_id) in candidates {
-            if self.cursors.contains_key(&id) {
+        if let Err(err) = self.try_collect().await {
+            tracing::warn!(error = %err, "the event stream could not read the record");
+        }
+    }
+
+    async fn try_collect(&mut self) -> callhost_store::Result<()> {
+        let filter = callhost_store::inspector::InspectorFilter {
+            session_id: self.session.as_deref(),
+            ..Default::default()
+        };
+        let sessions = self.state.inspector.sessions(&filter).await?;
+        for recorded in sessions {
+            let s = &recorded.session;
+            if self.foreign.contains(&s.session_id) {
                 continue;
             }
-            if may_read(&self.state, &self.caller, portal_id, app_id)
-                .await
-                .unwrap_or(false)
-            {
-                self.cursors.insert(id, None);
-            } else {
-                self.foreign.insert(id);
-            }
-        }
-        let cursors = &mut self.cursors;
-        let pending = &mut self.pending;
-        self.state.inspector.read(|all| {
-            for session in all {
-                let Some(cursor) = cursors.get_mut(&session.session_id) else {
+            if !self.cursors.contains_key(&s.session_id) {
+                if may_read(&self.state, &self.caller, s.portal_id, s.app_id)
+                    .await
+                    .unwrap_or(false)
+                {
+                    self.cursors.insert(s.session_id.clone(), None);
+                } else {
+                    self.foreign.insert(s.session_id.clone());
                     continue;
-                };
-                let mut fresh: Vec<_> = session
-                    .entries
-                    .iter()
-                    .filter(|e| cursor.is_none_or(|c| e.seq > c))
-                    .collect();
-                fresh.sort_by_key(|e| e.seq);
-                for entry in fresh {
-                    *cursor = Some(entry.seq);
-                    let view = TranscriptEntry::of(session, entry);
-                    let mut data = serde_json::to_value(&view).unwrap_or(Value::Null);
-                    if let Some(fields) = data.as_object_mut() {
-                        fields.insert("sessionId".into(), session.session_id.clone().into());
-                    }
-                    let event = Event::default()
-                        .event("entry")
-                        .id(format!("{}:{}", session.session_id, entry.seq))
-                        .data(data.to_string());
-                    pending.push_back(event);
                 }
             }
-        });
+            let cursor = self.cursors.get(&s.session_id).copied().flatten();
+            if recorded.next_seq == 0 || cursor.is_some_and(|c| c + 1 >= recorded.next_seq) {
+                continue;
+            }
+            let ids = [s.session_id.clone()];
+            let mut fresh = self.state.inspector.entries(&ids, cursor, None).await?;
+            fresh.sort_by_key(|(_, e)| e.seq);
+            for (_, entry) in fresh {
+                self.cursors.insert(s.session_id.clone(), Some(entry.seq));
+                let view = TranscriptEntry::of(s.started_at, &entry);
+                let mut data = serde_json::to_value(&view).unwrap_or(Value::Null);
+                if let Some(fields) = data.as_object_mut() {
+                    fields.insert("sessionId".into(), s.session_id.clone().into());
+                }
+                let event = Event::default()
+                    .event("entry")
+                    .id(format!("{}:{}", s.session_id, entry.seq))
+                    .data(data.to_string());
+                self.pending.push_back(event);
+            }
+        }
+        Ok(())
     }
 }

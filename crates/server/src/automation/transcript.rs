@@ -6,7 +6,8 @@
 //! increasing in the session), the time, the direction, the type and the payload, with the
 //! engine's findings, the store changes it caused and, for injected faults, the rule that
 //! fired. `after` and `type` filter it; `wait` long-polls until an entry that matches arrives
-//! (at most [`MAX_WAIT_MS`]), woken by the record's change signal rather than a timer.
+//! (at most [`MAX_WAIT_MS`]), woken at once by this process's entries and by a batch announced on
+//! the store's bus for other instances' ([`inspector::wait_for_change`]).
 
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ use super::gate::{developer_of, Caller, Owner};
 use super::sessions::no_session;
 use crate::error::ApiResult;
 use crate::extract::{Query, Segment};
-use crate::host::inspector::{budget, Entry, SessionRecord};
+use crate::host::inspector::{self, budget, Entry};
 use crate::host::widget_socket::entry_type;
 use crate::AppState;
 
@@ -93,7 +94,8 @@ pub struct TranscriptParams {
 }
 
 impl TranscriptEntry {
-    pub fn of(session: &SessionRecord, entry: &Entry) -> Self {
+    /// The entry of a session that began at `started_at` (ms since the epoch).
+    pub fn of(started_at: i64, entry: &Entry) -> Self {
         let message = &entry.log.message;
         let truncated = budget::is_truncated(message);
         let (direction, data) = match entry.log.flow {
@@ -112,7 +114,7 @@ impl TranscriptEntry {
             Flow::Rest => Some("rest".to_owned()),
             _ => entry_type(&entry.log),
         };
-        let at_ms = session.started_at + entry.offset_ms as i64;
+        let at_ms = started_at + entry.offset_ms as i64;
         let at = chrono::DateTime::from_timestamp_millis(at_ms)
             .unwrap_or_default()
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -160,32 +162,27 @@ fn payload(message: &Value, truncated: bool) -> Value {
 }
 
 /// The entries of a session with these sequence numbers, in the record's order.
-pub fn entries_in(state: &AppState, session_id: &str, seqs: &[usize]) -> Vec<TranscriptEntry> {
-    state.inspector.read(|all| {
-        all.iter()
-            .find(|s| s.session_id == session_id)
-            .map(|s| {
-                s.entries
-                    .iter()
-                    .filter(|e| seqs.contains(&e.seq))
-                    .map(|e| TranscriptEntry::of(s, e))
-                    .collect()
-            })
-            .unwrap_or_default()
-    })
+pub async fn entries_in(
+    state: &AppState,
+    session_id: &str,
+    seqs: &[usize],
+) -> ApiResult<Vec<TranscriptEntry>> {
+    let Some(first) = seqs.iter().min() else {
+        return Ok(Vec::new());
+    };
+    let after = first.checked_sub(1);
+    let mut all = read(state, session_id, after, &[]).await?;
+    all.retain(|e| seqs.contains(&e.seq));
+    Ok(all)
 }
 
 /// Ok when the record of session `id` exists and the caller may read it; otherwise the same
 /// 404 for both, so a caller cannot tell another's session from none.
 pub async fn readable(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
-    let owner = state.inspector.read(|all| {
-        all.iter()
-            .find(|s| s.session_id == id)
-            .map(|s| (s.portal_id, s.app_id))
-    });
-    let Some((portal_id, app_id)) = owner else {
+    let Some(recorded) = state.inspector.session(id).await? else {
         return Err(no_session(id));
     };
+    let (portal_id, app_id) = (recorded.session.portal_id, recorded.session.app_id);
     if !may_read(state, caller, portal_id, app_id).await? {
         return Err(no_session(id));
     }
@@ -241,13 +238,13 @@ pub async fn get_transcript(
     let mut shutdown = state.shutdown.clone();
     loop {
         changes.borrow_and_update();
-        let results = read(&state, &id, params.after, &kinds);
+        let results = read(&state, &id, params.after, &kinds).await?;
         let now = tokio::time::Instant::now();
         if !results.is_empty() || now >= deadline {
             return Ok(Json(TranscriptPage { results }));
         }
         tokio::select! {
-            changed = changes.changed() => if changed.is_err() {
+            changed = inspector::wait_for_change(&mut changes) => if !changed {
                 return Ok(Json(TranscriptPage { results }));
             },
             () = tokio::time::sleep_until(deadline) => {}
@@ -256,18 +253,24 @@ pub async fn get_transcript(
     }
 }
 
-fn read(state: &AppState, id: &str, after: Option<usize>, kinds: &[&str]) -> Vec<TranscriptEntry> {
-    state.inspector.read(|all| {
-        all.iter()
-            .find(|s| s.session_id == id)
-            .map(|s| {
-                s.entries
-                    .iter()
-                    .filter(|e| after.is_none_or(|a| e.seq > a))
-                    .map(|e| TranscriptEntry::of(s, e))
-                    .filter(|e| e.matches(kinds))
-                    .collect()
-            })
-            .unwrap_or_default()
-    })
+/// A session's entries past `after` of these types (all types when none are given).
+async fn read(
+    state: &AppState,
+    id: &str,
+    after: Option<usize>,
+    kinds: &[&str],
+) -> ApiResult<Vec<TranscriptEntry>> {
+    let Some(recorded) = state.inspector.session(id).await? else {
+        return Ok(Vec::new());
+    };
+    let started_at = recorded.session.started_at;
+    let entries = state
+        .inspector
+        .entries(&[id.to_owned()], after, None)
+        .await?;
+    Ok(entries
+        .iter()
+        .map(|(_, e)| TranscriptEntry::of(started_at, e))
+        .filter(|e| e.matches(kinds))
+        .collect())
 }

@@ -67,9 +67,15 @@ async fn handle(state: &AppState, delivery: Delivery) {
             };
             relay(state, portal_id, user_id, app_id, &from_session, &command).await;
         }
+        Event::InspectorWritten if !mine => state.inspector.written_elsewhere(),
+        Event::InspectorWritten => {}
         Event::Reset if !mine => crate::fixture::reset::end_here(state).await,
         Event::Reset => {}
-        Event::Resync => resync(state).await,
+        Event::Resync => {
+            // Events may have been missed: sessions are checked, and readers look again.
+            state.inspector.written_elsewhere();
+            resync(state).await;
+        }
     }
 }
 

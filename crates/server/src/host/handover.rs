@@ -210,6 +210,11 @@ async fn adopt(state: &AppState, row: StoredSession) -> Option<Arc<Mutex<LiveSes
             return None;
         }
     };
+    // The session's record continues where the previous owner left it in the store; a
+    // session the record does not have (trimmed away) starts a new one.
+    if let Err(err) = state.inspector.adopt(&row.id).await {
+        tracing::warn!(session.id = %row.id, error = %err, "cannot read a taken-over session's record back");
+    }
     if state.inspector.next_seq(&row.id).is_none() {
         state.inspector.open(&row.id, saved.engine.config());
     }

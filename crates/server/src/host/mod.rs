@@ -229,6 +229,7 @@ async fn open_socket(
     let (id, live) = match resume {
         Some(id) => {
             // Held here, or taken over from the instance that drove it (handover).
+            // (A session taken over continues its inspector record: `handover::adopt`.)
             let live = handover::resume(&state, id, portal_id, user_id).await;
             (
                 id.clone(),
@@ -358,14 +359,14 @@ async fn export_inspector(
     State(state): State<AppState>,
     user: HostUser,
     Query(params): Query<InspectorParams>,
-) -> Response {
+) -> ApiResult<Response> {
     let portal_id = user.grant.portal_id;
     let filter = inspector::ExportFilter {
         app_id: params.app_id,
         external_call_id: params.external_call_id.as_deref(),
         session_id: params.session.as_deref(),
     };
-    let sessions = state.inspector.export(portal_id, &filter);
+    let sessions = state.inspector.export(portal_id, &filter).await?;
     let body = json!({
         "portalId": portal_id,
         "exportedAt": crate::time::format(&callhost_store::now()),
@@ -379,5 +380,5 @@ async fn export_inspector(
             .headers_mut()
             .insert(axum::http::header::CONTENT_DISPOSITION, name);
     }
-    response
+    Ok(response)
 }

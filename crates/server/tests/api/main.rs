@@ -24,6 +24,7 @@ mod helpdesk_calls;
 mod host;
 mod host_sessions;
 mod hostile_input;
+mod inspector_store;
 mod instances;
 mod oauth;
 mod oauth_helpers;

@@ -84,7 +84,14 @@ both_backends!(a_page_frame_that_is_a_store_result_is_refused, |app| {
         session_id: Some(&id),
         ..ExportFilter::default()
     };
-    let record = serde_json::to_value(state.inspector.export(app.dev.portal_id, &filter)).unwrap();
+    let record = serde_json::to_value(
+        state
+            .inspector
+            .export(app.dev.portal_id, &filter)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     let host: Vec<&Value> = record[0]["entries"]
         .as_array()
         .unwrap()
@@ -143,8 +150,14 @@ both_backends!(
             session_id: Some(&id),
             ..ExportFilter::default()
         };
-        let record =
-            serde_json::to_value(state.inspector.export(app.dev.portal_id, &filter)).unwrap();
+        let record = serde_json::to_value(
+            state
+                .inspector
+                .export(app.dev.portal_id, &filter)
+                .await
+                .unwrap(),
+        )
+        .unwrap();
         let entries = record[0]["entries"].as_array().unwrap();
         assert_eq!(entries.len(), 1, "{entries:?}");
         assert_eq!(entries[0]["findings"][0]["code"], "page-frame-too-large");

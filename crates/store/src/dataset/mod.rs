@@ -10,9 +10,10 @@
 //!   sequences are rewound to follow the largest id present, so the next object created after
 //!   a load or a restore gets the same id on every run and on both backends.
 //! - **Every table is covered, whatever its migration.** The tables wiped, snapshotted and
-//!   restored are read from the database's catalog (all but the migrations' own bookkeeping and
-//!   the snapshot's copies), in the order their foreign keys need, so a table added by a later
-//!   migration is reset with no change here.
+//!   restored are read from the database's catalog (all but the migrations' own bookkeeping,
+//!   the snapshot's copies and the inspector's record, which a reset clears instead), in the
+//!   order their foreign keys need, so a table added by a later migration is reset with no
+//!   change here.
 
 mod load;
 mod snapshot;

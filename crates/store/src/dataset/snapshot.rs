@@ -45,16 +45,22 @@ async fn catalog(conn: &mut impl Exec, backend: Backend) -> Result<Vec<String>> 
 
 /// Whether a catalog table holds the store's data (not SQLite's or sqlx's bookkeeping, not a
 /// snapshot copy, not a `live_` table of running processes' state such as widget sessions,
-/// which their owners clear on a reset).
+/// which their owners clear on a reset, not the inspector's record: a log of what happened,
+/// which a reset clears rather than restores, and which a fixture does not declare; see
+/// `crate::inspector`).
 fn is_data(name: &str) -> bool {
     !(name.starts_with("sqlite_")
         || name.starts_with("_sqlx")
         || name.starts_with(SNAPSHOT)
-        || name.starts_with(LIVE))
+        || name.starts_with(LIVE)
+        || name.starts_with(INSPECTOR))
 }
 
 /// The prefix of tables that hold running processes' state rather than data.
 const LIVE: &str = "live_";
+
+/// The prefix of the inspector's tables.
+const INSPECTOR: &str = "inspector_";
 
 /// `(child, parent)` for every foreign key between tables of the store.
 async fn references(

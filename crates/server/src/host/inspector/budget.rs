@@ -3,8 +3,9 @@
 //! An app controls what it posts, so a record kept whole would let one app fill the server's
 //! memory (a hundred 1 MiB messages were 96 MiB). Every payload the record keeps goes through
 //! [`cap`]: one larger than [`MAX_PAYLOAD_BYTES`] is replaced by a marker saying how large it
-//! was, with the start of its JSON; the record then charges each entry what it keeps, and
-//! `super::Inspector` drops the oldest entries and sessions past its limits.
+//! was, with the start of its JSON; the record then charges each entry what it keeps, and the
+//! store drops the oldest entries and sessions past the record's limits
+//! (`callhost_store::inspector::InspectorLimits`, set by `--inspector-*`).
 
 use serde_json::{json, Value};
 
@@ -12,10 +13,8 @@ use serde_json::{json, Value};
 pub const MAX_PAYLOAD_BYTES: usize = 16 * 1024;
 /// How much of a cut payload's JSON the marker keeps.
 pub const PREVIEW_CHARS: usize = 512;
-/// One session's entries, in bytes; its oldest entries go first past it.
-pub const MAX_SESSION_BYTES: usize = 2 * 1024 * 1024;
-/// Every session's entries together; the oldest sessions go first past it.
-pub const MAX_TOTAL_BYTES: usize = 32 * 1024 * 1024;
+/// The calls a session remembers to link REST calls to it, at most (of each kind of id).
+pub const MAX_LINKED_CALLS: usize = 2_000;
 /// What an entry costs besides its payloads (sequence, times, flow, ids).
 pub const ENTRY_OVERHEAD: usize = 160;
 

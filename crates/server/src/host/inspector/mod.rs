@@ -1,33 +1,50 @@
 //! The protocol inspector's record: per widget session, every message in both directions in
 //! order, with its time offset, the engine's findings, the store changes it caused and the
 //! faults injected into it. The inspector page and the automation API's transcript
-//! (`crate::automation::transcript`) read this one record.
+//! (`crate::automation::transcript`) read this one record (docs/design.md#inspector-record).
 //!
-//! Kept in memory and bounded by count and by bytes ([`MAX_SESSIONS`] sessions of at most
-//! [`MAX_ENTRIES`] entries, [`budget::MAX_SESSION_BYTES`] per session and
-//! [`budget::MAX_TOTAL_BYTES`] in all, oldest dropped first; payloads past
-//! [`budget::MAX_PAYLOAD_BYTES`] cut to a marker), and scoped by portal: a user only ever sees
-//! their portal's sessions. Every change bumps a counter readers wait on ([`Inspector::changes`]),
-//! so long polls and streams wake without polling.
+//! Kept in the store (`callhost_store::inspector`), so it survives a restart and every
+//! instance on one database shows it. Recording never waits for the store: this process owns
+//! the sessions it opened (or adopted, [`Inspector::adopt`]), numbers their entries itself
+//! (`seq`, dense from 0) and queues them for a background writer ([`writer`]) that writes
+//! batches of them every few milliseconds. The queue is bounded: past it entries are counted,
+//! not kept, and a marker entry says how many went. Readers here flush the queue first, so
+//! what this process recorded is readable at once ([`read`]).
+//!
+//! Bounded by the store's [`InspectorLimits`] (entries and bytes per session, sessions and
+//! bytes in all, oldest first; payloads past [`budget::MAX_PAYLOAD_BYTES`] cut to a marker),
+//! and scoped by portal: a user only ever sees their portal's sessions.
 //!
 //! REST calls an app's backend makes about a session's calls ([`super::rest_trace`]) join the
-//! session's entries in time order: each session remembers the externalCallIds and
-//! engagementIds it has seen, and a REST call of the same portal naming one of them is
-//! attached to it.
+//! session's entries in time order: each session this process owns remembers the
+//! externalCallIds and engagementIds it has seen, and a REST call of the same portal naming
+//! one of them is attached to it.
 
 pub mod budget;
+mod calls;
+pub mod read;
+mod record;
+mod writer;
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::time::Instant;
 
-use callhost_protocol::engine::{Flow, LogEntry, OpResult, SessionConfig, StoreRequest};
-use serde::Serialize;
+use callhost_protocol::engine::{IframeLocation, LogEntry, OpResult, StoreRequest};
+use callhost_store::inspector::InspectorLimits;
+use callhost_store::Store;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::watch;
 
-pub const MAX_SESSIONS: usize = 200;
-pub const MAX_ENTRIES: usize = 2_000;
+pub use read::{wait_for_change, ExportFilter};
+
+/// Entries waiting for the writer, at most (past it they are counted and marked, not kept).
+pub const QUEUE_ENTRIES: usize = 10_000;
+/// Sessions this process remembers as its own, at most (the oldest are forgotten first).
+pub const MAX_OWNED: usize = 20_000;
+/// Recent entries of an owned session whose store changes may still grow.
+const RECENT: usize = 32;
 
 /// One session as the inspector shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -37,66 +54,18 @@ pub struct SessionRecord {
     pub portal_id: i64,
     pub app_id: i64,
     pub app_url: String,
-    pub iframe_location: callhost_protocol::engine::IframeLocation,
+    pub iframe_location: IframeLocation,
     /// When the session began, ms since the epoch.
     pub started_at: i64,
     pub entries: Vec<Entry>,
-    /// How many of the oldest entries the budget has dropped.
+    /// How many of the oldest entries retention has dropped.
     pub dropped_entries: usize,
-    /// What the kept entries cost, in bytes ([`budget`]).
-    #[serde(skip)]
-    bytes: usize,
-    #[serde(skip)]
-    clock: Option<Instant>,
-    #[serde(skip)]
-    next_seq: usize,
-    /// The session's calls: every externalCallId seen, and the engagementId of each call
-    /// that has one (what links REST calls to the session).
-    #[serde(skip)]
-    external_call_ids: HashSet<String>,
-    #[serde(skip)]
-    engagements: HashMap<i64, Option<String>>,
-}
-
-impl SessionRecord {
-    /// Notes a call the session touched.
-    fn note_call(&mut self, external_call_id: Option<&str>, engagement_id: Option<i64>) {
-        if let Some(id) = external_call_id {
-            if self.external_call_ids.len() < MAX_ENTRIES {
-                self.external_call_ids.insert(id.to_owned());
-            }
-        }
-        if let Some(engagement) = engagement_id {
-            if self.engagements.len() < MAX_ENTRIES {
-                let known = self.engagements.entry(engagement).or_default();
-                if known.is_none() {
-                    *known = external_call_id.map(str::to_owned);
-                }
-            }
-        }
-    }
-
-    /// The externalCallId a REST call is about in this session, if it touched the session's
-    /// calls at all (`Some(None)`: an engagement whose externalCallId the session never saw).
-    fn touched_by(&self, rest: &RestCall) -> Option<Option<String>> {
-        if let Some(id) = rest
-            .external_call_ids
-            .iter()
-            .find(|id| self.external_call_ids.contains(*id))
-        {
-            return Some(Some(id.clone()));
-        }
-        rest.engagement_ids
-            .iter()
-            .find_map(|id| self.engagements.get(id))
-            .cloned()
-    }
 }
 
 /// A call an app's backend made to the REST API, as the inspector shows it. Never holds
 /// credentials: the path has no query string that could carry a `hapikey`, and no header is
 /// kept.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RestCall {
     pub method: String,
@@ -107,7 +76,7 @@ pub struct RestCall {
     pub engagement_ids: Vec<i64>,
     pub external_call_ids: Vec<String>,
     /// The fault rule that answered in the route's place, if one did.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub injected: Option<Value>,
 }
 
@@ -137,14 +106,14 @@ pub struct Entry {
 }
 
 /// A store request the engine made and what came of it (each capped as [`budget::cap`] says).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Effect {
     pub request: Value,
     pub result: Value,
     pub duration_ms: f64,
     /// The result came from an injected fault, not from the store.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub injected: bool,
 }
 
@@ -168,315 +137,99 @@ impl Effect {
     }
 }
 
-/// Which part of the record an export shows.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ExportFilter<'a> {
-    pub app_id: Option<i64>,
-    pub external_call_id: Option<&'a str>,
-    /// One session (the panel beside the widget shows its own session only).
-    pub session_id: Option<&'a str>,
+/// A session this process records: where its next entry goes and what links REST calls to it.
+struct Owned {
+    portal_id: i64,
+    clock: Instant,
+    next_seq: usize,
+    /// Every externalCallId seen, and the engagementId of each call that has one.
+    external_call_ids: HashSet<String>,
+    engagements: HashMap<i64, Option<String>>,
+    /// The store changes of the latest entries that have any, by seq (the whole list, which
+    /// the writer stores again when it grows).
+    recent: VecDeque<(usize, Vec<Effect>)>,
+    /// Entries the full queue refused since the last marker.
+    lost: usize,
 }
 
-/// The sessions and what they cost together.
+/// What this process holds: its sessions and the queue for the writer.
 #[derive(Default)]
-struct Records {
-    sessions: VecDeque<SessionRecord>,
-    bytes: usize,
+struct Local {
+    owned: HashMap<String, Owned>,
+    /// Owned sessions in the order they were opened (to forget the oldest).
+    order: VecDeque<String>,
+    queue: writer::Queue,
 }
 
-/// Every recorded session of this process.
+/// The record, as this process writes and reads it.
 pub struct Inspector {
-    records: Mutex<Records>,
-    /// Bumped on every change; long polls and streams wait on it.
+    shared: Arc<writer::Shared>,
+    /// Bumped on every entry this process records; long polls and streams wait on it
+    /// ([`wait_for_change`]).
     changed: watch::Sender<u64>,
 }
 
-impl Default for Inspector {
-    fn default() -> Self {
+impl Inspector {
+    /// The record in `store`, kept within `limits`.
+    pub fn new(store: Arc<dyn Store>, limits: InspectorLimits) -> Self {
+        Self::with_queue(store, limits, QUEUE_ENTRIES)
+    }
+
+    /// The same, queuing at most `queue_entries` entries for the writer.
+    pub fn with_queue(
+        store: Arc<dyn Store>,
+        limits: InspectorLimits,
+        queue_entries: usize,
+    ) -> Self {
         Inspector {
-            records: Mutex::default(),
+            shared: writer::Shared::new(store, limits, queue_entries),
             changed: watch::channel(0).0,
         }
     }
-}
 
-impl Inspector {
-    /// Runs `f` on the sessions, keeps the total budget, and wakes the readers.
-    fn with<T>(&self, f: impl FnOnce(&mut VecDeque<SessionRecord>) -> T) -> T {
-        let out = {
-            let mut records = self
-                .records
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let out = f(&mut records.sessions);
-            records.bytes = records.sessions.iter().map(|s| s.bytes).sum();
-            while records.bytes > budget::MAX_TOTAL_BYTES && records.sessions.len() > 1 {
-                if let Some(oldest) = records.sessions.pop_front() {
-                    records.bytes -= oldest.bytes;
-                }
-            }
-            out
-        };
-        self.changed.send_modify(|n| *n = n.wrapping_add(1));
-        out
+    /// The bounds the store keeps the record within.
+    pub fn limits(&self) -> InspectorLimits {
+        self.shared.limits
     }
 
-    /// Reads the sessions without changing them (nobody is woken).
-    pub fn read<T>(&self, f: impl FnOnce(&VecDeque<SessionRecord>) -> T) -> T {
-        f(&self
-            .records
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .sessions)
-    }
-
-    /// A receiver that sees a new value after every change to the record.
+    /// A receiver that sees a new value after every entry this process records.
     pub fn changes(&self) -> watch::Receiver<u64> {
         self.changed.subscribe()
     }
 
-    /// What the whole record costs now, in bytes.
-    pub fn bytes(&self) -> usize {
-        self.read(|sessions| sessions.iter().map(|s| s.bytes).sum())
+    fn local(&self) -> std::sync::MutexGuard<'_, Local> {
+        self.shared.local.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Forgets every session's record (a reset ended them all).
-    pub fn clear(&self) {
-        self.with(VecDeque::clear);
+    /// Wakes this process's readers for entries another instance wrote (the bus said so).
+    pub fn written_elsewhere(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 
-    /// Starts the record of a new session.
-    pub fn open(&self, session_id: &str, config: &SessionConfig) {
-        let record = SessionRecord {
-            session_id: session_id.to_owned(),
-            portal_id: config.portal_id,
-            app_id: config.app_id,
-            app_url: config.app_url.clone(),
-            iframe_location: config.iframe_location,
-            started_at: chrono::Utc::now().timestamp_millis(),
-            entries: Vec::new(),
-            dropped_entries: 0,
-            bytes: 0,
-            clock: Some(Instant::now()),
-            next_seq: 0,
-            external_call_ids: HashSet::new(),
-            engagements: HashMap::new(),
-        };
-        self.with(|all| {
-            if all.len() == MAX_SESSIONS {
-                all.pop_front();
-            }
-            all.push_back(record);
-        });
+    /// Wakes the writer and the readers after a change.
+    fn changed(&self) {
+        self.shared.wake();
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 
-    /// Adds a log entry to a session; returns its sequence number.
-    pub fn record(&self, session_id: &str, log: LogEntry) -> Option<usize> {
-        self.record_with(session_id, log, None)
+    /// Waits until what this process has recorded so far is in the store (or a moment has
+    /// passed: a store that is behind never holds a reader for long).
+    pub async fn flush(&self) {
+        self.shared.flush().await;
     }
 
-    /// Adds the entry of an injected fault: type `FAULT`, the rule and what it did in `fault`.
-    pub fn record_fault(&self, session_id: &str, fault: Value) -> Option<usize> {
-        let log = LogEntry {
-            flow: Flow::Host,
-            message_type: Some("FAULT".into()),
-            message: Value::Null,
-            findings: Vec::new(),
-        };
-        self.record_with(session_id, log, Some(fault))
+    /// Pauses the writer until the guard is dropped (the queue fills meanwhile).
+    pub async fn pause_writer(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.shared.writing.lock().await
     }
 
-    fn record_with(
-        &self,
-        session_id: &str,
-        mut log: LogEntry,
-        fault: Option<Value>,
-    ) -> Option<usize> {
-        self.with(|all| {
-            let session = all.iter_mut().find(|s| s.session_id == session_id)?;
-            let offset_ms = session
-                .clock
-                .map_or(0.0, |c| c.elapsed().as_secs_f64() * 1000.0);
-            let data = |key: &str| log.message.pointer(&format!("/data/{key}"));
-            let external_call_id = ["externalCallId", "callId"]
-                .iter()
-                .find_map(|key| data(key).and_then(Value::as_str))
-                .map(str::to_owned);
-            let engagement_id = data("engagementId").and_then(Value::as_i64);
-            session.note_call(external_call_id.as_deref(), engagement_id);
-            let (message, message_bytes) = budget::cap(std::mem::take(&mut log.message));
-            log.message = message;
-            // Findings quote what the app sent (a type, a field): kept short.
-            for finding in &mut log.findings {
-                budget::shorten(&mut finding.message);
-            }
-            let findings: usize = log.findings.iter().map(|f| f.message.len() + 32).sum();
-            let fault_bytes = fault.as_ref().map_or(0, |f| f.to_string().len());
-            let entry = Entry {
-                seq: 0,
-                offset_ms,
-                log,
-                external_call_id,
-                effects: Vec::new(),
-                rest: None,
-                fault,
-                bytes: budget::ENTRY_OVERHEAD + message_bytes + findings + fault_bytes,
-            };
-            Some(push(session, entry))
-        })
-    }
-
-    /// The sequence number the session's next entry will get.
-    pub fn next_seq(&self, session_id: &str) -> Option<usize> {
-        self.read(|all| {
-            all.iter()
-                .find(|s| s.session_id == session_id)
-                .map(|s| s.next_seq)
-        })
-    }
-
-    /// Attaches a REST call to every session of its portal whose calls it touched, at the
-    /// time it was made (`at`), among that session's entries in time order.
-    pub fn record_rest(&self, rest: &RestCall, at: Instant) {
-        self.with(|all| {
-            for session in all.iter_mut().filter(|s| s.portal_id == rest.portal_id) {
-                let Some(external_call_id) = session.touched_by(rest) else {
-                    continue;
-                };
-                let offset_ms = session.clock.map_or(0.0, |c| {
-                    at.checked_duration_since(c)
-                        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-                });
-                let entry = Entry {
-                    seq: 0,
-                    offset_ms,
-                    log: LogEntry {
-                        flow: Flow::Rest,
-                        message_type: Some(format!("{} {}", rest.method, rest.path)),
-                        message: Value::Null,
-                        findings: Vec::new(),
-                    },
-                    external_call_id,
-                    effects: Vec::new(),
-                    bytes: budget::ENTRY_OVERHEAD + rest.path.len() + 64,
-                    rest: Some(rest.clone()),
-                    fault: rest.injected.clone(),
-                };
-                push(session, entry);
-            }
-        });
-    }
-
-    /// Whether any session of any portal has touched one of these calls: the cheap check the
-    /// REST layer makes before it works out whose request it saw.
-    pub fn knows_any(&self, engagement_ids: &[i64], external_call_ids: &[String]) -> bool {
-        self.read(|all| {
-            all.iter().any(|s| {
-                engagement_ids
-                    .iter()
-                    .any(|id| s.engagements.contains_key(id))
-                    || external_call_ids
-                        .iter()
-                        .any(|id| s.external_call_ids.contains(id))
-            })
-        })
-    }
-
-    /// Whether any session has seen a call yet (nothing to link REST calls to otherwise).
-    pub fn has_calls(&self) -> bool {
-        self.read(|all| all.iter().any(|s| !s.external_call_ids.is_empty()))
-    }
-
-    /// Attaches a store change to entry `seq` of a session.
-    pub fn effect(
-        &self,
-        session_id: &str,
-        seq: usize,
-        request: &StoreRequest,
-        result: &OpResult,
-        effect: Effect,
-    ) {
-        self.with(|all| {
-            let Some(session) = all.iter_mut().find(|s| s.session_id == session_id) else {
-                return;
-            };
-            match (request, result) {
-                (
-                    StoreRequest::CreateCall {
-                        external_call_id, ..
-                    },
-                    OpResult::Call { engagement_id },
-                ) => session.note_call(Some(external_call_id), Some(*engagement_id)),
-                (StoreRequest::UpdateCall { engagement_id, .. }, _)
-                | (StoreRequest::FinalizeCall { engagement_id, .. }, _) => {
-                    session.note_call(None, Some(*engagement_id));
-                }
-                _ => {}
-            }
-            if let Some(entry) = session.entries.iter_mut().find(|e| e.seq == seq) {
-                let bytes = effect.bytes();
-                entry.bytes += bytes;
-                entry.effects.push(effect);
-                session.bytes += bytes;
-                trim(session);
-            }
-        });
-    }
-
-    /// The portal's sessions, oldest first, optionally only an app's (or only one session),
-    /// and only the entries about one call.
-    pub fn export(&self, portal_id: i64, filter: &ExportFilter<'_>) -> Vec<SessionRecord> {
-        let ExportFilter {
-            app_id,
-            external_call_id,
-            session_id,
-        } = *filter;
-        self.read(|all| {
-            all.iter()
-                .filter(|s| s.portal_id == portal_id && app_id.is_none_or(|a| s.app_id == a))
-                .filter(|s| session_id.is_none_or(|id| s.session_id == id))
-                .map(|s| {
-                    let mut s = s.clone();
-                    if let Some(call) = external_call_id {
-                        s.entries
-                            .retain(|e| e.external_call_id.as_deref() == Some(call));
-                    }
-                    s
-                })
-                .filter(|s| external_call_id.is_none() || !s.entries.is_empty())
-                .collect()
-        })
-    }
-}
-
-/// Adds an entry to a session in time order (REST calls are recorded once they have finished,
-/// so they may belong before entries already there); returns its sequence number.
-fn push(session: &mut SessionRecord, mut entry: Entry) -> usize {
-    let seq = session.next_seq;
-    entry.seq = seq;
-    session.next_seq += 1;
-    if session.entries.len() == MAX_ENTRIES {
-        let oldest = session.entries.remove(0);
-        session.bytes -= oldest.bytes;
-        session.dropped_entries += 1;
-    }
-    let at = session
-        .entries
-        .iter()
-        .rposition(|e| e.offset_ms <= entry.offset_ms)
-        .map_or(0, |i| i + 1);
-    session.bytes += entry.bytes;
-    session.entries.insert(at, entry);
-    trim(session);
-    seq
-}
-
-/// Drops a session's oldest entries while it is over its byte budget (the newest stays).
-fn trim(session: &mut SessionRecord) {
-    while session.bytes > budget::MAX_SESSION_BYTES && session.entries.len() > 1 {
-        let oldest = session.entries.remove(0);
-        session.bytes -= oldest.bytes;
-        session.dropped_entries += 1;
+    /// Forgets every session's record, here and in the store (a reset ended them all).
+    pub async fn clear(&self) -> callhost_store::Result<()> {
+        let _writing = self.shared.writing.lock().await;
+        *self.local() = Local::default();
+        self.shared.store.clear_inspector().await?;
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(())
     }
 }
 

@@ -1,8 +1,17 @@
-//! The record's rules: REST calls join the right session, and the byte budget holds.
+//! The record's rules: REST calls join the right session, retention holds, and a full queue
+//! degrades to a marker. On SQLite here; `tests/api/inspector_store.rs` covers both backends.
+
+use std::sync::Arc;
 
 use super::*;
-use callhost_protocol::engine::IframeLocation;
+use callhost_protocol::engine::{Flow, IframeLocation, SessionConfig};
 use serde_json::json;
+
+async fn store() -> (Arc<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("record.db").display());
+    (callhost_store::connect(&url).await.unwrap(), dir)
+}
 
 fn config(portal_id: i64) -> SessionConfig {
     SessionConfig {
@@ -42,11 +51,29 @@ fn rest(portal_id: i64, engagement_ids: Vec<i64>) -> RestCall {
     }
 }
 
+async fn all(inspector: &Inspector, portal_id: i64) -> Vec<SessionRecord> {
+    inspector
+        .export(portal_id, &ExportFilter::default())
+        .await
+        .unwrap()
+}
+
+async fn total_bytes(inspector: &Inspector) -> usize {
+    let sessions = inspector.sessions(&Default::default()).await.unwrap();
+    let ids: Vec<String> = sessions
+        .iter()
+        .map(|r| r.session.session_id.clone())
+        .collect();
+    let entries = inspector.entries(&ids, None, None).await.unwrap();
+    entries.iter().map(|(_, e)| e.bytes).sum()
+}
+
 /// A REST call joins the session whose call it touched (found through the engagement the
 /// session created), at the time it was made, and only in its own portal.
-#[test]
-fn rest_calls_join_the_session_of_their_call_in_time_order() {
-    let inspector = Inspector::default();
+#[tokio::test]
+async fn rest_calls_join_the_session_of_their_call_in_time_order() {
+    let (store, _dir) = store().await;
+    let inspector = Inspector::new(store, InspectorLimits::default());
     inspector.open("a", &config(10));
     inspector.open("b", &config(20));
     let started =
@@ -67,16 +94,17 @@ fn rest_calls_join_the_session_of_their_call_in_time_order() {
 
     // Made before the next message arrived, recorded after it (as the layer does).
     let made = Instant::now();
-    std::thread::sleep(std::time::Duration::from_millis(5));
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let ended = from_app(json!({"type": "CALL_ENDED", "data": {"externalCallId": "x-1"}}));
     inspector.record("a", ended);
     inspector.record_rest(&rest(10, vec![77]), made);
     inspector.record_rest(&rest(20, vec![77]), made);
     inspector.record_rest(&rest(10, vec![78]), made);
 
-    let a = inspector.export(10, &ExportFilter::default());
+    let a = all(&inspector, 10).await;
     let flows: Vec<_> = a[0].entries.iter().map(|e| e.log.flow).collect();
     assert_eq!(flows, [Flow::FromApp, Flow::Rest, Flow::FromApp]);
+    assert_eq!(a[0].entries[0].effects.len(), 1, "the effect is kept");
     let entry = &a[0].entries[1];
     assert_eq!(entry.external_call_id.as_deref(), Some("x-1"));
     assert_eq!(entry.seq, 2, "sequence numbers stay unique");
@@ -84,64 +112,137 @@ fn rest_calls_join_the_session_of_their_call_in_time_order() {
         session_id: Some("b"),
         ..ExportFilter::default()
     };
+    let b = inspector.export(20, &only_b).await.unwrap();
     assert!(
-        inspector.export(20, &only_b)[0].entries.is_empty(),
+        b[0].entries.is_empty(),
         "another portal's request is not shown"
     );
     let json = serde_json::to_value(&a[0].entries[1]).unwrap();
     assert_eq!(json["flow"], "rest");
     assert_eq!(json["rest"]["engagementIds"], json!([77]));
+
+    // A store change that comes after its entry was written reaches the stored entry.
+    let update = StoreRequest::UpdateCall {
+        engagement_id: 77,
+        properties: Default::default(),
+    };
+    let done = OpResult::Done;
+    inspector.effect(
+        "a",
+        seq,
+        &update,
+        &done,
+        Effect::new(&update, &done, 0.1, false),
+    );
+    let a = all(&inspector, 10).await;
+    assert_eq!(a[0].entries[0].effects.len(), 2);
 }
 
 /// A payload past the limit is kept as a marker, and a session over its byte budget drops
 /// its oldest entries (counted), so a hundred 1 MiB messages cost kilobytes, not 100 MiB.
-#[test]
-fn the_record_is_capped_by_bytes() {
-    let inspector = Inspector::default();
+#[tokio::test]
+async fn the_record_is_capped_by_bytes() {
+    let (store, _dir) = store().await;
+    let limits = InspectorLimits::default();
+    let inspector = Inspector::new(store, limits);
     inspector.open("a", &config(10));
     let huge = "x".repeat(1024 * 1024);
     for _ in 0..100 {
         inspector.record("a", from_app(json!({"type": "CALL_DATA", "data": huge})));
     }
-    assert!(inspector.bytes() < 100 * 1024, "{}", inspector.bytes());
-    let a = &inspector.export(10, &ExportFilter::default())[0];
+    assert!(total_bytes(&inspector).await < 100 * 1024);
+    let a = &all(&inspector, 10).await[0];
     assert_eq!(a.entries.len(), 100);
     assert!(budget::is_truncated(&a.entries[0].log.message));
     assert_eq!(a.entries[0].log.message_type.as_deref(), Some("CALL_DATA"));
 
     // Entries just under the payload limit fill the session's budget: the oldest go.
     let big = "y".repeat(budget::MAX_PAYLOAD_BYTES - 100);
-    for _ in 0..(budget::MAX_SESSION_BYTES / budget::MAX_PAYLOAD_BYTES + 20) {
+    let per_session = limits.session_bytes as usize / budget::MAX_PAYLOAD_BYTES;
+    for _ in 0..(per_session + 20) {
         inspector.record("a", from_app(json!({"type": "CALL_DATA", "data": big})));
     }
-    let a = &inspector.export(10, &ExportFilter::default())[0];
+    let a = &all(&inspector, 10).await[0];
     assert!(a.dropped_entries > 100, "{}", a.dropped_entries);
-    assert!(inspector.bytes() <= budget::MAX_SESSION_BYTES);
+    assert_eq!(a.entries[0].seq, a.dropped_entries, "the oldest went first");
+    assert!(total_bytes(&inspector).await <= limits.session_bytes as usize);
     assert!(!budget::is_truncated(
         &a.entries.last().unwrap().log.message
     ));
 }
 
-/// Past the total budget, the oldest sessions go whole.
-#[test]
-fn the_oldest_sessions_go_past_the_total_budget() {
-    let inspector = Inspector::default();
-    let big = "z".repeat(budget::MAX_PAYLOAD_BYTES - 100);
-    let per_session = budget::MAX_SESSION_BYTES / budget::MAX_PAYLOAD_BYTES;
-    let sessions = budget::MAX_TOTAL_BYTES / budget::MAX_SESSION_BYTES + 3;
-    for n in 0..sessions {
+/// Past the total budget (or the number of sessions), the oldest sessions go whole.
+#[tokio::test]
+async fn the_oldest_sessions_go_past_the_total_budget() {
+    let (store, _dir) = store().await;
+    let limits = InspectorLimits {
+        session_bytes: 64 * 1024,
+        total_bytes: 256 * 1024,
+        sessions: 6,
+        ..InspectorLimits::default()
+    };
+    let inspector = Inspector::new(store, limits);
+    let big = "z".repeat(4 * 1024);
+    for n in 0..8 {
         let id = format!("s{n}");
         inspector.open(&id, &config(10));
-        for _ in 0..per_session {
+        for _ in 0..15 {
             inspector.record(&id, from_app(json!({"type": "CALL_DATA", "data": big})));
         }
+        // Sessions are told apart by when they began.
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
-    assert!(inspector.bytes() <= budget::MAX_TOTAL_BYTES);
-    let kept = inspector.export(10, &ExportFilter::default());
-    assert!(kept.len() < sessions);
-    assert_eq!(
-        kept.last().unwrap().session_id,
-        format!("s{}", sessions - 1)
-    );
+    assert!(total_bytes(&inspector).await <= limits.total_bytes as usize);
+    let kept = all(&inspector, 10).await;
+    assert!(kept.len() < 8 && kept.len() <= 6, "{}", kept.len());
+    assert_eq!(kept.last().unwrap().session_id, "s7");
     assert_ne!(kept[0].session_id, "s0");
+
+    // The count of sessions is a bound of its own.
+    for n in 8..16 {
+        inspector.open(&format!("s{n}"), &config(10));
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let kept = all(&inspector, 10).await;
+    assert_eq!(kept.len(), 6);
+    assert_eq!(kept[0].session_id, "s10");
+}
+
+/// When the writer falls behind, the queue stops at its bound: recording refuses (and counts)
+/// the entries past it without waiting, and the next entry that fits follows a marker saying
+/// how many went, so seqs stay dense.
+#[tokio::test]
+async fn a_full_queue_drops_to_a_marker_without_blocking() {
+    let (store, _dir) = store().await;
+    let inspector = Inspector::with_queue(store, InspectorLimits::default(), 5);
+    inspector.open("a", &config(10));
+    let paused = inspector.pause_writer().await;
+    let seqs: Vec<Option<usize>> = (0..8)
+        .map(|n| inspector.record("a", from_app(json!({"type": "PING", "data": {"n": n}}))))
+        .collect();
+    assert_eq!(
+        seqs,
+        [
+            Some(0),
+            Some(1),
+            Some(2),
+            Some(3),
+            Some(4),
+            None,
+            None,
+            None
+        ]
+    );
+    assert_eq!(inspector.next_seq("a"), Some(5));
+    drop(paused);
+    inspector.flush().await;
+    let next = inspector.record("a", from_app(json!({"type": "PING", "data": {"n": 8}})));
+    assert_eq!(next, Some(6), "the marker took seq 5");
+    let a = &all(&inspector, 10).await[0];
+    let seqs: Vec<usize> = a.entries.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [0, 1, 2, 3, 4, 5, 6]);
+    assert_eq!(
+        a.entries[5].log.message,
+        json!({"kind": "inspectorDropped", "entries": 3})
+    );
 }
