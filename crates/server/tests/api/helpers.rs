@@ -362,8 +362,17 @@ impl TestApp {
         if let Some(peer) = self.peer.take() {
             peer.close().await;
         }
+        // What the inspector's background writer still holds goes to the store first: a batch
+        // written while the schema is dropped would deadlock with the drop.
+        self.state.inspector.flush().await;
         if let Some(pg) = self.pg.take() {
-            pg.drop_schema().await.unwrap();
+            let mut attempts = 0;
+            while let Err(err) = pg.drop_schema().await {
+                attempts += 1;
+                // A peer instance's writer may still be finishing a batch in the schema.
+                assert!(attempts < 5, "cannot drop the test schema: {err}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
         }
     }
 }
