@@ -32,6 +32,7 @@ pub mod apps;
 pub mod calls;
 pub mod developer;
 pub mod inspector;
+pub mod hops;
 pub mod installs;
 pub mod local_app;
 pub mod not_found;
