@@ -5,6 +5,7 @@ crate) on the same machine in the same run. Prints requests a second, p50/p99 la
 ratio to the bare server. It is a benchmark that prints figures, not a test.
 
     python3 bench/rest.py [--seconds 10] [--connections 32] [--database-url postgres://...]
+                          [--callhost path/to/callhost] [--no-build]
 
 It builds what it runs (`cargo build --release -p callhost -p callhost-bench`) and installs the
 load generator, wrk (Debian's package, `apt-get install wrk`), when it is missing. Without
@@ -102,6 +103,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--database-url", default=os.environ.get("CALLHOST_DATABASE_URL"))
+    parser.add_argument("--callhost", help="the callhost binary (default: the release build)")
     parser.add_argument("--no-build", action="store_true")
     args = parser.parse_args()
     ensure_wrk()
@@ -110,7 +112,7 @@ def main():
                        cwd=ROOT, check=True)
 
     hello, hello_url = start([os.path.join(RELEASE, "hello")], "hello ready ")
-    argv = [os.path.join(RELEASE, "callhost"), "serve", "--ephemeral", "--listen", "127.0.0.1:0",
+    argv = [args.callhost or os.path.join(RELEASE, "callhost"), "serve", "--ephemeral", "--listen", "127.0.0.1:0",
             "--demo-listen", "127.0.0.1:0"]
     if args.database_url:
         argv += ["--database-url", args.database_url]

@@ -11,7 +11,12 @@ use axum::Router;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let hello = || async { ([("content-type", "application/json")], "{\"hello\":\"world\"}") };
+    let hello = || async {
+        (
+            [("content-type", "application/json")],
+            "{\"hello\":\"world\"}",
+        )
+    };
     let app = Router::new().fallback(get(hello).patch(hello));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     println!("hello ready http://{}", listener.local_addr()?);

@@ -182,6 +182,9 @@ impl<E: std::fmt::Display> From<E> for Failure {
 }
 
 async fn send(ws: &mut Ws, frame: Value) -> Result<(), Failure> {
+    if std::env::var_os("SESSIONS_DEBUG").is_some() {
+        eprintln!("sent: {frame}");
+    }
     ws.send(Message::text(frame.to_string())).await?;
     Ok(())
 }
@@ -198,6 +201,9 @@ async fn until(ws: &mut Ws, wanted: impl Fn(&Value) -> bool) -> Result<Value, Fa
         };
         if let Message::Text(text) = message? {
             let frame: Value = serde_json::from_str(&text)?;
+            if std::env::var_os("SESSIONS_DEBUG").is_some() {
+                eprintln!("frame: {frame}");
+            }
             if frame["kind"] == "refused" {
                 return Err(Failure(format!("refused: {}", frame["message"])));
             }
@@ -243,8 +249,8 @@ async fn open(target: &Target, app_id: i64, samples: &mut Samples) -> Result<Liv
     let started = Instant::now();
     let stream = TcpStream::connect(&target.host).await?;
     stream.set_nodelay(true)?;
-    let mut request = format!("{}?appId={app_id}&location=widget", target.ws_url)
-        .into_client_request()?;
+    let mut request =
+        format!("{}?appId={app_id}&location=widget", target.ws_url).into_client_request()?;
     let headers = request.headers_mut();
     headers.insert("cookie", target.cookie.parse()?);
     headers.insert("origin", format!("http://{}", target.host).parse()?);
@@ -255,10 +261,19 @@ async fn open(target: &Target, app_id: i64, samples: &mut Samples) -> Result<Liv
         .or_default()
         .push(started.elapsed().as_secs_f64() * 1000.0);
     let loaded = json!({ "kind": "loaded" });
-    let sync = step(&mut ws, samples, "loaded → startSync", loaded, ui("startSync")).await?;
+    let sync = step(
+        &mut ws,
+        samples,
+        "loaded → startSync",
+        loaded,
+        ui("startSync"),
+    )
+    .await?;
     let app_origin = sync["targetOrigin"].as_str().unwrap_or_default().to_owned();
     let mut ack = sync["fields"].clone();
+    // The SDK answers a SYNC with its id (the page posts SYNC as `h-sync-<n>`).
     ack["type"] = json!("SYNC_ACK");
+    ack["messageId"] = json!("h-sync-1");
     ack["iFrameUrl"] = json!(app_origin);
     ack["version"] = json!("0.9.7");
     let ack = json!({ "kind": "app", "origin": app_origin, "message": ack });
@@ -268,7 +283,14 @@ async fn open(target: &Target, app_id: i64, samples: &mut Samples) -> Result<Liv
         &app_origin,
         json!({"type": "INITIALIZED", "data": {"isLoggedIn": true}}),
     );
-    step(&mut ws, samples, "INITIALIZED → appStatus", init, ui("appStatus")).await?;
+    step(
+        &mut ws,
+        samples,
+        "INITIALIZED → appStatus",
+        init,
+        ui("appStatus"),
+    )
+    .await?;
     Ok(Live { ws, app_origin })
 }
 
@@ -302,7 +324,14 @@ async fn call(target: &Target, live: &mut Live, samples: &mut Samples) -> Result
         json!({"type": "CALL_ANSWERED", "data": {"externalCallId": id}}),
     );
     let changed = ui("callChanged");
-    step(ws, samples, "CALL_ANSWERED → callChanged", answered, &changed).await?;
+    step(
+        ws,
+        samples,
+        "CALL_ANSWERED → callChanged",
+        answered,
+        &changed,
+    )
+    .await?;
     let ended = app(
         target,
         &origin,
