@@ -3,7 +3,7 @@
 //! steps. Prints, per step, p50/p99 of each reply, the server's memory per session and the
 //! errors. It is a benchmark that prints figures, not a test.
 //!
-//!     bash bench/sessions.sh [--steps 100,1000,5000,10000] [--rate 500] [--database-url URL]
+//!     bash bench/sessions.sh [--steps 100,1000,5000,10000] [--rate 200] [--database-url URL]
 //!
 //! (`sessions.sh` builds the release binaries and raises the soft limit of open files.)
 //!
@@ -56,7 +56,7 @@ fn options() -> Options {
     let mut o = Options {
         callhost: "target/release/callhost".into(),
         steps: vec![100, 1_000, 5_000, 10_000],
-        rate: 500.0,
+        rate: 200.0,
         open_concurrency: 64,
         database_url: std::env::var("CALLHOST_DATABASE_URL").ok(),
     };
