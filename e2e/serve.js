@@ -13,7 +13,7 @@ export const callhostBin = () => process.env.CALLHOST_BIN || defaultBin;
  * the data lives (`["--data-dir", dir]`), with `flags` after. An array is taken as `flags`
  * (`startCallhost(["--fixture", file])`).
  * @param {string[] | {storage?: string[], flags?: string[]}} [options]
- * @returns {Promise<{ready: Record<string, any>, stop: () => Promise<number | null>, extraStdout: () => string[]}>}
+ * @returns {Promise<{ready: Record<string, any>, stop: () => Promise<number | null>, extraStdout: () => string[], log: () => string}>}
  */
 export async function startCallhost(options = {}) {
   const { storage = ["--ephemeral"], flags = [] } = Array.isArray(options) ? { flags: options } : options;
@@ -40,5 +40,5 @@ export async function startCallhost(options = {}) {
       child.once("exit", (code) => resolve(code));
       child.kill("SIGTERM");
     });
-  return { ready, stop, extraStdout: () => extra };
+  return { ready, stop, extraStdout: () => extra, log: () => log };
 }

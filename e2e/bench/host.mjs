@@ -4,7 +4,15 @@
 // own host mode (which stores nothing). Both use the same app on the official SDK, served
 // from another loopback origin. Prints medians and the ratio; it is not a test.
 //
-//   cargo build --release -p callhost && CALLHOST_BIN=target/release/callhost node e2e/bench/host.mjs [runs]
+//   cargo build --release -p callhost && CALLHOST_BIN=target/release/callhost node e2e/bench/host.mjs [runs] [--hops]
+//
+// With --hops it also prints where callhost's call time goes, hop by hop (medians): the app's
+// postMessage reaching the host page, the page sending the frame, the WebSocket and the
+// server, the page posting the reply, the reply reaching the app; and inside the server
+// (its `callhost_server::host::hops` log, docs/design.md#message-path-timing): waiting for the session,
+// the engine, the store, the inspector's record and sending frames. The page's times come
+// from marks this script adds to the host page (WebSocket send and receive, the window's
+// message event), not from the product's code.
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
@@ -13,7 +21,9 @@ import { fileURLToPath } from "node:url";
 import { launchChromium } from "../fixtures.js";
 import { startCallhost } from "../serve.js";
 
-const RUNS = Number(process.argv[2] || 15);
+const HOPS = process.argv.includes("--hops");
+const RUNS = Number(process.argv.slice(2).find((a) => !a.startsWith("--")) || 15);
+if (HOPS) process.env.CALLHOST_LOG = "warn,callhost_server::host::hops=debug";
 const CALLS = 20;
 const here = dirname(fileURLToPath(import.meta.url));
 const sdkDist = join(dirname(createRequire(import.meta.url).resolve("@hubspot/calling-extensions-sdk/package.json")), "dist");
@@ -37,14 +47,64 @@ async function staticServer() {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Handshake (app script start → READY) and CALLS call round trips in the app `frame`. */
-async function measure(frame) {
+/** Handshake (app script start → READY) and CALLS call round trips in the app `frame`;
+ * with the host `page`'s marks (see `markHops`), each call's hops too. */
+async function measure(frame, page) {
   await frame.waitForFunction(() => window.bench && window.bench.ready !== null, null, { timeout: 15_000 });
   const handshake = await frame.evaluate(() => window.bench.ready - window.bench.start);
   await frame.waitForTimeout(50);
   const calls = [];
-  for (let i = 0; i < CALLS; i++) calls.push(await frame.evaluate(() => window.measureCall()));
-  return { handshake, call: median(calls) };
+  const hops = [];
+  for (let i = 0; i < CALLS; i++) {
+    if (page) await page.evaluate(() => (window.__hops = {}));
+    calls.push(await frame.evaluate(() => window.measureCall()));
+    if (page) {
+      const app = await frame.evaluate(() => window.bench.last);
+      const at = await page.evaluate(() => window.__hops);
+      hops.push({
+        "app → page (postMessage)": at.pageGot - app.sent,
+        "page → WebSocket send": at.wsSend - at.pageGot,
+        "WebSocket + server, to the reply frame": at.wsGot - at.wsSend,
+        "reply frame → page posts it": at.posted - at.wsGot,
+        "page → app (postMessage)": app.got - at.posted,
+      });
+    }
+  }
+  return { handshake, call: median(calls), hops };
+}
+
+/** Marks in the host page (an init script, before the page's own): when the app's
+ * OUTGOING_CALL_STARTED reaches the window, when its frame goes on the WebSocket, when the
+ * CREATE_ENGAGEMENT_SUCCEEDED frame arrives and when the page has handled it (posted it). */
+function markHops() {
+  const now = () => performance.timeOrigin + performance.now();
+  window.__hops = {};
+  window.addEventListener("message", (event) => {
+    if (event.data && event.data.type === "OUTGOING_CALL_STARTED") window.__hops.pageGot = now();
+  }, true);
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (typeof data === "string" && data.includes('"OUTGOING_CALL_STARTED"')) window.__hops.wsSend = now();
+    return send.call(this, data);
+  };
+  const listen = WebSocket.prototype.addEventListener;
+  WebSocket.prototype.addEventListener = function (type, listener, options) {
+    if (type !== "message") return listen.call(this, type, listener, options);
+    return listen.call(this, type, (event) => {
+      const reply = typeof event.data === "string" && event.data.includes('"CREATE_ENGAGEMENT_SUCCEEDED"');
+      if (reply) window.__hops.wsGot = now();
+      listener(event);
+      if (reply) window.__hops.posted = now();
+    }, options);
+  };
+}
+
+/** The server's hop log lines for OUTGOING_CALL_STARTED: each line's `name=number` fields. */
+function serverHops(log) {
+  return log
+    .split("\n")
+    .filter((line) => line.includes("host::hops") && line.includes("input=OUTGOING_CALL_STARTED"))
+    .map((line) => Object.fromEntries([...line.matchAll(/ ([\w.]+)=([\d.]+)\b/g)].map(([, k, v]) => [k, Number(v)])));
 }
 
 const appFrame = async (page, origin) => {
@@ -74,10 +134,11 @@ async function main() {
   for (let run = 0; run < RUNS; run++) {
     const page = await browser.newPage();
     await page.addInitScript(([key, id]) => localStorage.setItem(key, id), ["callhost:provider", String(appId)]);
+    if (HOPS) await page.addInitScript(markHops);
     await page.goto(`${ready.hostUrl}/contacts/${ready.portalId}/objects/0-1/views/all/list`);
     await page.getByTestId("open-widget").click();
     await page.locator(`[data-testid=provider-option][data-app-id="${appId}"]`).first().click();
-    results.callhost.push(await measure(await appFrame(page, apps.origin)));
+    results.callhost.push(await measure(await appFrame(page, apps.origin), HOPS ? page : null));
     await page.close();
 
     const baseline = await browser.newPage();
@@ -88,6 +149,7 @@ async function main() {
   await browser.close();
   apps.close();
   officialHost.close();
+  const log = server.log();
   await server.stop();
 
   const row = (name, key) => {
@@ -98,6 +160,17 @@ async function main() {
   console.log(`${RUNS} runs, ${CALLS} calls per run; medians`);
   row("handshake (app script start to READY)", "handshake");
   row("OUTGOING_CALL_STARTED to CREATE_ENGAGEMENT_SUCCEEDED", "call");
+  if (!HOPS) return;
+  const pageHops = results.callhost.flatMap((r) => r.hops);
+  console.log(`\ncallhost's call, hop by hop (medians of ${pageHops.length} calls):`);
+  for (const name of Object.keys(pageHops[0] ?? {})) {
+    console.log(`  ${name.padEnd(44)} ${median(pageHops.map((h) => h[name])).toFixed(3).padStart(7)} ms`);
+  }
+  const inServer = serverHops(log);
+  console.log(`inside the server (medians of ${inServer.length} OUTGOING_CALL_STARTED inputs):`);
+  for (const name of ["wait_ms", "engine_ms", "store_ms", "inspector_ms", "send_ms", "total_ms", "store.requests", "frames"]) {
+    console.log(`  ${name.padEnd(44)} ${median(inServer.map((h) => h[name])).toFixed(3).padStart(7)}`);
+  }
 }
 
 main().catch((err) => {

@@ -34,6 +34,7 @@ pub mod calls;
 pub mod cluster;
 pub mod developer;
 pub mod handover;
+pub mod hops;
 pub mod inspector;
 pub mod installs;
 pub mod local_app;

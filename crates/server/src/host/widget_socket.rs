@@ -54,6 +54,7 @@ use tokio::sync::{mpsc, Mutex};
 
 use crate::automation::faults::Site;
 use crate::automation::hooks::{self, PostFate};
+use crate::host::hops::{self, Hop, Hops};
 use crate::host::{handover, inspector};
 use crate::AppState;
 
@@ -122,6 +123,7 @@ where
             }
         };
         let Some(frame) = frame else { break };
+        let mut hops = Hops::new();
         if frame.len() > MAX_FRAME_BYTES {
             refuse_frame(&state, &id, &frame, findings::PAGE_FRAME_TOO_LARGE, format!(
                 "the page sent a frame of {} bytes, over the limit of {MAX_FRAME_BYTES}; the socket was closed with 1009",
@@ -170,10 +172,13 @@ where
             break;
         }
         let mut session = live.lock().await;
+        hops.started();
         session.last_seen = Instant::now();
-        let ran = run_input(&state, &id, &mut session, input, &mut sink).await;
+        let label = hops::label(&input);
+        let ran = run_input(&state, &id, &mut session, input, &mut sink, &mut hops).await;
         // The replies are out; the session is written behind them.
         handover::save_later(&state, &id, &mut session);
+        hops.finish(&id, &label);
         if ran.page_gone {
             break;
         }
@@ -216,7 +221,8 @@ pub async fn inject(
     });
     let mut sink = std::pin::pin!(sink);
     let first = state.inspector.next_seq(id).unwrap_or(0);
-    run_input(state, id, &mut session, input, &mut sink).await;
+    let mut hops = Hops::new();
+    run_input(state, id, &mut session, input, &mut sink, &mut hops).await;
     // Written before the action answers: a page resuming elsewhere next finds its effects.
     handover::save(state, id, &mut session).await;
     let next = state.inspector.next_seq(id).unwrap_or(first);
@@ -333,11 +339,14 @@ async fn run_input<S>(
     session: &mut LiveSession,
     input: Input,
     sink: &mut S,
+    hops: &mut Hops,
 ) -> Ran
 where
     S: Sink<String> + Unpin,
 {
+    let engine_at = Instant::now();
     let mut work: VecDeque<Output> = session.engine.handle(input).into();
+    hops.add(Hop::Engine, engine_at);
     let mut page_gone = false;
     // The inspector entry of this input: the store changes it causes are attached to it, and
     // its type is what fault rules match a reply by.
@@ -354,14 +363,16 @@ where
         };
         match output {
             Output::Log(entry) => {
+                let recording_at = Instant::now();
                 let kind = entry_type(&entry);
                 if let Some(seq) = state.inspector.record(id, entry) {
                     cause = cause.or(Some((seq, kind)));
                 }
+                hops.add(Hop::Inspector, recording_at);
             }
             Output::Store { op, request } => {
                 let seq = cause.as_ref().map(|(seq, _)| *seq);
-                let more = store(state, &site, session, op, request, seq).await;
+                let more = store(state, &site, session, op, request, seq, hops).await;
                 work.extend(more);
             }
             Output::Post {
@@ -378,11 +389,15 @@ where
                     message,
                     target_origin,
                 };
+                let sending_at = Instant::now();
                 page_gone = to_page(sink, session, frame, page_gone).await;
+                hops.add(Hop::Send, sending_at);
             }
             Output::Ui(command) => {
                 handover::relay(state, id, session, &command);
+                let sending_at = Instant::now();
                 page_gone = to_page(sink, session, PageOutput::Ui(command), page_gone).await;
+                hops.add(Hop::Send, sending_at);
             }
         }
     }
@@ -400,17 +415,24 @@ async fn store(
     op: OpId,
     request: StoreRequest,
     cause: Option<usize>,
+    hops: &mut Hops,
 ) -> Vec<Output> {
     let started = Instant::now();
     let (result, injected) = hooks::store(state, site, &request).await;
+    hops.add(Hop::Store, started);
     if let Some(seq) = cause {
+        let recording_at = Instant::now();
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         let effect = inspector::Effect::new(&request, &result, duration_ms, injected);
         state
             .inspector
             .effect(site.session_id, seq, &request, &result, effect);
+        hops.add(Hop::Inspector, recording_at);
     }
-    session.engine.handle(Input::Done { op, result })
+    let engine_at = Instant::now();
+    let outputs = session.engine.handle(Input::Done { op, result });
+    hops.add(Hop::Engine, engine_at);
+    outputs
 }
 
 /// Sends a frame to the page, or keeps it in the outbox when the page is gone (now or

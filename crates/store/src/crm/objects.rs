@@ -105,7 +105,13 @@ pub(crate) async fn load(
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
-/// Writes `properties` of one object, with history and the phone index.
+/// Rows one statement writes at most: well under both backends' limits on bound values.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Writes `properties` of one object: their history, their values (an empty value removes
+/// one) and the phone index. A few statements whatever the number of properties: one insert
+/// of the history rows, one upsert of the values, one delete of the emptied ones (per
+/// [`ROWS_PER_STATEMENT`]), and one statement per indexed phone property.
 pub(crate) async fn write_properties(
     conn: &mut impl Exec,
     portal_id: i64,
@@ -115,40 +121,80 @@ pub(crate) async fn write_properties(
     source_type: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    for (name, value) in properties {
-        conn.execute(
-            query(
-                "insert into crm_property_history \
-                 (object_id, name, value, changed_at, source_type) values ($1, $2, $3, $4, $5)",
-            )
-            .bind(object_id)
-            .bind(name)
-            .bind(value)
-            .bind(to_millis(now))
-            .bind(source_type),
-        )
-        .await?;
-        if value.is_empty() {
-            conn.execute(
-                query("delete from crm_property_value where object_id = $1 and name = $2")
-                    .bind(object_id)
-                    .bind(name),
-            )
-            .await?;
-        } else {
-            conn.execute(
-                query(
-                    "insert into crm_property_value (object_id, name, value, num_value) \
-                     values ($1, $2, $3, $4) on conflict (object_id, name) do update \
-                     set value = excluded.value, num_value = excluded.num_value",
-                )
-                .bind(object_id)
-                .bind(name)
-                .bind(value)
-                .bind(num_value(value)),
-            )
-            .await?;
+    let all: Vec<(&String, &String)> = properties.iter().collect();
+    for rows in all.chunks(ROWS_PER_STATEMENT) {
+        let mut history = query(
+            "insert into crm_property_history \
+             (object_id, name, value, changed_at, source_type) values ",
+        );
+        // The object, the time and the source are bound once and named again in every row.
+        let mut shared: Option<(usize, usize, usize)> = None;
+        for (i, (name, value)) in rows.iter().enumerate() {
+            history.push(if i == 0 { "(" } else { ", (" });
+            let object = match shared {
+                Some((object, _, _)) => {
+                    history.push_again(object);
+                    object
+                }
+                None => history.push_bind(object_id),
+            };
+            history.push(", ");
+            history.push_bind(name.as_str());
+            history.push(", ");
+            history.push_bind(value.as_str());
+            history.push(", ");
+            let (at, source) = match shared {
+                Some((_, at, source)) => {
+                    history.push_again(at);
+                    history.push(", ");
+                    history.push_again(source);
+                    (at, source)
+                }
+                None => {
+                    let at = history.push_bind(to_millis(now));
+                    history.push(", ");
+                    (at, history.push_bind(source_type))
+                }
+            };
+            history.push(")");
+            shared = Some((object, at, source));
         }
+        conn.execute(history).await?;
+        let (emptied, set): (Vec<_>, Vec<_>) = rows.iter().partition(|(_, v)| v.is_empty());
+        if !set.is_empty() {
+            let mut values =
+                query("insert into crm_property_value (object_id, name, value, num_value) values ");
+            let mut object = None;
+            for (i, (name, value)) in set.iter().enumerate() {
+                values.push(if i == 0 { "(" } else { ", (" });
+                match object {
+                    Some(n) => values.push_again(n),
+                    None => object = Some(values.push_bind(object_id)),
+                }
+                values.push(", ");
+                values.push_bind(name.as_str());
+                values.push(", ");
+                values.push_bind(value.as_str());
+                values.push(", ");
+                values.push_bind(num_value(value));
+                values.push(")");
+            }
+            values.push(
+                " on conflict (object_id, name) do update \
+                 set value = excluded.value, num_value = excluded.num_value",
+            );
+            conn.execute(values).await?;
+        }
+        if !emptied.is_empty() {
+            let mut delete =
+                query("delete from crm_property_value where object_id = $1 and name in (")
+                    .bind(object_id);
+            delete.push_binds(emptied.iter().map(|(name, _)| name.as_str()));
+            delete.push(")");
+            conn.execute(delete).await?;
+        }
+    }
+    for (name, value) in properties {
         if phone::is_indexed(object_type_id, name) {
             index_phone(conn, portal_id, object_id, name, value).await?;
         }
@@ -241,7 +287,7 @@ pub(crate) async fn create_in(
     if objects.is_empty() {
         return Ok(Vec::new());
     }
-    let mut ids = Vec::with_capacity(objects.len());
+    let mut created = Vec::with_capacity(objects.len());
     let mut associations = Vec::new();
     for object in objects {
         let id: i64 = conn
@@ -283,10 +329,19 @@ pub(crate) async fn create_in(
                     reverse: reverse.clone(),
                 }),
         );
-        ids.push(id);
+        // What `load` would read back: the values written, an empty one being none.
+        properties.retain(|_, value| !value.is_empty());
+        created.push(CrmObject {
+            id,
+            object_type_id: object_type_id.to_owned(),
+            properties,
+            created_at: from_millis(to_millis(now)),
+            updated_at: from_millis(to_millis(now)),
+            archived_at: None,
+        });
     }
     insert_associations(conn, portal_id, &associations, now).await?;
-    load(conn, portal_id, Some(object_type_id), None, &ids).await
+    Ok(created)
 }
 
 /// Changes `updates` on `conn`, inside the caller's transaction; a missing (or archived) id

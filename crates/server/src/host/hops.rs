@@ -1,0 +1,117 @@
+//! Where the time of one widget-socket input goes, hop by hop: waiting for its turn (the
+//! reset gate and the session's lock), the engine, the store, the inspector's record and
+//! sending frames to the page. `widget_socket` times each hop of every input and logs the
+//! sums once the input's work is done, as one debug event of this module's target
+//! (`CALLHOST_LOG=callhost_server::host::hops=debug`); `e2e/bench/host.mjs --hops` reads them.
+//!
+//! Timing costs a few clock reads an input; nothing is logged unless the target is enabled.
+
+use std::time::{Duration, Instant};
+
+use callhost_protocol::engine::{Input, PageInput};
+use serde_json::Value;
+
+/// The hop a stretch of an input's time is spent in.
+#[derive(Debug, Clone, Copy)]
+pub enum Hop {
+    Engine,
+    Store,
+    Inspector,
+    Send,
+}
+
+/// The time one input has spent so far, by hop, from when its frame was read.
+#[derive(Debug)]
+pub struct Hops {
+    read_at: Instant,
+    started_at: Option<Instant>,
+    engine: Duration,
+    store: Duration,
+    inspector: Duration,
+    send: Duration,
+    store_requests: u32,
+    frames: u32,
+}
+
+impl Hops {
+    /// Starts timing an input whose frame was just read.
+    pub fn new() -> Self {
+        Hops {
+            read_at: Instant::now(),
+            started_at: None,
+            engine: Duration::ZERO,
+            store: Duration::ZERO,
+            inspector: Duration::ZERO,
+            send: Duration::ZERO,
+            store_requests: 0,
+            frames: 0,
+        }
+    }
+
+    /// The input's turn has come (the session is locked): what went before was waiting.
+    pub fn started(&mut self) {
+        self.started_at = Some(Instant::now());
+    }
+
+    /// Adds the time since `since` to `hop`.
+    pub fn add(&mut self, hop: Hop, since: Instant) {
+        let spent = since.elapsed();
+        match hop {
+            Hop::Engine => self.engine += spent,
+            Hop::Store => {
+                self.store += spent;
+                self.store_requests += 1;
+            }
+            Hop::Inspector => self.inspector += spent,
+            Hop::Send => {
+                self.send += spent;
+                self.frames += 1;
+            }
+        }
+    }
+
+    /// Logs the sums for `input` of session `id`.
+    pub fn finish(&self, id: &str, input: &str) {
+        if !tracing::enabled!(tracing::Level::DEBUG) {
+            return;
+        }
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let started = self.started_at.unwrap_or(self.read_at);
+        tracing::debug!(
+            session.id = %id,
+            input = %input,
+            wait_ms = ms(started - self.read_at),
+            engine_ms = ms(self.engine),
+            store_ms = ms(self.store),
+            store.requests = self.store_requests,
+            inspector_ms = ms(self.inspector),
+            send_ms = ms(self.send),
+            frames = self.frames,
+            total_ms = ms(self.read_at.elapsed()),
+            "input carried out"
+        );
+    }
+}
+
+impl Default for Hops {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What an input is called in the hop log: the app message's type, else the input's kind.
+pub fn label(input: &Input) -> String {
+    match input {
+        Input::Page(PageInput::App { message, .. }) => message
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("app")
+            .to_owned(),
+        Input::Page(PageInput::Loaded) => "loaded".to_owned(),
+        Input::Page(PageInput::Dropped { .. }) => "dropped".to_owned(),
+        Input::Page(PageInput::SyncFailed) => "syncFailed".to_owned(),
+        Input::Page(PageInput::Dial(_)) => "dial".to_owned(),
+        Input::Page(PageInput::User(_)) => "user".to_owned(),
+        _ => "other".to_owned(),
+    }
+}
