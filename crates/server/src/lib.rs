@@ -53,8 +53,6 @@ pub struct AppState {
     pub development: Option<dev::Development>,
     /// The host's live widget sessions.
     pub sessions: Arc<host::widget_socket::Sessions>,
-    /// Serializes reports of a call per (portal, externalCallId) (`call_log`).
-    pub call_locks: Arc<call_log::CallLocks>,
     /// The protocol inspector's record of widget sessions.
     pub inspector: Arc<host::inspector::Inspector>,
     /// Which portal recent bearer tokens act for, so the REST trace can file a call under
@@ -93,7 +91,6 @@ impl AppState {
             store,
             development,
             sessions: Arc::default(),
-            call_locks: Arc::default(),
             inspector: Arc::default(),
             rest_trace: Arc::default(),
             host_token: Arc::default(),

@@ -15,10 +15,13 @@
 //! - **A call and its help-desk ticket are written together** ([`helpdesk`]).
 //! - **Saved searches are scoped by portal and user** ([`saved_searches`]).
 //! - **Replacing or resetting the whole store is one transaction** ([`dataset`]).
+//! - **Reports of one call, and starting instances, exclude each other across every process
+//!   sharing the database** ([`exclusion`]).
 
 pub mod crm;
 pub mod dataset;
 mod error;
+pub mod exclusion;
 pub mod helpdesk;
 pub mod model;
 pub mod oauth;
@@ -44,6 +47,7 @@ use chrono::{DateTime, Utc};
 pub use crm::CrmStore;
 pub use dataset::DatasetStore;
 pub use error::{Result, StoreError};
+pub use exclusion::ExclusionStore;
 pub use helpdesk::HelpdeskStore;
 pub use model::*;
 pub use oauth::OAuthStore;
@@ -94,6 +98,7 @@ pub trait Store:
     + SavedSearchStore
     + DatasetStore
     + OAuthStore
+    + ExclusionStore
     + Send
     + Sync
     + 'static

@@ -20,17 +20,28 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres};
 
+use crate::exclusion::{self, Exclusion};
 use crate::sql::SqlStore;
 
 use crate::statistics::{Staleness, TABLES};
 use crate::{Backend, StoreOptions};
 
 /// A store in a PostgreSQL database (optionally in one schema of it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
     schema: Option<String>,
     staleness: Arc<Staleness>,
+    exclusion: Arc<Exclusion>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("pool", &self.pool)
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PgStore {
@@ -78,8 +89,10 @@ impl PgStore {
             .run(&mut migrating)
             .await?;
         migrating.close().await?;
+        let direct = options.clone();
         let timeout_ms = store_options.statement_timeout.as_millis().max(1);
         options = options.options([("statement_timeout", timeout_ms)]);
+        let holds = exclusion::holds_pool(options.clone());
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -90,6 +103,7 @@ impl PgStore {
             pool,
             schema: schema.map(str::to_owned),
             staleness: Arc::default(),
+            exclusion: Arc::new(Exclusion::postgres(holds, direct, schema)),
         };
         // A database that was loaded but never analyzed (say with autovacuum off) is analyzed
         // now; otherwise the count since the last analyze starts from the table's size then.
@@ -137,6 +151,9 @@ impl PgStore {
                 .await?;
         }
         self.pool.close().await;
+        if let Exclusion::Postgres { holds, .. } = &*self.exclusion {
+            holds.close().await;
+        }
         Ok(())
     }
 }
@@ -161,6 +178,10 @@ impl SqlStore for PgStore {
 
     fn backend(&self) -> Backend {
         Backend::Postgres
+    }
+
+    fn exclusion(&self) -> &Exclusion {
+        &self.exclusion
     }
 
     /// Counts `objects` written and analyzes the CRM tables when that makes their statistics

@@ -286,6 +286,12 @@ impl<DB: Database> Conn<DB> {
     pub fn new(inner: PoolConnection<DB>) -> Self {
         Self { inner, busy: false }
     }
+
+    /// Closes the connection when it is dropped instead of returning it to the pool (it may
+    /// be broken, or hold a session's lock).
+    pub fn discard(&mut self) {
+        self.busy = true;
+    }
 }
 
 impl<DB: Database> Drop for Conn<DB> {
@@ -426,6 +432,10 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
     fn pool(&self) -> &Pool<Self::Db>;
 
     fn backend(&self) -> Backend;
+
+    /// How this store excludes other holders of a call, and other starting instances
+    /// (`crate::exclusion`).
+    fn exclusion(&self) -> &crate::exclusion::Exclusion;
 
     /// Called after writes of `objects` CRM objects are committed.
     fn after_writes(&self, objects: usize) -> impl Future<Output = ()> + Send;

@@ -13,18 +13,29 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
 
+use crate::exclusion::Exclusion;
 use crate::sql::SqlStore;
 use crate::{Backend, StoreOptions};
 
 /// A store in one SQLite file.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    exclusion: Arc<Exclusion>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SqliteStore {
@@ -63,7 +74,10 @@ impl SqliteStore {
             })
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            exclusion: Arc::new(Exclusion::local()),
+        })
     }
 }
 
@@ -89,6 +103,10 @@ impl SqlStore for SqliteStore {
 
     fn backend(&self) -> Backend {
         Backend::Sqlite
+    }
+
+    fn exclusion(&self) -> &Exclusion {
+        &self.exclusion
     }
 
     /// Nothing to do: SQLite plans the CRM queries well from the schema alone (unlike

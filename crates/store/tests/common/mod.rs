@@ -80,6 +80,11 @@ impl Harness {
         }
     }
 
+    /// The PostgreSQL store itself (panics on SQLite).
+    pub fn pg(&self) -> &PgStore {
+        self.pg.as_ref().expect("a PostgreSQL harness")
+    }
+
     pub async fn finish(self) {
         if let Some(pg) = self.pg {
             pg.drop_schema().await.unwrap();
