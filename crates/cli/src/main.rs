@@ -301,7 +301,7 @@ fn make_data_dir(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Refuses a second `serve` on one SQLite data directory: SQLite is one process (the same-call
-/// rule and the live sessions are kept in it; docs/deploy.md#several-instances). The lock is
+/// rule and the live sessions are kept in it; docs/design.md#several-instances-on-one-database). The lock is
 /// the operating system's on `callhost.lock` in the folder, released when the process ends
 /// however it ends. The management commands (`app`, `portal`, `user`) do not take it.
 fn lock_sqlite_data_dir(dir: &Path) -> anyhow::Result<std::fs::File> {
@@ -374,7 +374,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let demo_app_url = demo_url.as_ref().map(|u| format!("{u}/"));
     // One starting instance at a time per database; the first (no other instance runs) seeds
     // or loads the store and takes the snapshot, a later one joins what it made
-    // (docs/deploy.md#several-instances).
+    // (docs/design.md#several-instances-on-one-database).
     let startup = storage
         .store
         .begin_startup()
@@ -402,9 +402,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 credentials_file: Some(storage.data_dir.join("dev-credentials.json")),
                 api_key: args.dev_api_key.clone(),
                 access_token: args.dev_access_token.clone(),
-                // The first instance points the demo app at its demo origin; a later one
-                // leaves it there.
-                demo_app_url: demo_app_url.filter(|_| first),
+                demo_app_url,
+                // A later instance leaves the demo app where an earlier one pointed it.
+                joining: !first,
             };
             let (development, credentials) = dev::ensure(&storage.store, &options).await?;
             (development, credentials, Some(development.demo_app_id))

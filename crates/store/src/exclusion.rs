@@ -124,7 +124,7 @@ pub(crate) enum Exclusion {
         /// Options for the startup's own connection (no statement timeout: a turn may wait
         /// for another instance loading a large fixture).
         direct: Box<PgConnectOptions>,
-        /// The schema's name, or empty for the connection's default, as hashed into keys.
+        /// The schema the store's tables are in (`current_schema()`), hashed into keys.
         schema: String,
     },
 }
@@ -137,11 +137,11 @@ impl Exclusion {
         }
     }
 
-    pub(crate) fn postgres(holds: PgPool, direct: PgConnectOptions, schema: Option<&str>) -> Self {
+    pub(crate) fn postgres(holds: PgPool, direct: PgConnectOptions, schema: &str) -> Self {
         Self::Postgres {
             holds,
             direct: Box::new(direct),
-            schema: schema.unwrap_or_default().to_owned(),
+            schema: schema.to_owned(),
         }
     }
 }

@@ -88,11 +88,17 @@ impl PgStore {
         sqlx::migrate!("./migrations/postgres")
             .run(&mut migrating)
             .await?;
-        migrating.close().await?;
         let direct = options.clone();
         let timeout_ms = store_options.statement_timeout.as_millis().max(1);
         options = options.options([("statement_timeout", timeout_ms)]);
         let holds = exclusion::holds_pool(options.clone());
+        // The schema the store's tables are in, named in the exclusion's keys: a URL may set
+        // `search_path` itself, and stores in different schemas must not exclude each other.
+        let current_schema: String =
+            sqlx::query_scalar("select coalesce(current_schema(), '')::text")
+                .fetch_one(&mut migrating)
+                .await?;
+        migrating.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -103,7 +109,7 @@ impl PgStore {
             pool,
             schema: schema.map(str::to_owned),
             staleness: Arc::default(),
-            exclusion: Arc::new(Exclusion::postgres(holds, direct, schema)),
+            exclusion: Arc::new(Exclusion::postgres(holds, direct, &current_schema)),
         };
         // A database that was loaded but never analyzed (say with autovacuum off) is analyzed
         // now; otherwise the count since the last analyze starts from the table's size then.
