@@ -34,7 +34,13 @@ async fn two_instances_on_one_database_log_each_call_once() {
     let a = Starting::spawn(None, &database.url, data_dir.path(), true);
     let b = Starting::spawn(None, &database.url, data_dir.path(), false);
     let (a, b) = (a.ready(), b.ready());
-    for field in ["portalId", "userId", "developerApiKey", "accessToken", "demoAppId"] {
+    for field in [
+        "portalId",
+        "userId",
+        "developerApiKey",
+        "accessToken",
+        "demoAppId",
+    ] {
         assert_eq!(a.ready[field], b.ready[field], "{field}: one seed, shared");
     }
     let http = reqwest::Client::builder()
@@ -63,7 +69,10 @@ async fn two_instances_on_one_database_log_each_call_once() {
         let external = format!("ws-{run}-{n}");
         let (mut on_a, mut on_b) = tokio::join!(Widget::open(&a, &app), Widget::open(&b, &app));
         let (from_a, from_b) = tokio::join!(on_a.report(&external), on_b.report(&external));
-        assert_eq!(from_a.0, from_b.0, "{external}: both sessions got the same call");
+        assert_eq!(
+            from_a.0, from_b.0,
+            "{external}: both sessions got the same call"
+        );
         tokio::join!(on_a.close(), on_b.close());
     }
     for n in 0..CALLS {

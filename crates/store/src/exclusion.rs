@@ -105,8 +105,12 @@ impl Startup {
         match self.inner {
             StartupInner::Local(_) => Ok(Running(None)),
             StartupInner::Postgres(mut conn, key) => {
-                conn.execute(query("select pg_advisory_unlock($1, $2)").bind(STARTUP).bind(key))
-                    .await?;
+                conn.execute(
+                    query("select pg_advisory_unlock($1, $2)")
+                        .bind(STARTUP)
+                        .bind(key),
+                )
+                .await?;
                 Ok(Running(Some(conn)))
             }
         }
@@ -164,7 +168,9 @@ impl<S: SqlStore> ExclusionStore for S {
             Exclusion::Local { calls, .. } => {
                 let k = key(&[&portal_id.to_be_bytes(), external_call_id.as_bytes()]);
                 let stripe = &calls[k.unsigned_abs() as usize % calls.len()];
-                Ok(CallHold(Some(Held::Local(stripe.clone().lock_owned().await))))
+                Ok(CallHold(Some(Held::Local(
+                    stripe.clone().lock_owned().await,
+                ))))
             }
             Exclusion::Postgres { holds, schema, .. } => {
                 let k = key(&[
@@ -195,8 +201,12 @@ impl<S: SqlStore> ExclusionStore for S {
             Exclusion::Postgres { direct, schema, .. } => {
                 let k = key(&[schema.as_bytes()]);
                 let mut conn = direct.connect().await?;
-                conn.execute(query("select pg_advisory_lock($1, $2)").bind(STARTUP).bind(k))
-                    .await?;
+                conn.execute(
+                    query("select pg_advisory_lock($1, $2)")
+                        .bind(STARTUP)
+                        .bind(k),
+                )
+                .await?;
                 // Exclusively only when nobody holds it shared, that is no instance runs; then
                 // shared, as every running instance holds it.
                 let row = conn
@@ -208,8 +218,12 @@ impl<S: SqlStore> ExclusionStore for S {
                     .await?;
                 let first: bool = crate::sql::Get::get(&row, "alone")?;
                 if first {
-                    conn.execute(query("select pg_advisory_unlock($1, $2)").bind(RUNNING).bind(k))
-                        .await?;
+                    conn.execute(
+                        query("select pg_advisory_unlock($1, $2)")
+                            .bind(RUNNING)
+                            .bind(k),
+                    )
+                    .await?;
                 }
                 conn.execute(
                     query("select pg_advisory_lock_shared($1, $2)")

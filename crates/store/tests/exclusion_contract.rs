@@ -19,7 +19,10 @@ async fn waits<T>(hold: impl std::future::Future<Output = T>) -> bool {
 
 async fn holds_exclude_the_same_call_only(first: Arc<dyn Store>, second: Arc<dyn Store>) {
     let held = first.hold_call(1, "call-a").await.unwrap();
-    assert!(waits(second.hold_call(1, "call-a")).await, "the same call waits");
+    assert!(
+        waits(second.hold_call(1, "call-a")).await,
+        "the same call waits"
+    );
     // Another call, or the same id in another portal, does not wait (stripes and keys apart,
     // which these two are on both backends).
     drop(second.hold_call(1, "call-b").await.unwrap());
@@ -44,7 +47,10 @@ async fn sqlite_holds_exclude_the_same_call_only() {
     holds_exclude_the_same_call_only(h.store.clone(), h.store.clone()).await;
     let startup = h.store.begin_startup().await.unwrap();
     assert!(startup.first, "SQLite is one process");
-    assert!(waits(h.store.begin_startup()).await, "one startup at a time");
+    assert!(
+        waits(h.store.begin_startup()).await,
+        "one startup at a time"
+    );
     drop(startup.finish().await.unwrap());
     h.finish().await;
 }
@@ -79,7 +85,10 @@ async fn postgres_holds_exclude_the_same_call_across_instances() {
     drop(second);
     tokio::time::sleep(Duration::from_millis(200)).await;
     let again = h.store.begin_startup().await.unwrap();
-    assert!(again.first, "both stopped: the next start is the first again");
+    assert!(
+        again.first,
+        "both stopped: the next start is the first again"
+    );
     drop(again.finish().await.unwrap());
     apart.finish().await;
     h.finish().await;

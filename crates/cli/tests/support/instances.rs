@@ -48,10 +48,13 @@ impl Database {
     /// Drops the database (its instances must have stopped).
     pub async fn drop_now(self) {
         let mut admin = sqlx::PgConnection::connect(&self.admin_url).await.unwrap();
-        sqlx::query(&format!("drop database if exists {} with (force)", self.name))
-            .execute(&mut admin)
-            .await
-            .unwrap();
+        sqlx::query(&format!(
+            "drop database if exists {} with (force)",
+            self.name
+        ))
+        .execute(&mut admin)
+        .await
+        .unwrap();
         admin.close().await.unwrap();
     }
 }
@@ -165,7 +168,9 @@ impl App {
             .unwrap()
             .parse()
             .unwrap();
-        let url = instance.ready["demoAppUrl"].as_str().expect("a demo origin");
+        let url = instance.ready["demoAppUrl"]
+            .as_str()
+            .expect("a demo origin");
         App {
             id: instance.ready["demoAppId"].as_i64().unwrap(),
             origin: url.trim_end_matches('/').to_owned(),

@@ -73,9 +73,7 @@ pub async fn report(state: &AppState, report: CallReport) -> Result<i64, CallLog
         properties.insert("hs_call_app_id".into(), app_id.to_string());
     }
     // Held until this report returns (dropping it releases the call off the reply's path).
-    let _hold = store
-        .hold_call(portal_id, &report.external_call_id)
-        .await?;
+    let _hold = store.hold_call(portal_id, &report.external_call_id).await?;
     let found = store
         .find_objects_by_property(
             portal_id,
