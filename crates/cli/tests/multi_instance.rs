@@ -90,6 +90,57 @@ async fn two_instances_on_one_database_log_each_call_once() {
     database.drop_now().await;
 }
 
+/// A second instance started with the fixture the first loaded joins it instead of loading it
+/// again: what was made meanwhile stays, and both print the fixture's ids and credentials.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(callhost_test_postgres),
+    ignore = "needs CALLHOST_TEST_DATABASE_URL (a PostgreSQL server) when built"
+)]
+async fn a_later_instance_joins_the_fixture_the_first_loaded() {
+    let Ok(admin_url) = std::env::var("CALLHOST_TEST_DATABASE_URL") else {
+        panic!("CALLHOST_TEST_DATABASE_URL is not set, but this PostgreSQL test was built to run");
+    };
+    let database = Database::create(&admin_url).await;
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/fixture.example.json"
+    );
+    let flags = ["--fixture", fixture];
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = Starting::spawn_with(None, &database.url, dir_a.path(), false, &flags).ready();
+    let http = reqwest::Client::new();
+    let made: serde_json::Value = http
+        .post(format!("{}/crm/v3/objects/contacts", a.api_url))
+        .bearer_auth(&a.token)
+        .json(&serde_json::json!({"properties": {"firstname": "Made", "lastname": "Meanwhile"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let b = Starting::spawn_with(None, &database.url, dir_b.path(), false, &flags).ready();
+    for field in ["portalId", "userId", "developerApiKey", "accessToken"] {
+        assert_eq!(a.ready[field], b.ready[field], "{field}: the fixture's");
+    }
+    let id = made["id"].as_str().unwrap();
+    let read = http
+        .get(format!("{}/crm/v3/objects/contacts/{id}", b.api_url))
+        .bearer_auth(&b.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        read.status(),
+        200,
+        "the second instance did not reload the fixture"
+    );
+    a.stop();
+    b.stop();
+    database.drop_now().await;
+}
+
 /// A word unique to this run, so that the external ids never meet another run's.
 fn instances_token(instance: &Instance) -> String {
     format!("{}-{}", instance.portal_id(), std::process::id())

@@ -75,6 +75,17 @@ impl Starting {
     /// Starts `binary` (or this package's) on `database_url`, with the development seed's
     /// credentials in `data_dir`; the demo origin is served when `demo`.
     pub fn spawn(binary: Option<&Path>, database_url: &str, data_dir: &Path, demo: bool) -> Self {
+        Self::spawn_with(binary, database_url, data_dir, demo, &[])
+    }
+
+    /// [`Starting::spawn`] with more flags.
+    pub fn spawn_with(
+        binary: Option<&Path>,
+        database_url: &str,
+        data_dir: &Path,
+        demo: bool,
+        flags: &[&str],
+    ) -> Self {
         let binary = binary.map_or_else(
             || {
                 let built = option_env!("CARGO_BIN_EXE_callhost");
@@ -90,6 +101,7 @@ impl Starting {
             .arg(database_url)
             .arg("--data-dir")
             .arg(data_dir)
+            .args(flags)
             .env("CALLHOST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
