@@ -310,6 +310,33 @@ fn make_data_dir(dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("creating the data folder {}", dir.display()))
 }
 
+/// Refuses a second `serve` on one SQLite data directory: SQLite is one process (the same-call
+/// rule and the live sessions are kept in it; docs/design.md#several-instances-on-one-database). The lock is
+/// the operating system's on `callhost.lock` in the folder, released when the process ends
+/// however it ends. The management commands (`app`, `portal`, `user`) do not take it.
+fn lock_sqlite_data_dir(dir: &Path) -> anyhow::Result<std::fs::File> {
+    make_data_dir(dir)?;
+    let path = dir.join("callhost.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another `callhost serve` is running on the data directory {}: SQLite keeps one \
+             process per data directory; give this one another --data-dir, or run every \
+             instance on one PostgreSQL database (--database-url)",
+            dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(err)) => {
+            Err(err).with_context(|| format!("locking {}", path.display()))
+        }
+    }
+}
+
 /// A database URL fit for an error message: its password replaced by `***`.
 fn without_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -329,6 +356,10 @@ fn uuid_like() -> String {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let _data_dir_lock = match (&args.storage.database_url, args.ephemeral) {
+        (None, false) => Some(lock_sqlite_data_dir(&args.storage.data_dir)?),
+        _ => None,
+    };
     let storage = open_storage(&args.storage, args.ephemeral).await?;
     let api = TcpListener::bind(args.listen)
         .await
@@ -351,9 +382,25 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
 
     let demo_app_url = demo_url.as_ref().map(|u| format!("{u}/"));
+    // One starting instance at a time per database; the first (no other instance runs) seeds
+    // or loads the store and takes the snapshot, a later one joins what it made
+    // (docs/design.md#several-instances-on-one-database).
+    let startup = storage
+        .store
+        .begin_startup()
+        .await
+        .context("waiting for the startup's turn")?;
+    let first = startup.first;
+    if !first {
+        tracing::info!("another instance runs on this database: joining its data");
+    }
     let (development, credentials, demo_app_id) = match &args.fixture {
         Some(path) => {
-            let info = fixture::load(&storage.store, path, demo_app_url.as_deref()).await?;
+            let info = if first {
+                fixture::load(&storage.store, path, demo_app_url.as_deref()).await?
+            } else {
+                fixture::join(&storage.store, path, demo_app_url.as_deref()).await?
+            };
             let credentials = dev::Credentials {
                 developer_api_key: info.developer_api_key,
                 access_token: info.access_token,
@@ -366,6 +413,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 api_key: args.dev_api_key.clone(),
                 access_token: args.dev_access_token.clone(),
                 demo_app_url,
+                // A later instance leaves the demo app where an earlier one pointed it.
+                joining: !first,
             };
             let (development, credentials) = dev::ensure(&storage.store, &options).await?;
             (development, credentials, Some(development.demo_app_id))
@@ -373,14 +422,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let on_loopback = api.local_addr()?.ip().is_loopback();
     let automation = args.automation.unwrap_or(on_loopback);
-    if automation {
-        // What `POST /callhost/v1/reset` goes back to: the fixture or the seed as it is now.
+    // What `POST /callhost/v1/reset` goes back to: the fixture or the seed as it is when the
+    // first running instance started. A later instance keeps that snapshot.
+    if automation && (first || !storage.store.has_snapshot().await?) {
         storage
             .store
             .take_snapshot()
             .await
             .context("taking the snapshot that reset restores")?;
     }
+    let _running = startup.finish().await?;
 
     let ready = serde_json::json!({
         "apiUrl": api_url,
@@ -513,6 +564,19 @@ mod tests {
         std::fs::write(&file, "").unwrap();
         let error = make_data_dir(&file.join("data")).unwrap_err();
         assert!(format!("{error:#}").contains(&file.join("data").display().to_string()));
+    }
+
+    #[test]
+    fn a_second_serve_on_one_sqlite_data_folder_is_refused_until_the_first_ends() {
+        let root = tempfile::tempdir().unwrap();
+        let first = lock_sqlite_data_dir(root.path()).unwrap();
+        let refused = lock_sqlite_data_dir(root.path()).unwrap_err();
+        assert!(
+            format!("{refused:#}").contains("another `callhost serve` is running"),
+            "{refused:#}"
+        );
+        drop(first);
+        lock_sqlite_data_dir(root.path()).unwrap();
     }
 
     #[test]

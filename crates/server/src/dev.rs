@@ -75,6 +75,9 @@ pub struct SeedOptions {
     pub access_token: Option<String>,
     /// The demo app's URL, when the demo origin is served; its calling settings follow it.
     pub demo_app_url: Option<String>,
+    /// Another instance runs on this store (docs/design.md#several-instances-on-one-database):
+    /// the demo app stays where an instance already pointed it.
+    pub joining: bool,
 }
 
 /// Seeds the store if needed and returns the development ids and credentials.
@@ -113,7 +116,14 @@ pub async fn ensure(
         .as_ref()
         .filter(|_| development.demo_app_id != 0)
     {
-        point_demo_app(store, &development, url).await?;
+        let pointed = options.joining
+            && store
+                .get_calling_settings(development.demo_app_id)
+                .await?
+                .is_some();
+        if !pointed {
+            point_demo_app(store, &development, url).await?;
+        }
     }
     Ok((development, credentials))
 }

@@ -58,8 +58,6 @@ pub struct AppState {
     pub sessions: Arc<host::widget_socket::Sessions>,
     /// The store's notification bus, and this process's id on it (`host::cluster`).
     pub bus: callhost_store::Bus,
-    /// Serializes reports of a call per (portal, externalCallId) (`call_log`).
-    pub call_locks: Arc<call_log::CallLocks>,
     /// The protocol inspector's record of widget sessions, kept in the store.
     pub inspector: Arc<host::inspector::Inspector>,
     /// Which portal recent bearer tokens act for, so the REST trace can file a call under
@@ -106,7 +104,6 @@ impl AppState {
             store,
             development,
             sessions: Arc::default(),
-            call_locks: Arc::default(),
             rest_trace: Arc::default(),
             host_token: Arc::default(),
             webhooks: webhooks::WebhookClient::configured(webhooks::WebhookConfig::default()),

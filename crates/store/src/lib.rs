@@ -20,11 +20,14 @@
 //!   (PostgreSQL's `LISTEN`/`NOTIFY`), and widget sessions handed over by compare-and-set on
 //!   their owner ([`widget_sessions`]).
 //! - **The inspector's record is bounded, and trimmed oldest first** ([`inspector`]).
+//! - **Reports of one call, and starting instances, exclude each other across every process
+//!   sharing the database** ([`exclusion`]).
 
 pub mod bus;
 pub mod crm;
 pub mod dataset;
 mod error;
+pub mod exclusion;
 pub mod helpdesk;
 pub mod inspector;
 pub mod model;
@@ -54,6 +57,7 @@ pub use bus::{Bus, Delivery, Event};
 pub use crm::CrmStore;
 pub use dataset::DatasetStore;
 pub use error::{Result, StoreError};
+pub use exclusion::ExclusionStore;
 pub use helpdesk::HelpdeskStore;
 pub use inspector::InspectorStore;
 pub use model::*;
@@ -120,6 +124,7 @@ pub trait Store:
     + RateLimitStore
     + WidgetSessionStore
     + InspectorStore
+    + ExclusionStore
     + Send
     + Sync
     + 'static

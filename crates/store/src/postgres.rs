@@ -20,18 +20,29 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres};
 
+use crate::exclusion::{self, Exclusion};
 use crate::sql::SqlStore;
 
 use crate::statistics::{Staleness, TABLES};
 use crate::{Backend, StoreOptions};
 
 /// A store in a PostgreSQL database (optionally in one schema of it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
     schema: Option<String>,
     staleness: Arc<Staleness>,
     bus: crate::bus::Bus,
+    exclusion: Arc<Exclusion>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("pool", &self.pool)
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PgStore {
@@ -78,9 +89,17 @@ impl PgStore {
         sqlx::migrate!("./migrations/postgres")
             .run(&mut migrating)
             .await?;
-        migrating.close().await?;
+        let direct = options.clone();
         let timeout_ms = store_options.statement_timeout.as_millis().max(1);
         options = options.options([("statement_timeout", timeout_ms)]);
+        let holds = exclusion::holds_pool(options.clone());
+        // The schema the store's tables are in, named in the exclusion's keys: a URL may set
+        // `search_path` itself, and stores in different schemas must not exclude each other.
+        let current_schema: String =
+            sqlx::query_scalar("select coalesce(current_schema(), '')::text")
+                .fetch_one(&mut migrating)
+                .await?;
+        migrating.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -92,6 +111,7 @@ impl PgStore {
             pool,
             schema: schema.map(str::to_owned),
             staleness: Arc::default(),
+            exclusion: Arc::new(Exclusion::postgres(holds, direct, &current_schema)),
         };
         // A database that was loaded but never analyzed (say with autovacuum off) is analyzed
         // now; otherwise the count since the last analyze starts from the table's size then.
@@ -147,6 +167,9 @@ impl PgStore {
                 .await?;
         }
         self.pool.close().await;
+        if let Exclusion::Postgres { holds, .. } = &*self.exclusion {
+            holds.close().await;
+        }
         Ok(())
     }
 }
@@ -175,6 +198,10 @@ impl SqlStore for PgStore {
 
     fn bus(&self) -> &crate::bus::Bus {
         &self.bus
+    }
+
+    fn exclusion(&self) -> &Exclusion {
+        &self.exclusion
     }
 
     /// Counts `objects` written and analyzes the CRM tables when that makes their statistics

@@ -286,6 +286,12 @@ impl<DB: Database> Conn<DB> {
     pub fn new(inner: PoolConnection<DB>) -> Self {
         Self { inner, busy: false }
     }
+
+    /// Closes the connection when it is dropped instead of returning it to the pool (it may
+    /// be broken, or hold a session's lock).
+    pub fn discard(&mut self) {
+        self.busy = true;
+    }
 }
 
 impl<DB: Database> Drop for Conn<DB> {
@@ -429,6 +435,10 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
 
     /// The store's notification bus (`crate::bus`).
     fn bus(&self) -> &crate::bus::Bus;
+
+    /// How this store excludes other holders of a call, and other starting instances
+    /// (`crate::exclusion`).
+    fn exclusion(&self) -> &crate::exclusion::Exclusion;
 
     /// Called after writes of `objects` CRM objects are committed.
     fn after_writes(&self, objects: usize) -> impl Future<Output = ()> + Send;

@@ -13,20 +13,31 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
 
+use crate::exclusion::Exclusion;
 use crate::sql::SqlStore;
 use crate::{Backend, StoreOptions};
 
 /// A store in one SQLite file.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     /// In-process: SQLite serves one process.
     bus: crate::bus::Bus,
+    exclusion: Arc<Exclusion>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SqliteStore {
@@ -68,6 +79,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             bus: crate::bus::Bus::local(),
+            exclusion: Arc::new(Exclusion::local()),
         })
     }
 }
@@ -98,6 +110,10 @@ impl SqlStore for SqliteStore {
 
     fn bus(&self) -> &crate::bus::Bus {
         &self.bus
+    }
+
+    fn exclusion(&self) -> &Exclusion {
+        &self.exclusion
     }
 
     /// Nothing to do: SQLite plans the CRM queries well from the schema alone (unlike

@@ -183,8 +183,10 @@ contract!(
     a_restore_brings_back_the_snapshot_and_the_ids,
     |store: Arc<dyn Store>| async move {
         assert!(!store.restore_snapshot().await.unwrap(), "no snapshot yet");
+        assert!(!store.has_snapshot().await.unwrap());
         store.replace_with(&dataset(), now()).await.unwrap();
         store.take_snapshot().await.unwrap();
+        assert!(store.has_snapshot().await.unwrap());
 
         let made = store
             .create_objects(

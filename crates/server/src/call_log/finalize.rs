@@ -3,7 +3,7 @@
 //! connected after the call began), in the same transaction.
 //!
 //! An app finalizes its own calls and calls logged without an app, never another app's; the
-//! ids it gives must name one call. Runs under the call's lock, like a report of it.
+//! ids it gives must name one call. Runs under the call's hold, like a report of it.
 
 use callhost_store::helpdesk::CallToAttach;
 use callhost_store::{now, StoreError};
@@ -38,7 +38,7 @@ pub async fn finalize(
         }
     }
     let logged_by = logged_by(&call);
-    let _guard = state.call_locks.stripe(portal_id, stored_id).lock().await;
+    let _hold = store.hold_call(portal_id, stored_id).await?;
     // A call attached here is finalized by the same transaction; any other is marked below.
     let mut finalized = None;
     if p("hs_call_direction") == Some("INBOUND") {

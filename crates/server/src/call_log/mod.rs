@@ -17,10 +17,14 @@
 //! comes with a token of a developer account). Another app's call is never the same call, and an app never
 //! finalizes it.
 //!
-//! **Invariants.** Reports of one external id are serialized in this process by a striped
-//! lock on (portal, externalCallId) ([`CallLocks`]), coarser than a call's identity because a
-//! report without an app can be the same call as any app's; under it, find-then-create makes
-//! one call object however many tabs, windows and API requests report the call at once. The help desk
+//! **Invariants.** Reports of one external id exclude each other in every process sharing the
+//! database: each holds the store's hold on (portal, externalCallId)
+//! (`ExclusionStore::hold_call`: a PostgreSQL advisory lock, an in-process lock on SQLite,
+//! which is one process), coarser than a call's identity because a report without an app can
+//! be the same call as any app's. Under it, find-then-create makes one call object however
+//! many tabs, windows, API requests and instances report the call at once; finalization and
+//! the help-desk attachment run under it too. Why a hold and not a unique key:
+//! docs/design.md#one-call-across-instances. The help desk
 //! (`helpdesk::tickets`): a call into a connected number is attached to its ticket in the
 //! transaction that creates it; reported again and still not attached, it is attached then;
 //! finalized and still not attached, it is attached and finalized in one transaction.
@@ -29,7 +33,6 @@ mod finalize;
 mod report;
 
 use std::collections::BTreeMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
 use callhost_protocol::engine::{CallerIdMatch, ObjectRef as EngineRef};
 use callhost_protocol::object_type;
@@ -37,7 +40,6 @@ use callhost_store::crm::{phone, AssociationKind, CrmObject, ObjectRef, ObjectUp
 use callhost_store::helpdesk::Channel;
 use callhost_store::{now, Store, StoreError};
 use serde_json::{Map, Value};
-use tokio::sync::Mutex;
 
 pub use finalize::finalize;
 pub use report::{report, CallReport, Existing};
@@ -77,24 +79,6 @@ fn describe(errors: &[PropertyError]) -> String {
         .map(|e| format!("{}: {}", e.name, e.message))
         .collect();
     list.join("; ")
-}
-
-/// Striped locks for reports of a call: 64 stripes keep unrelated calls from waiting on each
-/// other. Held around find-then-create (and finalization) for one (portal, externalCallId).
-pub struct CallLocks([Mutex<()>; 64]);
-
-impl Default for CallLocks {
-    fn default() -> Self {
-        Self(std::array::from_fn(|_| Mutex::new(())))
-    }
-}
-
-impl CallLocks {
-    pub fn stripe(&self, portal_id: i64, external_call_id: &str) -> &Mutex<()> {
-        let mut hasher = DefaultHasher::new();
-        (portal_id, external_call_id).hash(&mut hasher);
-        &self.0[(hasher.finish() % 64) as usize]
-    }
 }
 
 /// `properties` checked and normalized as the CRM API checks a call's (a time in epoch

@@ -1,4 +1,4 @@
-//! Logging a call once: find the same call or create it, under the call's lock, and put a call
+//! Logging a call once: find the same call or create it, under the call's hold, and put a call
 //! into a connected number on its ticket.
 //!
 //! A report of a call that exists changes it as its path asks ([`Existing`]): the widget only
@@ -72,11 +72,8 @@ pub async fn report(state: &AppState, report: CallReport) -> Result<i64, CallLog
     if let (None, Some(app_id)) = (report.app_id, app_id) {
         properties.insert("hs_call_app_id".into(), app_id.to_string());
     }
-    let _guard = state
-        .call_locks
-        .stripe(portal_id, &report.external_call_id)
-        .lock()
-        .await;
+    // Held until this report returns (dropping it releases the call off the reply's path).
+    let _hold = store.hold_call(portal_id, &report.external_call_id).await?;
     let found = store
         .find_objects_by_property(
             portal_id,

@@ -7,9 +7,10 @@
 //! associated with the call (HubSpot-defined 219/220) and the caller's record. The store
 //! writes all of it (the call too, when it is new) in one transaction.
 //!
-//! Callers (`call_log`, the one home of call logging) hold the call's lock
-//! (`call_log::CallLocks`) around [`attach`], so that tabs and API requests reporting the
-//! same call at once agree; the store is idempotent per call anyway.
+//! Callers (`call_log`, the one home of call logging) hold the call
+//! (`ExclusionStore::hold_call`, across instances) around [`attach`], so that tabs, API
+//! requests and instances reporting the same call at once agree; the store is idempotent per
+//! call anyway.
 
 use std::collections::BTreeMap;
 

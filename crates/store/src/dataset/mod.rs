@@ -129,6 +129,9 @@ pub trait DatasetStore: Send + Sync {
     /// Puts every table back to the last snapshot, in one transaction; `false` (and nothing
     /// changed) when no snapshot was taken.
     async fn restore_snapshot(&self) -> Result<bool>;
+
+    /// Whether a snapshot was taken (by this instance or another sharing the database).
+    async fn has_snapshot(&self) -> Result<bool>;
 }
 
 #[async_trait]
@@ -159,5 +162,10 @@ impl<S: SqlStore> DatasetStore for S {
             self.after_writes(1).await;
         }
         Ok(restored)
+    }
+
+    async fn has_snapshot(&self) -> Result<bool> {
+        let mut conn = self.conn().await?;
+        snapshot::exists(&mut conn, self.backend()).await
     }
 }

@@ -177,6 +177,12 @@ pub(super) async fn copy_out(conn: &mut impl Exec, backend: Backend) -> Result<(
     Ok(())
 }
 
+/// Whether any snapshot copy exists.
+pub(super) async fn exists(conn: &mut impl Exec, backend: Backend) -> Result<bool> {
+    let names = catalog(conn, backend).await?;
+    Ok(names.iter().any(|n| n.starts_with(SNAPSHOT)))
+}
+
 /// Empties every data table and refills it from its snapshot copy; `false` when there is no
 /// snapshot (nothing is changed then).
 pub(super) async fn copy_back(conn: &mut impl Exec, backend: Backend) -> Result<bool> {

@@ -86,6 +86,12 @@ impl Harness {
         self.pg.as_ref().and_then(PgStore::schema)
     }
 
+    /// The PostgreSQL store itself (panics on SQLite).
+    #[allow(dead_code)]
+    pub fn pg(&self) -> &PgStore {
+        self.pg.as_ref().expect("a PostgreSQL harness")
+    }
+
     pub async fn finish(self) {
         if let Some(pg) = self.pg {
             pg.drop_schema().await.unwrap();
