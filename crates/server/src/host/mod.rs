@@ -201,6 +201,9 @@ struct SocketParams {
     session: Option<String>,
 }
 
+/// The widget socket's starting read and write buffers.
+const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
+
 async fn open_socket(
     State(state): State<AppState>,
     user: HostUser,
@@ -249,9 +252,14 @@ async fn open_socket(
     // The transport allows more than the loop does, so that a frame over the loop's limit is
     // still read whole and answered with 1009 and a finding instead of a broken connection.
     let transport_limit = widget_socket::MAX_FRAME_BYTES * 4;
+    // Buffers start small: a page's frames are a few hundred bytes, and tungstenite's default
+    // 128 KiB each for reading and writing made a session cost about 140 KiB at 10,000
+    // sessions (bench/README.md). Both grow for a larger frame, up to the limits above.
     let upgrade = upgrade
         .max_message_size(transport_limit)
-        .max_frame_size(transport_limit);
+        .max_frame_size(transport_limit)
+        .read_buffer_size(SOCKET_BUFFER_BYTES)
+        .write_buffer_size(SOCKET_BUFFER_BYTES);
     Ok(upgrade.on_upgrade(move |socket: WebSocket| async move {
         let (sink, stream) = socket.split();
         let sink = sink
