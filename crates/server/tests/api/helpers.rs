@@ -134,6 +134,45 @@ async fn spawn_filled(
     if !matches!(filling, Filling::Seed) {
         store.take_snapshot().await.unwrap();
     }
+    let (state, stop, server) = serve(
+        &store,
+        development,
+        allow_private_webhooks,
+        automation,
+        listener,
+        demo,
+    );
+    Some(TestApp {
+        url,
+        demo_url,
+        api_key: credentials.developer_api_key,
+        token: credentials.access_token,
+        dev: development,
+        state,
+        store,
+        http: reqwest::Client::new(),
+        stop: Some(stop),
+        server: Some(server),
+        pg,
+        peer: None,
+        _dir: dir,
+    })
+}
+
+/// The server of a test app: its state, as `callhost serve` builds it, served on `listener`
+/// and `demo` until the returned sender fires.
+fn serve(
+    store: &Arc<dyn Store>,
+    development: dev::Development,
+    allow_private_webhooks: bool,
+    automation: bool,
+    listener: tokio::net::TcpListener,
+    demo: tokio::net::TcpListener,
+) -> (
+    AppState,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
     let (stop, stopped) = oneshot::channel::<()>();
     let state = AppState::new(store.clone(), Some(development))
         .with_webhooks(WebhookConfig {
@@ -150,21 +189,7 @@ async fn spawn_filled(
             let _ = stopped.await;
         },
     ));
-    Some(TestApp {
-        url,
-        demo_url,
-        api_key: credentials.developer_api_key,
-        token: credentials.access_token,
-        dev: development,
-        state,
-        store,
-        http: reqwest::Client::new(),
-        stop: Some(stop),
-        server: Some(server),
-        pg,
-        peer: None,
-        _dir: dir,
-    })
+    (state, stop, server)
 }
 
 impl TestApp {
@@ -318,22 +343,14 @@ impl TestApp {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let demo = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let demo_url = format!("http://{}", demo.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let state = AppState::new(store.clone(), Some(self.dev))
-            .with_webhooks(WebhookConfig {
-                allow_private: true,
-                timeout: WEBHOOK_TIMEOUT,
-            })
-            .with_allowed_hosts(vec![AllowedHost::parse(PROXIED_HOST).unwrap()])
-            .with_automation(self.state.automation);
-        let server = tokio::spawn(callhost_server::run(
-            state.clone(),
+        let (state, stop, server) = serve(
+            &store,
+            self.dev,
+            true,
+            self.state.automation,
             listener,
-            Some(demo),
-            async {
-                let _ = stopped.await;
-            },
-        ));
+            demo,
+        );
         Some(TestApp {
             url,
             demo_url,
