@@ -168,8 +168,9 @@ async function main() {
   }
   const inServer = serverHops(log);
   console.log(`inside the server (medians of ${inServer.length} OUTGOING_CALL_STARTED inputs):`);
-  for (const name of ["wait_ms", "engine_ms", "store_ms", "inspector_ms", "send_ms", "total_ms", "store.requests", "frames"]) {
-    console.log(`  ${name.padEnd(44)} ${median(inServer.map((h) => h[name])).toFixed(3).padStart(7)}`);
+  for (const name of ["wait_ms", "engine_ms", "store_ms", "inspector_ms", "send_ms", "written_ms", "total_ms", "store.requests", "frames", "writes"]) {
+    const values = inServer.map((h) => h[name]).filter((v) => v !== undefined);
+    if (values.length) console.log(`  ${name.padEnd(44)} ${median(values).toFixed(3).padStart(7)}`);
   }
 }
 

@@ -17,7 +17,10 @@ pub enum Hop {
     Engine,
     Store,
     Inspector,
+    /// Feeding one frame to the socket.
     Send,
+    /// Writing the frames fed so far.
+    Flush,
 }
 
 /// The time one input has spent so far, by hop, from when its frame was read.
@@ -31,6 +34,9 @@ pub struct Hops {
     send: Duration,
     store_requests: u32,
     frames: u32,
+    writes: u32,
+    /// When the last write of frames finished.
+    written_at: Option<Instant>,
 }
 
 impl Hops {
@@ -45,6 +51,8 @@ impl Hops {
             send: Duration::ZERO,
             store_requests: 0,
             frames: 0,
+            writes: 0,
+            written_at: None,
         }
     }
 
@@ -67,6 +75,11 @@ impl Hops {
                 self.send += spent;
                 self.frames += 1;
             }
+            Hop::Flush => {
+                self.send += spent;
+                self.writes += 1;
+                self.written_at = Some(Instant::now());
+            }
         }
     }
 
@@ -87,6 +100,8 @@ impl Hops {
             inspector_ms = ms(self.inspector),
             send_ms = ms(self.send),
             frames = self.frames,
+            writes = self.writes,
+            written_ms = ms(self.written_at.unwrap_or(self.read_at) - self.read_at),
             total_ms = ms(self.read_at.elapsed()),
             "input carried out"
         );

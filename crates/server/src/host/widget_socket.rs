@@ -347,7 +347,7 @@ where
     let engine_at = Instant::now();
     let mut work: VecDeque<Output> = session.engine.handle(input).into();
     hops.add(Hop::Engine, engine_at);
-    let mut page_gone = false;
+    let mut out = Frames::default();
     // The inspector entry of this input: the store changes it causes are attached to it, and
     // its type is what fault rules match a reply by.
     let mut cause: Option<(usize, Option<String>)> = None;
@@ -371,6 +371,8 @@ where
                 hops.add(Hop::Inspector, recording_at);
             }
             Output::Store { op, request } => {
+                // The page sees what came before the store request without waiting for it.
+                out.flush(sink, session, hops).await;
                 let seq = cause.as_ref().map(|(seq, _)| *seq);
                 let more = store(state, &site, session, op, request, seq, hops).await;
                 work.extend(more);
@@ -382,26 +384,28 @@ where
                 let message_type = message.get("type").and_then(Value::as_str).unwrap_or("");
                 match hooks::post(state, &site, message_type) {
                     PostFate::Drop => continue,
-                    PostFate::DelayMs(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+                    PostFate::DelayMs(ms) => {
+                        out.flush(sink, session, hops).await;
+                        tokio::time::sleep(Duration::from_millis(ms)).await;
+                    }
                     PostFate::Send => {}
                 }
                 let frame = PageOutput::Post {
                     message,
                     target_origin,
                 };
-                let sending_at = Instant::now();
-                page_gone = to_page(sink, session, frame, page_gone).await;
-                hops.add(Hop::Send, sending_at);
+                out.feed(sink, session, frame, hops).await;
             }
             Output::Ui(command) => {
                 handover::relay(state, id, session, &command);
-                let sending_at = Instant::now();
-                page_gone = to_page(sink, session, PageOutput::Ui(command), page_gone).await;
-                hops.add(Hop::Send, sending_at);
+                out.feed(sink, session, PageOutput::Ui(command), hops).await;
             }
         }
     }
-    Ran { page_gone }
+    out.flush(sink, session, hops).await;
+    Ran {
+        page_gone: out.page_gone,
+    }
 }
 
 /// Carries out one store request (or what a fault rule puts in its place), records its effect
@@ -435,22 +439,73 @@ async fn store(
     outputs
 }
 
-/// Sends a frame to the page, or keeps it in the outbox when the page is gone (now or
-/// earlier in this input); returns whether the page is gone.
-async fn to_page<S>(
-    sink: &mut S,
-    session: &mut LiveSession,
-    frame: PageOutput,
+/// The frames of one input on their way to the page. Frames are fed to the sink as they come
+/// and flushed together: before a store request or a delay (so the page is not kept waiting
+/// for what came before) and once the input is done. The frames of one step then leave in
+/// one write, and the page gets the reply with the commands that go with it rather than
+/// behind them (bench/README.md, "The message path").
+#[derive(Default)]
+struct Frames {
+    /// Fed since the last flush: the outbox's if the flush fails.
+    unflushed: Vec<PageOutput>,
+    /// The page went away (now or earlier in this input): frames go to the outbox.
     page_gone: bool,
-) -> bool
-where
-    S: Sink<String> + Unpin,
-{
-    if page_gone || !send(sink, &frame).await {
-        session.outbox.push(frame);
-        return true;
+}
+
+impl Frames {
+    /// Feeds a frame to the page, or keeps it in the outbox when the page is gone.
+    async fn feed<S>(
+        &mut self,
+        sink: &mut S,
+        session: &mut LiveSession,
+        frame: PageOutput,
+        hops: &mut Hops,
+    ) where
+        S: Sink<String> + Unpin,
+    {
+        if self.page_gone {
+            session.outbox.push(frame);
+            return;
+        }
+        let sending_at = Instant::now();
+        let fed = match serde_json::to_string(&frame) {
+            Ok(text) => sink.feed(text).await.is_ok(),
+            // Nothing in a frame fails to serialize; a frame that did would be dropped, not kept.
+            Err(err) => {
+                tracing::error!(error = %err, "cannot serialize a frame for the page");
+                hops.add(Hop::Send, sending_at);
+                return;
+            }
+        };
+        self.unflushed.push(frame);
+        if !fed {
+            self.gone(session);
+        }
+        hops.add(Hop::Send, sending_at);
     }
-    false
+
+    /// Sends what was fed; when the page is gone, it goes to the outbox.
+    async fn flush<S>(&mut self, sink: &mut S, session: &mut LiveSession, hops: &mut Hops)
+    where
+        S: Sink<String> + Unpin,
+    {
+        if self.unflushed.is_empty() {
+            return;
+        }
+        let sending_at = Instant::now();
+        if sink.flush().await.is_ok() {
+            self.unflushed.clear();
+        } else {
+            self.gone(session);
+        }
+        hops.add(Hop::Flush, sending_at);
+    }
+
+    /// The page is gone: what was fed and not flushed is kept for its next connection.
+    fn gone(&mut self, session: &mut LiveSession) {
+        self.page_gone = true;
+        session.outbox.append(&mut self.unflushed);
+    }
 }
 
 /// Sends one frame as JSON text; false when the sink refused it.
