@@ -3,13 +3,18 @@
 //! WAL mode lets readers run while one writer writes; the busy timeout makes a writer wait
 //! for another instead of failing, so concurrent API calls never see `SQLITE_BUSY`.
 //!
-//! SQLite has no statement timeout. Each time a connection is handed out (opened, or taken
-//! from the idle pool) it gets a progress handler with a deadline, the statement timeout
-//! from then: SQLite calls it every few thousand virtual-machine instructions, and past the
-//! deadline it interrupts the statement (`SQLITE_INTERRUPT`, [`crate::StoreError::Timeout`]).
-//! So the timeout bounds all the statements of one use of a connection together, which for
-//! the store is one method call. A statement of a request that is gone runs on until it
-//! finishes or meets that deadline: the handler cannot tell that its request was dropped.
+//! SQLite has no statement timeout. Each connection has a progress handler, which SQLite calls
+//! every few thousand virtual-machine instructions: the first call of a use of the connection
+//! starts its clock, and once the statement timeout has passed from then the handler
+//! interrupts the statement (`SQLITE_INTERRUPT`, [`crate::StoreError::Timeout`]). So the
+//! timeout bounds all the statements of one use of a connection together, which for the store
+//! is one method call. A fresh handler, with its clock not started, is installed when the
+//! connection is opened and again each time it goes back to the pool: that happens in the
+//! pool's own task after the use, so taking a connection costs no round trip to its worker
+//! thread (issue 15's REST benchmark, bench/README.md). A use whose statements all finish
+//! within a few thousand instructions never starts the clock, and needs no deadline. A
+//! statement of a request that is gone runs on until it finishes or meets that deadline: the
+//! handler cannot tell that its request was dropped.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -66,11 +71,11 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .after_connect(move |conn, _| {
-                Box::pin(async move { set_deadline(conn, timeout).await })
+                Box::pin(async move { arm_deadline(conn, timeout).await })
             })
-            .before_acquire(move |conn, _| {
+            .after_release(move |conn, _| {
                 Box::pin(async move {
-                    set_deadline(conn, timeout).await?;
+                    arm_deadline(conn, timeout).await?;
                     Ok(true)
                 })
             })
@@ -88,12 +93,16 @@ impl SqliteStore {
 /// about a millisecond's worth, so an interrupt comes promptly and the clock is read rarely.
 const INSTRUCTIONS_PER_CHECK: i32 = 10_000;
 
-/// Interrupts `conn`'s statements once `timeout` has passed from now.
-async fn set_deadline(conn: &mut SqliteConnection, timeout: Duration) -> Result<(), sqlx::Error> {
-    let deadline = Instant::now() + timeout;
+/// Gives `conn` a progress handler whose clock starts at its first call and which interrupts
+/// the statement running once `timeout` has passed from then.
+async fn arm_deadline(conn: &mut SqliteConnection, timeout: Duration) -> Result<(), sqlx::Error> {
+    let mut started: Option<Instant> = None;
     conn.lock_handle()
         .await?
-        .set_progress_handler(INSTRUCTIONS_PER_CHECK, move || Instant::now() < deadline);
+        .set_progress_handler(INSTRUCTIONS_PER_CHECK, move || {
+            let now = Instant::now();
+            now.duration_since(*started.get_or_insert(now)) < timeout
+        });
     Ok(())
 }
 

@@ -55,51 +55,46 @@ pub(crate) async fn load(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    // One statement: an object and its property values come as one row per value (and one
+    // row with no value for an object without properties).
     let mut objects = query(
-        "select id, object_type_id, created_at, updated_at, archived_at \
-         from crm_object where portal_id = $1",
+        "select o.id, o.object_type_id, o.created_at, o.updated_at, o.archived_at, \
+         v.name, v.value from crm_object o \
+         left join crm_property_value v on v.object_id = o.id where o.portal_id = $1",
     )
     .bind(portal_id);
     if let Some(t) = object_type_id {
-        objects.push(" and object_type_id = ");
+        objects.push(" and o.object_type_id = ");
         objects.push_bind(t);
     }
     if let Some(a) = archived {
-        objects.push(" and (case when archived then 1 else 0 end) = ");
+        objects.push(" and (case when o.archived then 1 else 0 end) = ");
         objects.push_bind(i64::from(a));
     }
-    objects.push(" and id in (");
+    objects.push(" and o.id in (");
     objects.push_binds(ids.iter().copied());
     objects.push(")");
-    let mut found = BTreeMap::new();
+    let mut found: BTreeMap<i64, CrmObject> = BTreeMap::new();
     for row in &conn.fetch_all(objects).await? {
         let id: i64 = row.get("id")?;
-        let archived_at: Option<i64> = row.get("archived_at")?;
-        found.insert(
-            id,
-            CrmObject {
-                id,
-                object_type_id: row.get("object_type_id")?,
-                properties: BTreeMap::new(),
-                created_at: from_millis(row.get("created_at")?),
-                updated_at: from_millis(row.get("updated_at")?),
-                archived_at: archived_at.map(from_millis),
-            },
-        );
-    }
-    if found.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut values =
-        query("select object_id, name, value from crm_property_value where object_id in (");
-    values.push_binds(found.keys().copied());
-    values.push(")");
-    for row in conn.fetch_all(values).await? {
-        let id: i64 = row.get("object_id")?;
-        if let Some(object) = found.get_mut(&id) {
-            object
-                .properties
-                .insert(row.get("name")?, row.get("value")?);
+        let object = match found.entry(id) {
+            std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                let archived_at: Option<i64> = row.get("archived_at")?;
+                entry.insert(CrmObject {
+                    id,
+                    object_type_id: row.get("object_type_id")?,
+                    properties: BTreeMap::new(),
+                    created_at: from_millis(row.get("created_at")?),
+                    updated_at: from_millis(row.get("updated_at")?),
+                    archived_at: archived_at.map(from_millis),
+                })
+            }
+        };
+        let name: Option<String> = row.get("name")?;
+        if let Some(name) = name {
+            let value: Option<String> = row.get("value")?;
+            object.properties.insert(name, value.unwrap_or_default());
         }
     }
     Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
