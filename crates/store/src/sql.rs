@@ -428,6 +428,8 @@ impl<T: Value> Column for Option<T> {
 /// `queries.rs`, `crm/`, `helpdesk/`, `recordings.rs`, `saved_searches.rs`).
 pub(crate) trait SqlStore: Send + Sync + 'static {
     type Db: Database<Connection: Exec>;
+    /// What [`SqlStore::reader`] gives.
+    type Reader: Exec;
 
     fn pool(&self) -> &Pool<Self::Db>;
 
@@ -458,6 +460,11 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
             Ok(tx)
         }
     }
+
+    /// A connection for reads by key only (an access token, objects by id): on SQLite one
+    /// that runs the read where it is asked for (`crate::sqlite_reads`), on PostgreSQL one
+    /// from the pool.
+    fn reader(&self) -> impl Future<Output = Result<Self::Reader>> + Send;
 
     /// A connection from the pool, for several statements ([`Conn`]).
     fn conn(&self) -> impl Future<Output = Result<Conn<Self::Db>>> + Send {
