@@ -10,8 +10,9 @@
 //! and read with their own Rust types on each backend (no `sqlx::Any` conversion); a query
 //! costs one small `Vec` of values more than a direct `sqlx::query` chain.
 //!
-//! Invariant: **the queries never name a backend's types**; only `sqlite.rs`, `postgres.rs` and
-//! the two `RowsAffected` impls below do, so a query written once runs on both.
+//! Invariant: **the queries never name a backend's types**; only `sqlite.rs`,
+//! `sqlite_reads.rs`, `postgres.rs` and the two `RowsAffected` impls below do, so a query
+//! written once runs on both (and on SQLite's readers by key, [`SqlStore::reader`]).
 
 use std::borrow::Cow;
 use std::future::Future;
