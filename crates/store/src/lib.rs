@@ -41,6 +41,7 @@ pub mod secret;
 mod settings;
 mod sql;
 mod sqlite;
+mod sqlite_reads;
 mod statistics;
 #[cfg(test)]
 mod timeouts;

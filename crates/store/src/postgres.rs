@@ -21,7 +21,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres};
 
 use crate::exclusion::{self, Exclusion};
-use crate::sql::SqlStore;
+use crate::sql::{Conn, SqlStore};
 
 use crate::statistics::{Staleness, TABLES};
 use crate::{Backend, StoreOptions};
@@ -187,6 +187,7 @@ async fn watch_client(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
 
 impl SqlStore for PgStore {
     type Db = Postgres;
+    type Reader = Conn<Postgres>;
 
     fn pool(&self) -> &PgPool {
         &self.pool
@@ -194,6 +195,10 @@ impl SqlStore for PgStore {
 
     fn backend(&self) -> Backend {
         Backend::Postgres
+    }
+
+    async fn reader(&self) -> crate::Result<Conn<Postgres>> {
+        self.conn().await
     }
 
     fn bus(&self) -> &crate::bus::Bus {

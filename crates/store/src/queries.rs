@@ -248,6 +248,8 @@ impl<S: SqlStore> Store for S {
 
     async fn find_access_token(&self, token_hash: &str) -> Result<Option<AccessGrant>> {
         let row = self
+            .reader()
+            .await?
             .fetch_optional(
                 query(
                     "select portal_id, user_id, developer_account_id, scopes, app_id \

@@ -10,8 +10,9 @@
 //! and read with their own Rust types on each backend (no `sqlx::Any` conversion); a query
 //! costs one small `Vec` of values more than a direct `sqlx::query` chain.
 //!
-//! Invariant: **the queries never name a backend's types**; only `sqlite.rs`, `postgres.rs` and
-//! the two `RowsAffected` impls below do, so a query written once runs on both.
+//! Invariant: **the queries never name a backend's types**; only `sqlite.rs`,
+//! `sqlite_reads.rs`, `postgres.rs` and the two `RowsAffected` impls below do, so a query
+//! written once runs on both (and on SQLite's readers by key, [`SqlStore::reader`]).
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -428,6 +429,8 @@ impl<T: Value> Column for Option<T> {
 /// `queries.rs`, `crm/`, `helpdesk/`, `recordings.rs`, `saved_searches.rs`).
 pub(crate) trait SqlStore: Send + Sync + 'static {
     type Db: Database<Connection: Exec>;
+    /// What [`SqlStore::reader`] gives.
+    type Reader: Exec;
 
     fn pool(&self) -> &Pool<Self::Db>;
 
@@ -458,6 +461,11 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
             Ok(tx)
         }
     }
+
+    /// A connection for reads by key only (an access token, objects by id): on SQLite one
+    /// that runs the read where it is asked for (`crate::sqlite_reads`), on PostgreSQL one
+    /// from the pool.
+    fn reader(&self) -> impl Future<Output = Result<Self::Reader>> + Send;
 
     /// A connection from the pool, for several statements ([`Conn`]).
     fn conn(&self) -> impl Future<Output = Result<Conn<Self::Db>>> + Send {

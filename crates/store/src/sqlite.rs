@@ -26,6 +26,7 @@ use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
 
 use crate::exclusion::Exclusion;
 use crate::sql::SqlStore;
+use crate::sqlite_reads::{Reader, Readers};
 use crate::{Backend, StoreOptions};
 
 /// A store in one SQLite file.
@@ -35,6 +36,8 @@ pub struct SqliteStore {
     /// In-process: SQLite serves one process.
     bus: crate::bus::Bus,
     exclusion: Arc<Exclusion>,
+    /// Reads by key, run in place (`crate::sqlite_reads`).
+    readers: Arc<Readers>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -85,6 +88,7 @@ impl SqliteStore {
             pool,
             bus: crate::bus::Bus::local(),
             exclusion: Arc::new(Exclusion::local()),
+            readers: Arc::new(Readers::new(path, timeout)),
         })
     }
 }
@@ -108,6 +112,7 @@ async fn arm_deadline(conn: &mut SqliteConnection, timeout: Duration) -> Result<
 
 impl SqlStore for SqliteStore {
     type Db = Sqlite;
+    type Reader = Reader;
 
     fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -115,6 +120,10 @@ impl SqlStore for SqliteStore {
 
     fn backend(&self) -> Backend {
         Backend::Sqlite
+    }
+
+    async fn reader(&self) -> crate::Result<Reader> {
+        Ok(self.readers.take()?)
     }
 
     fn bus(&self) -> &crate::bus::Bus {

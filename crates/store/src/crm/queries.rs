@@ -111,7 +111,7 @@ impl<S: SqlStore> CrmStore for S {
         ids: &[i64],
         archived: bool,
     ) -> Result<Vec<CrmObject>> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.reader().await?;
         load(
             &mut conn,
             portal_id,

@@ -1,0 +1,466 @@
+//! Reads by key on SQLite, run where they are asked for instead of on a worker thread.
+//!
+//! sqlx runs each SQLite connection on a thread of its own and hands it every statement, and
+//! every connection's return to the pool, through a channel. For a read by key the hand-overs
+//! cost far more than SQLite does: a profile of `GET /crm/v3/objects/contacts/{id}` spent about
+//! two thirds of its time in the kernel switching threads and under 1% in SQLite itself
+//! (bench/README.md, "REST throughput"). [`Readers`] keeps a few connections of its own to the
+//! same file (rusqlite, on the same SQLite library sqlx links) and runs a read on the task that
+//! asks, with no thread in between.
+//!
+//! Invariants:
+//! - **Only reads by key come here**: an access token by its hash, objects by their ids (at
+//!   most a batch). Each is a few index lookups, microseconds of work, so running it on the
+//!   async runtime's own thread holds that thread no longer than other request work does.
+//!   Anything that scans (search, lists, exports) stays on sqlx's worker threads.
+//! - **A reader never writes**: its connections are `query_only`; a write through
+//!   [`Reader`] fails instead of taking SQLite's write lock on a runtime thread.
+//! - **A reader sees what was committed**, as any other connection in WAL mode does: a read
+//!   after a write that returned sees the write.
+//! - **The statement timeout holds here too**: each use arms its connection's progress
+//!   handler with the store's timeout, as `sqlite.rs` does for sqlx's connections.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::sql::{Arg, Exec, Get, Query};
+
+/// How many idle connections are kept; a reader taken when none is idle opens one more, and
+/// one given back when this many are idle is closed. Reads run on the runtime's threads, so
+/// about that many are ever in use at once.
+const MAX_IDLE: usize = 8;
+
+/// Statements each connection keeps prepared (a handful of queries come here).
+const STATEMENT_CACHE: usize = 32;
+
+/// How long a read waits for a lock before failing. In WAL mode a reader waits only while a
+/// checkpoint resets the log, which takes a moment; the wait holds a runtime thread, so it is
+/// kept short.
+const BUSY_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// How many virtual-machine instructions SQLite runs between two looks at the deadline.
+const INSTRUCTIONS_PER_CHECK: i32 = 10_000;
+
+/// The connections for reads by key of one SQLite store.
+pub(crate) struct Readers {
+    path: PathBuf,
+    timeout: Duration,
+    /// When the process's clock starts, for the deadlines' millisecond counts.
+    epoch: Instant,
+    idle: Mutex<Vec<ReadConnection>>,
+}
+
+struct ReadConnection {
+    conn: Connection,
+    /// Milliseconds after [`Readers::epoch`] past which the progress handler interrupts.
+    deadline: Arc<AtomicU64>,
+}
+
+impl Readers {
+    pub(crate) fn new(path: &Path, timeout: Duration) -> Self {
+        Readers {
+            path: path.to_owned(),
+            timeout,
+            epoch: Instant::now(),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn open(&self) -> Result<ReadConnection, sqlx::Error> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(database_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(database_error)?;
+        conn.pragma_update(None, "query_only", true)
+            .map_err(database_error)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let deadline = Arc::new(AtomicU64::new(u64::MAX));
+        let epoch = self.epoch;
+        let seen = Arc::clone(&deadline);
+        conn.progress_handler(
+            INSTRUCTIONS_PER_CHECK,
+            Some(move || {
+                let now = u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+                now >= seen.load(Ordering::Relaxed)
+            }),
+        );
+        Ok(ReadConnection { conn, deadline })
+    }
+
+    /// A connection for one use, its deadline the store's timeout from now.
+    pub(crate) fn take(self: &Arc<Self>) -> Result<Reader, sqlx::Error> {
+        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open()?,
+        };
+        let timeout = u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX);
+        conn.deadline
+            .store(self.now_ms().saturating_add(timeout), Ordering::Relaxed);
+        Ok(Reader {
+            conn: Some(conn),
+            readers: Arc::clone(self),
+        })
+    }
+
+    fn give_back(&self, conn: ReadConnection) {
+        conn.deadline.store(u64::MAX, Ordering::Relaxed);
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+    }
+}
+
+/// One use of a read connection; it goes back to [`Readers`] when dropped.
+pub(crate) struct Reader {
+    conn: Option<ReadConnection>,
+    readers: Arc<Readers>,
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.readers.give_back(conn);
+        }
+    }
+}
+
+impl Reader {
+    fn run(
+        &mut self,
+        query: &Query<'_>,
+        limit: Option<usize>,
+    ) -> Result<Vec<ReadRow>, sqlx::Error> {
+        let conn = &self
+            .conn
+            .as_ref()
+            .ok_or_else(|| sqlx::Error::PoolClosed)?
+            .conn;
+        let mut statement = conn.prepare_cached(&query.text).map_err(database_error)?;
+        for index in 1..=statement.parameter_count() {
+            let value = match statement.parameter_name(index).and_then(number) {
+                Some(n) => query.binds.get(n - 1),
+                None => query.binds.get(index - 1),
+            }
+            .ok_or_else(|| {
+                sqlx::Error::Protocol(format!("no value bound for parameter {index}"))
+            })?;
+            statement
+                .raw_bind_parameter(index, ToSqlOutput::Borrowed(to_sql(value)))
+                .map_err(database_error)?;
+        }
+        let columns: Arc<[String]> = statement
+            .column_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let width = columns.len();
+        let mut rows = statement.raw_query();
+        let mut found = Vec::new();
+        while let Some(row) = rows.next().map_err(database_error)? {
+            let mut values = Vec::with_capacity(width);
+            for i in 0..width {
+                values.push(Value::from(row.get_ref(i).map_err(database_error)?));
+            }
+            found.push(ReadRow {
+                columns: Arc::clone(&columns),
+                values,
+            });
+            if limit.is_some_and(|limit| found.len() >= limit) {
+                break;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The number of a `$N` or `?N` parameter.
+fn number(name: &str) -> Option<usize> {
+    name.strip_prefix(['$', '?'])?
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+}
+
+fn to_sql<'a>(arg: &'a Arg<'_>) -> ValueRef<'a> {
+    match arg {
+        Arg::Int(v) => v.map_or(ValueRef::Null, ValueRef::Integer),
+        Arg::Int32(v) => v.map_or(ValueRef::Null, |v| ValueRef::Integer(v.into())),
+        Arg::Real(v) => v.map_or(ValueRef::Null, ValueRef::Real),
+        Arg::Bool(v) => v.map_or(ValueRef::Null, |v| ValueRef::Integer(v.into())),
+        Arg::Text(v) => v
+            .as_deref()
+            .map_or(ValueRef::Null, |s| ValueRef::Text(s.as_bytes())),
+    }
+}
+
+impl Exec for Reader {
+    type Row = ReadRow;
+
+    async fn execute<'a>(&'a mut self, query: Query<'a>) -> Result<u64, sqlx::Error> {
+        Err(sqlx::Error::Protocol(format!(
+            "a write on a read connection: {}",
+            query.text
+        )))
+    }
+
+    async fn fetch_all<'a>(&'a mut self, query: Query<'a>) -> Result<Vec<ReadRow>, sqlx::Error> {
+        self.run(&query, None)
+    }
+
+    async fn fetch_optional<'a>(
+        &'a mut self,
+        query: Query<'a>,
+    ) -> Result<Option<ReadRow>, sqlx::Error> {
+        Ok(self.run(&query, Some(1))?.pop())
+    }
+}
+
+/// A row a [`Reader`] read, its values owned.
+#[derive(Debug)]
+pub(crate) struct ReadRow {
+    columns: Arc<[String]>,
+    values: Vec<Value>,
+}
+
+impl ReadRow {
+    fn value(&self, column: &str) -> Result<&Value, sqlx::Error> {
+        self.columns
+            .iter()
+            .position(|c| c == column)
+            .map(|i| &self.values[i])
+            .ok_or_else(|| sqlx::Error::ColumnNotFound(column.to_owned()))
+    }
+}
+
+fn mismatch(column: &str, value: &Value, wanted: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: format!("{wanted} wanted, {:?} found", value.data_type()).into(),
+    }
+}
+
+impl Get for ReadRow {
+    fn read_i64(&self, column: &str) -> Result<Option<i64>, sqlx::Error> {
+        match self.value(column)? {
+            Value::Null => Ok(None),
+            Value::Integer(n) => Ok(Some(*n)),
+            other => Err(mismatch(column, other, "an integer")),
+        }
+    }
+
+    fn read_i32(&self, column: &str) -> Result<Option<i32>, sqlx::Error> {
+        match self.value(column)? {
+            Value::Null => Ok(None),
+            Value::Integer(n) => i32::try_from(*n)
+                .map(Some)
+                .map_err(|_| mismatch(column, &Value::Integer(*n), "a 32-bit integer")),
+            other => Err(mismatch(column, other, "an integer")),
+        }
+    }
+
+    fn read_bool(&self, column: &str) -> Result<Option<bool>, sqlx::Error> {
+        match self.value(column)? {
+            Value::Null => Ok(None),
+            Value::Integer(n) => Ok(Some(*n != 0)),
+            other => Err(mismatch(column, other, "a boolean")),
+        }
+    }
+
+    fn read_text(&self, column: &str) -> Result<Option<String>, sqlx::Error> {
+        match self.value(column)? {
+            Value::Null => Ok(None),
+            Value::Text(s) => Ok(Some(s.clone())),
+            other => Err(mismatch(column, other, "text")),
+        }
+    }
+}
+
+/// A rusqlite error as sqlx's, keeping SQLite's result code, so that an interrupt is still a
+/// [`crate::StoreError::Timeout`] (`crate::error::is_timeout`).
+fn database_error(err: rusqlite::Error) -> sqlx::Error {
+    match err {
+        rusqlite::Error::SqliteFailure(failure, message) => {
+            sqlx::Error::Database(Box::new(ReadError {
+                code: failure.extended_code & 0xff,
+                message: message.unwrap_or_else(|| failure.to_string()),
+            }))
+        }
+        other => sqlx::Error::Protocol(other.to_string()),
+    }
+}
+
+/// SQLite's error on a read connection.
+#[derive(Debug)]
+struct ReadError {
+    /// The primary result code (`SQLITE_INTERRUPT` is 9).
+    code: i32,
+    message: String,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "(code: {}) {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+impl sqlx::error::DatabaseError for ReadError {
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn code(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Owned(self.code.to_string()))
+    }
+
+    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self
+    }
+
+    fn kind(&self) -> sqlx::error::ErrorKind {
+        sqlx::error::ErrorKind::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::sql::{query, Exec, Get, SqlStore};
+    use crate::{SqliteStore, StoreError, StoreOptions};
+
+    async fn store(timeout: Duration) -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let options = StoreOptions {
+            statement_timeout: timeout,
+        };
+        let store = SqliteStore::open_with(&dir.path().join("t.db"), &options)
+            .await
+            .unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn a_reader_sees_what_the_pool_committed_with_each_type_and_numbered_values() {
+        let (_dir, store) = store(StoreOptions::DEFAULT_STATEMENT_TIMEOUT).await;
+        store
+            .execute(query("create table t (a integer, b text, c integer)"))
+            .await
+            .unwrap();
+        store
+            .execute(
+                query("insert into t values ($1, $2, $3), (2, null, null)")
+                    .bind(1_i64)
+                    .bind("one")
+                    .bind(true),
+            )
+            .await
+            .unwrap();
+        let mut reader = store.reader().await.unwrap();
+        // `$1` twice, and `$2` named before `$1` is seen again.
+        let rows = reader
+            .fetch_all(
+                query(
+                    "select a, b, c from t where a = $1 or (b is null and $2 = $1 + 1) order by a",
+                )
+                .bind(1_i64)
+                .bind(2_i64),
+            )
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].get::<i64>("a").unwrap(), 1);
+        assert_eq!(rows[0].get::<String>("b").unwrap(), "one");
+        assert!(rows[0].get::<bool>("c").unwrap());
+        assert_eq!(rows[1].get::<Option<String>>("b").unwrap(), None);
+        assert!(
+            rows[1].get::<String>("b").is_err(),
+            "a null is not a string"
+        );
+        assert!(rows[0].get::<i64>("b").is_err(), "text is not an integer");
+        assert!(rows[0].get::<i64>("nope").is_err(), "no such column");
+        let one = reader
+            .fetch_optional(query("select a from t where a > $1 order by a").bind(0_i64))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(one.get::<i64>("a").unwrap(), 1);
+        drop(reader);
+        // A write after the reader was given back is seen by the next use.
+        store
+            .execute(query("update t set b = 'uno' where a = 1"))
+            .await
+            .unwrap();
+        let row = store
+            .reader()
+            .await
+            .unwrap()
+            .fetch_one(query("select b from t where a = 1"))
+            .await
+            .unwrap();
+        assert_eq!(row.get::<String>("b").unwrap(), "uno");
+    }
+
+    #[tokio::test]
+    async fn a_reader_refuses_writes_and_stops_at_the_timeout() {
+        let (_dir, store) = store(Duration::from_millis(300)).await;
+        store
+            .execute(query("create table t (a integer)"))
+            .await
+            .unwrap();
+        let mut reader = store.reader().await.unwrap();
+        assert!(reader
+            .execute(query("insert into t values (1)"))
+            .await
+            .is_err());
+        assert!(reader
+            .fetch_all(query("insert into t values (1) returning a"))
+            .await
+            .is_err());
+        let started = Instant::now();
+        let Err(err) = reader
+            .fetch_one(query(
+                "with recursive c(x) as (select 1 union all select x + 1 from c \
+                 where x < 1000000000) select count(*) as n from c",
+            ))
+            .await
+        else {
+            panic!("the statement ran to its end");
+        };
+        assert!(matches!(StoreError::from(err), StoreError::Timeout));
+        assert!(started.elapsed() < Duration::from_secs(10));
+        drop(reader);
+        // The next use gets a new deadline.
+        let row = store
+            .reader()
+            .await
+            .unwrap()
+            .fetch_one(query("select count(*) as n from t"))
+            .await
+            .unwrap();
+        assert_eq!(row.get::<i64>("n").unwrap(), 0);
+    }
+}
