@@ -138,7 +138,7 @@ fn engagement_created_is_sent_only_when_the_host_options_ask_for_it() {
     outbound_call(&mut s, true);
     let out = s.handle(done(1, OpResult::Call { engagement_id: 4 }));
     assert_eq!(
-        acts(&out)[2..],
+        acts(&out)[..2],
         [
             post("CREATE_ENGAGEMENT_SUCCEEDED", json!({"engagementId": 4})),
             post("ENGAGEMENT_CREATED", json!({"engagementId": 4})),

@@ -227,13 +227,16 @@ impl Session {
                 }
                 let state = call.state();
                 let (status, update) = call.take_deferred();
+                // The app's reply first: it is what the app waits for, and each page command
+                // before it would cost the page a turn of its own first (bench/README.md,
+                // "The message path").
+                self.created(turn, kept);
                 turn.ui(state);
                 // The store's call, even when this session keeps another one (a finding above).
                 turn.ui(UiCommand::CallChanged {
                     engagement_id,
                     external_call_id: Some(id.to_string()),
                 });
-                self.created(turn, kept);
                 if let Some(status) = status {
                     self.record_status(id, &status, turn);
                 }
