@@ -462,7 +462,8 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
         }
     }
 
-    /// A connection for reads by key only (an access token, objects by id): on SQLite one
+    /// A connection for reads by key only (an access token, objects by id or by the value of
+    /// a property, such as a call by its external id): on SQLite one
     /// that runs the read where it is asked for (`crate::sqlite_reads`), on PostgreSQL one
     /// from the pool.
     fn reader(&self) -> impl Future<Output = Result<Self::Reader>> + Send;

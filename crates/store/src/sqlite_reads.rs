@@ -9,8 +9,9 @@
 //! asks, with no thread in between.
 //!
 //! Invariants:
-//! - **Only reads by key come here**: an access token by its hash, objects by their ids (at
-//!   most a batch). Each is a few index lookups, microseconds of work, so running it on the
+//! - **Only reads by key come here**: an access token by its hash, objects by their ids or
+//!   by a property's value (at most a batch; the call log finds a call by its external id
+//!   this way). Each is a few index lookups, microseconds of work, so running it on the
 //!   async runtime's own thread holds that thread no longer than other request work does.
 //!   Anything that scans (search, lists, exports) stays on sqlx's worker threads.
 //! - **A reader never writes**: its connections are `query_only`; a write through

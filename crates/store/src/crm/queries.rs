@@ -162,7 +162,9 @@ impl<S: SqlStore> CrmStore for S {
             find.push_again(n);
         }
         find.push(") order by o.id");
-        let mut conn = self.conn().await?;
+        // A read by key (an index lookup per value): where it is asked for, on SQLite. The
+        // call log finds a call this way before it creates one, on the message path.
+        let mut conn = self.reader().await?;
         let found = ids(&conn.fetch_all(find).await?, "id")?;
         load(
             &mut conn,
