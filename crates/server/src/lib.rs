@@ -77,9 +77,10 @@ pub struct AppState {
     /// On by default, as in tests; the binary turns it off when callhost listens beyond
     /// loopback unless `--automation on` says otherwise (docs/design.md#automation-gate).
     pub automation: bool,
-    /// The automation API's fault rules (`automation::faults`), consulted at the engine's
-    /// boundary and by the REST routes' fault layer.
-    pub faults: Arc<automation::faults::Faults>,
+    /// The automation API's fault rules, kept in the store with a copy here
+    /// (`automation::fault_rules`), consulted at the engine's boundary and by the REST
+    /// routes' fault layer.
+    pub faults: Arc<automation::fault_rules::Faults>,
     /// The gate between requests and `POST /callhost/v1/reset`, and the signal that closes
     /// live widget sessions on a reset ([`fixture::reset`]).
     pub resets: Arc<fixture::Resets>,
@@ -97,6 +98,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, development: Option<dev::Development>) -> Self {
         Self {
             bus: store.bus(),
+            faults: Arc::new(automation::fault_rules::Faults::new(store.clone())),
             inspector: Arc::new(host::inspector::Inspector::new(
                 store.clone(),
                 callhost_store::inspector::InspectorLimits::default(),
@@ -109,7 +111,6 @@ impl AppState {
             webhooks: webhooks::WebhookClient::configured(webhooks::WebhookConfig::default()),
             allowed_hosts: Arc::new([]),
             automation: true,
-            faults: Arc::default(),
             resets: Arc::default(),
             token_ttl: oauth::DEFAULT_TOKEN_TTL,
             rate_limits: None,

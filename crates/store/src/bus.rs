@@ -65,8 +65,16 @@ pub enum Event {
     /// other instances (transcript long polls, event streams) look again.
     InspectorWritten,
     /// `POST /callhost/v1/reset` ran: every instance ends its widget sessions and clears its
-    /// per-process records and fault rules.
+    /// per-process records and its copy of the fault rules.
     Reset,
+    /// The fault rules in the store changed (one was added or deleted, or fired its last
+    /// time): every instance reads its copy of the live rules again.
+    FaultsChanged,
+    /// A REST call about calls, served by instance `from`, for the widget sessions other
+    /// instances record: each files it under its own sessions that touched those calls.
+    /// `call` is the server's record of it (path, status, ids; bounded to fit the payload),
+    /// `arrived_ms` when it arrived, in milliseconds since the epoch.
+    RestCall { call: Value, arrived_ms: i64 },
     /// Not sent by anyone: delivered locally when the listening connection was reopened, so
     /// events may have been missed; re-read what you depend on.
     Resync,

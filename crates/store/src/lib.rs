@@ -22,12 +22,14 @@
 //! - **The inspector's record is bounded, and trimmed oldest first** ([`inspector`]).
 //! - **Reports of one call, and starting instances, exclude each other across every process
 //!   sharing the database** ([`exclusion`]).
+//! - **A fault rule fires at most `times` times across every process** ([`faults`]).
 
 pub mod bus;
 pub mod crm;
 pub mod dataset;
 mod error;
 pub mod exclusion;
+pub mod faults;
 pub mod helpdesk;
 pub mod inspector;
 pub mod model;
@@ -59,6 +61,7 @@ pub use crm::CrmStore;
 pub use dataset::DatasetStore;
 pub use error::{Result, StoreError};
 pub use exclusion::ExclusionStore;
+pub use faults::FaultStore;
 pub use helpdesk::HelpdeskStore;
 pub use inspector::InspectorStore;
 pub use model::*;
@@ -126,6 +129,7 @@ pub trait Store:
     + WidgetSessionStore
     + InspectorStore
     + ExclusionStore
+    + FaultStore
     + Send
     + Sync
     + 'static

@@ -1,6 +1,6 @@
 //! `POST`, `GET /callhost/v1/faults` and `DELETE /callhost/v1/faults/{id}`: a caller's fault
-//! rules (docs/automation.md#faults). The rules themselves, and when they fire, are
-//! [`super::faults`]'s.
+//! rules (docs/automation.md#faults). The rules themselves and what they fit are
+//! [`super::faults`]'s; where they are kept, [`super::fault_rules`]'s.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -72,7 +72,7 @@ pub async fn create_fault(
         created_at: crate::time::format(&callhost_store::now()),
         owner: None,
     };
-    let rule = state.faults.add(caller.owner, rule).ok_or_else(|| {
+    let rule = state.faults.add(caller.owner, rule).await?.ok_or_else(|| {
         ApiError::validation(
             format!("At most {MAX_RULES} fault rules that are not spent; delete some first."),
             vec![],
@@ -89,10 +89,13 @@ pub async fn create_fault(
     responses((status = 200, description = "The caller's rules", body = FaultList)),
     security(("developer_hapikey" = []), ("oauth2" = []))
 )]
-pub async fn list_faults(State(state): State<AppState>, caller: Caller) -> Json<FaultList> {
-    Json(FaultList {
-        results: state.faults.list(caller.owner),
-    })
+pub async fn list_faults(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<FaultList>> {
+    Ok(Json(FaultList {
+        results: state.faults.list(caller.owner).await?,
+    }))
 }
 
 /// Removes one of the caller's rules.
@@ -112,7 +115,7 @@ pub async fn delete_fault(
     caller: Caller,
     Segment(id): Segment,
 ) -> ApiResult<StatusCode> {
-    if state.faults.remove(caller.owner, &id) {
+    if state.faults.remove(caller.owner, &id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!("No fault rule {id}.")))

@@ -1,5 +1,6 @@
-//! Fault rules: what a test asked to go wrong, and the one place that decides whether a rule
-//! fires (docs/automation.md#faults).
+//! Fault rules: what a test asked to go wrong, and whether a rule fits what is happening
+//! (docs/automation.md#faults). Where the rules are kept and how a firing is claimed is
+//! [`super::fault_rules`]'s.
 //!
 //! A rule has a matcher (message type, app, session; or a REST path glob and method), an
 //! effect and, optionally, a number of `times` it fires before it is spent. The hooks that
@@ -9,11 +10,8 @@
 //! result that failed, a reply that came late or never, caller-ID matches, exactly as it
 //! would from a broken store or a slow network.
 //!
-//! Invariants: **a rule only fires for its owner** (a portal's sessions and requests, or a
-//! developer's apps' sessions and its own requests, [`Owner`]); **a rule fires at most
-//! `times` times**, counted under one lock, so two sessions never both take the last one.
-
-use std::sync::Mutex;
+//! Invariant: **a rule only fits for its owner** (a portal's sessions and requests, or a
+//! developer's apps' sessions and its own requests, [`Owner`]).
 
 use callhost_protocol::engine::StoreRequest;
 use serde::{Deserialize, Serialize};
@@ -103,7 +101,8 @@ pub struct FaultRule {
 }
 
 impl FaultRule {
-    fn spent(&self) -> bool {
+    /// Whether it has fired all its times.
+    pub fn spent(&self) -> bool {
         self.times.is_some_and(|t| self.fired >= t)
     }
 }
@@ -134,84 +133,10 @@ pub struct Site<'a> {
     pub cause: Option<&'a str>,
 }
 
-/// Every rule of this process.
-#[derive(Default)]
-pub struct Faults {
-    rules: Mutex<Vec<FaultRule>>,
-}
-
-impl Faults {
-    fn with<T>(&self, f: impl FnOnce(&mut Vec<FaultRule>) -> T) -> T {
-        f(&mut self.rules.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-
-    /// Adds a rule (already validated) for `owner`; `None` when the owner has
-    /// [`MAX_RULES`] rules that are not spent.
-    pub fn add(&self, owner: Owner, mut rule: FaultRule) -> Option<FaultRule> {
-        rule.owner = Some(owner);
-        self.with(|rules| {
-            let mine = rules.iter().filter(|r| r.owner == Some(owner)).count();
-            if mine >= MAX_RULES {
-                let spent = rules
-                    .iter()
-                    .position(|r| r.owner == Some(owner) && r.spent())?;
-                rules.remove(spent);
-            }
-            rules.push(rule.clone());
-            Some(rule)
-        })
-    }
-
-    pub fn list(&self, owner: Owner) -> Vec<FaultRule> {
-        self.with(|rules| {
-            rules
-                .iter()
-                .filter(|r| r.owner == Some(owner))
-                .cloned()
-                .collect()
-        })
-    }
-
-    /// Removes an owner's rule; false when it has none of that id.
-    pub fn remove(&self, owner: Owner, id: &str) -> bool {
-        self.with(|rules| {
-            let before = rules.len();
-            rules.retain(|r| !(r.owner == Some(owner) && r.id == id));
-            rules.len() != before
-        })
-    }
-
-    /// Forgets every rule (a reset of the host starts without faults).
-    pub fn clear(&self) {
-        self.with(Vec::clear);
-    }
-
-    /// Whether any rule names a developer account as its owner (the hooks then need the
-    /// session's app's developer).
-    pub fn any_for_developers(&self) -> bool {
-        self.with(|rules| {
-            rules
-                .iter()
-                .any(|r| matches!(r.owner, Some(Owner::Developer(_))) && !r.spent())
-        })
-    }
-
-    /// Whether any live rule is for REST requests.
-    pub fn any_http(&self) -> bool {
-        self.with(|rules| {
-            rules
-                .iter()
-                .any(|r| matches!(r.effect, FaultEffect::Http { .. }) && !r.spent())
-        })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.with(|rules| rules.iter().all(FaultRule::spent))
-    }
-
-    /// The rule that fires for a store request the engine made, if any: `fail` for a write,
-    /// `callerId` for a caller-ID lookup.
-    pub fn on_store(&self, site: &Site<'_>, request: &StoreRequest) -> Option<Fired> {
+impl FaultRule {
+    /// Whether the rule fits a store request the engine made: `fail` a write, `callerId` a
+    /// caller-ID lookup, in the rule's owner's session, caused by the message it names.
+    pub fn fits_store(&self, site: &Site<'_>, request: &StoreRequest) -> bool {
         let write = matches!(
             request,
             StoreRequest::CreateCall { .. }
@@ -219,70 +144,52 @@ impl Faults {
                 | StoreRequest::FinalizeCall { .. }
         );
         let lookup = matches!(request, StoreRequest::CallerId { .. });
-        self.fire(|rule| {
-            let fits = match rule.effect {
-                FaultEffect::Fail { .. } => write,
-                FaultEffect::CallerId { .. } => lookup,
-                _ => false,
-            };
-            fits && in_session(rule, site)
-                && rule
-                    .matcher
-                    .message_type
-                    .as_deref()
-                    .is_none_or(|t| Some(t) == site.cause)
-        })
+        let fits = match self.effect {
+            FaultEffect::Fail { .. } => write,
+            FaultEffect::CallerId { .. } => lookup,
+            _ => false,
+        };
+        fits && in_session(self, site)
+            && self
+                .matcher
+                .message_type
+                .as_deref()
+                .is_none_or(|t| Some(t) == site.cause)
     }
 
-    /// The rule that fires for a post to the app of type `message_type`: `delay` or `drop`.
-    pub fn on_post(&self, site: &Site<'_>, message_type: &str) -> Option<Fired> {
-        self.fire(|rule| {
-            matches!(rule.effect, FaultEffect::Delay { .. } | FaultEffect::Drop)
-                && in_session(rule, site)
-                && rule
-                    .matcher
-                    .message_type
-                    .as_deref()
-                    .is_none_or(|t| t == message_type || Some(t) == site.cause)
-        })
+    /// Whether the rule fits a post to the app of type `message_type`: `delay` or `drop`.
+    pub fn fits_post(&self, site: &Site<'_>, message_type: &str) -> bool {
+        matches!(self.effect, FaultEffect::Delay { .. } | FaultEffect::Drop)
+            && in_session(self, site)
+            && self
+                .matcher
+                .message_type
+                .as_deref()
+                .is_none_or(|t| t == message_type || Some(t) == site.cause)
     }
 
-    /// The `http` rule that fires for a REST request made as `portal` (a token) or
+    /// Whether the rule (an `http` one) fits a REST request made as `portal` (a token) or
     /// `developer` (a key, or a token acting for one).
-    pub fn on_rest(
+    pub fn fits_rest(
         &self,
         portal: Option<i64>,
         developer: Option<i64>,
         method: &str,
         path: &str,
-    ) -> Option<Fired> {
-        self.fire(|rule| {
-            let owned = match rule.owner {
-                Some(Owner::Portal(id)) => portal == Some(id),
-                Some(Owner::Developer(id)) => developer == Some(id),
-                None => false,
-            };
-            matches!(rule.effect, FaultEffect::Http { .. })
-                && owned
-                && rule.matcher.path.as_deref().is_some_and(|p| glob(p, path))
-                && rule
-                    .matcher
-                    .method
-                    .as_deref()
-                    .is_none_or(|m| m.eq_ignore_ascii_case(method))
-        })
-    }
-
-    /// Fires the first live rule `fits` accepts, counting it under the lock.
-    fn fire(&self, fits: impl Fn(&FaultRule) -> bool) -> Option<Fired> {
-        self.with(|rules| {
-            let rule = rules.iter_mut().find(|r| !r.spent() && fits(r))?;
-            rule.fired += 1;
-            Some(Fired {
-                rule_id: rule.id.clone(),
-                effect: rule.effect.clone(),
-            })
-        })
+    ) -> bool {
+        let owned = match self.owner {
+            Some(Owner::Portal(id)) => portal == Some(id),
+            Some(Owner::Developer(id)) => developer == Some(id),
+            None => false,
+        };
+        matches!(self.effect, FaultEffect::Http { .. })
+            && owned
+            && self.matcher.path.as_deref().is_some_and(|p| glob(p, path))
+            && self
+                .matcher
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
     }
 }
 
@@ -361,16 +268,16 @@ mod tests {
         }
     }
 
-    /// A rule fires only for its owner's sessions, for the message it names, `times` times.
+    /// A rule fits only its owner's sessions, the message it names and the kind of request
+    /// its effect is for.
     #[test]
-    fn rules_fire_for_their_owner_and_message_only_times_times() {
-        let faults = Faults::default();
-        let fail = FaultEffect::Fail { message: None };
-        faults.add(Owner::Portal(7), rule(fail, Some(1)));
-        let request = StoreRequest::CallerId {
+    fn rules_fit_their_owner_and_message_only() {
+        let mut fail = rule(FaultEffect::Fail { message: None }, Some(1));
+        fail.owner = Some(Owner::Portal(7));
+        let lookup = StoreRequest::CallerId {
             number: "+1".into(),
         };
-        let create = StoreRequest::UpdateCall {
+        let update = StoreRequest::UpdateCall {
             engagement_id: 1,
             properties: Default::default(),
         };
@@ -381,22 +288,42 @@ mod tests {
             developer: None,
             cause,
         };
-        assert!(faults
-            .on_store(&site(8, Some("OUTGOING_CALL_STARTED")), &create)
-            .is_none());
-        assert!(faults
-            .on_store(&site(7, Some("CALL_ENDED")), &create)
-            .is_none());
-        assert!(faults
-            .on_store(&site(7, Some("OUTGOING_CALL_STARTED")), &request)
-            .is_none());
-        assert!(faults
-            .on_store(&site(7, Some("OUTGOING_CALL_STARTED")), &create)
-            .is_some());
-        assert!(faults
-            .on_store(&site(7, Some("OUTGOING_CALL_STARTED")), &create)
-            .is_none());
-        assert_eq!(faults.list(Owner::Portal(7))[0].fired, 1);
-        assert!(faults.list(Owner::Portal(8)).is_empty());
+        assert!(!fail.fits_store(&site(8, Some("OUTGOING_CALL_STARTED")), &update));
+        assert!(!fail.fits_store(&site(7, Some("CALL_ENDED")), &update));
+        assert!(!fail.fits_store(&site(7, Some("OUTGOING_CALL_STARTED")), &lookup));
+        assert!(fail.fits_store(&site(7, Some("OUTGOING_CALL_STARTED")), &update));
+        assert!(!fail.fits_post(
+            &site(7, Some("OUTGOING_CALL_STARTED")),
+            "OUTGOING_CALL_STARTED"
+        ));
+        assert!(!fail.fits_rest(Some(7), None, "PATCH", "/crm/v3/objects/calls/1"));
+
+        let mut drop = rule(FaultEffect::Drop, None);
+        drop.owner = Some(Owner::Developer(5));
+        let by_developer = Site {
+            developer: Some(5),
+            ..site(9, None)
+        };
+        assert!(drop.fits_post(&by_developer, "OUTGOING_CALL_STARTED"));
+        assert!(!drop.fits_post(&site(9, None), "OUTGOING_CALL_STARTED"));
+        assert!(!drop.fits_post(&by_developer, "DIAL_NUMBER"));
+
+        let mut http = rule(
+            FaultEffect::Http {
+                status: 503,
+                policy_name: None,
+            },
+            None,
+        );
+        http.matcher = FaultMatch {
+            path: Some("/crm/v3/objects/calls*".into()),
+            method: Some("patch".into()),
+            ..FaultMatch::default()
+        };
+        http.owner = Some(Owner::Portal(7));
+        assert!(http.fits_rest(Some(7), None, "PATCH", "/crm/v3/objects/calls/1"));
+        assert!(!http.fits_rest(Some(7), None, "GET", "/crm/v3/objects/calls/1"));
+        assert!(!http.fits_rest(Some(8), Some(7), "PATCH", "/crm/v3/objects/calls/1"));
+        assert!(!http.fits_rest(Some(7), None, "PATCH", "/crm/v3/objects/contacts/1"));
     }
 }

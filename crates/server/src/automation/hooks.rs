@@ -39,7 +39,7 @@ pub async fn store(state: &AppState, site: &Site<'_>, request: &StoreRequest) ->
     let fired = if state.faults.is_empty() {
         None
     } else {
-        state.faults.on_store(site, request)
+        state.faults.on_store(site, request).await
     };
     let Some(fired) = fired else {
         let result = calls::carry_out(state, site.portal_id, site.app_id, request.clone()).await;

@@ -6,7 +6,8 @@
 //! - [`sessions`]: the live widget sessions; [`actions`]: acting in one as its user;
 //! - [`transcript`]: a session's record (the inspector's, one record for both), with long
 //!   polling; [`events`]: the same as server-sent events;
-//! - [`faults`]: the fault rules and when they fire; [`fault_api`] their routes; [`hooks`]
+//! - [`faults`]: the fault rules and what they fit; [`fault_rules`] where they are kept (the
+//!   store, with a copy per process) and how a firing is claimed; [`fault_api`] their routes; [`hooks`]
 //!   the hooks at the engine's boundary (store requests, posts) and [`rest_faults`] the layer
 //!   on the REST routes.
 //!
@@ -18,6 +19,7 @@
 pub mod actions;
 pub mod events;
 pub mod fault_api;
+pub mod fault_rules;
 pub mod faults;
 pub mod gate;
 pub mod hooks;

@@ -9,8 +9,9 @@
 //! inside the REST trace (`host::rest_trace`), which records the answer with the rule that
 //! fired, so the inspector and the transcript show it as injected.
 //!
-//! Cost: with no `http` rule, a request passes with one check of an in-memory flag; only with
-//! one does the layer look up whose credentials the request carries.
+//! Cost: with no `http` rule, a request passes with one check of this process's copy of the
+//! rules (`super::fault_rules`); only with one does the layer look up whose credentials the
+//! request carries, and only a request a rule fits claims the firing in the store.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -43,7 +44,8 @@ pub async fn inject_rest_faults(
     let (portal, developer) = identity(&state, &parts).await;
     let fired = state
         .faults
-        .on_rest(portal, developer, parts.method.as_str(), parts.uri.path());
+        .on_rest(portal, developer, parts.method.as_str(), parts.uri.path())
+        .await;
     let Some(fired) = fired else {
         return next.run(Request::from_parts(parts, body)).await;
     };

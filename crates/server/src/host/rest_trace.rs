@@ -6,6 +6,10 @@
 //! duration, reads the engagement ids and externalCallIds from the path and the (bounded)
 //! bodies, and hands the record to the inspector, which attaches it to the widget sessions of
 //! the request's portal whose calls it touched ([`super::inspector::Inspector::record_rest`]).
+//! While another instance records widget sessions (PostgreSQL, several instances), the record
+//! also goes on the bus (`Event::RestCall`), and each instance attaches it to its own sessions
+//! that touched those calls (`host::cluster`): the session's record gets the call whichever
+//! instance the app's backend reached.
 //! The host's own pages (`Sec-Fetch-Site: same-origin`) are not an app's backend and are left
 //! out.
 //!
@@ -15,7 +19,8 @@
 //! - **The request path does no extra store read**: the layer buffers bodies it could read
 //!   anyway (at most [`BODY_LIMIT`], as the handlers do) and does the rest (parsing, finding
 //!   the token's portal, with a small cache) in a task of its own after the response is built.
-//!   Until a widget session has seen a call, the layer only looks at the path.
+//!   Until a widget session has seen a call (here, or another instance records sessions),
+//!   the layer only looks at the path. Sending on the bus happens in that task too.
 //! - The cache maps a token's hash to its portal and is not told of revocations: a revoked
 //!   token's requests (which the API refuses) may still be filed under its old portal until
 //!   the cache starts over. It only decides where a debugging record is shown.
@@ -80,9 +85,12 @@ pub async fn trace(State(state): State<AppState>, request: Request, next: Next) 
     let Some(about) = CallPath::of(&path) else {
         return next.run(request).await;
     };
-    if !state.inspector.has_calls() || from_host_page(request.headers()) {
+    // Another instance may run the session whose call this is (its record is not here).
+    let elsewhere = state.bus.shared() && state.inspector.records_elsewhere();
+    if !(state.inspector.has_calls() || elsewhere) || from_host_page(request.headers()) {
         return next.run(request).await;
     }
+    let arrived_ms = chrono::Utc::now().timestamp_millis();
     let method = request.method().as_str().to_owned();
     let token_hash = bearer(request.headers()).map(secret::hash);
     let (parts, body) = request.into_parts();
@@ -122,10 +130,11 @@ pub async fn trace(State(state): State<AppState>, request: Request, next: Next) 
     tokio::spawn(async move {
         let (engagement_ids, external_call_ids) =
             about.ids(request_body.as_deref(), response_body.as_deref());
-        if !state
+        let here = state
             .inspector
-            .knows_any(&engagement_ids, &external_call_ids)
-        {
+            .knows_any(&engagement_ids, &external_call_ids);
+        let linkable = !(engagement_ids.is_empty() && external_call_ids.is_empty());
+        if !(here || (elsewhere && linkable)) {
             return;
         }
         let Some(portal_id) = portal_of(&state, token_hash).await else {
@@ -141,9 +150,26 @@ pub async fn trace(State(state): State<AppState>, request: Request, next: Next) 
             external_call_ids,
             injected,
         };
-        state.inspector.record_rest(&rest, arrived);
+        if here {
+            state.inspector.record_rest(&rest, arrived);
+        }
+        if elsewhere {
+            send_on(&state, &rest, arrived_ms).await;
+        }
     });
     response
+}
+
+/// Sends a REST call on the bus for the sessions other instances record
+/// (`Inspector::record_remote_rest` files it there).
+async fn send_on(state: &AppState, rest: &RestCall, arrived_ms: i64) {
+    let Some(call) = crate::host::inspector::rest_for_bus(rest) else {
+        return;
+    };
+    let event = callhost_store::Event::RestCall { call, arrived_ms };
+    if let Err(err) = state.bus.publish(event).await {
+        tracing::debug!(error = %err, "cannot send a REST call to the other instances");
+    }
 }
 
 /// The portal a token (by its hash) acts for: remembered, or read once from the store.

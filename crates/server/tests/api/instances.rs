@@ -21,14 +21,14 @@ use crate::host::{call_frames, config, seeded_contact};
 
 /// A page connected to session `id` on `state`: frames in through `frames`, frames out
 /// collected; the connection lasts until `frames` is dropped.
-struct Page {
+pub(crate) struct Page {
     frames: mpsc::UnboundedSender<String>,
     seen: Arc<Mutex<Vec<Value>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Page {
-    fn connect(
+    pub(crate) fn connect(
         state: &AppState,
         id: &str,
         live: Arc<tokio::sync::Mutex<widget_socket::LiveSession>>,
@@ -57,14 +57,14 @@ impl Page {
         Page { frames, seen, task }
     }
 
-    fn send_all(&self, frames: &[String]) {
+    pub(crate) fn send_all(&self, frames: &[String]) {
         for frame in frames {
             self.frames.send(frame.clone()).unwrap();
         }
     }
 
     /// Waits (up to 10 s) until a frame the page got matches.
-    async fn until(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn until(&self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(found) = self
@@ -87,7 +87,7 @@ impl Page {
     }
 
     /// Ends the connection (the socket dropped) and waits for the loop to finish.
-    async fn drop_socket(self) -> Vec<Value> {
+    pub(crate) async fn drop_socket(self) -> Vec<Value> {
         drop(self.frames);
         self.task.await.unwrap();
         let seen = self.seen.lock().unwrap().clone();
@@ -96,7 +96,7 @@ impl Page {
 }
 
 /// Waits (up to 10 s) for `done`.
-async fn eventually(what: &str, done: impl Fn() -> bool) {
+pub(crate) async fn eventually(what: &str, done: impl Fn() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !done() {
         assert!(tokio::time::Instant::now() < deadline, "never: {what}");
@@ -104,12 +104,12 @@ async fn eventually(what: &str, done: impl Fn() -> bool) {
     }
 }
 
-fn is_ui(frame: &Value, command: &str) -> bool {
+pub(crate) fn is_ui(frame: &Value, command: &str) -> bool {
     frame["kind"] == "ui" && frame["command"] == command
 }
 
 /// Two instances on one fresh PostgreSQL schema, or `None` without PostgreSQL.
-async fn two_instances() -> Option<(TestApp, TestApp)> {
+pub(crate) async fn two_instances() -> Option<(TestApp, TestApp)> {
     let a = spawn_app(Backend::Postgres).await?;
     let b = a.spawn_peer().await?;
     assert_ne!(a.state.bus.instance(), b.state.bus.instance());

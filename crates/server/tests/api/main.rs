@@ -26,6 +26,7 @@ mod host_sessions;
 mod hostile_input;
 mod inspector_store;
 mod instances;
+mod instances_automation;
 mod oauth;
 mod oauth_helpers;
 mod oauth_portals;

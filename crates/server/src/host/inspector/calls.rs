@@ -1,12 +1,22 @@
 //! Linking REST calls to sessions: the calls each owned session has touched, and a REST call
-//! about one of them joining the session as an entry (`host::rest_trace` reports them).
+//! about one of them joining the session as an entry (`host::rest_trace` reports them, from
+//! this instance or, over the bus, from another: [`Inspector::record_remote_rest`]).
 
-use std::time::Instant;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use callhost_protocol::engine::{Flow, LogEntry};
+use callhost_store::bus::MAX_PAYLOAD_BYTES;
+use callhost_store::inspector::InspectorFilter;
 use serde_json::Value;
 
 use super::{budget, Entry, Inspector, Owned, RestCall};
+
+/// The most a REST call sent on the bus takes of the event's payload (the rest is the
+/// event's own fields).
+const BUS_BYTES: usize = MAX_PAYLOAD_BYTES - 300;
+/// A path sent on the bus is cut to this many bytes.
+const BUS_PATH_BYTES: usize = 1024;
 
 impl Owned {
     /// Notes a call the session touched.
@@ -103,5 +113,88 @@ impl Inspector {
             .owned
             .values()
             .any(|s| !s.external_call_ids.is_empty())
+    }
+
+    /// Whether another instance records widget sessions, so REST calls about calls served
+    /// here should reach it on the bus.
+    pub fn records_elsewhere(&self) -> bool {
+        self.elsewhere.load(Ordering::Acquire)
+    }
+
+    /// Another instance wrote to the record: it records sessions.
+    pub fn recorded_elsewhere(&self) {
+        self.elsewhere.store(true, Ordering::Release);
+    }
+
+    /// Looks in the store for sessions this process does not own (at start, and when the
+    /// bus may have missed events): any there may run on another instance.
+    pub async fn look_elsewhere(&self) {
+        match self
+            .shared
+            .store
+            .inspector_sessions(&InspectorFilter::default())
+            .await
+        {
+            Ok(sessions) => {
+                let local = self.local();
+                if sessions.iter().any(|s| !local.owned.contains_key(&s.id)) {
+                    self.recorded_elsewhere();
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot read the inspector's sessions; REST calls go to other instances meanwhile");
+                self.recorded_elsewhere();
+            }
+        }
+    }
+
+    /// Files a REST call another instance served (`host::cluster` hears it on the bus) under
+    /// this process's sessions that touched its calls. `arrived_ms` is when it arrived there,
+    /// in milliseconds since the epoch (the instances' clocks are taken to agree).
+    pub fn record_remote_rest(&self, rest: &RestCall, arrived_ms: i64) {
+        if !self.knows_any(&rest.engagement_ids, &rest.external_call_ids) {
+            return;
+        }
+        let ago_ms = (chrono::Utc::now().timestamp_millis() - arrived_ms).max(0);
+        let now = Instant::now();
+        let at = now
+            .checked_sub(Duration::from_millis(ago_ms as u64))
+            .unwrap_or(now);
+        self.record_rest(rest, at);
+    }
+}
+
+/// A REST call as the bus carries it: its JSON within [`BUS_BYTES`], the path (and the path
+/// an injected fault names) cut to [`BUS_PATH_BYTES`] and ids dropped from the end until it
+/// fits. `None` when no id is left to link it by.
+pub fn rest_for_bus(rest: &RestCall) -> Option<Value> {
+    let mut rest = rest.clone();
+    cut(&mut rest.path);
+    if let Some(Value::String(on)) = rest.injected.as_mut().and_then(|f| f.get_mut("on")) {
+        cut(on);
+    }
+    loop {
+        let value = serde_json::to_value(&rest).ok()?;
+        if value.to_string().len() <= BUS_BYTES {
+            return Some(value);
+        }
+        if rest.external_call_ids.pop().is_none() && rest.engagement_ids.pop().is_none() {
+            return None;
+        }
+        if rest.external_call_ids.is_empty() && rest.engagement_ids.is_empty() {
+            return None;
+        }
+    }
+}
+
+/// Cuts `text` to [`BUS_PATH_BYTES`] at a character boundary, marking the cut.
+fn cut(text: &mut String) {
+    if text.len() > BUS_PATH_BYTES {
+        let mut end = BUS_PATH_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
     }
 }

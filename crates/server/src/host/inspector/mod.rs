@@ -18,7 +18,10 @@
 //! REST calls an app's backend makes about a session's calls ([`super::rest_trace`]) join the
 //! session's entries in time order: each session this process owns remembers the
 //! externalCallIds and engagementIds it has seen, and a REST call of the same portal naming
-//! one of them is attached to it.
+//! one of them is attached to it. With several instances, the call may reach one that does
+//! not run the session: while another instance records sessions, the one that served the
+//! call also sends it on the bus (`Event::RestCall`, bounded to the bus's payload), and every
+//! instance files it under its own sessions that touched it (`calls.rs`).
 
 pub mod budget;
 mod calls;
@@ -27,6 +30,7 @@ mod record;
 mod writer;
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -37,6 +41,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::watch;
 
+pub use calls::rest_for_bus;
 pub use read::{wait_for_change, ExportFilter};
 
 /// Entries waiting for the writer, at most (past it they are counted and marked, not kept).
@@ -167,6 +172,10 @@ pub struct Inspector {
     /// Bumped on every entry this process records; long polls and streams wait on it
     /// ([`wait_for_change`]).
     changed: watch::Sender<u64>,
+    /// Another instance records widget sessions (it wrote to the record, or the store had
+    /// sessions when this one last looked), so REST calls about calls go to it on the bus
+    /// (`calls.rs`). Cleared by a reset.
+    elsewhere: AtomicBool,
 }
 
 impl Inspector {
@@ -184,6 +193,7 @@ impl Inspector {
         Inspector {
             shared: writer::Shared::new(store, limits, queue_entries),
             changed: watch::channel(0).0,
+            elsewhere: AtomicBool::new(false),
         }
     }
 
@@ -227,6 +237,7 @@ impl Inspector {
     pub async fn clear(&self) -> callhost_store::Result<()> {
         let _writing = self.shared.writing.lock().await;
         *self.local() = Local::default();
+        self.elsewhere.store(false, Ordering::Release);
         self.shared.store.clear_inspector().await?;
         self.changed.send_modify(|n| *n = n.wrapping_add(1));
         Ok(())

@@ -246,3 +246,56 @@ async fn a_full_queue_drops_to_a_marker_without_blocking() {
         json!({"kind": "inspectorDropped", "entries": 3})
     );
 }
+
+/// A REST call sent on the bus fits NOTIFY's payload however long its path and ids are, and
+/// keeps what links it to a session; one with no id left is not sent.
+#[test]
+fn a_rest_call_for_the_bus_fits_the_payload_and_keeps_an_id() {
+    let rest = RestCall {
+        method: "POST".into(),
+        path: format!("/crm/v3/objects/calls/batch/{}", "é".repeat(5_000)),
+        status: 200,
+        duration_ms: 1.5,
+        portal_id: 7,
+        engagement_ids: (1..=100).collect(),
+        external_call_ids: (0..100)
+            .map(|i| format!("{i}-{}", "x".repeat(200)))
+            .collect(),
+        injected: Some(json!({"faultId": "f-1", "on": format!("POST /{}", "y".repeat(9_000))})),
+    };
+    let value = rest_for_bus(&rest).expect("sent");
+    let event = callhost_store::Delivery {
+        from: "i-0123456789ab".into(),
+        event: callhost_store::Event::RestCall {
+            call: value.clone(),
+            arrived_ms: 1_767_225_600_000,
+        },
+    };
+    let payload = serde_json::to_string(&event).unwrap();
+    assert!(
+        payload.len() <= callhost_store::bus::MAX_PAYLOAD_BYTES,
+        "{} bytes",
+        payload.len()
+    );
+    let back: RestCall = serde_json::from_value(value).unwrap();
+    assert!(back.path.len() < 1100 && back.path.ends_with('…'));
+    assert_eq!(
+        back.engagement_ids, rest.engagement_ids,
+        "short ids all stay"
+    );
+    assert_eq!(back.external_call_ids[0], rest.external_call_ids[0]);
+    assert!(back.external_call_ids.len() < 100);
+
+    let small = RestCall {
+        path: "/crm/v3/objects/calls/12".into(),
+        engagement_ids: vec![12],
+        external_call_ids: Vec::new(),
+        injected: None,
+        ..rest
+    };
+    let back: RestCall = serde_json::from_value(rest_for_bus(&small).unwrap()).unwrap();
+    assert_eq!(
+        (back.path.as_str(), back.engagement_ids),
+        ("/crm/v3/objects/calls/12", vec![12])
+    );
+}
