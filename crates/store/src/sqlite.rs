@@ -73,6 +73,11 @@ impl SqliteStore {
         migrating.close().await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // sqlx pings a connection before handing it out unless told not to: a round trip
+            // to its worker thread on every store call. A SQLite connection is a file in this
+            // process, which nothing can close behind the pool's back, and sqlx pings each one
+            // as it goes back to the pool anyway.
+            .test_before_acquire(false)
             .after_connect(move |conn, _| {
                 Box::pin(async move { arm_deadline(conn, timeout).await })
             })

@@ -11,13 +11,10 @@
 //!
 //! Invariants:
 //! - **A rule fires at most `times` times across every instance.** The copy only says which
-//!   rules could fit; a `fail`, `callerId` or `http` rule fires once the store has counted the
-//!   firing (`FaultStore::claim_fault_rule`, one statement that adds one only while the rule
-//!   is not spent), so two instances never both take its last firing, and a rule another
-//!   instance spent or deleted meanwhile does not fire. The exception is `delay` and `drop`:
-//!   the widget session asks about a post synchronously, so those fire from this process's
-//!   copy (exact within the process) and are counted in the store just after; an instance that
-//!   learns it fired a rule another instance had just spent says so in the log.
+//!   rules could fit; a rule of any kind fires once the store has counted the firing
+//!   (`FaultStore::claim_fault_rule`, one statement that adds one only while the rule is not
+//!   spent), so two instances never both take its last firing, and a rule another instance
+//!   spent or deleted meanwhile does not fire.
 //! - **A rule only fires for its owner** (`super::faults`).
 //! - **No store read when nothing can fit**: the hooks check the copy first
 //!   ([`Faults::is_empty`], [`Faults::any_http`]).
@@ -209,36 +206,8 @@ impl Faults {
     }
 
     /// The rule that fires for a post to the app of type `message_type`: `delay` or `drop`.
-    /// Decided from the copy (the post cannot wait for the store), then counted in the store.
-    pub fn on_post(&self, site: &Site<'_>, message_type: &str) -> Option<Fired> {
-        let fired = {
-            let mut copy = self.copy();
-            let rule = copy
-                .rules
-                .iter_mut()
-                .find(|r| !r.spent() && r.fits_post(site, message_type))?;
-            rule.fired += 1;
-            Fired {
-                rule_id: rule.id.clone(),
-                effect: rule.effect.clone(),
-            }
-        };
-        let (store, bus, copy) = (self.store.clone(), self.bus.clone(), self.copy.clone());
-        let id = fired.rule_id.clone();
-        tokio::spawn(async move {
-            match store.claim_fault_rule(&id).await {
-                Ok(Some(claim)) if claim.spent() => announce(&bus).await,
-                Ok(Some(_)) => {}
-                Ok(None) => {
-                    tracing::warn!(fault.id = %id, "a fault rule fired here after another instance had spent or deleted it");
-                    forget(&copy, &id);
-                }
-                Err(err) => {
-                    tracing::warn!(fault.id = %id, error = %err, "cannot count a fault rule's firing")
-                }
-            }
-        });
-        Some(fired)
+    pub async fn on_post(&self, site: &Site<'_>, message_type: &str) -> Option<Fired> {
+        self.claim(|rule| rule.fits_post(site, message_type)).await
     }
 
     /// Fires the first live rule of the copy that `fits` and the store lets fire: each

@@ -67,11 +67,11 @@ pub async fn store(state: &AppState, site: &Site<'_>, request: &StoreRequest) ->
 }
 
 /// What happens to a post of `message_type` to the app.
-pub fn post(state: &AppState, site: &Site<'_>, message_type: &str) -> PostFate {
+pub async fn post(state: &AppState, site: &Site<'_>, message_type: &str) -> PostFate {
     if state.faults.is_empty() {
         return PostFate::Send;
     }
-    let Some(fired) = state.faults.on_post(site, message_type) else {
+    let Some(fired) = state.faults.on_post(site, message_type).await else {
         return PostFate::Send;
     };
     record(state, site, &fired, message_type);

@@ -382,7 +382,7 @@ where
                 target_origin,
             } => {
                 let message_type = message.get("type").and_then(Value::as_str).unwrap_or("");
-                match hooks::post(state, &site, message_type) {
+                match hooks::post(state, &site, message_type).await {
                     PostFate::Drop => continue,
                     PostFate::DelayMs(ms) => {
                         out.flush(sink, session, hops).await;
