@@ -135,7 +135,12 @@ async fn relay(
 }
 
 /// Lets go of every session here that the store says another instance owns, or no longer has.
+/// On SQLite there is nothing to check: this process is the only one, and it does not write
+/// its sessions to the store (docs/design.md#session-handover), so every one would look gone.
 async fn resync(state: &AppState) {
+    if !state.bus.shared() {
+        return;
+    }
     for handle in state.sessions.all() {
         match state.store.get_widget_session(&handle.id).await {
             Ok(Some(row)) if row.owner == state.bus.instance() => {}

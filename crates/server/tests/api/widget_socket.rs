@@ -1,6 +1,8 @@
 //! The widget-session WebSocket's boundary and its end: a page frame that is not a page input
 //! (a store result) never reaches the engine, and a server shutdown ends every live socket
-//! promptly, with a close frame, instead of leaving it open or holding the server up.
+//! promptly, with a close frame, instead of leaving it open or holding the server up. A bus
+//! that may have missed events (a resync, or a subscriber that fell behind) keeps the sessions
+//! this instance owns.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -33,6 +35,33 @@ fn recording_sink(
         }
     })
 }
+
+both_backends!(
+    a_resync_of_the_bus_keeps_the_sessions_this_instance_owns,
+    |app| {
+        let (portal, user) = (app.dev.portal_id, app.dev.user_id);
+        let (id, _live) = callhost_server::host::handover::open(
+            &app.state,
+            Session::new(config(app)),
+            portal,
+            user,
+        )
+        .await;
+        // What the bus delivers when it may have missed events; a subscriber that falls behind
+        // checks the sessions the same way. On SQLite, whose sessions are not in the store, the
+        // check once let every live session go.
+        app.state
+            .bus
+            .publish(callhost_store::Event::Resync)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            app.state.sessions.get(&id).is_some(),
+            "the session was let go on a resync"
+        );
+    }
+);
 
 both_backends!(a_page_frame_that_is_a_store_result_is_refused, |app| {
     let state = AppState::new(app.store.clone(), Some(app.dev));
