@@ -133,11 +133,15 @@ pub async fn open(
     portal_id: i64,
     user_id: i64,
 ) -> (String, Arc<Mutex<LiveSession>>) {
-    let now = callhost_store::now().timestamp_millis();
-    let idle = now - IDLE_LIMIT.as_millis() as i64;
-    let dead = now - DEAD_LIMIT.as_millis() as i64;
-    if let Err(err) = state.store.expire_widget_sessions(idle, dead).await {
-        tracing::warn!(error = %err, "cannot expire idle widget sessions");
+    // On SQLite no session is stored (see `row`), so there is nothing to expire, and a delete
+    // would take SQLite's one writer for nothing on every page that opens.
+    if state.bus.shared() {
+        let now = callhost_store::now().timestamp_millis();
+        let idle = now - IDLE_LIMIT.as_millis() as i64;
+        let dead = now - DEAD_LIMIT.as_millis() as i64;
+        if let Err(err) = state.store.expire_widget_sessions(idle, dead).await {
+            tracing::warn!(error = %err, "cannot expire idle widget sessions");
+        }
     }
     let (id, live) = state.sessions.open(engine, portal_id, user_id);
     save(state, &id, &mut *live.lock().await).await;
