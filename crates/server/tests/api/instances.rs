@@ -116,153 +116,160 @@ pub(crate) async fn two_instances() -> Option<(TestApp, TestApp)> {
     Some((a, b))
 }
 
-#[tokio::test]
-#[cfg_attr(
-    not(callhost_test_postgres),
-    ignore = "needs CALLHOST_TEST_DATABASE_URL (a PostgreSQL server) when built"
-)]
-async fn a_session_dropped_on_one_instance_resumes_on_the_other_with_its_live_call() {
-    let Some((a, b)) = two_instances().await else {
-        return;
+/// A test of two instances `a` and `b` on one PostgreSQL database (skipped without one); both
+/// are finished after `body`.
+macro_rules! two_instances_test {
+    ($name:ident, |$a:ident, $b:ident| $body:block) => {
+        #[tokio::test]
+        #[cfg_attr(
+            not(callhost_test_postgres),
+            ignore = "needs CALLHOST_TEST_DATABASE_URL (a PostgreSQL server) when built"
+        )]
+        async fn $name() {
+            let Some(($a, $b)) = $crate::instances::two_instances().await else {
+                return;
+            };
+            $body
+            $b.finish().await;
+            $a.finish().await;
+        }
     };
-    let (portal, user) = (a.dev.portal_id, a.dev.user_id);
-    let contact = seeded_contact(&a).await;
-    let (id, live) = handover::open(&a.state, Session::new(config(&a)), portal, user).await;
-    let page = Page::connect(&a.state, &id, live);
-    // Up to OUTGOING_CALL_STARTED: the call is live and logged.
-    page.send_all(&call_frames(contact, "ext-handover")[..5]);
-    page.until("CREATE_ENGAGEMENT_SUCCEEDED", |f| {
-        f["kind"] == "post" && f["message"]["type"] == "CREATE_ENGAGEMENT_SUCCEEDED"
-    })
-    .await;
-    page.drop_socket().await;
+}
+pub(crate) use two_instances_test;
 
-    // Another user cannot take it; its user, on B, gets it with the engine where it was.
-    assert!(handover::resume(&b.state, &id, portal, user + 1)
-        .await
-        .is_none());
-    let resumed = handover::resume(&b.state, &id, portal, user)
-        .await
-        .expect("resumed on B");
-    {
-        let session = resumed.lock().await;
-        let call = session.engine.latest_call().expect("the call");
-        assert_eq!(call.external_call_id, "ext-handover");
-        assert!(call.is_live() && call.engagement_id.is_some(), "{call:?}");
+two_instances_test!(
+    a_session_dropped_on_one_instance_resumes_on_the_other_with_its_live_call,
+    |a, b| {
+        let (portal, user) = (a.dev.portal_id, a.dev.user_id);
+        let contact = seeded_contact(&a).await;
+        let (id, live) = handover::open(&a.state, Session::new(config(&a)), portal, user).await;
+        let page = Page::connect(&a.state, &id, live);
+        // Up to OUTGOING_CALL_STARTED: the call is live and logged.
+        page.send_all(&call_frames(contact, "ext-handover")[..5]);
+        page.until("CREATE_ENGAGEMENT_SUCCEEDED", |f| {
+            f["kind"] == "post" && f["message"]["type"] == "CREATE_ENGAGEMENT_SUCCEEDED"
+        })
+        .await;
+        page.drop_socket().await;
+
+        // Another user cannot take it; its user, on B, gets it with the engine where it was.
+        assert!(handover::resume(&b.state, &id, portal, user + 1)
+            .await
+            .is_none());
+        let resumed = handover::resume(&b.state, &id, portal, user)
+            .await
+            .expect("resumed on B");
+        {
+            let session = resumed.lock().await;
+            let call = session.engine.latest_call().expect("the call");
+            assert_eq!(call.external_call_id, "ext-handover");
+            assert!(call.is_live() && call.engagement_id.is_some(), "{call:?}");
+        }
+        let row = b.store.get_widget_session(&id).await.unwrap().unwrap();
+        assert_eq!(row.owner, b.state.bus.instance());
+        // A lets it go (told over the bus) and can no longer write it.
+        eventually("A lets the session go", || {
+            a.state.sessions.get(&id).is_none()
+        })
+        .await;
+        let mut stale = row.clone();
+        stale.owner = a.state.bus.instance().to_owned();
+        stale.version += 100;
+        assert!(!a.store.save_widget_session(&stale).await.unwrap());
+
+        // The page on B is told the live call again, and the call goes on there.
+        let page = Page::connect(&b.state, &id, resumed);
+        page.until("the restated call", |f| {
+            is_ui(f, "callState") && f["externalCallId"] == "ext-handover" && f["live"] == true
+        })
+        .await;
+        page.send_all(&call_frames(contact, "ext-handover")[5..6]);
+        page.until("the ended call", |f| {
+            is_ui(f, "callState") && f["state"] == "ENDED"
+        })
+        .await;
+        page.drop_socket().await;
     }
-    let row = b.store.get_widget_session(&id).await.unwrap().unwrap();
-    assert_eq!(row.owner, b.state.bus.instance());
-    // A lets it go (told over the bus) and can no longer write it.
-    eventually("A lets the session go", || {
-        a.state.sessions.get(&id).is_none()
-    })
-    .await;
-    let mut stale = row.clone();
-    stale.owner = a.state.bus.instance().to_owned();
-    stale.version += 100;
-    assert!(!a.store.save_widget_session(&stale).await.unwrap());
+);
 
-    // The page on B is told the live call again, and the call goes on there.
-    let page = Page::connect(&b.state, &id, resumed);
-    page.until("the restated call", |f| {
-        is_ui(f, "callState") && f["externalCallId"] == "ext-handover" && f["live"] == true
-    })
-    .await;
-    page.send_all(&call_frames(contact, "ext-handover")[5..6]);
-    page.until("the ended call", |f| {
-        is_ui(f, "callState") && f["state"] == "ENDED"
-    })
-    .await;
-    page.drop_socket().await;
-    b.finish().await;
-    a.finish().await;
-}
+two_instances_test!(
+    call_changed_on_one_instance_reaches_the_users_pages_on_the_other_and_no_one_elses,
+    |a, b| {
+        let (portal, user) = (a.dev.portal_id, a.dev.user_id);
+        let contact = seeded_contact(&a).await;
+        let other = a
+            .store
+            .create_user(&callhost_store::NewUser {
+                portal_id: portal,
+                email: "colleague@example.com",
+                first_name: "Col",
+                last_name: "League",
+            })
+            .await
+            .unwrap();
+        // On B: a record page of the same user (its widget session, idle) and one of a colleague.
+        let mine = SessionConfig {
+            iframe_location: IframeLocation::Widget,
+            ..config(&b)
+        };
+        let theirs = SessionConfig {
+            user_id: other.id,
+            owner_id: other.owner_id,
+            ..config(&b)
+        };
+        let (mine_id, mine_live) = handover::open(&b.state, Session::new(mine), portal, user).await;
+        let (theirs_id, theirs_live) =
+            handover::open(&b.state, Session::new(theirs), portal, other.id).await;
+        let my_page = Page::connect(&b.state, &mine_id, mine_live);
+        let their_page = Page::connect(&b.state, &theirs_id, theirs_live);
+        my_page
+            .until("the session frame", |f| f["kind"] == "session")
+            .await;
+        their_page
+            .until("the session frame", |f| f["kind"] == "session")
+            .await;
 
-#[tokio::test]
-#[cfg_attr(
-    not(callhost_test_postgres),
-    ignore = "needs CALLHOST_TEST_DATABASE_URL (a PostgreSQL server) when built"
-)]
-async fn call_changed_on_one_instance_reaches_the_users_pages_on_the_other_and_no_one_elses() {
-    let Some((a, b)) = two_instances().await else {
-        return;
-    };
-    let (portal, user) = (a.dev.portal_id, a.dev.user_id);
-    let contact = seeded_contact(&a).await;
-    let other = a
-        .store
-        .create_user(&callhost_store::NewUser {
-            portal_id: portal,
-            email: "colleague@example.com",
-            first_name: "Col",
-            last_name: "League",
-        })
-        .await
-        .unwrap();
-    // On B: a record page of the same user (its widget session, idle) and one of a colleague.
-    let mine = SessionConfig {
-        iframe_location: IframeLocation::Widget,
-        ..config(&b)
-    };
-    let theirs = SessionConfig {
-        user_id: other.id,
-        owner_id: other.owner_id,
-        ..config(&b)
-    };
-    let (mine_id, mine_live) = handover::open(&b.state, Session::new(mine), portal, user).await;
-    let (theirs_id, theirs_live) =
-        handover::open(&b.state, Session::new(theirs), portal, other.id).await;
-    let my_page = Page::connect(&b.state, &mine_id, mine_live);
-    let their_page = Page::connect(&b.state, &theirs_id, theirs_live);
-    my_page
-        .until("the session frame", |f| f["kind"] == "session")
-        .await;
-    their_page
-        .until("the session frame", |f| f["kind"] == "session")
-        .await;
+        // On A: the user's calling window makes a call.
+        let window = SessionConfig {
+            iframe_location: IframeLocation::Window,
+            ..config(&a)
+        };
+        let (id, live) = handover::open(&a.state, Session::new(window), portal, user).await;
+        let page = Page::connect(&a.state, &id, live);
+        page.send_all(&call_frames(contact, "ext-relayed")[..5]);
+        let created = page
+            .until("callChanged on A", |f| is_ui(f, "callChanged"))
+            .await;
 
-    // On A: the user's calling window makes a call.
-    let window = SessionConfig {
-        iframe_location: IframeLocation::Window,
-        ..config(&a)
-    };
-    let (id, live) = handover::open(&a.state, Session::new(window), portal, user).await;
-    let page = Page::connect(&a.state, &id, live);
-    page.send_all(&call_frames(contact, "ext-relayed")[..5]);
-    let created = page
-        .until("callChanged on A", |f| is_ui(f, "callChanged"))
-        .await;
-
-    let relayed = my_page
-        .until("callChanged on B", |f| is_ui(f, "callChanged"))
-        .await;
-    assert_eq!(relayed["engagementId"], created["engagementId"]);
-    assert_eq!(relayed["externalCallId"], json!("ext-relayed"));
-    // An outbound callState is the window's own, not the widget's.
-    page.send_all(&call_frames(contact, "ext-relayed")[5..6]);
-    page.until("the ended call", |f| {
-        is_ui(f, "callState") && f["state"] == "ENDED"
-    })
-    .await;
-    my_page
-        .until("the end's callChanged on B", |f| {
-            is_ui(f, "callChanged") && f["engagementId"] == created["engagementId"]
+        let relayed = my_page
+            .until("callChanged on B", |f| is_ui(f, "callChanged"))
+            .await;
+        assert_eq!(relayed["engagementId"], created["engagementId"]);
+        assert_eq!(relayed["externalCallId"], json!("ext-relayed"));
+        // An outbound callState is the window's own, not the widget's.
+        page.send_all(&call_frames(contact, "ext-relayed")[5..6]);
+        page.until("the ended call", |f| {
+            is_ui(f, "callState") && f["state"] == "ENDED"
         })
         .await;
-    page.drop_socket().await;
-    let mine_seen = my_page.drop_socket().await;
-    assert!(
-        !mine_seen.iter().any(|f| is_ui(f, "callState")),
-        "{mine_seen:#?}"
-    );
-    let theirs_seen = their_page.drop_socket().await;
-    assert!(
-        !theirs_seen.iter().any(|f| f["kind"] == "ui"),
-        "another user's page: {theirs_seen:#?}"
-    );
-    b.finish().await;
-    a.finish().await;
-}
+        my_page
+            .until("the end's callChanged on B", |f| {
+                is_ui(f, "callChanged") && f["engagementId"] == created["engagementId"]
+            })
+            .await;
+        page.drop_socket().await;
+        let mine_seen = my_page.drop_socket().await;
+        assert!(
+            !mine_seen.iter().any(|f| is_ui(f, "callState")),
+            "{mine_seen:#?}"
+        );
+        let theirs_seen = their_page.drop_socket().await;
+        assert!(
+            !theirs_seen.iter().any(|f| f["kind"] == "ui"),
+            "another user's page: {theirs_seen:#?}"
+        );
+    }
+);
 
 #[tokio::test]
 #[cfg_attr(
