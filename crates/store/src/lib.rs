@@ -79,7 +79,7 @@ pub struct StoreOptions {
     /// The longest a statement may run before the database stops it and the store answers
     /// [`StoreError::Timeout`]. PostgreSQL enforces it itself (`statement_timeout`); SQLite,
     /// which has no such setting, through a progress handler that interrupts a connection's
-    /// statements once it has been held this long (see `sqlite.rs`).
+    /// statements once one use of it has run this long (see `sqlite.rs`).
     pub statement_timeout: Duration,
 }
 
