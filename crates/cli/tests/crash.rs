@@ -3,14 +3,17 @@
 //! restart every batch the server acknowledged is there whole, and no batch is there in part
 //! (a batch create is one transaction). On SQLite and on PostgreSQL.
 
+#[path = "support/ready.rs"]
+mod ready;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ready::read_ready;
 use serde_json::{json, Value};
 
 /// How many times the server is killed, and how many clients write at once.
@@ -43,17 +46,10 @@ impl Server {
             command.args(["--database-url", url]);
         }
         let mut child = command.spawn().expect("the callhost binary starts");
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let ready: Value = serde_json::from_str(
-            line.strip_prefix("callhost ready ")
-                .unwrap_or_else(|| panic!("not a ready line: {line:?}")),
-        )
-        .unwrap();
+        let (stdout, ready) = read_ready(&mut child);
         Server {
             child,
-            _stdout: stdout.into_inner(),
+            _stdout: stdout,
             api_url: ready["apiUrl"].as_str().unwrap().to_owned(),
             token: ready["accessToken"].as_str().unwrap().to_owned(),
         }

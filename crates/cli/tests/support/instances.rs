@@ -5,7 +5,6 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,6 +14,10 @@ use serde_json::{json, Value};
 use sqlx::Connection;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
+
+#[path = "ready.rs"]
+mod ready;
+use ready::read_ready;
 
 /// A database made for one run, dropped by [`Database::drop_now`].
 pub struct Database {
@@ -111,17 +114,10 @@ impl Starting {
 
     /// Waits for the ready line.
     pub fn ready(mut self) -> Instance {
-        let mut stdout = BufReader::new(self.0.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let ready: Value = serde_json::from_str(
-            line.strip_prefix("callhost ready ")
-                .unwrap_or_else(|| panic!("not a ready line: {line:?}")),
-        )
-        .unwrap();
+        let (stdout, ready) = read_ready(&mut self.0);
         Instance {
             child: self.0,
-            _stdout: stdout.into_inner(),
+            _stdout: stdout,
             api_url: ready["apiUrl"].as_str().unwrap().to_owned(),
             token: ready["accessToken"].as_str().unwrap().to_owned(),
             ready,

@@ -13,30 +13,16 @@ use sqlx::Connection;
 use tower::ServiceExt;
 
 use crate::both_backends;
-use crate::helpers::{assert_error, json};
+use crate::helpers::{assert_error, json, TestApp};
 
 both_backends!(both_probes_answer_without_credentials, |app| {
-    let (status, body) = json(
-        app.http
-            .get(format!("{}/healthz", app.url))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = over_http(app, "/healthz").await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("live")),
         "{body}"
     );
-    let (status, body) = json(
-        app.http
-            .get(format!("{}/readyz", app.url))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = over_http(app, "/readyz").await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("ready")),
@@ -107,6 +93,18 @@ async fn readiness_fails_when_the_database_goes_away() {
 }
 
 /// One GET through the API router (no listener: the state is the test's own).
+/// A probe of the running server over HTTP, with no credentials.
+async fn over_http(app: &TestApp, path: &str) -> (u16, Value) {
+    json(
+        app.http
+            .get(format!("{}{path}", app.url))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
 async fn probe(state: AppState, path: &str) -> (u16, Value) {
     let response = routes::api_router(state)
         .oneshot(Request::get(path).body(Body::empty()).unwrap())

@@ -12,6 +12,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::both_backends;
+use crate::helpers::live_page::recording_sink;
 use crate::helpers::{json, TestApp};
 
 /// The origin the test app "runs" on.
@@ -56,23 +57,11 @@ pub async fn run_as(
         .sessions
         .open(Session::new(config), app.dev.portal_id, app.dev.user_id);
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = {
-        let seen = seen.clone();
-        futures_util::sink::unfold((), move |(), frame: String| {
-            let seen = seen.clone();
-            async move {
-                seen.lock()
-                    .unwrap()
-                    .push(serde_json::from_str::<Value>(&frame).unwrap());
-                Ok::<_, std::convert::Infallible>(())
-            }
-        })
-    };
     let _ = widget_socket::drive(
         state.clone(),
         id,
         live,
-        Box::pin(sink),
+        Box::pin(recording_sink(seen.clone())),
         stream::iter(frames),
     )
     .await;

@@ -10,12 +10,12 @@ use std::time::Duration;
 use callhost_protocol::engine::{IframeLocation, Session, SessionConfig};
 use callhost_server::host::{handover, widget_socket};
 use callhost_server::AppState;
-use futures_util::stream;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use reqwest::Method;
 
+use crate::helpers::live_page::{connect, Connection};
 use crate::helpers::{spawn_app, spawn_app_from, Backend, Filling, TestApp};
 use crate::host::{call_frames, config, seeded_contact};
 
@@ -33,27 +33,7 @@ impl Page {
         id: &str,
         live: Arc<tokio::sync::Mutex<widget_socket::LiveSession>>,
     ) -> Page {
-        let (frames, incoming) = mpsc::unbounded_channel::<String>();
-        let stream = stream::unfold(incoming, |mut incoming| async move {
-            incoming.recv().await.map(|frame| (frame, incoming))
-        });
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let sink = {
-            let seen = seen.clone();
-            futures_util::sink::unfold((), move |(), frame: String| {
-                let seen = seen.clone();
-                async move {
-                    seen.lock()
-                        .unwrap()
-                        .push(serde_json::from_str::<Value>(&frame).unwrap());
-                    Ok::<_, std::convert::Infallible>(())
-                }
-            })
-        };
-        let (state, id) = (state.clone(), id.to_owned());
-        let task = tokio::spawn(async move {
-            let _ = widget_socket::drive(state, id, live, Box::pin(sink), Box::pin(stream)).await;
-        });
+        let Connection { frames, seen, task } = connect(state, id, live);
         Page { frames, seen, task }
     }
 

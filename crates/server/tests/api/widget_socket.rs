@@ -18,23 +18,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::both_backends;
+use crate::helpers::live_page::recording_sink;
 use crate::helpers::{spawn_app, Backend};
 use crate::host::config;
-
-/// A sink that keeps every frame sent to the page, parsed.
-fn recording_sink(
-    seen: Arc<Mutex<Vec<Value>>>,
-) -> impl futures_util::Sink<String, Error = std::convert::Infallible> {
-    futures_util::sink::unfold((), move |(), frame: String| {
-        let seen = seen.clone();
-        async move {
-            seen.lock()
-                .unwrap()
-                .push(serde_json::from_str(&frame).unwrap());
-            Ok(())
-        }
-    })
-}
 
 both_backends!(
     a_resync_of_the_bus_keeps_the_sessions_this_instance_owns,

@@ -11,7 +11,51 @@ use futures_util::stream;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use callhost_server::AppState;
+
 use super::TestApp;
+
+/// A sink that keeps every frame the server sends to the page, parsed.
+pub fn recording_sink(
+    seen: Arc<Mutex<Vec<Value>>>,
+) -> impl futures_util::Sink<String, Error = std::convert::Infallible> {
+    futures_util::sink::unfold((), move |(), frame: String| {
+        let seen = seen.clone();
+        async move {
+            seen.lock()
+                .unwrap()
+                .push(serde_json::from_str(&frame).unwrap());
+            Ok(())
+        }
+    })
+}
+
+/// A page's connection to session `id` on `state`: frames in through `frames`, every frame
+/// out kept in `seen`; it lasts until `frames` is dropped, and `task` ends with it.
+pub struct Connection {
+    pub frames: mpsc::UnboundedSender<String>,
+    pub seen: Arc<Mutex<Vec<Value>>>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Connects a page to session `id` on `state`, as the host socket does.
+pub fn connect(
+    state: &AppState,
+    id: &str,
+    live: Arc<tokio::sync::Mutex<widget_socket::LiveSession>>,
+) -> Connection {
+    let (frames, incoming) = mpsc::unbounded_channel::<String>();
+    let stream = stream::unfold(incoming, |mut incoming| async move {
+        incoming.recv().await.map(|frame| (frame, incoming))
+    });
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = recording_sink(seen.clone());
+    let (state, id) = (state.clone(), id.to_owned());
+    let task = tokio::spawn(async move {
+        let _ = widget_socket::drive(state, id, live, Box::pin(sink), Box::pin(stream)).await;
+    });
+    Connection { frames, seen, task }
+}
 
 pub struct LivePage {
     pub id: String,
@@ -32,28 +76,7 @@ impl LivePage {
             config.user_id,
         );
         state.inspector.open(&id, &config);
-        let (frames, incoming) = mpsc::unbounded_channel::<String>();
-        let stream = stream::unfold(incoming, |mut incoming| async move {
-            incoming.recv().await.map(|frame| (frame, incoming))
-        });
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let sink = {
-            let seen = seen.clone();
-            futures_util::sink::unfold((), move |(), frame: String| {
-                let seen = seen.clone();
-                async move {
-                    seen.lock()
-                        .unwrap()
-                        .push(serde_json::from_str::<Value>(&frame).unwrap());
-                    Ok::<_, std::convert::Infallible>(())
-                }
-            })
-        };
-        let task_id = id.clone();
-        let task = tokio::spawn(async move {
-            let _ =
-                widget_socket::drive(state, task_id, live, Box::pin(sink), Box::pin(stream)).await;
-        });
+        let Connection { frames, seen, task } = connect(&state, &id, live);
         LivePage {
             id,
             origin,
