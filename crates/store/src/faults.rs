@@ -20,7 +20,7 @@
 use async_trait::async_trait;
 
 use crate::error::Result;
-use crate::sql::{query, Exec, Get, SqlStore};
+use crate::sql::{query, Exec, Get, SqlStore, Write};
 
 /// Whose rule it is: `kind` is `portal` or `developer`, `id` that portal's or account's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +138,7 @@ async fn bump(tx: &mut impl Exec) -> Result<i64> {
 impl<S: SqlStore> FaultStore for S {
     async fn add_fault_rule(&self, rule: &NewFault<'_>, max: i64) -> Result<Option<StoredFault>> {
         let mut tx = self.begin_write().await?;
-        let position = bump(&mut *tx).await?;
+        let position = bump(&mut tx).await?;
         let owner = rule.owner;
         let count: i64 = tx
             .fetch_one(
@@ -227,7 +227,7 @@ impl<S: SqlStore> FaultStore for S {
 
     async fn delete_fault_rule(&self, owner: FaultOwner<'_>, id: &str) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        bump(&mut *tx).await?;
+        bump(&mut tx).await?;
         let deleted = tx
             .execute(
                 query(
@@ -248,7 +248,7 @@ impl<S: SqlStore> FaultStore for S {
 
     async fn delete_all_fault_rules(&self) -> Result<u64> {
         let mut tx = self.begin_write().await?;
-        bump(&mut *tx).await?;
+        bump(&mut tx).await?;
         let deleted = tx.execute(query("delete from live_fault_rule")).await?;
         tx.commit().await?;
         Ok(deleted)

@@ -44,6 +44,7 @@ mod settings;
 mod sql;
 mod sqlite;
 mod sqlite_reads;
+mod sqlite_writes;
 mod statistics;
 #[cfg(test)]
 mod timeouts;

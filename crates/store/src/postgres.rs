@@ -21,7 +21,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres};
 
 use crate::exclusion::{self, Exclusion};
-use crate::sql::{Conn, SqlStore};
+use crate::sql::{Conn, PooledWrite, SqlStore};
 
 use crate::statistics::{Staleness, TABLES};
 use crate::{Backend, StoreOptions};
@@ -188,6 +188,7 @@ async fn watch_client(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
 impl SqlStore for PgStore {
     type Db = Postgres;
     type Reader = Conn<Postgres>;
+    type Writer = PooledWrite<Postgres>;
 
     fn pool(&self) -> &PgPool {
         &self.pool
@@ -199,6 +200,10 @@ impl SqlStore for PgStore {
 
     async fn reader(&self) -> crate::Result<Conn<Postgres>> {
         self.conn().await
+    }
+
+    async fn begin_write(&self) -> crate::Result<PooledWrite<Postgres>> {
+        Ok(PooledWrite::new(self.pool.begin().await?))
     }
 
     fn bus(&self) -> &crate::bus::Bus {

@@ -28,7 +28,7 @@ use rand::Rng;
 use crate::error::{is_unique_violation, Result, StoreError};
 use crate::model::*;
 use crate::settings;
-use crate::sql::{query, Exec, Get, SqlStore};
+use crate::sql::{query, Exec, Get, SqlStore, Write};
 use crate::{Backend, Store};
 
 /// A random id with `digits` decimal digits. People see these ids (portal 48213377, owner

@@ -334,6 +334,52 @@ where
     }
 }
 
+/// A write transaction: statements through [`Exec`], then [`Write::commit`]. Dropped before
+/// its commit, it rolls back.
+pub(crate) trait Write: Exec {
+    fn commit(self) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+}
+
+/// A write transaction on a pool connection of sqlx's (PostgreSQL's writes).
+pub(crate) struct PooledWrite<DB: Database>(sqlx::Transaction<'static, DB>);
+
+impl<DB> Exec for PooledWrite<DB>
+where
+    DB: Database<Connection: Exec>,
+{
+    type Row = <DB::Connection as Exec>::Row;
+
+    async fn execute<'a>(&'a mut self, query: Query<'a>) -> Result<u64, sqlx::Error> {
+        Exec::execute(&mut *self.0, query).await
+    }
+
+    async fn fetch_all<'a>(&'a mut self, query: Query<'a>) -> Result<Vec<Self::Row>, sqlx::Error> {
+        Exec::fetch_all(&mut *self.0, query).await
+    }
+
+    async fn fetch_optional<'a>(
+        &'a mut self,
+        query: Query<'a>,
+    ) -> Result<Option<Self::Row>, sqlx::Error> {
+        Exec::fetch_optional(&mut *self.0, query).await
+    }
+}
+
+impl<DB> Write for PooledWrite<DB>
+where
+    DB: Database<Connection: Exec>,
+{
+    async fn commit(self) -> Result<(), sqlx::Error> {
+        self.0.commit().await
+    }
+}
+
+impl<DB: Database> PooledWrite<DB> {
+    pub fn new(tx: sqlx::Transaction<'static, DB>) -> Self {
+        Self(tx)
+    }
+}
+
 /// A row of either backend, read by column name.
 pub(crate) trait Get: Send + Sync {
     fn read_i64(&self, column: &str) -> Result<Option<i64>, sqlx::Error>;
@@ -431,6 +477,8 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
     type Db: Database<Connection: Exec>;
     /// What [`SqlStore::reader`] gives.
     type Reader: Exec;
+    /// What [`SqlStore::begin_write`] gives.
+    type Writer: Write;
 
     fn pool(&self) -> &Pool<Self::Db>;
 
@@ -446,11 +494,17 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
     /// Called after writes of `objects` CRM objects are committed.
     fn after_writes(&self, objects: usize) -> impl Future<Output = ()> + Send;
 
-    /// A transaction for writes. On SQLite it begins `IMMEDIATE`, taking the write lock at once
-    /// (and waiting out the busy timeout for it): a deferred transaction that reads first and
-    /// then writes fails with SQLITE_BUSY_SNAPSHOT when another connection committed in
-    /// between, which no timeout retries. PostgreSQL's row locks need no such care.
-    fn begin_write(
+    /// A transaction for writes: on SQLite one that runs in place
+    /// (`crate::sqlite_writes`), on PostgreSQL one on a pool connection. For a few
+    /// statements over a handful of rows; bulk writes take [`SqlStore::begin_bulk_write`].
+    fn begin_write(&self) -> impl Future<Output = Result<Self::Writer>> + Send;
+
+    /// A transaction for bulk writes (a dataset, a snapshot), on a pool connection. On SQLite
+    /// it begins `IMMEDIATE`, taking the write lock at once (and waiting out the busy timeout
+    /// for it): a deferred transaction that reads first and then writes fails with
+    /// SQLITE_BUSY_SNAPSHOT when another connection committed in between, which no timeout
+    /// retries. PostgreSQL's row locks need no such care.
+    fn begin_bulk_write(
         &self,
     ) -> impl Future<Output = Result<sqlx::Transaction<'static, Self::Db>>> + Send {
         async move {

@@ -27,6 +27,7 @@ use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
 use crate::exclusion::Exclusion;
 use crate::sql::SqlStore;
 use crate::sqlite_reads::{Reader, Readers};
+use crate::sqlite_writes::{Writer, Writers, BUSY_TIMEOUT};
 use crate::{Backend, StoreOptions};
 
 /// A store in one SQLite file.
@@ -38,6 +39,8 @@ pub struct SqliteStore {
     exclusion: Arc<Exclusion>,
     /// Reads by key, run in place (`crate::sqlite_reads`).
     readers: Arc<Readers>,
+    /// Write transactions, run in place (`crate::sqlite_writes`).
+    writers: Arc<Writers>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -63,7 +66,7 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(BUSY_TIMEOUT);
         // Migrations run on a connection of their own, without the statement deadline:
         // building an index over a large table may rightly take longer.
         let mut migrating = SqliteConnection::connect_with(&options).await?;
@@ -94,6 +97,7 @@ impl SqliteStore {
             bus: crate::bus::Bus::local(),
             exclusion: Arc::new(Exclusion::local()),
             readers: Arc::new(Readers::new(path, timeout)),
+            writers: Arc::new(Writers::new(path, timeout)),
         })
     }
 }
@@ -118,6 +122,7 @@ async fn arm_deadline(conn: &mut SqliteConnection, timeout: Duration) -> Result<
 impl SqlStore for SqliteStore {
     type Db = Sqlite;
     type Reader = Reader;
+    type Writer = Writer;
 
     fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -129,6 +134,10 @@ impl SqlStore for SqliteStore {
 
     async fn reader(&self) -> crate::Result<Reader> {
         Ok(self.readers.take()?)
+    }
+
+    async fn begin_write(&self) -> crate::Result<Writer> {
+        Ok(self.writers.begin().await?)
     }
 
     fn bus(&self) -> &crate::bus::Bus {

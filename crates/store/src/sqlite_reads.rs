@@ -46,7 +46,7 @@ const STATEMENT_CACHE: usize = 32;
 const BUSY_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// How many virtual-machine instructions SQLite runs between two looks at the deadline.
-const INSTRUCTIONS_PER_CHECK: i32 = 10_000;
+pub(crate) const INSTRUCTIONS_PER_CHECK: i32 = 10_000;
 
 /// The connections for reads by key of one SQLite store.
 pub(crate) struct Readers {
@@ -139,52 +139,50 @@ impl Drop for Reader {
     }
 }
 
+/// Runs `query` on `conn`: its rows, at most `limit` of them.
+pub(crate) fn run(
+    conn: &Connection,
+    query: &Query<'_>,
+    limit: Option<usize>,
+) -> Result<Vec<InPlaceRow>, sqlx::Error> {
+    let mut statement = conn.prepare_cached(&query.text).map_err(database_error)?;
+    for index in 1..=statement.parameter_count() {
+        let value = match statement.parameter_name(index).and_then(number) {
+            Some(n) => query.binds.get(n - 1),
+            None => query.binds.get(index - 1),
+        }
+        .ok_or_else(|| sqlx::Error::Protocol(format!("no value bound for parameter {index}")))?;
+        statement
+            .raw_bind_parameter(index, ToSqlOutput::Borrowed(to_sql(value)))
+            .map_err(database_error)?;
+    }
+    let columns: Arc<[String]> = statement
+        .column_names()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let width = columns.len();
+    let mut rows = statement.raw_query();
+    let mut found = Vec::new();
+    while let Some(row) = rows.next().map_err(database_error)? {
+        let mut values = Vec::with_capacity(width);
+        for i in 0..width {
+            values.push(Value::from(row.get_ref(i).map_err(database_error)?));
+        }
+        found.push(InPlaceRow {
+            columns: Arc::clone(&columns),
+            values,
+        });
+        if limit.is_some_and(|limit| found.len() >= limit) {
+            break;
+        }
+    }
+    Ok(found)
+}
+
 impl Reader {
-    fn run(
-        &mut self,
-        query: &Query<'_>,
-        limit: Option<usize>,
-    ) -> Result<Vec<ReadRow>, sqlx::Error> {
-        let conn = &self
-            .conn
-            .as_ref()
-            .ok_or_else(|| sqlx::Error::PoolClosed)?
-            .conn;
-        let mut statement = conn.prepare_cached(&query.text).map_err(database_error)?;
-        for index in 1..=statement.parameter_count() {
-            let value = match statement.parameter_name(index).and_then(number) {
-                Some(n) => query.binds.get(n - 1),
-                None => query.binds.get(index - 1),
-            }
-            .ok_or_else(|| {
-                sqlx::Error::Protocol(format!("no value bound for parameter {index}"))
-            })?;
-            statement
-                .raw_bind_parameter(index, ToSqlOutput::Borrowed(to_sql(value)))
-                .map_err(database_error)?;
-        }
-        let columns: Arc<[String]> = statement
-            .column_names()
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        let width = columns.len();
-        let mut rows = statement.raw_query();
-        let mut found = Vec::new();
-        while let Some(row) = rows.next().map_err(database_error)? {
-            let mut values = Vec::with_capacity(width);
-            for i in 0..width {
-                values.push(Value::from(row.get_ref(i).map_err(database_error)?));
-            }
-            found.push(ReadRow {
-                columns: Arc::clone(&columns),
-                values,
-            });
-            if limit.is_some_and(|limit| found.len() >= limit) {
-                break;
-            }
-        }
-        Ok(found)
+    fn conn(&self) -> Result<&Connection, sqlx::Error> {
+        Ok(&self.conn.as_ref().ok_or(sqlx::Error::PoolClosed)?.conn)
     }
 }
 
@@ -209,7 +207,7 @@ fn to_sql<'a>(arg: &'a Arg<'_>) -> ValueRef<'a> {
 }
 
 impl Exec for Reader {
-    type Row = ReadRow;
+    type Row = InPlaceRow;
 
     async fn execute<'a>(&'a mut self, query: Query<'a>) -> Result<u64, sqlx::Error> {
         Err(sqlx::Error::Protocol(format!(
@@ -218,26 +216,27 @@ impl Exec for Reader {
         )))
     }
 
-    async fn fetch_all<'a>(&'a mut self, query: Query<'a>) -> Result<Vec<ReadRow>, sqlx::Error> {
-        self.run(&query, None)
+    async fn fetch_all<'a>(&'a mut self, query: Query<'a>) -> Result<Vec<InPlaceRow>, sqlx::Error> {
+        run(self.conn()?, &query, None)
     }
 
     async fn fetch_optional<'a>(
         &'a mut self,
         query: Query<'a>,
-    ) -> Result<Option<ReadRow>, sqlx::Error> {
-        Ok(self.run(&query, Some(1))?.pop())
+    ) -> Result<Option<InPlaceRow>, sqlx::Error> {
+        Ok(run(self.conn()?, &query, Some(1))?.pop())
     }
 }
 
-/// A row a [`Reader`] read, its values owned.
+/// A row read in place (by a [`Reader`] or `crate::sqlite_writes::Writer`), its values
+/// owned.
 #[derive(Debug)]
-pub(crate) struct ReadRow {
+pub(crate) struct InPlaceRow {
     columns: Arc<[String]>,
     values: Vec<Value>,
 }
 
-impl ReadRow {
+impl InPlaceRow {
     fn value(&self, column: &str) -> Result<&Value, sqlx::Error> {
         self.columns
             .iter()
@@ -254,7 +253,7 @@ fn mismatch(column: &str, value: &Value, wanted: &str) -> sqlx::Error {
     }
 }
 
-impl Get for ReadRow {
+impl Get for InPlaceRow {
     fn read_i64(&self, column: &str) -> Result<Option<i64>, sqlx::Error> {
         match self.value(column)? {
             Value::Null => Ok(None),
@@ -292,11 +291,11 @@ impl Get for ReadRow {
 
 /// A rusqlite error as sqlx's, keeping SQLite's result code, so that an interrupt is still a
 /// [`crate::StoreError::Timeout`] (`crate::error::is_timeout`).
-fn database_error(err: rusqlite::Error) -> sqlx::Error {
+pub(crate) fn database_error(err: rusqlite::Error) -> sqlx::Error {
     match err {
         rusqlite::Error::SqliteFailure(failure, message) => {
-            sqlx::Error::Database(Box::new(ReadError {
-                code: failure.extended_code & 0xff,
+            sqlx::Error::Database(Box::new(InPlaceError {
+                code: failure.extended_code,
                 message: message.unwrap_or_else(|| failure.to_string()),
             }))
         }
@@ -304,23 +303,24 @@ fn database_error(err: rusqlite::Error) -> sqlx::Error {
     }
 }
 
-/// SQLite's error on a read connection.
+/// SQLite's error on a connection of its own (a reader's or the writer's).
 #[derive(Debug)]
-struct ReadError {
-    /// The primary result code (`SQLITE_INTERRUPT` is 9).
+struct InPlaceError {
+    /// The extended result code, as sqlx's SQLite errors give it (`SQLITE_INTERRUPT` is 9,
+    /// `SQLITE_CONSTRAINT_UNIQUE` 2067).
     code: i32,
     message: String,
 }
 
-impl std::fmt::Display for ReadError {
+impl std::fmt::Display for InPlaceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "(code: {}) {}", self.code, self.message)
     }
 }
 
-impl std::error::Error for ReadError {}
+impl std::error::Error for InPlaceError {}
 
-impl sqlx::error::DatabaseError for ReadError {
+impl sqlx::error::DatabaseError for InPlaceError {
     fn message(&self) -> &str {
         &self.message
     }
@@ -341,8 +341,19 @@ impl sqlx::error::DatabaseError for ReadError {
         self
     }
 
+    /// The kinds sqlx gives the same codes, so that a unique violation reads as one
+    /// whichever connection met it (`crate::error::is_unique_violation`).
     fn kind(&self) -> sqlx::error::ErrorKind {
-        sqlx::error::ErrorKind::Other
+        use rusqlite::ffi;
+        match self.code {
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                sqlx::error::ErrorKind::UniqueViolation
+            }
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => sqlx::error::ErrorKind::ForeignKeyViolation,
+            ffi::SQLITE_CONSTRAINT_NOTNULL => sqlx::error::ErrorKind::NotNullViolation,
+            ffi::SQLITE_CONSTRAINT_CHECK => sqlx::error::ErrorKind::CheckViolation,
+            _ => sqlx::error::ErrorKind::Other,
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::error::Result;
 use crate::model::{from_millis, to_millis};
-use crate::sql::{query, Exec, Get, SqlStore};
+use crate::sql::{query, Exec, Get, SqlStore, Write};
 
 #[async_trait]
 impl<S: SqlStore> CrmStore for S {
@@ -58,7 +58,7 @@ impl<S: SqlStore> CrmStore for S {
     ) -> Result<Upserted> {
         let mut tx = self.begin_write().await?;
         let created = create_in(
-            &mut *tx,
+            &mut tx,
             portal_id,
             object_type_id,
             creates,
@@ -67,7 +67,7 @@ impl<S: SqlStore> CrmStore for S {
         )
         .await?;
         let updated = update_in(
-            &mut *tx,
+            &mut tx,
             portal_id,
             object_type_id,
             updates,
@@ -284,7 +284,7 @@ impl<S: SqlStore> CrmStore for S {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        insert_associations(&mut *tx, portal_id, associations, now).await?;
+        insert_associations(&mut tx, portal_id, associations, now).await?;
         tx.commit().await?;
         Ok(())
     }

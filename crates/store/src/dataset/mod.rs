@@ -137,7 +137,7 @@ pub trait DatasetStore: Send + Sync {
 #[async_trait]
 impl<S: SqlStore> DatasetStore for S {
     async fn replace_with(&self, dataset: &Dataset, now: DateTime<Utc>) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_bulk_write().await?;
         let tables = snapshot::tables(&mut *tx, self.backend()).await?;
         snapshot::wipe(&mut *tx, &tables).await?;
         load::write(&mut *tx, dataset, now).await?;
@@ -148,14 +148,14 @@ impl<S: SqlStore> DatasetStore for S {
     }
 
     async fn take_snapshot(&self) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_bulk_write().await?;
         snapshot::copy_out(&mut *tx, self.backend()).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn restore_snapshot(&self) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_bulk_write().await?;
         let restored = snapshot::copy_back(&mut *tx, self.backend()).await?;
         if restored {
             tx.commit().await?;

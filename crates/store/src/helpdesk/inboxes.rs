@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::{Channel, Connected, Inbox, NewChannel};
 use crate::error::{duplicate_as, is_unique_violation, Result};
 use crate::model::{from_millis, to_millis};
-use crate::sql::{query, Exec, Get, SqlStore};
+use crate::sql::{query, Exec, Get, SqlStore, Write};
 
 const CHANNEL_COLUMNS: &str = "c.id, c.portal_id, c.inbox_id, c.app_id, c.e164, \
     c.friendly_name, c.connected_at, s.name as app_name";
@@ -165,13 +165,13 @@ pub(crate) async fn connect_channels(
     now: DateTime<Utc>,
 ) -> Result<Connected> {
     let mut tx = store.begin_write().await?;
-    if !lock_inbox(&mut *tx, portal_id, inbox_id).await? {
+    if !lock_inbox(&mut tx, portal_id, inbox_id).await? {
         return Ok(Connected::UnknownInbox);
     }
     if numbers.is_empty() {
         return Ok(Connected::Channels(Vec::new()));
     }
-    let taken = connected(&mut *tx, portal_id, numbers).await?;
+    let taken = connected(&mut tx, portal_id, numbers).await?;
     if !taken.is_empty() {
         return Ok(Connected::AlreadyConnected(taken));
     }
@@ -202,7 +202,7 @@ pub(crate) async fn connect_channels(
             Err(err) => return Err(err.into()),
         }
     }
-    let made = channels(&mut *tx, portal_id, Some(&ids)).await?;
+    let made = channels(&mut tx, portal_id, Some(&ids)).await?;
     tx.commit().await?;
     Ok(Connected::Channels(made))
 }

@@ -20,7 +20,7 @@ use crate::crm::objects::{create_in, insert_associations, load};
 use crate::crm::{CrmObject, NewAssociation, NewObject, ObjectRef};
 use crate::error::{Result, StoreError};
 use crate::model::{from_millis, to_millis};
-use crate::sql::{query, Exec, Get, SqlStore};
+use crate::sql::{query, Exec, Get, SqlStore, Write};
 
 /// The newest open ticket of the inbox made for this caller.
 async fn open_ticket(
@@ -205,13 +205,13 @@ impl<S: SqlStore> HelpdeskStore for S {
     ) -> Result<Attached> {
         let channel = plan.channel;
         let mut tx = self.begin_write().await?;
-        if !lock_inbox(&mut *tx, portal_id, channel.inbox_id).await? {
+        if !lock_inbox(&mut tx, portal_id, channel.inbox_id).await? {
             return Err(StoreError::Invariant(format!(
                 "inbox {} is not one of portal {portal_id}'s",
                 channel.inbox_id
             )));
         }
-        let call_id = the_call(&mut *tx, portal_id, call, plan.source_type, now).await?;
+        let call_id = the_call(&mut tx, portal_id, call, plan.source_type, now).await?;
         // Written before the ticket: a later failure (a missing caller record) undoes the
         // finalization with the rest.
         tx.execute(
@@ -245,7 +245,7 @@ impl<S: SqlStore> HelpdeskStore for S {
         }
         let call_ref = ObjectRef::new(object_type::CALL, call_id);
         let open = open_ticket(
-            &mut *tx,
+            &mut tx,
             portal_id,
             channel.inbox_id,
             plan.caller.as_ref(),
@@ -261,11 +261,11 @@ impl<S: SqlStore> HelpdeskStore for S {
                     kind: to_call,
                     reverse: from_call,
                 };
-                insert_associations(&mut *tx, portal_id, &[link], now).await?;
+                insert_associations(&mut tx, portal_id, &[link], now).await?;
                 (ticket_id, false)
             }
             None => (
-                new_ticket(&mut *tx, portal_id, call_ref, plan, now).await?,
+                new_ticket(&mut tx, portal_id, call_ref, plan, now).await?,
                 true,
             ),
         };

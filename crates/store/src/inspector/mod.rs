@@ -20,7 +20,7 @@ mod write;
 
 use async_trait::async_trait;
 
-use crate::sql::{query, Exec, Get, SqlStore};
+use crate::sql::{query, Exec, Get, SqlStore, Write};
 use crate::Result;
 
 /// How much of the record is kept.
@@ -250,7 +250,7 @@ impl<S: SqlStore> InspectorStore for S {
 
     async fn clear_inspector(&self) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        write::take_turn(&mut *tx).await?;
+        write::take_turn(&mut tx).await?;
         tx.execute(query("delete from inspector_session")).await?;
         tx.commit().await?;
         Ok(())

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{InspectorBatch, InspectorEntry, InspectorLimits, ENTRY_COLUMNS, SESSION_COLUMNS};
-use crate::sql::{query, Exec, Get, Query, SqlStore};
+use crate::sql::{query, Exec, Get, Query, SqlStore, Write};
 use crate::Result;
 
 /// Entries per insert statement (12 values each).
@@ -22,7 +22,7 @@ pub(super) async fn batch<S: SqlStore>(
         return Ok(());
     }
     let mut tx = store.begin_write().await?;
-    take_turn(&mut *tx).await?;
+    take_turn(&mut tx).await?;
     for s in &batch.sessions {
         tx.execute(
             query(format!(
@@ -45,7 +45,7 @@ pub(super) async fn batch<S: SqlStore>(
     }
     let mut touched: Vec<&str> = Vec::new();
     for (session_id, entries) in &by_session {
-        if insert_entries(&mut *tx, session_id, entries).await? {
+        if insert_entries(&mut tx, session_id, entries).await? {
             touched.push(session_id);
         }
     }
@@ -75,9 +75,9 @@ pub(super) async fn batch<S: SqlStore>(
     touched.sort_unstable();
     touched.dedup();
     for session_id in touched {
-        trim_session(&mut *tx, session_id, limits).await?;
+        trim_session(&mut tx, session_id, limits).await?;
     }
-    trim_total(&mut *tx, limits).await?;
+    trim_total(&mut tx, limits).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::model::{from_millis, now, to_millis, NewUser, Portal, User};
 use crate::queries::{insert_user, user_from_row, with_random_id};
-use crate::sql::{query, Exec, Get, SqlStore};
+use crate::sql::{query, Exec, Get, SqlStore, Write};
 use crate::Result;
 
 fn words(text: &str) -> Vec<String> {
