@@ -18,8 +18,15 @@
 //! at once) and all stay connected; then every live session runs one call, the calls started
 //! at random times over N / `--rate` seconds, so the offered load is `--rate` calls a second
 //! however many sessions are open. Memory per session is the server's RSS growth since
-//! before the first session, over the sessions open. One cookie (the loopback development
-//! sign-in) serves every session, as every tab of one browser shares it.
+//! before the first session, over the sessions open.
+//!
+//! Users: the sessions belong to `--sessions-per-user` K sessions a user (default 2: an
+//! agent's record page and calling remote, say), so the server runs with a fixture of
+//! max(steps) / K users and every user signs in once (the loopback development sign-in, then
+//! `POST /host/api/session`); each session uses its user's cookie, as every tab of one
+//! browser shares it. A call's `callChanged` goes to the user's other pages
+//! (docs/design.md#several-instances): with K = 10,000 every call would be sent to every
+//! session.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -49,6 +56,7 @@ struct Options {
     steps: Vec<usize>,
     rate: f64,
     open_concurrency: usize,
+    sessions_per_user: usize,
     database_url: Option<String>,
 }
 
@@ -58,6 +66,7 @@ fn options() -> Options {
         steps: vec![100, 1_000, 5_000, 10_000],
         rate: 200.0,
         open_concurrency: 64,
+        sessions_per_user: 2,
         database_url: std::env::var("CALLHOST_DATABASE_URL").ok(),
     };
     let mut args = std::env::args().skip(1);
@@ -75,6 +84,13 @@ fn options() -> Options {
             "--open-concurrency" => {
                 o.open_concurrency = value.parse().unwrap_or_else(|_| usage(&flag))
             }
+            "--sessions-per-user" => {
+                o.sessions_per_user = value
+                    .parse()
+                    .ok()
+                    .filter(|k| *k > 0)
+                    .unwrap_or_else(|| usage(&flag))
+            }
             "--database-url" => o.database_url = Some(value),
             _ => usage(&flag),
         }
@@ -85,7 +101,8 @@ fn options() -> Options {
 fn usage(flag: &str) -> ! {
     eprintln!(
         "bad or incomplete flag {flag}\nusage: sessions [--callhost PATH] [--steps 100,1000,5000,10000] \
-         [--rate CALLS_PER_S] [--open-concurrency N] [--database-url postgres://...]"
+         [--rate CALLS_PER_S] [--open-concurrency N] [--sessions-per-user K] \
+         [--database-url postgres://...]"
     );
     std::process::exit(2)
 }
@@ -94,10 +111,54 @@ fn usage(flag: &str) -> ! {
 struct Server {
     child: Child,
     ready: Value,
+    /// The fixture it was started with; removed with it.
+    _fixture: TempFixture,
+}
+
+/// A fixture file of the bench's own, deleted when dropped.
+struct TempFixture(std::path::PathBuf);
+
+impl Drop for TempFixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The portal, users and demo app the bench runs on.
+const PORTAL_ID: i64 = 880_001;
+const FIRST_USER_ID: i64 = 1_000_001;
+
+/// A fixture with `users` users and the demo app (docs/fixtures.md).
+fn fixture(users: usize) -> TempFixture {
+    let users: Vec<Value> = (0..users as i64)
+        .map(|i| {
+            json!({
+                "id": FIRST_USER_ID + i,
+                "ownerId": 5_000_001 + i,
+                "email": format!("agent{i}@bench.example.com"),
+                "firstName": "Agent",
+                "lastName": format!("{i}"),
+            })
+        })
+        .collect();
+    let file = json!({
+        "portal": { "id": PORTAL_ID, "name": "Sessions bench" },
+        "developerAccount": { "id": 880_002, "name": "Sessions bench developer" },
+        "credentials": {
+            "developerApiKey": "chk-sessions-bench-key",
+            "accessToken": "chp-sessions-bench-token"
+        },
+        "users": users,
+        "apps": [{ "id": 880_003, "demo": true, "clientSecret": "sessions-bench-secret" }],
+    });
+    let path = std::env::temp_dir().join(format!("callhost-sessions-{}.json", std::process::id()));
+    std::fs::write(&path, file.to_string()).expect("writing the fixture");
+    TempFixture(path)
 }
 
 impl Server {
-    fn start(o: &Options) -> Server {
+    fn start(o: &Options, users: usize) -> Server {
+        let fixture = fixture(users);
         let mut command = Command::new(&o.callhost);
         command.args([
             "serve",
@@ -107,6 +168,7 @@ impl Server {
             "--demo-listen",
             "127.0.0.1:0",
         ]);
+        command.arg("--fixture").arg(&fixture.0);
         if let Some(url) = &o.database_url {
             command.args(["--database-url", url]);
         }
@@ -123,7 +185,11 @@ impl Server {
             .strip_prefix("callhost ready ")
             .and_then(|json| serde_json::from_str(json).ok())
             .unwrap_or_else(|| panic!("not a ready line: {line:?}"));
-        Server { child, ready }
+        Server {
+            child,
+            ready,
+            _fixture: fixture,
+        }
     }
 
     fn str(&self, key: &str) -> String {
@@ -156,7 +222,9 @@ impl Drop for Server {
 struct Target {
     host: String,
     ws_url: String,
-    cookie: String,
+    /// Each user's session cookie, in user order.
+    cookies: Vec<String>,
+    sessions_per_user: usize,
     ids: AtomicU64,
 }
 
@@ -245,14 +313,20 @@ fn app(target: &Target, origin: &str, message: Value) -> Value {
 }
 
 /// Opens a session and runs the handshake.
-async fn open(target: &Target, app_id: i64, samples: &mut Samples) -> Result<Live, Failure> {
+async fn open(
+    target: &Target,
+    app_id: i64,
+    index: usize,
+    samples: &mut Samples,
+) -> Result<Live, Failure> {
     let started = Instant::now();
     let stream = TcpStream::connect(&target.host).await?;
     stream.set_nodelay(true)?;
     let mut request =
         format!("{}?appId={app_id}&location=widget", target.ws_url).into_client_request()?;
     let headers = request.headers_mut();
-    headers.insert("cookie", target.cookie.parse()?);
+    let cookie = &target.cookies[(index / target.sessions_per_user) % target.cookies.len()];
+    headers.insert("cookie", cookie.parse()?);
     headers.insert("origin", format!("http://{}", target.host).parse()?);
     let (mut ws, _) = tokio_tungstenite::client_async(request, stream).await?;
     until(&mut ws, |f| f["kind"] == "session").await?;
@@ -386,22 +460,48 @@ fn report(samples: &mut Samples) {
     }
 }
 
-/// Development sign-in on loopback: a host page's answer carries the session cookie.
-async fn cookie(host_url: &str, portal_id: i64) -> String {
-    let page = format!("{host_url}/contacts/{portal_id}/objects/0-1/views/all/list");
-    let response = reqwest::get(&page).await.expect("the host page");
+/// The session cookie a response sets.
+fn set_cookie(response: &reqwest::Response) -> String {
     let set = response
         .headers()
         .get("set-cookie")
         .and_then(|v| v.to_str().ok())
-        .expect("the host page signs the development user in on loopback");
+        .expect("a session cookie");
     set.split(';').next().unwrap_or_default().to_owned()
+}
+
+/// Signs every user in: the development sign-in on loopback (a host page's answer carries
+/// its cookie), then a switch to each user (`POST /host/api/session`).
+async fn cookies(host_url: &str, portal_id: i64, users: usize) -> Vec<String> {
+    let page = format!("{host_url}/contacts/{portal_id}/objects/0-1/views/all/list");
+    let first = set_cookie(&reqwest::get(&page).await.expect("the host page"));
+    let client = reqwest::Client::new();
+    let mut cookies = Vec::with_capacity(users);
+    for i in 0..users as i64 {
+        let response = client
+            .post(format!("{host_url}/host/api/session"))
+            .header("cookie", &first)
+            .header("origin", host_url)
+            .json(&json!({ "portalId": portal_id, "userId": FIRST_USER_ID + i }))
+            .send()
+            .await
+            .expect("switching user");
+        assert!(
+            response.status().is_success(),
+            "switching to user {i}: {}",
+            response.status()
+        );
+        cookies.push(set_cookie(&response));
+    }
+    cookies
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let o = options();
-    let server = Server::start(&o);
+    let max_sessions = o.steps.iter().copied().max().unwrap_or(1);
+    let users = max_sessions.div_ceil(o.sessions_per_user);
+    let server = Server::start(&o, users);
     let host_url = server.str("hostUrl");
     let portal_id = server.ready["portalId"].as_i64().expect("portalId");
     let app_id = server.ready["demoAppId"].as_i64().expect("demoAppId");
@@ -409,14 +509,15 @@ async fn main() {
     let target = Arc::new(Target {
         ws_url: format!("ws://{host}/host/ws"),
         host,
-        cookie: cookie(&host_url, portal_id).await,
+        cookies: cookies(&host_url, portal_id, users).await,
+        sessions_per_user: o.sessions_per_user,
         ids: AtomicU64::new(1),
     });
     let backend = server.str("backend");
     println!(
         "callhost ({backend}), the demo app {app_id}; steps {:?}; calls offered at {} a second; \
-         opening at most {} sessions at once",
-        o.steps, o.rate, o.open_concurrency
+         opening at most {} sessions at once; {} sessions a user ({users} users)",
+        o.steps, o.rate, o.open_concurrency, o.sessions_per_user
     );
     let base_rss = server.rss_kib();
     let mut live: Vec<Live> = Vec::new();
@@ -428,12 +529,12 @@ async fn main() {
         let gate = Arc::new(Semaphore::new(o.open_concurrency));
         let mut opening = JoinSet::new();
         let opened_at = Instant::now();
-        for _ in live.len()..n {
+        for index in live.len()..n {
             let (target, gate) = (target.clone(), gate.clone());
             opening.spawn(async move {
                 let _permit = gate.acquire_owned().await;
                 let mut samples = Samples::new();
-                let result = open(&target, app_id, &mut samples).await;
+                let result = open(&target, app_id, index, &mut samples).await;
                 (result, samples)
             });
         }

@@ -24,13 +24,19 @@
 //! - **The statement timeout holds**: each transaction arms the progress handler with the
 //!   store's timeout from its `BEGIN`; an interrupted statement is
 //!   [`crate::StoreError::Timeout`] and the transaction rolls back.
+//! - **Checkpoints run off the writer's path**: SQLite copies the log back into the database
+//!   file (a checkpoint, with its `fsync`) in the connection that commits once the log passes
+//!   1,000 pages, which here would hold a runtime thread and every writer behind it for as
+//!   long as the disk takes. The write connection turns that off, and every
+//!   [`COMMITS_PER_CHECKPOINT`] commits a passive checkpoint runs on a blocking thread of its
+//!   own, on a connection of its own; passive, it never waits for readers or the writer.
 //! - **Only short transactions come here** (a few statements over a handful of rows: an
 //!   object written, a token issued, a record appended): they hold a runtime thread for
 //!   microseconds. Bulk writes (a dataset, a snapshot) keep sqlx's worker threads
 //!   ([`crate::sql::SqlStore::begin_bulk_write`]).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -48,6 +54,10 @@ pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const FIRST_RETRY: Duration = Duration::from_micros(200);
 const LONGEST_RETRY: Duration = Duration::from_millis(20);
 
+/// Commits between two checkpoints: a call's writes are about ten pages, so about SQLite's
+/// own 1,000 pages of log.
+const COMMITS_PER_CHECKPOINT: u64 = 100;
+
 /// Statements the connection keeps prepared: every write the store makes on this path.
 const STATEMENT_CACHE: usize = 128;
 
@@ -59,6 +69,50 @@ pub(crate) struct Writers {
     epoch: Instant,
     /// Opened by the first transaction (after the migrations have run).
     conn: Arc<Mutex<Option<WriteConnection>>>,
+    checkpoints: Arc<Checkpoints>,
+}
+
+/// Checkpoints of the log, run on a blocking thread after every [`COMMITS_PER_CHECKPOINT`]
+/// commits.
+struct Checkpoints {
+    path: PathBuf,
+    commits: AtomicU64,
+    /// A checkpoint is running (at most one at a time).
+    running: AtomicBool,
+    /// Its connection, opened by the first checkpoint.
+    conn: std::sync::Mutex<Option<Connection>>,
+}
+
+impl Checkpoints {
+    fn committed(self: &Arc<Self>) {
+        let n = self.commits.fetch_add(1, Ordering::Relaxed) + 1;
+        if n % COMMITS_PER_CHECKPOINT != 0 || self.running.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let this = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            if let Err(err) = this.checkpoint() {
+                tracing::debug!(error = %err, "a passive checkpoint of SQLite's log failed");
+            }
+            this.running.store(false, Ordering::Release);
+        });
+    }
+
+    fn checkpoint(&self) -> rusqlite::Result<()> {
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        if conn.is_none() {
+            let opened = Connection::open_with_flags(
+                &self.path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            opened.busy_timeout(Duration::from_millis(100))?;
+            *conn = Some(opened);
+        }
+        if let Some(conn) = conn.as_ref() {
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        }
+        Ok(())
+    }
 }
 
 struct WriteConnection {
@@ -74,6 +128,12 @@ impl Writers {
             timeout,
             epoch: Instant::now(),
             conn: Arc::new(Mutex::new(None)),
+            checkpoints: Arc::new(Checkpoints {
+                path: path.to_owned(),
+                commits: AtomicU64::new(0),
+                running: AtomicBool::new(false),
+                conn: std::sync::Mutex::new(None),
+            }),
         }
     }
 
@@ -89,6 +149,8 @@ impl Writers {
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(database_error)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(database_error)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
             .map_err(database_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let deadline = Arc::new(AtomicU64::new(u64::MAX));
@@ -130,7 +192,11 @@ impl Writers {
             conn.deadline
                 .store(now.saturating_add(timeout), Ordering::Relaxed);
         }
-        Ok(Writer { guard, open: true })
+        Ok(Writer {
+            guard,
+            open: true,
+            checkpoints: Arc::clone(&self.checkpoints),
+        })
     }
 }
 
@@ -148,6 +214,7 @@ pub(crate) struct Writer {
     guard: OwnedMutexGuard<Option<WriteConnection>>,
     /// The transaction is still open (not committed or rolled back).
     open: bool,
+    checkpoints: Arc<Checkpoints>,
 }
 
 impl Writer {
@@ -221,7 +288,9 @@ impl Exec for Writer {
 
 impl Write for Writer {
     async fn commit(mut self) -> Result<(), sqlx::Error> {
-        self.end(true)
+        self.end(true)?;
+        self.checkpoints.committed();
+        Ok(())
     }
 }
 
@@ -394,6 +463,33 @@ mod tests {
         let seen: Vec<String> = rows.iter().map(|r| r.get("b").unwrap()).collect();
         let expected: Vec<String> = (0..32).map(|n: i64| n.to_string()).collect();
         assert_eq!(seen, expected);
+    }
+
+    /// The write connection never checkpoints itself; the log still goes back into the
+    /// database file, from the blocking thread.
+    #[tokio::test]
+    async fn the_log_is_checkpointed_off_the_writers_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = SqliteStore::open(&path).await.unwrap();
+        store
+            .execute(query("create table blobs (b text)"))
+            .await
+            .unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        let page = "x".repeat(4096);
+        for _ in 0..super::COMMITS_PER_CHECKPOINT * 2 {
+            let mut tx = store.begin_write().await.unwrap();
+            tx.execute(query("insert into blobs values ($1)").bind(page.as_str()))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::fs::metadata(&path).unwrap().len() <= before + 4096 * 50 {
+            assert!(Instant::now() < deadline, "no checkpoint reached the file");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     #[tokio::test]

@@ -119,8 +119,8 @@ async fn relay(
     from: &str,
     command: &UiCommand,
 ) {
-    for handle in state.sessions.all() {
-        if handle.id == from || (handle.portal_id, handle.user_id) != (portal_id, user_id) {
+    for handle in state.sessions.of_user(portal_id, user_id) {
+        if handle.id == from {
             continue;
         }
         let live = handle.live.lock().await;

@@ -195,6 +195,19 @@ impl Sessions {
         handles
     }
 
+    /// The sessions of one user of one portal, in no order (a relayed UI command goes to
+    /// them): one pass over the registry, cloning only theirs.
+    pub fn of_user(&self, portal_id: i64, user_id: i64) -> Vec<Handle> {
+        let all = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        all.iter()
+            .filter(|(_, r)| (r.portal_id, r.user_id) == (portal_id, user_id))
+            .map(|(id, r)| r.handle(id))
+            .collect()
+    }
+
     /// The session `id`, whoever it belongs to (the caller checks).
     pub fn get(&self, id: &str) -> Option<Handle> {
         let all = self
