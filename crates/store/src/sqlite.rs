@@ -66,6 +66,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // The temporary b-trees of a statement (an `in (...)` list, a sort) stay in
+            // memory: on disk each was a file created, written and deleted per statement,
+            // which showed in profiles under load (bench/README.md, "Many sessions").
+            .pragma("temp_store", "MEMORY")
             .busy_timeout(BUSY_TIMEOUT);
         // Migrations run on a connection of their own, without the statement deadline:
         // building an index over a large table may rightly take longer.

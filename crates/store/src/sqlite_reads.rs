@@ -86,6 +86,9 @@ impl Readers {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(database_error)?;
         conn.pragma_update(None, "query_only", true)
             .map_err(database_error)?;
+        // As the pool's connections (`sqlite.rs`): no temporary file per statement.
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(database_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let deadline = Arc::new(AtomicU64::new(u64::MAX));
         let epoch = self.epoch;

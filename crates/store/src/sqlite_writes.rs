@@ -152,6 +152,8 @@ impl Writers {
             .map_err(database_error)?;
         conn.pragma_update(None, "wal_autocheckpoint", 0)
             .map_err(database_error)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(database_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let deadline = Arc::new(AtomicU64::new(u64::MAX));
         let epoch = self.epoch;
@@ -463,6 +465,32 @@ mod tests {
         let seen: Vec<String> = rows.iter().map(|r| r.get("b").unwrap()).collect();
         let expected: Vec<String> = (0..32).map(|n: i64| n.to_string()).collect();
         assert_eq!(seen, expected);
+    }
+
+    /// Every connection keeps a statement's temporary b-trees in memory (2): on disk each
+    /// was a file created and deleted per statement.
+    #[tokio::test]
+    async fn every_connection_keeps_temporary_tables_in_memory() {
+        let (_dir, store) = store(StoreOptions::DEFAULT_STATEMENT_TIMEOUT).await;
+        let setting = query("select temp_store from pragma_temp_store");
+        let pool = store.fetch_one(setting).await.unwrap();
+        let mut reader = store.reader().await.unwrap();
+        let read = reader
+            .fetch_one(query("select temp_store from pragma_temp_store"))
+            .await
+            .unwrap();
+        let mut tx = store.begin_write().await.unwrap();
+        let written = tx
+            .fetch_one(query("select temp_store from pragma_temp_store"))
+            .await
+            .unwrap();
+        for row in [
+            pool.get::<i64>("temp_store"),
+            read.get("temp_store"),
+            written.get("temp_store"),
+        ] {
+            assert_eq!(row.unwrap(), 2);
+        }
     }
 
     /// The write connection never checkpoints itself; the log still goes back into the
