@@ -4,8 +4,12 @@
 //! automation API (which checks the caller itself).
 //!
 //! A session's owner is kept outside its lock, so checking who may resume it never waits for
-//! an input in progress. Sessions no page has used for [`IDLE_LIMIT`] are forgotten when the
-//! next one opens.
+//! an input in progress. Sessions no page has used for [`IDLE_LIMIT`] are forgotten when a
+//! session opens, looked for at most once every [`SWEEP_EVERY`]. The sessions are also
+//! indexed by user, so that what goes to one user's pages (a relayed `callChanged`) costs
+//! that user's sessions, not all of them: at 10,000 sessions a pass over all of them for
+//! each relayed command was the largest single cost of a call (bench/README.md, "Many
+//! sessions").
 //!
 //! This registry is this process's; the store has every process's sessions, and
 //! `super::handover` moves a session between the two (docs/design.md#session-handover). A
@@ -21,6 +25,9 @@ use tokio::sync::{mpsc, watch, Mutex};
 
 /// How long a session without a connection is kept for its page to come back.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(300);
+
+/// How often, at most, opening a session looks for idle ones to forget.
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
 
 /// A widget session and who it belongs to.
 pub struct LiveSession {
@@ -68,7 +75,59 @@ pub struct Handle {
 
 /// Every live session of this process, by id.
 #[derive(Default)]
-pub struct Sessions(std::sync::Mutex<HashMap<String, Registered>>);
+pub struct Sessions(std::sync::Mutex<Registry>);
+
+#[derive(Default)]
+struct Registry {
+    by_id: HashMap<String, Registered>,
+    /// The ids of each (portal, user)'s sessions.
+    by_user: HashMap<(i64, i64), Vec<String>>,
+    last_sweep: Option<Instant>,
+}
+
+impl Registry {
+    fn insert(&mut self, id: &str, registered: Registered) -> Option<Registered> {
+        let user = (registered.portal_id, registered.user_id);
+        let old = self.remove(id);
+        self.by_user.entry(user).or_default().push(id.to_owned());
+        self.by_id.insert(id.to_owned(), registered);
+        old
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Registered> {
+        let removed = self.by_id.remove(id)?;
+        let user = (removed.portal_id, removed.user_id);
+        if let Some(ids) = self.by_user.get_mut(&user) {
+            ids.retain(|other| other != id);
+            if ids.is_empty() {
+                self.by_user.remove(&user);
+            }
+        }
+        Some(removed)
+    }
+
+    /// Forgets the sessions no page has used for [`IDLE_LIMIT`], unless it looked less than
+    /// [`SWEEP_EVERY`] ago. A session whose lock is taken is in use.
+    fn sweep(&mut self) {
+        if self.last_sweep.is_some_and(|at| at.elapsed() < SWEEP_EVERY) {
+            return;
+        }
+        self.last_sweep = Some(Instant::now());
+        let idle: Vec<String> = self
+            .by_id
+            .iter()
+            .filter(|(_, s)| {
+                s.live
+                    .try_lock()
+                    .is_ok_and(|s| !s.connected && s.last_seen.elapsed() >= IDLE_LIMIT)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in idle {
+            self.remove(&id);
+        }
+    }
+}
 
 impl Sessions {
     /// Registers a new session and returns its id; forgets sessions idle past the limit.
@@ -108,11 +167,7 @@ impl Sessions {
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        all.retain(|_, s| {
-            s.live
-                .try_lock()
-                .map_or(true, |s| s.connected || s.last_seen.elapsed() < IDLE_LIMIT)
-        });
+        all.sweep();
         let registered = Registered {
             portal_id,
             user_id,
@@ -120,7 +175,7 @@ impl Sessions {
             live: live.clone(),
             released: watch::channel(false).0,
         };
-        if let Some(old) = all.insert(id.to_owned(), registered) {
+        if let Some(old) = all.insert(id, registered) {
             old.released.send_replace(true);
         }
         live
@@ -149,7 +204,7 @@ impl Sessions {
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match all.get(id) {
+        match all.by_id.get(id) {
             Some(registered) => registered.released.subscribe(),
             None => watch::channel(false).1,
         }
@@ -158,9 +213,12 @@ impl Sessions {
     /// Forgets every session (a reset; the sockets themselves close on `AppState::resets`);
     /// returns each one's id, portal and user, so their pages can be given new sessions.
     pub fn close_all(&self) -> Vec<(String, i64, i64)> {
-        self.0
+        let mut all = self
+            .0
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        all.by_user.clear();
+        all.by_id
             .drain()
             .map(|(id, s)| {
                 s.released.send_replace(true);
@@ -180,7 +238,7 @@ impl Sessions {
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let found = all.get(id)?;
+        let found = all.by_id.get(id)?;
         (found.portal_id == portal_id && found.user_id == user_id).then(|| found.live.clone())
     }
 
@@ -190,21 +248,23 @@ impl Sessions {
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut handles: Vec<Handle> = all.iter().map(|(id, r)| r.handle(id)).collect();
+        let mut handles: Vec<Handle> = all.by_id.iter().map(|(id, r)| r.handle(id)).collect();
         handles.sort_by(|a, b| a.id.cmp(&b.id));
         handles
     }
 
-    /// The sessions of one user of one portal, in no order (a relayed UI command goes to
-    /// them): one pass over the registry, cloning only theirs.
+    /// The sessions of one user of one portal, in the order they were registered (a relayed
+    /// UI command goes to them).
     pub fn of_user(&self, portal_id: i64, user_id: i64) -> Vec<Handle> {
         let all = self
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        all.iter()
-            .filter(|(_, r)| (r.portal_id, r.user_id) == (portal_id, user_id))
-            .map(|(id, r)| r.handle(id))
+        let Some(ids) = all.by_user.get(&(portal_id, user_id)) else {
+            return Vec::new();
+        };
+        ids.iter()
+            .filter_map(|id| all.by_id.get(id).map(|r| r.handle(id)))
             .collect()
     }
 
@@ -214,7 +274,7 @@ impl Sessions {
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        all.get(id).map(|r| r.handle(id))
+        all.by_id.get(id).map(|r| r.handle(id))
     }
 }
 
@@ -227,5 +287,80 @@ impl Registered {
             app_id: self.app_id,
             live: self.live.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use callhost_protocol::engine::{IframeLocation, SessionConfig};
+
+    use super::*;
+
+    fn engine(portal_id: i64, user_id: i64) -> Session {
+        Session::new(SessionConfig {
+            host_url: "http://127.0.0.1:8080".into(),
+            portal_id,
+            user_id,
+            owner_id: 2,
+            app_id: 3,
+            app_url: "http://127.0.0.1:9000/".into(),
+            allowed_origins: Vec::new(),
+            iframe_location: IframeLocation::Widget,
+            uses_calling_window: false,
+            engagement_id: None,
+            legacy_engagement_created: false,
+        })
+    }
+
+    fn ids(handles: Vec<Handle>) -> Vec<String> {
+        let mut ids: Vec<String> = handles.into_iter().map(|h| h.id).collect();
+        ids.sort();
+        ids
+    }
+
+    fn sorted(mut ids: Vec<String>) -> Vec<String> {
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn a_users_sessions_are_found_through_every_change_of_the_registry() {
+        let sessions = Sessions::default();
+        let (a1, _) = sessions.open(engine(1, 10), 1, 10);
+        let (a2, _) = sessions.open(engine(1, 10), 1, 10);
+        let (b, _) = sessions.open(engine(1, 11), 1, 11);
+        let (other_portal, _) = sessions.open(engine(2, 10), 2, 10);
+        assert_eq!(
+            ids(sessions.of_user(1, 10)),
+            sorted(vec![a1.clone(), a2.clone()])
+        );
+        assert_eq!(ids(sessions.of_user(1, 11)), vec![b.clone()]);
+        assert_eq!(ids(sessions.of_user(2, 10)), vec![other_portal.clone()]);
+        assert!(sessions.of_user(3, 10).is_empty());
+
+        assert!(sessions.release(&a1));
+        assert!(!sessions.release(&a1), "released once");
+        assert_eq!(ids(sessions.of_user(1, 10)), vec![a2.clone()]);
+
+        // Adopting an id again (a handover back) replaces it, under its new user if need be.
+        let mut replaced = sessions.released(&a2);
+        sessions.adopt(&a2, engine(1, 11), (1, 11), Vec::new(), 1);
+        assert!(
+            *replaced.borrow_and_update(),
+            "the old entry was told to go"
+        );
+        assert!(sessions.of_user(1, 10).is_empty());
+        assert_eq!(
+            ids(sessions.of_user(1, 11)),
+            sorted(vec![a2.clone(), b.clone()])
+        );
+        assert_eq!(sessions.all().len(), 3);
+
+        let closed = sessions.close_all();
+        assert_eq!(closed.len(), 3);
+        assert!(sessions.of_user(1, 11).is_empty());
+        assert!(sessions.all().is_empty());
+        let (again, _) = sessions.open(engine(1, 11), 1, 11);
+        assert_eq!(ids(sessions.of_user(1, 11)), vec![again]);
     }
 }
