@@ -3,7 +3,8 @@
 # builds the release binaries, raises the soft limit of open files (each session is a socket
 # on both ends), and runs the benchmark with the flags given.
 #
-#   bash bench/sessions.sh [--steps 100,1000,5000,10000] [--rate 200] [--database-url URL]
+#   bash bench/sessions.sh [--steps 100,1000,5000,10000] [--rate 200] [--sessions-per-user 2]
+#                          [--database-url URL]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p callhost -p callhost-bench
