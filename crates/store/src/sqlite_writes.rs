@@ -24,12 +24,17 @@
 //! - **The statement timeout holds**: each transaction arms the progress handler with the
 //!   store's timeout from its `BEGIN`; an interrupted statement is
 //!   [`crate::StoreError::Timeout`] and the transaction rolls back.
-//! - **Checkpoints run off the writer's path**: SQLite copies the log back into the database
-//!   file (a checkpoint, with its `fsync`) in the connection that commits once the log passes
-//!   1,000 pages, which here would hold a runtime thread and every writer behind it for as
-//!   long as the disk takes. The write connection turns that off, and every
-//!   [`COMMITS_PER_CHECKPOINT`] commits a passive checkpoint runs on a blocking thread of its
-//!   own, on a connection of its own; passive, it never waits for readers or the writer.
+//! - **Checkpoints run off the writer's path, and the log starts over**: SQLite copies the
+//!   log back into the database file (a checkpoint, with its `fsync`) in the connection that
+//!   commits once the log passes 1,000 pages, which here would hold a runtime thread and
+//!   every writer behind it for as long as the disk takes. The write connection turns that
+//!   off; every [`COMMITS_PER_CHECKPOINT`] commits a checkpoint runs on a blocking thread, on
+//!   a connection of its own, in two passes. The first copies the log while writes go on.
+//!   The second, holding the writer's lock so that nothing is appended meanwhile, copies what
+//!   came in during the first: a short wait for the writers. A log copied to its end is
+//!   written again from its start by the next transaction. Without the second pass the
+//!   checkpoint never caught up with a steady stream of writes, and the log grew by every
+//!   page written (3 GB in a minute of `bench/sessions`), with ever slower `fsync`s.
 //! - **Only short transactions come here** (a few statements over a handful of rows: an
 //!   object written, a token issued, a record appended): they hold a runtime thread for
 //!   microseconds. Bulk writes (a dataset, a snapshot) keep sqlx's worker threads
@@ -54,9 +59,9 @@ pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const FIRST_RETRY: Duration = Duration::from_micros(200);
 const LONGEST_RETRY: Duration = Duration::from_millis(20);
 
-/// Commits between two checkpoints: a call's writes are about ten pages, so about SQLite's
-/// own 1,000 pages of log.
-const COMMITS_PER_CHECKPOINT: u64 = 100;
+/// Commits between two checkpoints: a transaction here writes a few pages, so a log of a
+/// few thousand pages (tens of MiB at most).
+const COMMITS_PER_CHECKPOINT: u64 = 1_000;
 
 /// Statements the connection keeps prepared: every write the store makes on this path.
 const STATEMENT_CACHE: usize = 128;
@@ -81,6 +86,8 @@ struct Checkpoints {
     running: AtomicBool,
     /// Its connection, opened by the first checkpoint.
     conn: std::sync::Mutex<Option<Connection>>,
+    /// The write connection's lock, held for the second pass.
+    writer: Arc<Mutex<Option<WriteConnection>>>,
 }
 
 impl Checkpoints {
@@ -91,8 +98,12 @@ impl Checkpoints {
         }
         let this = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            if let Err(err) = this.checkpoint() {
-                tracing::debug!(error = %err, "a passive checkpoint of SQLite's log failed");
+            let done = this.checkpoint().and_then(|()| {
+                let _no_writes = this.writer.blocking_lock();
+                this.checkpoint()
+            });
+            if let Err(err) = done {
+                tracing::debug!(error = %err, "a checkpoint of SQLite's log failed");
             }
             this.running.store(false, Ordering::Release);
         });
@@ -123,16 +134,18 @@ struct WriteConnection {
 
 impl Writers {
     pub(crate) fn new(path: &Path, timeout: Duration) -> Self {
+        let conn = Arc::new(Mutex::new(None));
         Writers {
             path: path.to_owned(),
             timeout,
             epoch: Instant::now(),
-            conn: Arc::new(Mutex::new(None)),
+            conn: Arc::clone(&conn),
             checkpoints: Arc::new(Checkpoints {
                 path: path.to_owned(),
                 commits: AtomicU64::new(0),
                 running: AtomicBool::new(false),
                 conn: std::sync::Mutex::new(None),
+                writer: conn,
             }),
         }
     }
@@ -518,6 +531,23 @@ mod tests {
             assert!(Instant::now() < deadline, "no checkpoint reached the file");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        // The log starts over once copied: four more rounds of checkpoints leave it about as
+        // long as it was (it grew by all that was written through it before).
+        let wal = dir.path().join("t.db-wal");
+        let first = std::fs::metadata(&wal).unwrap().len();
+        for _ in 0..super::COMMITS_PER_CHECKPOINT * 4 {
+            let mut tx = store.begin_write().await.unwrap();
+            tx.execute(query("insert into blobs values ($1)").bind(page.as_str()))
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            tokio::task::yield_now().await;
+        }
+        let log = std::fs::metadata(&wal).unwrap().len();
+        assert!(
+            log < first * 3 / 2,
+            "the log grew from {first} to {log} bytes"
+        );
     }
 
     #[tokio::test]
