@@ -4,9 +4,13 @@
 //! sums once the input's work is done, as one debug event of this module's target
 //! (`CALLHOST_LOG=callhost_server::host::hops=debug`); `e2e/bench/host.mjs --hops` reads them.
 //!
+//! The event also says when the input's frame was read on the wall clock (`read_unix_ms`), so
+//! that a page on the same machine can split its own "sent to reply received" into the
+//! WebSocket's two ways and the server's share.
+//!
 //! Timing costs a few clock reads an input; nothing is logged unless the target is enabled.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use callhost_protocol::engine::{Input, PageInput};
 use serde_json::Value;
@@ -27,6 +31,8 @@ pub enum Hop {
 #[derive(Debug)]
 pub struct Hops {
     read_at: Instant,
+    /// `read_at` on the wall clock.
+    read_wall: SystemTime,
     started_at: Option<Instant>,
     engine: Duration,
     store: Duration,
@@ -44,6 +50,7 @@ impl Hops {
     pub fn new() -> Self {
         Hops {
             read_at: Instant::now(),
+            read_wall: SystemTime::now(),
             started_at: None,
             engine: Duration::ZERO,
             store: Duration::ZERO,
@@ -90,9 +97,14 @@ impl Hops {
         }
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let started = self.started_at.unwrap_or(self.read_at);
+        let read_unix = self
+            .read_wall
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         tracing::debug!(
             session.id = %id,
             input = %input,
+            read_unix_ms = ms(read_unix),
             wait_ms = ms(started - self.read_at),
             engine_ms = ms(self.engine),
             store_ms = ms(self.store),
