@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 
 use callhost_protocol::engine::findings::{self, finding};
 use callhost_protocol::engine::{
-    Flow, Input, LogEntry, OpId, Output, PageInput, PageOutput, StoreRequest,
+    Flow, Input, LogEntry, OpId, Output, PageInput, PageOutput, StoreRequest, UiCommand,
 };
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde_json::{json, Value};
@@ -372,7 +372,7 @@ where
             }
             Output::Store { op, request } => {
                 // The page sees what came before the store request without waiting for it.
-                out.flush(sink, session, hops).await;
+                out.flush(state, id, sink, session, hops).await;
                 let seq = cause.as_ref().map(|(seq, _)| *seq);
                 let more = store(state, &site, session, op, request, seq, hops).await;
                 work.extend(more);
@@ -385,7 +385,7 @@ where
                 match hooks::post(state, &site, message_type).await {
                     PostFate::Drop => continue,
                     PostFate::DelayMs(ms) => {
-                        out.flush(sink, session, hops).await;
+                        out.flush(state, id, sink, session, hops).await;
                         tokio::time::sleep(Duration::from_millis(ms)).await;
                     }
                     PostFate::Send => {}
@@ -397,12 +397,12 @@ where
                 out.feed(sink, session, frame, hops).await;
             }
             Output::Ui(command) => {
-                handover::relay(state, id, session, &command);
+                out.relay_later(&command);
                 out.feed(sink, session, PageOutput::Ui(command), hops).await;
             }
         }
     }
-    out.flush(sink, session, hops).await;
+    out.flush(state, id, sink, session, hops).await;
     Ran {
         page_gone: out.page_gone,
     }
@@ -443,16 +443,26 @@ async fn store(
 /// and flushed together: before a store request or a delay (so the page is not kept waiting
 /// for what came before) and once the input is done. The frames of one step then leave in
 /// one write, and the page gets the reply with the commands that go with it rather than
-/// behind them (bench/README.md, "The message path").
+/// behind them (bench/README.md, "The message path"). The UI commands the user's other pages
+/// are told of (`handover::relay`) go out after the write that carries them to this page, so
+/// the task that relays them does not start while the reply is still to be written.
 #[derive(Default)]
 struct Frames {
     /// Fed since the last flush: the outbox's if the flush fails.
     unflushed: Vec<PageOutput>,
     /// The page went away (now or earlier in this input): frames go to the outbox.
     page_gone: bool,
+    /// UI commands to relay once the frames fed so far are written (or kept).
+    relays: Vec<UiCommand>,
 }
 
 impl Frames {
+    /// Hands `command` to `handover::relay` after the next flush (which relays the ones the
+    /// user's other pages are told of).
+    fn relay_later(&mut self, command: &UiCommand) {
+        self.relays.push(command.clone());
+    }
+
     /// Feeds a frame to the page, or keeps it in the outbox when the page is gone.
     async fn feed<S>(
         &mut self,
@@ -484,21 +494,30 @@ impl Frames {
         hops.add(Hop::Send, sending_at);
     }
 
-    /// Sends what was fed; when the page is gone, it goes to the outbox.
-    async fn flush<S>(&mut self, sink: &mut S, session: &mut LiveSession, hops: &mut Hops)
-    where
+    /// Sends what was fed (when the page is gone, it goes to the outbox), then relays the UI
+    /// commands among it that the user's other pages are told of.
+    async fn flush<S>(
+        &mut self,
+        state: &AppState,
+        id: &str,
+        sink: &mut S,
+        session: &mut LiveSession,
+        hops: &mut Hops,
+    ) where
         S: Sink<String> + Unpin,
     {
-        if self.unflushed.is_empty() {
-            return;
+        if !self.unflushed.is_empty() {
+            let sending_at = Instant::now();
+            if sink.flush().await.is_ok() {
+                self.unflushed.clear();
+            } else {
+                self.gone(session);
+            }
+            hops.add(Hop::Flush, sending_at);
         }
-        let sending_at = Instant::now();
-        if sink.flush().await.is_ok() {
-            self.unflushed.clear();
-        } else {
-            self.gone(session);
+        for command in self.relays.drain(..) {
+            handover::relay(state, id, session, &command);
         }
-        hops.add(Hop::Flush, sending_at);
     }
 
     /// The page is gone: what was fed and not flushed is kept for its next connection.
