@@ -122,19 +122,18 @@ function serverHops(log) {
  * Splits each call's "WebSocket + server" with the server's line for the same input (the one
  * it read between the page's send and the reply's arrival; page and server share the
  * machine's clock): the frame's way to the server, the server's time from reading it to
- * writing the reply, and the reply's way back to the page. Calls without such a line (a
- * server without `read_unix_ms`) are left out.
+ * starting the write that carries the reply (its last), and the reply's way back to the
+ * page from there. Calls without such a line (a server without `read_unix_ms`) are left out.
  */
 function splitSocket(pageHops, inServer) {
   const split = [];
   for (const hop of pageHops) {
     const line = inServer.find((s) => s.read_unix_ms >= hop.sentAt && s.read_unix_ms <= hop.gotAt);
-    if (!line) continue;
-    const written = line.read_unix_ms + line.written_ms;
+    if (!line || line.writing_ms === undefined) continue;
     split.push({
       "page → server (WebSocket)": line.read_unix_ms - hop.sentAt,
-      "server: read → reply written": line.written_ms,
-      "server → page (WebSocket)": hop.gotAt - written,
+      "server: read → reply's write starts": line.writing_ms,
+      "reply's write → page (WebSocket)": hop.gotAt - (line.read_unix_ms + line.writing_ms),
     });
   }
   return split;
@@ -241,7 +240,7 @@ async function main() {
       printMedians(split, "    ");
     }
     console.log(`inside the server (medians of ${inServer.length} OUTGOING_CALL_STARTED inputs):`);
-    for (const name of ["wait_ms", "engine_ms", "store_ms", "inspector_ms", "send_ms", "written_ms", "total_ms", "store.requests", "frames", "writes"]) {
+    for (const name of ["wait_ms", "engine_ms", "store_ms", "inspector_ms", "send_ms", "writing_ms", "written_ms", "total_ms", "store.requests", "frames", "writes"]) {
       const values = inServer.map((h) => h[name]).filter((v) => v !== undefined);
       if (values.length) console.log(`  ${name.padEnd(44)} ${median(values).toFixed(3).padStart(7)}`);
     }

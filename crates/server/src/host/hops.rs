@@ -6,7 +6,9 @@
 //!
 //! The event also says when the input's frame was read on the wall clock (`read_unix_ms`), so
 //! that a page on the same machine can split its own "sent to reply received" into the
-//! WebSocket's two ways and the server's share.
+//! WebSocket's two ways and the server's share. The last write is timed from when it began
+//! (`writing_ms`) as well as when it returned (`written_ms`): on a busy machine the writer
+//! may wait for the processor after its bytes are already on their way to the page.
 //!
 //! Timing costs a few clock reads an input; nothing is logged unless the target is enabled.
 
@@ -41,7 +43,8 @@ pub struct Hops {
     store_requests: u32,
     frames: u32,
     writes: u32,
-    /// When the last write of frames finished.
+    /// When the last write of frames began, and when it finished.
+    writing_at: Option<Instant>,
     written_at: Option<Instant>,
 }
 
@@ -59,6 +62,7 @@ impl Hops {
             store_requests: 0,
             frames: 0,
             writes: 0,
+            writing_at: None,
             written_at: None,
         }
     }
@@ -85,6 +89,7 @@ impl Hops {
             Hop::Flush => {
                 self.send += spent;
                 self.writes += 1;
+                self.writing_at = Some(since);
                 self.written_at = Some(Instant::now());
             }
         }
@@ -113,6 +118,7 @@ impl Hops {
             send_ms = ms(self.send),
             frames = self.frames,
             writes = self.writes,
+            writing_ms = ms(self.writing_at.unwrap_or(self.read_at) - self.read_at),
             written_ms = ms(self.written_at.unwrap_or(self.read_at) - self.read_at),
             total_ms = ms(self.read_at.elapsed()),
             "input carried out"
