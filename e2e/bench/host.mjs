@@ -4,7 +4,7 @@
 // own host mode (which stores nothing). Both use the same app on the official SDK, served
 // from another loopback origin. Prints medians and the ratio; it is not a test.
 //
-//   cargo build --release -p callhost && CALLHOST_BIN=target/release/callhost node e2e/bench/host.mjs [runs] [--hops]
+//   cargo build --release -p callhost && CALLHOST_BIN=target/release/callhost node e2e/bench/host.mjs [runs] [--hops] [--end-calls]
 //
 // With --hops it also prints where callhost's call time goes, hop by hop (medians): the app's
 // postMessage reaching the host page, the page sending the frame, the WebSocket and the
@@ -15,6 +15,11 @@
 // message event), not from the product's code. The server's log says when it read each
 // input on the wall clock, so "WebSocket + server" is also split into the frame's way to the
 // server, the server's own time to the reply's write, and the reply's way back.
+//
+// With --end-calls the app ends each call (CALL_ENDED) before it starts the next, with both
+// hosts, so every call measured starts from no live call, as a user's call does: on callhost
+// the widget then changes on every call (its text, the switcher's lock). Without it the calls
+// of a run follow each other while the earlier ones are still live.
 //
 // CALLHOST_BEFORE_BIN=<another build> measures that build too, in the same run: each run
 // measures both builds and the official host, the two builds' order alternating from run to
@@ -29,6 +34,7 @@ import { launchChromium } from "../fixtures.js";
 import { startCallhost } from "../serve.js";
 
 const HOPS = process.argv.includes("--hops");
+const END_CALLS = process.argv.includes("--end-calls");
 const BEFORE = process.env.CALLHOST_BEFORE_BIN;
 const RUNS = Number(process.argv.slice(2).find((a) => !a.startsWith("--")) || 15);
 if (HOPS) process.env.CALLHOST_LOG = "warn,callhost_server::host::hops=debug";
@@ -64,6 +70,10 @@ async function measure(frame, page) {
   const calls = [];
   const hops = [];
   for (let i = 0; i < CALLS; i++) {
+    if (END_CALLS && i > 0) {
+      await frame.evaluate(() => window.endCall());
+      await frame.waitForTimeout(50);
+    }
     if (page) await page.evaluate(() => (window.__hops = {}));
     calls.push(await frame.evaluate(() => window.measureCall()));
     if (page) {
@@ -225,7 +235,7 @@ async function main() {
     });
     console.log(`${name.padEnd(52)} ${ours.join("   ")}   official host mode ${theirs.toFixed(2).padStart(7)} ms`);
   };
-  console.log(`${RUNS} runs, ${CALLS} calls per run; medians; load average (1 min) ${loads.map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(`${RUNS} runs, ${CALLS} calls per run${END_CALLS ? ", each call ended before the next" : ""}; medians; load average (1 min) ${loads.map((l) => l.toFixed(1)).join(" ")}`);
   row("handshake (app script start to READY)", "handshake");
   row("OUTGOING_CALL_STARTED to CREATE_ENGAGEMENT_SUCCEEDED", "call");
   if (!HOPS) return;
