@@ -128,3 +128,29 @@ test("a full reload mid-call resumes the session: the new SYNC carries the live 
   assert.match(await demo.locator("#event-log li[data-handler=onReady]").innerText(), new RegExp(`"engagementId": ?${engagementId}`));
   await page.close();
 });
+
+test("a callState that changes nothing the switcher shows leaves its options in place; the widget still follows the call", async () => {
+  // Rebuilding the switcher for every callState detached the option under the mouse, and the
+  // browser then laid the page out again on the thread the app's messages are delivered on
+  // (bench/README.md, "The message path").
+  const { ready } = server;
+  const ada = await rest.contactNamed("Ada");
+  const page = await browser.newPage();
+  await openHost(page, recordUrl(ready, "0-1", ada.id));
+  await page.locator("[data-testid=call-button]").first().click();
+  await page.locator(`[data-testid=provider-option][data-app-id="${ready.demoAppId}"]`).first().click();
+  const demo = await demoFrame(page);
+  await demo.locator("#event-log li[data-handler=onDialNumber]").waitFor({ timeout: 15_000 });
+  const engagementId = await startDemoCall(demo);
+  const callState = page.getByTestId("call-state");
+  await page.locator(`[data-testid=call-state][data-engagement-id="${engagementId}"]`).waitFor();
+  const option = await page.locator(`[data-testid=provider-option][data-app-id="${ready.demoAppId}"]`).first().elementHandle();
+
+  await demo.locator("[data-testid=sdk-callAnswered]").click();
+  await callState.filter({ hasText: "In progress" }).waitFor({ timeout: 10_000 });
+  assert.equal(await option.evaluate((node) => node.isConnected), true, "the switcher was not rebuilt");
+  assert.equal(await option.getAttribute("aria-selected"), "true");
+  assert.equal(await page.getByTestId("end-call").isEnabled(), true);
+  assert.equal(await callState.getAttribute("data-engagement-id"), String(engagementId));
+  await page.close();
+});

@@ -4,7 +4,7 @@
 // own host mode (which stores nothing). Both use the same app on the official SDK, served
 // from another loopback origin. Prints medians and the ratio; it is not a test.
 //
-//   cargo build --release -p callhost && CALLHOST_BIN=target/release/callhost node e2e/bench/host.mjs [runs] [--hops]
+//   cargo build --release -p callhost && CALLHOST_BIN=target/release/callhost node e2e/bench/host.mjs [runs] [--hops] [--end-calls]
 //
 // With --hops it also prints where callhost's call time goes, hop by hop (medians): the app's
 // postMessage reaching the host page, the page sending the frame, the WebSocket and the
@@ -12,16 +12,30 @@
 // (its `callhost_server::host::hops` log, docs/design.md#message-path-timing): waiting for the session,
 // the engine, the store, the inspector's record and sending frames. The page's times come
 // from marks this script adds to the host page (WebSocket send and receive, the window's
-// message event), not from the product's code.
+// message event), not from the product's code. The server's log says when it read each
+// input on the wall clock, so "WebSocket + server" is also split into the frame's way to the
+// server, the server's own time to the reply's write, and the reply's way back.
+//
+// With --end-calls the app ends each call (CALL_ENDED) before it starts the next, with both
+// hosts, so every call measured starts from no live call, as a user's call does: on callhost
+// the widget then changes on every call (its text, the switcher's lock). Without it the calls
+// of a run follow each other while the earlier ones are still live.
+//
+// CALLHOST_BEFORE_BIN=<another build> measures that build too, in the same run: each run
+// measures both builds and the official host, the two builds' order alternating from run to
+// run, so a change is compared with what it changes under the same load.
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "../fixtures.js";
 import { startCallhost } from "../serve.js";
 
 const HOPS = process.argv.includes("--hops");
+const END_CALLS = process.argv.includes("--end-calls");
+const BEFORE = process.env.CALLHOST_BEFORE_BIN;
 const RUNS = Number(process.argv.slice(2).find((a) => !a.startsWith("--")) || 15);
 if (HOPS) process.env.CALLHOST_LOG = "warn,callhost_server::host::hops=debug";
 const CALLS = 20;
@@ -56,6 +70,10 @@ async function measure(frame, page) {
   const calls = [];
   const hops = [];
   for (let i = 0; i < CALLS; i++) {
+    if (END_CALLS && i > 0) {
+      await frame.evaluate(() => window.endCall());
+      await frame.waitForTimeout(50);
+    }
     if (page) await page.evaluate(() => (window.__hops = {}));
     calls.push(await frame.evaluate(() => window.measureCall()));
     if (page) {
@@ -67,6 +85,9 @@ async function measure(frame, page) {
         "WebSocket + server, to the reply frame": at.wsGot - at.wsSend,
         "reply frame → page posts it": at.posted - at.wsGot,
         "page → app (postMessage)": app.got - at.posted,
+        // Absolute times, to line up with the server's log (see `splitSocket`).
+        sentAt: at.wsSend,
+        gotAt: at.wsGot,
       });
     }
   }
@@ -107,6 +128,34 @@ function serverHops(log) {
     .map((line) => Object.fromEntries([...line.matchAll(/ ([\w.]+)=([\d.]+)\b/g)].map(([, k, v]) => [k, Number(v)])));
 }
 
+/**
+ * Splits each call's "WebSocket + server" with the server's line for the same input (the one
+ * it read between the page's send and the reply's arrival; page and server share the
+ * machine's clock): the frame's way to the server, the server's time from reading it to
+ * starting the write that carries the reply (its last), and the reply's way back to the
+ * page from there. Calls without such a line (a server without `read_unix_ms`) are left out.
+ */
+function splitSocket(pageHops, inServer) {
+  const split = [];
+  for (const hop of pageHops) {
+    const line = inServer.find((s) => s.read_unix_ms >= hop.sentAt && s.read_unix_ms <= hop.gotAt);
+    if (!line || line.writing_ms === undefined) continue;
+    split.push({
+      "page → server (WebSocket)": line.read_unix_ms - hop.sentAt,
+      "server: read → reply's write starts": line.writing_ms,
+      "reply's write → page (WebSocket)": hop.gotAt - (line.read_unix_ms + line.writing_ms),
+    });
+  }
+  return split;
+}
+
+/** Prints each hop's median. */
+function printMedians(rows, indent = "  ") {
+  for (const name of Object.keys(rows[0] ?? {})) {
+    console.log(`${indent}${name.padEnd(44)} ${median(rows.map((h) => h[name])).toFixed(3).padStart(7)} ms`);
+  }
+}
+
 const appFrame = async (page, origin) => {
   for (let i = 0; i < 200; i++) {
     const frame = page.frames().find((f) => f.url().startsWith(origin));
@@ -116,61 +165,95 @@ const appFrame = async (page, origin) => {
   throw new Error("the app frame did not appear");
 };
 
-async function main() {
-  const server = await startCallhost();
-  const apps = await staticServer();
-  const officialHost = await staticServer();
-  const browser = await launchChromium();
+/** Starts a `callhost serve` of `bin` with the benchmark's app registered. */
+async function startHost(bin, appUrl) {
+  const chosen = process.env.CALLHOST_BIN;
+  if (bin) process.env.CALLHOST_BIN = bin;
+  let server;
+  try {
+    server = await startCallhost();
+  } finally {
+    if (chosen === undefined) delete process.env.CALLHOST_BIN;
+    else process.env.CALLHOST_BIN = chosen;
+  }
   const { ready } = server;
   const appId = 9_100_000 + Math.floor(Math.random() * 99_999);
-  const appUrl = `${apps.origin}/app.html`;
   const register = await fetch(`${ready.apiUrl}/crm/v3/extensions/calling/${appId}/settings?hapikey=${ready.developerApiKey}`, {
     method: "POST", headers: { "content-type": "application/json" },
     body: JSON.stringify({ name: "Bench app", url: appUrl, usesCallingWindow: false }),
   });
   if (register.status !== 200) throw new Error(`registering the app: ${register.status}`);
+  return { server, appId, runs: [] };
+}
 
-  const results = { callhost: [], official: [] };
+/** One run on callhost's contacts list page: the widget opened on the benchmark's app. */
+async function measureCallhost(browser, host, appsOrigin) {
+  const { ready } = host.server;
+  const page = await browser.newPage();
+  await page.addInitScript(([key, id]) => localStorage.setItem(key, id), ["callhost:provider", String(host.appId)]);
+  if (HOPS) await page.addInitScript(markHops);
+  await page.goto(`${ready.hostUrl}/contacts/${ready.portalId}/objects/0-1/views/all/list`);
+  await page.getByTestId("open-widget").click();
+  await page.locator(`[data-testid=provider-option][data-app-id="${host.appId}"]`).first().click();
+  host.runs.push(await measure(await appFrame(page, appsOrigin), HOPS ? page : null));
+  await page.close();
+}
+
+async function main() {
+  const apps = await staticServer();
+  const officialHost = await staticServer();
+  const browser = await launchChromium();
+  const appUrl = `${apps.origin}/app.html`;
+  const hosts = [["callhost", await startHost(undefined, appUrl)]];
+  if (BEFORE) hosts.push(["before", await startHost(BEFORE, appUrl)]);
+
+  const official = [];
+  const loads = [loadavg()[0]];
   for (let run = 0; run < RUNS; run++) {
-    const page = await browser.newPage();
-    await page.addInitScript(([key, id]) => localStorage.setItem(key, id), ["callhost:provider", String(appId)]);
-    if (HOPS) await page.addInitScript(markHops);
-    await page.goto(`${ready.hostUrl}/contacts/${ready.portalId}/objects/0-1/views/all/list`);
-    await page.getByTestId("open-widget").click();
-    await page.locator(`[data-testid=provider-option][data-app-id="${appId}"]`).first().click();
-    results.callhost.push(await measure(await appFrame(page, apps.origin), HOPS ? page : null));
-    await page.close();
+    // With two builds, each goes first in every other run.
+    for (const [, host] of run % 2 ? [...hosts].reverse() : hosts) await measureCallhost(browser, host, apps.origin);
 
     const baseline = await browser.newPage();
     await baseline.goto(`${officialHost.origin}/official-host.html?app=${encodeURIComponent(appUrl)}`);
-    results.official.push(await measure(await appFrame(baseline, apps.origin)));
+    official.push(await measure(await appFrame(baseline, apps.origin)));
     await baseline.close();
+    loads.push(loadavg()[0]);
   }
   await browser.close();
   apps.close();
   officialHost.close();
-  const log = server.log();
-  await server.stop();
+  for (const [, host] of hosts) {
+    host.log = host.server.log();
+    await host.server.stop();
+  }
 
   const row = (name, key) => {
-    const ours = median(results.callhost.map((r) => r[key]));
-    const theirs = median(results.official.map((r) => r[key]));
-    console.log(`${name.padEnd(52)} callhost ${ours.toFixed(2).padStart(7)} ms   official host mode ${theirs.toFixed(2).padStart(7)} ms   ratio ${(ours / theirs).toFixed(2)}`);
+    const theirs = median(official.map((r) => r[key]));
+    const ours = hosts.map(([label, host]) => {
+      const value = median(host.runs.map((r) => r[key]));
+      return `${label} ${value.toFixed(2).padStart(7)} ms (ratio ${(value / theirs).toFixed(2)})`;
+    });
+    console.log(`${name.padEnd(52)} ${ours.join("   ")}   official host mode ${theirs.toFixed(2).padStart(7)} ms`);
   };
-  console.log(`${RUNS} runs, ${CALLS} calls per run; medians`);
+  console.log(`${RUNS} runs, ${CALLS} calls per run${END_CALLS ? ", each call ended before the next" : ""}; medians; load average (1 min) ${loads.map((l) => l.toFixed(1)).join(" ")}`);
   row("handshake (app script start to READY)", "handshake");
   row("OUTGOING_CALL_STARTED to CREATE_ENGAGEMENT_SUCCEEDED", "call");
   if (!HOPS) return;
-  const pageHops = results.callhost.flatMap((r) => r.hops);
-  console.log(`\ncallhost's call, hop by hop (medians of ${pageHops.length} calls):`);
-  for (const name of Object.keys(pageHops[0] ?? {})) {
-    console.log(`  ${name.padEnd(44)} ${median(pageHops.map((h) => h[name])).toFixed(3).padStart(7)} ms`);
-  }
-  const inServer = serverHops(log);
-  console.log(`inside the server (medians of ${inServer.length} OUTGOING_CALL_STARTED inputs):`);
-  for (const name of ["wait_ms", "engine_ms", "store_ms", "inspector_ms", "send_ms", "written_ms", "total_ms", "store.requests", "frames", "writes"]) {
-    const values = inServer.map((h) => h[name]).filter((v) => v !== undefined);
-    if (values.length) console.log(`  ${name.padEnd(44)} ${median(values).toFixed(3).padStart(7)}`);
+  for (const [label, host] of hosts) {
+    const pageHops = host.runs.flatMap((r) => r.hops);
+    const inServer = serverHops(host.log);
+    console.log(`\n${label === "callhost" ? "callhost" : "the before build"}'s call, hop by hop (medians of ${pageHops.length} calls):`);
+    printMedians(pageHops.map(({ sentAt, gotAt, ...hop }) => hop));
+    const split = splitSocket(pageHops, inServer);
+    if (split.length) {
+      console.log(`  WebSocket + server, split with the server's clock (${split.length} calls):`);
+      printMedians(split, "    ");
+    }
+    console.log(`inside the server (medians of ${inServer.length} OUTGOING_CALL_STARTED inputs):`);
+    for (const name of ["wait_ms", "engine_ms", "store_ms", "inspector_ms", "send_ms", "writing_ms", "written_ms", "total_ms", "store.requests", "frames", "writes"]) {
+      const values = inServer.map((h) => h[name]).filter((v) => v !== undefined);
+      if (values.length) console.log(`  ${name.padEnd(44)} ${median(values).toFixed(3).padStart(7)}`);
+    }
   }
 }
 

@@ -8,6 +8,9 @@ import { isOffered } from "./providers.js";
 
 /** @typedef {import("./host-types.js").Provider} Provider */
 
+/** What each container shows now: a new render that would show the same is skipped. */
+const shown = new WeakMap();
+
 /**
  * @param {HTMLElement} container
  * @param {object} state
@@ -18,10 +21,24 @@ import { isOffered } from "./providers.js";
  * @param {(provider: Provider) => void} onChoose
  */
 export function renderSwitcher(container, state, onChoose) {
-  const options = state.providers.map((provider) => {
+  const rows = state.providers.map((provider) => {
     const offered = isOffered(provider, state.objectTypeId);
-    const disabled = !offered || (state.locked && provider.key !== state.selectedKey);
-    const selected = provider.key === state.selectedKey;
+    return {
+      provider,
+      disabled: !offered || (state.locked && provider.key !== state.selectedKey),
+      selected: provider.key === state.selectedKey,
+      title: offered ? "" : provider.selectable ? "This app cannot call custom objects" : "This app is not ready",
+    };
+  });
+  // Every callState re-renders the switcher, and most change nothing in it. Replacing the
+  // options anyway would detach the one under the mouse, and the browser would then lay the
+  // page out again in a task of its own, on the thread the calling app's messages are
+  // delivered on (bench/README.md, "The message path").
+  const signature = JSON.stringify(rows.map(({ provider, disabled, selected, title }) =>
+    [provider.key, provider.appId, provider.name, disabled, selected, title]));
+  if (shown.get(container) === signature) return;
+  shown.set(container, signature);
+  const options = rows.map(({ provider, disabled, selected, title }) => {
     return el("li", {
       role: "option",
       class: "provider-option",
@@ -31,7 +48,7 @@ export function renderSwitcher(container, state, onChoose) {
       "data-provider": provider.key,
       "aria-disabled": disabled ? "true" : "false",
       "aria-selected": selected ? "true" : "false",
-      title: offered ? "" : provider.selectable ? "This app cannot call custom objects" : "This app is not ready",
+      title,
       onclick: () => { if (!disabled) onChoose(provider); },
       onkeydown: (/** @type {KeyboardEvent} */ e) => {
         if (!disabled && (e.key === "Enter" || e.key === " ")) {

@@ -98,6 +98,8 @@ export class TaskQueue {
 
   render() {
     if (!this.active) {
+      // It renders on every callState: with no queue there is nothing to change.
+      if (this.root.hidden && !this.root.firstChild) return;
       this.root.hidden = true;
       replace(this.root);
       return;

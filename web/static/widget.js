@@ -130,11 +130,18 @@ export class Widget {
    * @param {CallState | null} call
    */
   setCall(call) {
-    this.root.dataset.callState = call?.state ?? "";
-    this.callText.textContent = call ? describe(call) : "No call";
-    if (call && call.engagementId !== null) this.callText.dataset.engagementId = String(call.engagementId);
-    else delete this.callText.dataset.engagementId;
-    this.endButton.disabled = !call?.live;
+    // Only what changed is written: a callState that only adds the engagement id (the one
+    // right after the app's reply) then costs the page no layout.
+    const state = call?.state ?? "";
+    if (this.root.dataset.callState !== state) this.root.dataset.callState = state;
+    const text = call ? describe(call) : "No call";
+    if (this.callText.textContent !== text) this.callText.textContent = text;
+    const engagementId = call && call.engagementId !== null ? String(call.engagementId) : undefined;
+    if (this.callText.dataset.engagementId !== engagementId) {
+      if (engagementId === undefined) delete this.callText.dataset.engagementId;
+      else this.callText.dataset.engagementId = engagementId;
+    }
+    if (this.endButton.disabled !== !call?.live) this.endButton.disabled = !call?.live;
   }
 
   /**

@@ -4,9 +4,15 @@
 //! sums once the input's work is done, as one debug event of this module's target
 //! (`CALLHOST_LOG=callhost_server::host::hops=debug`); `e2e/bench/host.mjs --hops` reads them.
 //!
+//! The event also says when the input's frame was read on the wall clock (`read_unix_ms`), so
+//! that a page on the same machine can split its own "sent to reply received" into the
+//! WebSocket's two ways and the server's share. The last write is timed from when it began
+//! (`writing_ms`) as well as when it returned (`written_ms`): on a busy machine the writer
+//! may wait for the processor after its bytes are already on their way to the page.
+//!
 //! Timing costs a few clock reads an input; nothing is logged unless the target is enabled.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use callhost_protocol::engine::{Input, PageInput};
 use serde_json::Value;
@@ -27,6 +33,8 @@ pub enum Hop {
 #[derive(Debug)]
 pub struct Hops {
     read_at: Instant,
+    /// `read_at` on the wall clock.
+    read_wall: SystemTime,
     started_at: Option<Instant>,
     engine: Duration,
     store: Duration,
@@ -35,7 +43,8 @@ pub struct Hops {
     store_requests: u32,
     frames: u32,
     writes: u32,
-    /// When the last write of frames finished.
+    /// When the last write of frames began, and when it finished.
+    writing_at: Option<Instant>,
     written_at: Option<Instant>,
 }
 
@@ -44,6 +53,7 @@ impl Hops {
     pub fn new() -> Self {
         Hops {
             read_at: Instant::now(),
+            read_wall: SystemTime::now(),
             started_at: None,
             engine: Duration::ZERO,
             store: Duration::ZERO,
@@ -52,6 +62,7 @@ impl Hops {
             store_requests: 0,
             frames: 0,
             writes: 0,
+            writing_at: None,
             written_at: None,
         }
     }
@@ -78,6 +89,7 @@ impl Hops {
             Hop::Flush => {
                 self.send += spent;
                 self.writes += 1;
+                self.writing_at = Some(since);
                 self.written_at = Some(Instant::now());
             }
         }
@@ -90,9 +102,14 @@ impl Hops {
         }
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let started = self.started_at.unwrap_or(self.read_at);
+        let read_unix = self
+            .read_wall
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         tracing::debug!(
             session.id = %id,
             input = %input,
+            read_unix_ms = ms(read_unix),
             wait_ms = ms(started - self.read_at),
             engine_ms = ms(self.engine),
             store_ms = ms(self.store),
@@ -101,6 +118,7 @@ impl Hops {
             send_ms = ms(self.send),
             frames = self.frames,
             writes = self.writes,
+            writing_ms = ms(self.writing_at.unwrap_or(self.read_at) - self.read_at),
             written_ms = ms(self.written_at.unwrap_or(self.read_at) - self.read_at),
             total_ms = ms(self.read_at.elapsed()),
             "input carried out"

@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 
 use callhost_protocol::engine::findings::{self, finding};
 use callhost_protocol::engine::{
-    Flow, Input, LogEntry, OpId, Output, PageInput, PageOutput, StoreRequest,
+    Flow, Input, LogEntry, OpId, Output, PageInput, PageOutput, StoreRequest, UiCommand,
 };
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde_json::{json, Value};
@@ -371,8 +371,9 @@ where
                 hops.add(Hop::Inspector, recording_at);
             }
             Output::Store { op, request } => {
-                // The page sees what came before the store request without waiting for it.
-                out.flush(sink, session, hops).await;
+                // What the app is owed and the bridge's commands go before the store request;
+                // the page's display commands wait for the reply its result causes.
+                out.flush(state, id, sink, session, hops).await;
                 let seq = cause.as_ref().map(|(seq, _)| *seq);
                 let more = store(state, &site, session, op, request, seq, hops).await;
                 work.extend(more);
@@ -385,7 +386,9 @@ where
                 match hooks::post(state, &site, message_type).await {
                     PostFate::Drop => continue,
                     PostFate::DelayMs(ms) => {
-                        out.flush(sink, session, hops).await;
+                        // A slow reply does not hold the page's display up.
+                        out.release(sink, session, hops).await;
+                        out.flush(state, id, sink, session, hops).await;
                         tokio::time::sleep(Duration::from_millis(ms)).await;
                     }
                     PostFate::Send => {}
@@ -395,14 +398,13 @@ where
                     target_origin,
                 };
                 out.feed(sink, session, frame, hops).await;
+                out.release(sink, session, hops).await;
             }
-            Output::Ui(command) => {
-                handover::relay(state, id, session, &command);
-                out.feed(sink, session, PageOutput::Ui(command), hops).await;
-            }
+            Output::Ui(command) => out.command(sink, session, command, hops).await,
         }
     }
-    out.flush(sink, session, hops).await;
+    out.release(sink, session, hops).await;
+    out.flush(state, id, sink, session, hops).await;
     Ran {
         page_gone: out.page_gone,
     }
@@ -440,19 +442,85 @@ async fn store(
 }
 
 /// The frames of one input on their way to the page. Frames are fed to the sink as they come
-/// and flushed together: before a store request or a delay (so the page is not kept waiting
-/// for what came before) and once the input is done. The frames of one step then leave in
-/// one write, and the page gets the reply with the commands that go with it rather than
-/// behind them (bench/README.md, "The message path").
+/// and flushed together: before a store request or a delay (so what the app is owed is not
+/// kept waiting) and once the input is done. The frames of one step then leave in one write.
+///
+/// The page's display commands ([`waits_for_reply`]) are not fed as they come: they wait for
+/// the app's next post and go right after it, or with the input's last write, in their order.
+/// A store request does not write them: the page would redraw the widget on the processor
+/// the store and the app need, and in the thread that delivers the app's messages, while the
+/// reply is on its way, which made the reply a few milliseconds later on a two-core machine
+/// (bench/README.md, "The message path"). The bridge's commands (the SYNC loop, the iframe's
+/// URL and size) keep their place among the posts, after the display commands before them.
+///
+/// The UI commands the user's other pages are told of (`handover::relay`) go out after the
+/// write that carries them to this page, so the task that relays them does not start while
+/// the reply is still to be written.
 #[derive(Default)]
 struct Frames {
     /// Fed since the last flush: the outbox's if the flush fails.
     unflushed: Vec<PageOutput>,
     /// The page went away (now or earlier in this input): frames go to the outbox.
     page_gone: bool,
+    /// Display commands not fed yet (see [`Frames::release`]).
+    waiting: Vec<UiCommand>,
+    /// UI commands to relay once the frames fed so far are written (or kept).
+    relays: Vec<UiCommand>,
+}
+
+/// Whether a UI command only changes what the page shows, and so may wait for the app's next
+/// post: the call's state and its changes, the app's status, the widget's visibility, alerts.
+/// The bridge's commands (they decide where and whether the app's messages go) and navigation
+/// keep their place.
+fn waits_for_reply(command: &UiCommand) -> bool {
+    matches!(
+        command,
+        UiCommand::CallState { .. }
+            | UiCommand::CallChanged { .. }
+            | UiCommand::AppStatus { .. }
+            | UiCommand::Show
+            | UiCommand::Hide
+            | UiCommand::Minimize
+            | UiCommand::Alert { .. }
+            | UiCommand::LoadFailed
+    )
 }
 
 impl Frames {
+    /// A UI command: a display command waits (see [`Frames::release`]), any other goes now,
+    /// after the display commands before it.
+    async fn command<S>(
+        &mut self,
+        sink: &mut S,
+        session: &mut LiveSession,
+        command: UiCommand,
+        hops: &mut Hops,
+    ) where
+        S: Sink<String> + Unpin,
+    {
+        if waits_for_reply(&command) {
+            self.waiting.push(command);
+            return;
+        }
+        self.release(sink, session, hops).await;
+        self.relays.push(command.clone());
+        self.feed(sink, session, PageOutput::Ui(command), hops)
+            .await;
+    }
+
+    /// Feeds the display commands that waited, in their order: after a post, before a delay,
+    /// before another UI command, and at the input's end.
+    async fn release<S>(&mut self, sink: &mut S, session: &mut LiveSession, hops: &mut Hops)
+    where
+        S: Sink<String> + Unpin,
+    {
+        for command in std::mem::take(&mut self.waiting) {
+            self.relays.push(command.clone());
+            self.feed(sink, session, PageOutput::Ui(command), hops)
+                .await;
+        }
+    }
+
     /// Feeds a frame to the page, or keeps it in the outbox when the page is gone.
     async fn feed<S>(
         &mut self,
@@ -484,21 +552,30 @@ impl Frames {
         hops.add(Hop::Send, sending_at);
     }
 
-    /// Sends what was fed; when the page is gone, it goes to the outbox.
-    async fn flush<S>(&mut self, sink: &mut S, session: &mut LiveSession, hops: &mut Hops)
-    where
+    /// Sends what was fed (when the page is gone, it goes to the outbox), then relays the UI
+    /// commands among it that the user's other pages are told of.
+    async fn flush<S>(
+        &mut self,
+        state: &AppState,
+        id: &str,
+        sink: &mut S,
+        session: &mut LiveSession,
+        hops: &mut Hops,
+    ) where
         S: Sink<String> + Unpin,
     {
-        if self.unflushed.is_empty() {
-            return;
+        if !self.unflushed.is_empty() {
+            let sending_at = Instant::now();
+            if sink.flush().await.is_ok() {
+                self.unflushed.clear();
+            } else {
+                self.gone(session);
+            }
+            hops.add(Hop::Flush, sending_at);
         }
-        let sending_at = Instant::now();
-        if sink.flush().await.is_ok() {
-            self.unflushed.clear();
-        } else {
-            self.gone(session);
+        for command in self.relays.drain(..) {
+            handover::relay(state, id, session, &command);
         }
-        hops.add(Hop::Flush, sending_at);
     }
 
     /// The page is gone: what was fed and not flushed is kept for its next connection.

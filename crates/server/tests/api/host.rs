@@ -399,3 +399,43 @@ both_backends!(
             .is_some());
     }
 );
+
+both_backends!(
+    a_created_calls_reply_goes_before_every_page_command_of_its_input,
+    |app| {
+        // The page's display commands of OUTGOING_CALL_STARTED (the call dialing, then with its
+        // engagement, then changed) wait for the reply: none is written while the call is
+        // being stored, when the page would redraw the widget as the reply is on its way.
+        let state = app.state.clone();
+        let contact = seeded_contact(app).await;
+        let frames = call_frames(contact, "ext-order")[..5].to_vec();
+        let out = run(app, &state, frames).await;
+        let reply = out
+            .iter()
+            .position(|f| f["message"]["type"] == "CREATE_ENGAGEMENT_SUCCEEDED")
+            .unwrap_or_else(|| panic!("{out:#?}"));
+        let engagement = out[reply]["message"]["data"]["engagementId"].clone();
+        let shown = |f: &Value| {
+            (
+                f["command"].as_str().unwrap_or_default().to_owned(),
+                f["state"].clone(),
+                f["engagementId"].clone(),
+            )
+        };
+        assert_eq!(
+            out[reply + 1..].iter().map(shown).collect::<Vec<_>>(),
+            [
+                ("callState".to_owned(), json!("DIALING"), Value::Null),
+                ("callState".to_owned(), json!("DIALING"), engagement.clone()),
+                ("callChanged".to_owned(), Value::Null, engagement),
+            ],
+            "{out:#?}"
+        );
+        assert!(
+            out[..reply]
+                .iter()
+                .all(|f| f["externalCallId"] != "ext-order"),
+            "a command about the call went before its reply: {out:#?}"
+        );
+    }
+);
