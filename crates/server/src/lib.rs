@@ -90,6 +90,8 @@ pub struct StateFields {
     pub bus: callhost_store::Bus,
     /// The protocol inspector's record of widget sessions, kept in the store.
     pub inspector: Arc<host::inspector::Inspector>,
+    /// The grants of recently seen bearer tokens, while they hold ([`auth::Grants`]).
+    pub grants: Arc<auth::Grants>,
     /// Which portal recent bearer tokens act for, so the REST trace can file a call under
     /// its portal's sessions without a store read per request.
     pub rest_trace: Arc<host::rest_trace::TokenPortals>,
@@ -136,6 +138,7 @@ impl AppState {
             store,
             development,
             sessions: Arc::default(),
+            grants: Arc::default(),
             rest_trace: Arc::default(),
             host_token: Arc::default(),
             webhooks: webhooks::WebhookClient::configured(webhooks::WebhookConfig::default()),
