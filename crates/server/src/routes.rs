@@ -5,7 +5,6 @@ use std::any::Any;
 use std::convert::Infallible;
 
 use axum::extract::Request;
-
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
