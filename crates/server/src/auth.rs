@@ -7,11 +7,11 @@
 //!   client never silently runs as someone it did not mean to be.
 //! - Developer endpoints take a hapikey, or a bearer token that acts for a developer account
 //!   and has `developers-read` (GET) or `developers-write` (anything else).
-//! - A bearer token's grant is remembered ([`Grants`]) only while it is exactly what the store
-//!   would answer: until the token expires, and until the bus's access count moves
-//!   ([`callhost_store::Bus::access_epoch`]), which it does on every revocation, here or on
-//!   another instance, and every reset. A revoked or expired token is refused on this
-//!   instance's next request; another instance refuses it once it hears of it on the bus.
+//! - A bearer token's grant is remembered ([`Grants`]) until the token expires, and only until
+//!   the bus's access count moves ([`callhost_store::Bus::access_epoch`]), which it does on
+//!   every revocation, here or on another instance, and every reset. A revoked or expired
+//!   token is refused on this instance's next request; another instance refuses it once it
+//!   hears of it on the bus.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
