@@ -26,6 +26,13 @@ mod manage;
 
 use manage::{AppCreateArgs, PortalCommand, UserCommand};
 
+/// mimalloc instead of the C library's allocator: a REST request allocates about a hundred
+/// times, often on one runtime thread and frees on the other, which the C library's
+/// allocator pays for with locks (bench/README.md, "REST throughput"). Its version 2: version
+/// 3 was as fast here but kept far more memory (its arenas are committed eagerly).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "callhost",

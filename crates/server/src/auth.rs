@@ -7,6 +7,14 @@
 //!   client never silently runs as someone it did not mean to be.
 //! - Developer endpoints take a hapikey, or a bearer token that acts for a developer account
 //!   and has `developers-read` (GET) or `developers-write` (anything else).
+//! - A bearer token's grant is remembered ([`Grants`]) until the token expires, and only until
+//!   the bus's access count moves ([`callhost_store::Bus::access_epoch`]), which it does on
+//!   every revocation, here or on another instance, and every reset. A revoked or expired
+//!   token is refused on this instance's next request; another instance refuses it once it
+//!   hears of it on the bus.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -68,7 +76,7 @@ impl FromRequestParts<AppState> for Developer {
 
 /// A portal user, authenticated by a bearer token.
 #[derive(Debug, Clone)]
-pub struct PortalAccess(pub AccessGrant);
+pub struct PortalAccess(pub Arc<AccessGrant>);
 
 impl FromRequestParts<AppState> for PortalAccess {
     type Rejection = ApiError;
@@ -85,13 +93,64 @@ impl FromRequestParts<AppState> for PortalAccess {
 /// (the rate limiter): kept in the request's extensions so the handler does not look it up
 /// again. Only a layer that read this request's own Authorization header inserts it.
 #[derive(Debug, Clone)]
-pub(crate) struct KnownGrant(pub AccessGrant);
+pub(crate) struct KnownGrant(pub Arc<AccessGrant>);
+
+/// How many tokens' grants are remembered before [`Grants`] starts over.
+const MAX_GRANTS: usize = 1024;
+
+/// The grants of recently seen bearer tokens (by their SHA-256), each until its token expires,
+/// all of them until the bus's access count moves (docs/design.md#tenancy-and-auth). Every
+/// request of the REST API checks its token; remembering the grant spares it a read of the
+/// store (bench/README.md, "REST throughput").
+#[derive(Debug, Default)]
+pub struct Grants(RwLock<Remembered>);
+
+#[derive(Debug, Default)]
+struct Remembered {
+    /// The access count the grants were read under.
+    epoch: u64,
+    by_hash: HashMap<String, (Arc<AccessGrant>, Option<i64>)>,
+}
+
+impl Grants {
+    /// The grant of the token with this hash, if remembered under the access count `epoch`
+    /// (the current one) and valid at `now_ms`.
+    fn get(&self, epoch: u64, hash: &str, now_ms: i64) -> Option<Arc<AccessGrant>> {
+        let remembered = self.0.read().unwrap_or_else(|p| p.into_inner());
+        if remembered.epoch != epoch {
+            return None;
+        }
+        let (grant, expires_ms) = remembered.by_hash.get(hash)?;
+        expires_ms
+            .is_none_or(|expires_ms| expires_ms > now_ms)
+            .then(|| Arc::clone(grant))
+    }
+
+    /// Remembers a grant read from the store under the access count `epoch`, taken before
+    /// the read. A grant read under an older count than the remembered ones is dropped; one
+    /// read under a count that has moved since is kept, but `get` asks with the current count,
+    /// so it is never given out.
+    fn put(&self, epoch: u64, hash: String, grant: Arc<AccessGrant>, expires_ms: Option<i64>) {
+        let mut remembered = self.0.write().unwrap_or_else(|p| p.into_inner());
+        if remembered.epoch != epoch {
+            if epoch < remembered.epoch {
+                return;
+            }
+            remembered.epoch = epoch;
+            remembered.by_hash.clear();
+        }
+        if remembered.by_hash.len() >= MAX_GRANTS && !remembered.by_hash.contains_key(&hash) {
+            remembered.by_hash.clear();
+        }
+        remembered.by_hash.insert(hash, (grant, expires_ms));
+    }
+}
 
 /// The grant of the request's bearer token; `None` without an Authorization header.
 pub(crate) async fn bearer_grant(
     parts: &Parts,
     state: &AppState,
-) -> Result<Option<AccessGrant>, ApiError> {
+) -> Result<Option<Arc<AccessGrant>>, ApiError> {
     if let Some(KnownGrant(grant)) = parts.extensions.get::<KnownGrant>() {
         return Ok(Some(grant.clone()));
     }
@@ -111,8 +170,30 @@ pub(crate) async fn bearer_grant(
             ApiError::unauthenticated("The Authorization header must be \"Bearer <token>\".")
         })?;
     let hash = secret::hash(token);
-    if let Some(grant) = state.store.find_access_token(&hash).await? {
-        return Ok(Some(grant));
+    // One clock for the remembered grant and the store's answer alike.
+    let now_ms = callhost_store::now().timestamp_millis();
+    match state.bus.access_epoch() {
+        Some(epoch) => {
+            if let Some(grant) = state.grants.get(epoch, &hash, now_ms) {
+                return Ok(Some(grant));
+            }
+            if let Some(found) = state.store.find_access_grant(&hash).await? {
+                if found.valid_at(now_ms) {
+                    let expires_ms = found.expires_at.map(|at| at.timestamp_millis());
+                    let grant = Arc::new(found.grant);
+                    state
+                        .grants
+                        .put(epoch, hash, Arc::clone(&grant), expires_ms);
+                    return Ok(Some(grant));
+                }
+            }
+        }
+        // The bus cannot say whether a grant still holds: the store answers every time.
+        None => {
+            if let Some(grant) = state.store.find_access_token(&hash).await? {
+                return Ok(Some(Arc::new(grant)));
+            }
+        }
     }
     // An OAuth token that expired is told apart, as HubSpot does, so that a backend knows
     // to refresh rather than to reinstall.

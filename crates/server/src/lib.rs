@@ -39,17 +39,47 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::serve::ListenerExt;
-use axum::Router;
 use callhost_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower::Layer;
 
 use crate::auth::Developer;
 use crate::error::ApiResult;
 
-/// What every handler can reach.
+/// What every handler can reach: its fields ([`StateFields`]) behind one `Arc`, so that the
+/// copy each layer and handler takes per request costs one reference count, not one per field
+/// (bench/README.md, "REST throughput").
+///
+/// Its fields read through it (`state.store`). Setting one (`state.automation = false`, only
+/// while the server is being put together) changes this copy alone: the fields are copied
+/// first if another copy shares them.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<StateFields>);
+
+impl std::ops::Deref for AppState {
+    type Target = StateFields;
+
+    fn deref(&self) -> &StateFields {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut StateFields {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl From<StateFields> for AppState {
+    fn from(state: StateFields) -> Self {
+        AppState(Arc::new(state))
+    }
+}
+
+/// The fields of [`AppState`].
+#[derive(Clone)]
+pub struct StateFields {
     pub store: Arc<dyn Store>,
     /// The development seed, when this instance seeded one.
     pub development: Option<dev::Development>,
@@ -60,6 +90,8 @@ pub struct AppState {
     pub bus: callhost_store::Bus,
     /// The protocol inspector's record of widget sessions, kept in the store.
     pub inspector: Arc<host::inspector::Inspector>,
+    /// The grants of recently seen bearer tokens, while they hold ([`auth::Grants`]).
+    pub grants: Arc<auth::Grants>,
     /// Which portal recent bearer tokens act for, so the REST trace can file a call under
     /// its portal's sessions without a store read per request.
     pub rest_trace: Arc<host::rest_trace::TokenPortals>,
@@ -96,7 +128,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, development: Option<dev::Development>) -> Self {
-        Self {
+        AppState::from(StateFields {
             bus: store.bus(),
             faults: Arc::new(automation::fault_rules::Faults::new(store.clone())),
             inspector: Arc::new(host::inspector::Inspector::new(
@@ -106,6 +138,7 @@ impl AppState {
             store,
             development,
             sessions: Arc::default(),
+            grants: Arc::default(),
             rest_trace: Arc::default(),
             host_token: Arc::default(),
             webhooks: webhooks::WebhookClient::configured(webhooks::WebhookConfig::default()),
@@ -115,7 +148,7 @@ impl AppState {
             token_ttl: oauth::DEFAULT_TOKEN_TTL,
             rate_limits: None,
             shutdown: Shutdown::never(),
-        }
+        })
     }
 
     /// The same state with its webhooks going out as `config` says (private addresses, timeout).
@@ -217,7 +250,7 @@ impl Shutdown {
 
 /// Serves the API on `api` and the demo app on `demo` until `shutdown` resolves, then lets
 /// requests in flight finish. Returns when both listeners have stopped. The same signal
-/// reaches every live widget socket (through [`AppState::shutdown`]), which closes, so an open
+/// reaches every live widget socket (through [`StateFields::shutdown`]), which closes, so an open
 /// host page never holds the server up.
 pub async fn run(
     mut state: AppState,
@@ -233,33 +266,34 @@ pub async fn run(
     host::cluster::start(&state)
         .await
         .map_err(std::io::Error::other)?;
-    let api_router = checking_host(routes::api_router(state.clone()), &api, &state)?;
-    let api_server = serve(api, api_router, stop.clone());
+    let api_service = checking_host(routes::api_service(state.clone()), &api, &state)?;
+    let api_server = serve(api, api_service, stop.clone());
     match demo {
         Some(demo) => {
-            let demo_router = checking_host(routes::demo_router(state.clone()), &demo, &state)?;
-            let demo_server = serve(demo, demo_router, stop);
+            let demo_service = checking_host(routes::demo_service(state.clone()), &demo, &state)?;
+            let demo_server = serve(demo, demo_service, stop);
             tokio::try_join!(api_server, demo_server).map(|_| ())
         }
         None => api_server.await,
     }
 }
 
-/// `router` behind the Host check of `listener`'s address: the outermost layer, so a
+/// `service` behind the Host check of `listener`'s address: the outermost layer, so a
 /// request for a name callhost is not served as reaches no route and no sign-in.
 fn checking_host(
-    router: Router,
+    service: impl routes::Served,
     listener: &TcpListener,
     state: &AppState,
-) -> std::io::Result<Router> {
+) -> std::io::Result<impl routes::Served> {
     let hosts = served_host::ServedHosts::new(listener.local_addr()?, state.allowed_hosts.clone());
-    Ok(router.layer(axum::middleware::from_fn_with_state(
-        hosts,
-        served_host::check_host,
-    )))
+    Ok(axum::middleware::from_fn_with_state(hosts, served_host::check_host).layer(service))
 }
 
-async fn serve(listener: TcpListener, router: Router, mut stop: Shutdown) -> std::io::Result<()> {
+async fn serve(
+    listener: TcpListener,
+    service: impl routes::Served,
+    mut stop: Shutdown,
+) -> std::io::Result<()> {
     // Connection info lets the host sign the development user in only on loopback.
     // No Nagle: the widget socket answers one app message with several small frames, and
     // waiting for the peer's delayed ACK between them would add ~40 ms to every reply.
@@ -270,7 +304,9 @@ async fn serve(listener: TcpListener, router: Router, mut stop: Shutdown) -> std
     });
     axum::serve(
         listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+            std::net::SocketAddr,
+        >(service),
     )
     .with_graceful_shutdown(async move { stop.wait().await })
     .await

@@ -120,9 +120,8 @@ pub async fn check_host(
         .headers()
         .get(HOST)
         .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| request.uri().authority().map(|a| a.to_string()));
-    match host.as_deref().and_then(|h| hosts.classify(h)) {
+        .or_else(|| request.uri().authority().map(Authority::as_str));
+    match host.and_then(|h| hosts.classify(h)) {
         Some(served_as) => {
             request.extensions_mut().insert(served_as);
             next.run(request).await

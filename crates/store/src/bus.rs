@@ -20,7 +20,14 @@
 //!   receiver, which means the same.
 //! - **Channels never cross stores**: a store living in its own schema (tests,
 //!   `--ephemeral`) notifies on a channel named after the schema.
+//! - **An access token's grant is only remembered while the bus can say it still holds**
+//!   ([`Bus::access_epoch`]): the count moves, in this process, on every change that may take
+//!   a grant away (a revocation here or on another instance, a reset, events missed while
+//!   the listening connection was down), and on PostgreSQL there is no count while nobody
+//!   listens. A revocation reaches the other instances as a signal on the same channel, which
+//!   subscribers never see and versions that do not know it skip.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -96,6 +103,44 @@ struct Inner {
     local: broadcast::Sender<Delivery>,
     /// `None` on SQLite: the broadcast is the whole bus.
     postgres: Option<Postgres>,
+    access: Arc<AccessWatch>,
+}
+
+/// What [`Bus::access_epoch`] answers from.
+struct AccessWatch {
+    /// Moves on every change that may have taken an access token's grant away.
+    epoch: AtomicU64,
+    /// Whether this process hears the other processes' changes now: always on SQLite (there
+    /// are none), on PostgreSQL while the listening task listens.
+    hearing: AtomicBool,
+}
+
+impl AccessWatch {
+    fn changed(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Deaf (`false`) or hearing again; either way what was heard before counts no more.
+    fn hearing(&self, on: bool) {
+        self.hearing.store(on, Ordering::SeqCst);
+        self.changed();
+    }
+}
+
+/// What the bus itself acts on, sent on the same channel as the events but never handed to
+/// subscribers (an instance that does not know it skips it, as an unknown event).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Signal {
+    from: String,
+    signal: SignalKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum SignalKind {
+    /// Access tokens were revoked ([`Bus::access_revoked`]).
+    AccessRevoked,
 }
 
 struct Postgres {
@@ -138,10 +183,15 @@ impl Bus {
 
     fn with(postgres: Option<Postgres>) -> Self {
         let instance = crate::secret::generate("i-")[..14].to_owned();
+        let access = Arc::new(AccessWatch {
+            epoch: AtomicU64::new(0),
+            hearing: AtomicBool::new(postgres.is_none()),
+        });
         Bus(Arc::new(Inner {
             instance,
             local: broadcast::channel(CAPACITY).0,
             postgres,
+            access,
         }))
     }
 
@@ -167,20 +217,41 @@ impl Bus {
             let _ = self.0.local.send(delivery);
             return Ok(());
         };
-        let payload = serde_json::to_string(&delivery)
-            .map_err(|err| StoreError::Invariant(format!("bus event: {err}")))?;
-        if payload.len() > MAX_PAYLOAD_BYTES {
-            return Err(StoreError::Invariant(format!(
-                "a bus event of {} bytes is over the limit of {MAX_PAYLOAD_BYTES}",
-                payload.len()
-            )));
-        }
-        sqlx::query("select pg_notify($1, $2)")
-            .bind(&pg.channel)
-            .bind(payload)
-            .execute(&pg.pool)
-            .await?;
-        Ok(())
+        notify(pg, &delivery).await
+    }
+
+    /// A count that stays the same for as long as no access token this process has seen can
+    /// have lost its grant: it moves on every revocation here ([`Bus::access_revoked`]) or on
+    /// another instance, every reset ([`Event::Reset`]) and every change made outside those
+    /// ([`Bus::access_changed`]), and whenever events may have been missed. `None` while
+    /// this process cannot hear the other instances (PostgreSQL, before anyone subscribes or
+    /// while the listening connection is down): then nothing may be remembered.
+    pub fn access_epoch(&self) -> Option<u64> {
+        let watch = &self.0.access;
+        // Read the count before whether it is heard: a change of either moves the count.
+        let epoch = watch.epoch.load(Ordering::SeqCst);
+        watch.hearing.load(Ordering::SeqCst).then_some(epoch)
+    }
+
+    /// Moves [`Bus::access_epoch`] in this process only: for a change to access tokens the
+    /// other instances learn of otherwise (a reset, which sends [`Event::Reset`]) or that
+    /// only this process sees.
+    pub fn access_changed(&self) {
+        self.0.access.changed();
+    }
+
+    /// Access tokens were revoked, or their grants written over (and that has committed):
+    /// [`Bus::access_epoch`] moves here at once, and on every other instance as it hears of it.
+    pub async fn access_revoked(&self) -> Result<()> {
+        self.0.access.changed();
+        let Some(pg) = &self.0.postgres else {
+            return Ok(());
+        };
+        let signal = Signal {
+            from: self.0.instance.clone(),
+            signal: SignalKind::AccessRevoked,
+        };
+        notify(pg, &signal).await
     }
 
     /// A receiver of every event published from now on. On PostgreSQL the first call opens
@@ -199,8 +270,10 @@ impl Bus {
                     pg.pool.clone(),
                     pg.channel.clone(),
                     self.0.local.clone(),
+                    Arc::clone(&self.0.access),
                     stopped,
                 );
+                self.0.access.hearing(true);
                 tokio::spawn(task);
                 *listening = true;
             }
@@ -229,37 +302,56 @@ impl Drop for Inner {
     }
 }
 
+/// Sends `message` as one `NOTIFY` on the bus's channel.
+async fn notify(pg: &Postgres, message: &impl Serialize) -> Result<()> {
+    let payload = serde_json::to_string(message)
+        .map_err(|err| StoreError::Invariant(format!("bus event: {err}")))?;
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(StoreError::Invariant(format!(
+            "a bus event of {} bytes is over the limit of {MAX_PAYLOAD_BYTES}",
+            payload.len()
+        )));
+    }
+    sqlx::query("select pg_notify($1, $2)")
+        .bind(&pg.channel)
+        .bind(payload)
+        .execute(&pg.pool)
+        .await?;
+    Ok(())
+}
+
 /// The listening task: hands every notification to the local subscribers until stopped or the
 /// pool closes. A dropped connection is reopened and announced as [`Event::Resync`] once the
-/// new one listens.
+/// new one listens. While it is down, the bus says it does not hear ([`Bus::access_epoch`]).
 async fn listen(
     mut listener: PgListener,
     pool: PgPool,
     channel: String,
     local: broadcast::Sender<Delivery>,
+    access: Arc<AccessWatch>,
     mut stopped: tokio::sync::oneshot::Receiver<()>,
 ) {
+    // Whatever ends the task, the bus no longer hears.
+    struct Deaf(Arc<AccessWatch>);
+    impl Drop for Deaf {
+        fn drop(&mut self) {
+            self.0.hearing(false);
+        }
+    }
+    let _deaf = Deaf(Arc::clone(&access));
     loop {
         let received = tokio::select! {
             _ = &mut stopped => return,
             received = listener.try_recv() => received,
         };
         match received {
-            Ok(Some(notification)) => {
-                match serde_json::from_str::<Delivery>(notification.payload()) {
-                    Ok(delivery) => {
-                        let _ = local.send(delivery);
-                    }
-                    Err(err) => {
-                        tracing::debug!(error = %err, "skipped a bus event this version does not know")
-                    }
-                }
-            }
+            Ok(Some(notification)) => heard(notification.payload(), &local, &access),
             // The listener reopened its connection and listens again (sqlx's eager reconnect).
-            Ok(None) => resync(&local),
+            Ok(None) => resync(&local, &access),
             Err(sqlx::Error::PoolClosed) => return,
             Err(err) => {
                 tracing::warn!(error = %err, "the bus lost its listening connection; reopening it");
+                access.hearing(false);
                 loop {
                     tokio::select! {
                         _ = &mut stopped => return,
@@ -271,9 +363,32 @@ async fn listen(
                         Err(err) => tracing::warn!(error = %err, "the bus cannot listen yet"),
                     }
                 }
-                resync(&local);
+                access.hearing(true);
+                resync(&local, &access);
             }
         }
+    }
+}
+
+/// One notification: an event for the subscribers, or a signal for the bus itself. A reset
+/// may have removed access tokens, so it moves the access count as a revocation does.
+fn heard(payload: &str, local: &broadcast::Sender<Delivery>, access: &AccessWatch) {
+    match serde_json::from_str::<Delivery>(payload) {
+        Ok(delivery) => {
+            if delivery.event == Event::Reset {
+                access.changed();
+            }
+            let _ = local.send(delivery);
+        }
+        Err(err) => match serde_json::from_str::<Signal>(payload) {
+            Ok(Signal {
+                signal: SignalKind::AccessRevoked,
+                ..
+            }) => access.changed(),
+            Err(_) => {
+                tracing::debug!(error = %err, "skipped a bus event this version does not know")
+            }
+        },
     }
 }
 
@@ -284,8 +399,10 @@ async fn reopen(pool: &PgPool, channel: &str) -> Result<PgListener, sqlx::Error>
     Ok(listener)
 }
 
-/// Tells the local subscribers that events may have been missed.
-fn resync(local: &broadcast::Sender<Delivery>) {
+/// Tells the local subscribers that events may have been missed, and forgets what the access
+/// count stood for.
+fn resync(local: &broadcast::Sender<Delivery>, access: &AccessWatch) {
+    access.changed();
     tracing::warn!("the bus listens again; events published meanwhile were missed");
     let _ = local.send(Delivery {
         from: String::new(),

@@ -97,6 +97,56 @@ contract!(access_tokens_carry_portal_user_and_scopes, |store: Arc<
         .await
         .unwrap()
         .is_none());
+    // The same grant with its expiry, expired or not; valid exactly while the store finds it.
+    let timed = store
+        .find_access_grant(&secret::hash("tok"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(timed.valid_at(i64::MAX));
+    assert_eq!((timed.grant, timed.expires_at), (grant, None));
+    let expires_at = now() + chrono::Duration::milliseconds(400);
+    store
+        .add_access_token(&NewAccessToken {
+            token_hash: &secret::hash("short"),
+            portal_id: portal.id,
+            user_id: user.id,
+            developer_account_id: None,
+            scopes: &scopes,
+            expires_at: Some(expires_at),
+        })
+        .await
+        .unwrap();
+    let short = store
+        .find_access_grant(&secret::hash("short"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(short.expires_at, Some(expires_at));
+    let ms = expires_at.timestamp_millis();
+    assert!(short.valid_at(ms - 1) && !short.valid_at(ms));
+    assert!(store
+        .find_access_token(&secret::hash("short"))
+        .await
+        .unwrap()
+        .is_some());
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    assert!(!short.valid_at(now().timestamp_millis()));
+    assert!(store
+        .find_access_token(&secret::hash("short"))
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .find_access_grant(&secret::hash("short"))
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store
+        .find_access_grant(&secret::hash("other"))
+        .await
+        .unwrap()
+        .is_none());
 });
 
 contract!(

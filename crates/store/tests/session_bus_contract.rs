@@ -1,8 +1,10 @@
 //! The bus and the widget sessions (docs/design.md#bus, docs/design.md#session-handover), the
 //! same on both backends: an event reaches the publisher's own subscribers; a session changes
 //! owner only by compare-and-set, a write of an instance that lost it or an older write
-//! changes nothing, and another user's session looks absent. On PostgreSQL, an event crosses
-//! to a second store on the same schema, which has an instance id of its own.
+//! changes nothing, and another user's session looks absent. The access count moves on a
+//! revocation. On PostgreSQL, an event crosses to a second store on the same schema, which has
+//! an instance id of its own, and so do a revocation and a reset, to its access count; the
+//! count is not there while nobody listens, and moves when the listening connection is lost.
 
 mod common;
 
@@ -118,6 +120,76 @@ async fn bus_and_sessions(store: Arc<dyn Store>) {
 }
 
 contract!(the_bus_and_widget_sessions, bus_and_sessions);
+
+async fn access_count(store: Arc<dyn Store>) {
+    let bus = store.bus();
+    if bus.shared() {
+        assert_eq!(bus.access_epoch(), None, "nobody listens yet");
+    }
+    let _events = bus.subscribe().await.unwrap();
+    let first = bus.access_epoch().expect("the bus hears");
+    bus.access_changed();
+    let second = bus.access_epoch().unwrap();
+    assert!(second > first);
+    // Uninstalling revokes, even when there was nothing to revoke: the count moves at once.
+    assert!(!store.uninstall_app(1, 2).await.unwrap());
+    assert!(bus.access_epoch().unwrap() > second);
+}
+
+contract!(the_access_count, access_count);
+
+/// Waits (up to 10 s) until `bus`'s access count is past `after`.
+async fn moves_past(bus: &Bus, after: u64) -> u64 {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(now) = bus.access_epoch().filter(|now| *now > after) {
+            return now;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the access count stayed at {after}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(callhost_test_postgres),
+    ignore = "needs CALLHOST_TEST_DATABASE_URL (a PostgreSQL server) when built"
+)]
+async fn a_revocation_a_reset_and_a_lost_connection_move_another_stores_access_count() {
+    let h = Harness::postgres().await;
+    let url = std::env::var("CALLHOST_TEST_DATABASE_URL").unwrap();
+    let schema = h.pg_schema().unwrap().to_owned();
+    let other = PgStore::connect(&url, Some(&schema)).await.unwrap();
+    let (one, two) = (h.store.bus(), Store::bus(&other));
+    let mut heard = two.subscribe().await.unwrap();
+    let start = two.access_epoch().expect("the second store listens");
+
+    assert!(!h.store.uninstall_app(1, 2).await.unwrap());
+    let revoked = moves_past(&two, start).await;
+    one.publish(Event::Reset).await.unwrap();
+    let reset = moves_past(&two, revoked).await;
+    // The revocation's signal is the bus's own: subscribers get the reset alone.
+    assert_eq!(next(&mut heard).await.event, Event::Reset);
+
+    // The listening connection lost: the count moves, and is back once it listens again.
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
+    let killed: i64 = sqlx::query_scalar(
+        "select count(pg_terminate_backend(pid)) from pg_stat_activity \
+         where pid <> pg_backend_pid() and query ilike $1",
+    )
+    .bind(format!("%listen%callhost_bus_{schema}%"))
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    admin.close().await;
+    assert_eq!(killed, 1, "the second store's listening connection");
+    moves_past(&two, reset).await;
+    other.close().await;
+    h.finish().await;
+}
 
 #[tokio::test]
 #[cfg_attr(

@@ -5,6 +5,8 @@
 //! with a missing object (or another portal's) writes nothing: 404 on the single routes, an
 //! error entry of a 207 in a batch.
 
+use std::borrow::Cow;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -219,7 +221,7 @@ pub(super) async fn both_types(
     state: &AppState,
     access: &PortalAccess,
     path: &PathParams,
-) -> ApiResult<(ObjectType, ObjectType)> {
+) -> ApiResult<(Cow<'static, ObjectType>, Cow<'static, ObjectType>)> {
     let from = writable(state, access, path.get("object_type")).await?;
     let to = readable(state, access, path.get("to_object_type")).await?;
     Ok((from, to))

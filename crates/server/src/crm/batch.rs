@@ -173,7 +173,8 @@ pub async fn read_batch(
     let (found, missing) =
         resolve(&state, portal_id, &object_type, &ids, id_property, archived).await?;
     let objects: Vec<CrmObject> = found.into_iter().map(|(_, o)| o).collect();
-    let selection = Selection::requested(&object_type, &string_list(&body, "properties")?);
+    let names = string_list(&body, "properties")?;
+    let selection = Selection::requested(&object_type, &names);
     let history = string_list(&body, "propertiesWithHistory")?;
     let extras = read_extras(&state, portal_id, &objects, &history, &[]).await?;
     let results = objects

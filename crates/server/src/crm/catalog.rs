@@ -303,10 +303,12 @@ pub static BUILTIN: LazyLock<Vec<ObjectType>> = LazyLock::new(|| {
 
 /// The built-in type a path segment names: plural, singular or type id.
 pub fn builtin(raw: &str) -> Option<&'static ObjectType> {
-    let raw = raw.to_ascii_lowercase();
-    BUILTIN
-        .iter()
-        .find(|t| t.id == raw || t.name == raw || t.singular == raw)
+    // The built-in names and ids are lowercase: this is comparing `raw` lowercased.
+    BUILTIN.iter().find(|t| {
+        t.id.eq_ignore_ascii_case(raw)
+            || t.name.eq_ignore_ascii_case(raw)
+            || t.singular.eq_ignore_ascii_case(raw)
+    })
 }
 
 /// HubSpot-defined association types: `(from, to, type id, reverse type id)`, the first of a
@@ -352,5 +354,18 @@ mod tests {
         assert_eq!(hubspot_defined("0-48", "0-1")[0], (194, 193));
         assert_eq!(hubspot_defined("0-1", "0-48")[0], (193, 194));
         assert_eq!(hubspot_defined("0-2", "0-1")[0], (280, 279));
+    }
+
+    /// `builtin` compares names without regard to case, which is comparing the name asked
+    /// for lowercased only while every built-in name is lowercase.
+    #[test]
+    fn built_in_names_and_ids_are_lowercase() {
+        for t in BUILTIN.iter() {
+            for name in [&t.id, &t.name, &t.singular] {
+                assert_eq!(*name, name.to_ascii_lowercase());
+            }
+        }
+        assert_eq!(builtin("CONTACTS").unwrap().id, "0-1");
+        assert!(builtin("contacts ").is_none());
     }
 }

@@ -24,6 +24,7 @@ pub mod schemas;
 pub mod search;
 pub mod view;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use axum::routing::{get, post};
@@ -88,11 +89,21 @@ pub fn router() -> Router<AppState> {
 
 /// The object type a path segment names, built-in or custom; 400 when there is none.
 pub async fn object_type(state: &AppState, portal_id: i64, raw: &str) -> ApiResult<ObjectType> {
+    named_type(state, portal_id, raw).await.map(Cow::into_owned)
+}
+
+/// [`object_type`], borrowing a built-in type instead of copying its properties (each
+/// request's handler looks its type up: bench/README.md, "REST throughput").
+async fn named_type(
+    state: &AppState,
+    portal_id: i64,
+    raw: &str,
+) -> ApiResult<Cow<'static, ObjectType>> {
     if let Some(builtin) = catalog::builtin(raw) {
-        return Ok(builtin.clone());
+        return Ok(Cow::Borrowed(builtin));
     }
     if let Some(custom) = schemas::object_type(state, portal_id, raw).await? {
-        return Ok(custom);
+        return Ok(Cow::Owned(custom));
     }
     Err(ApiError::validation(
         format!("Unable to infer object type from: {raw}"),
@@ -110,15 +121,23 @@ pub fn require(access: &PortalAccess, scope: &str) -> ApiResult<()> {
 }
 
 /// The type, checked for read access.
-pub async fn readable(state: &AppState, access: &PortalAccess, raw: &str) -> ApiResult<ObjectType> {
-    let object_type = object_type(state, access.0.portal_id, raw).await?;
+pub async fn readable(
+    state: &AppState,
+    access: &PortalAccess,
+    raw: &str,
+) -> ApiResult<Cow<'static, ObjectType>> {
+    let object_type = named_type(state, access.0.portal_id, raw).await?;
     require(access, object_type.read_scope)?;
     Ok(object_type)
 }
 
 /// The type, checked for write access.
-pub async fn writable(state: &AppState, access: &PortalAccess, raw: &str) -> ApiResult<ObjectType> {
-    let object_type = object_type(state, access.0.portal_id, raw).await?;
+pub async fn writable(
+    state: &AppState,
+    access: &PortalAccess,
+    raw: &str,
+) -> ApiResult<Cow<'static, ObjectType>> {
+    let object_type = named_type(state, access.0.portal_id, raw).await?;
     require(access, object_type.write_scope)?;
     Ok(object_type)
 }

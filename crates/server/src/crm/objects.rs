@@ -141,10 +141,8 @@ pub async fn list_objects(
         .await?;
     let more = objects.len() > limit as usize;
     objects.truncate(limit as usize);
-    let selection = Selection::requested(
-        &object_type,
-        &query.names("properties", MAX_PROPERTY_NAMES)?,
-    );
+    let names = query.names("properties", MAX_PROPERTY_NAMES)?;
+    let selection = Selection::requested(&object_type, &names);
     let extras = query_extras(&state, portal_id, &objects, &query).await?;
     let results: Vec<Value> = objects
         .iter()
@@ -172,11 +170,10 @@ pub async fn create_object(
         .await?
         .remove(0);
     let location = format!("/crm/v3/objects/{}/{}", object_type.name, created.id);
-    let body = view::written(&created);
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(body),
+        Json(view::ObjectView::written(&created)),
     )
         .into_response())
 }
@@ -187,7 +184,7 @@ pub async fn get_object(
     access: PortalAccess,
     path: PathParams,
     query: QueryParams,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let object_type = readable(&state, &access, path.get("object_type")).await?;
     let raw_id = path.get("object_id");
     let archived = query.boolean("archived", false)?;
@@ -203,11 +200,14 @@ pub async fn get_object(
     .ok_or_else(|| object_not_found(&object_type, raw_id))?;
     let objects = [object];
     let extras = query_extras(&state, access.0.portal_id, &objects, &query).await?;
-    let selection = Selection::requested(
-        &object_type,
-        &query.names("properties", MAX_PROPERTY_NAMES)?,
-    );
-    Ok(Json(view::object(&objects[0], &selection, &extras)))
+    let names = query.names("properties", MAX_PROPERTY_NAMES)?;
+    let selection = Selection::requested(&object_type, &names);
+    Ok(Json(view::ObjectView {
+        object: &objects[0],
+        selection: &selection,
+        extras: &extras,
+    })
+    .into_response())
 }
 
 /// Changes some properties of one object; an empty string clears a property.
@@ -217,7 +217,7 @@ pub async fn update_object(
     path: PathParams,
     query: QueryParams,
     JsonObject(body): JsonObject,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let object_type = writable(&state, &access, path.get("object_type")).await?;
     let properties = input::properties(&object_type, body.get("properties"), input::Write::Update)
         .map_err(input::invalid_properties)?;
@@ -242,7 +242,7 @@ pub async fn update_object(
         .update_objects(portal_id, &object_type.id, &[update], API_SOURCE, now())
         .await
         .on_missing(|_| object_not_found(&object_type, raw_id))?;
-    Ok(Json(view::written(&updated[0])))
+    Ok(Json(view::ObjectView::written(&updated[0])).into_response())
 }
 
 /// Archives one object: 204, also when it was already archived or never existed.

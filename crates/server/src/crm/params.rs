@@ -2,7 +2,7 @@
 //! (`properties=a&properties=b`) or comma-separated (`properties=a,b`), booleans as
 //! `true`/`false` (Node) or `True`/`False` (Python).
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 
 use crate::error::{ApiError, ErrorDetail};
@@ -27,7 +27,7 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
 
 /// The path's parameters by name, as written (percent-decoded).
 #[derive(Debug)]
-pub struct PathParams(Vec<(String, String)>);
+pub struct PathParams(RawPathParams);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathParams {
     type Rejection = ApiError;
@@ -35,12 +35,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParams {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let params = crate::extract::path_params(parts, state).await?;
         crate::extract::check_version(&params, parts)?;
-        Ok(PathParams(
-            params
-                .iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-        ))
+        Ok(PathParams(params))
     }
 }
 
@@ -49,8 +44,8 @@ impl PathParams {
     pub fn get(&self, name: &str) -> &str {
         self.0
             .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
+            .find(|(k, _)| *k == name)
+            .map_or("", |(_, v)| v)
     }
 }
 

@@ -354,7 +354,8 @@ pub async fn search_objects(
         .store
         .search_objects(access.0.portal_id, &object_type.id, &search)
         .await?;
-    let selection = Selection::requested(&object_type, &string_list(&body, "properties")?);
+    let names = string_list(&body, "properties")?;
+    let selection = Selection::requested(&object_type, &names);
     let results: Vec<Value> = page
         .objects
         .iter()

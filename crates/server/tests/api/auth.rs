@@ -215,3 +215,75 @@ both_backends!(a_wrong_bearer_token_beside_a_right_api_key_is_401, |app| {
         .unwrap();
     assert_eq!(response.status(), 200);
 });
+
+// A bearer token's grant, once checked, is remembered (`auth::Grants`), but never past the
+// token's expiry: the first request after it is refused, as the store would refuse it.
+both_backends!(
+    a_token_used_before_it_expires_is_refused_once_it_has,
+    |app| {
+        let token = callhost_store::secret::generate("chs-");
+        let expires_at = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+        app.store
+            .add_access_token(&callhost_store::NewAccessToken {
+                token_hash: &callhost_store::secret::hash(&token),
+                portal_id: app.dev.portal_id,
+                user_id: app.dev.user_id,
+                developer_account_id: None,
+                scopes: &["crm.objects.contacts.read".to_owned()],
+                expires_at: Some(expires_at),
+            })
+            .await
+            .unwrap();
+        let get = || async {
+            json(
+                app.request(Method::GET, "/crm/v3/objects/contacts")
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        };
+        for _ in 0..3 {
+            let (status, body) = get().await;
+            assert_eq!(status, 200, "{body}");
+        }
+        let left = expires_at - chrono::Utc::now();
+        tokio::time::sleep(
+            left.to_std().unwrap_or_default() + std::time::Duration::from_millis(20),
+        )
+        .await;
+        let (status, err) = get().await;
+        assert_error(status, &err, 401, "INVALID_AUTHENTICATION");
+    }
+);
+
+// A token's grant remembered before a revocation is not honoured after it: uninstalling an
+// app through the store refuses its tokens on the next request.
+both_backends!(
+    a_token_used_before_its_app_is_uninstalled_is_refused_after,
+    |app| {
+        let created = crate::oauth_helpers::oauth_app(app).await;
+        let tokens = crate::oauth_helpers::install(app, &created).await;
+        let access = tokens["access_token"].as_str().unwrap();
+        let get = || async {
+            json(
+                app.request(Method::GET, "/crm/v3/objects/contacts")
+                    .bearer_auth(access)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+            .0
+        };
+        assert_eq!(get().await, 200);
+        assert_eq!(get().await, 200);
+        assert!(app
+            .store
+            .uninstall_app(app.dev.portal_id, created.client.app_id)
+            .await
+            .unwrap());
+        assert_eq!(get().await, 401);
+    }
+);

@@ -32,10 +32,8 @@ both_backends!(both_probes_answer_without_credentials, |app| {
 });
 
 both_backends!(readiness_fails_once_the_server_shuts_down, |app| {
-    let state = AppState {
-        shutdown: Shutdown::on(async {}),
-        ..app.state.clone()
-    };
+    let mut state = app.state.clone();
+    state.shutdown = Shutdown::on(async {});
     // The signal fires on a spawned task; readiness must see it before the probe is asked.
     let mut fired = state.shutdown.clone();
     fired.wait().await;

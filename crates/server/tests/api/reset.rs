@@ -249,6 +249,43 @@ with_example_fixture!(requests_beside_a_reset_never_see_it_half_done, |app| {
     assert!(resets > 1);
 });
 
+// A token made after the snapshot, and used (its grant remembered), is gone with the reset:
+// the next request with it is refused.
+with_example_fixture!(
+    a_token_made_after_the_snapshot_is_refused_after_a_reset,
+    |app| {
+        let token = app.token_with(&["crm.objects.contacts.read"], false).await;
+        let get = || async {
+            json(
+                app.http
+                    .get(format!("{}/crm/v3/objects/contacts/301", app.url))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        };
+        assert_eq!(get().await.0, 200);
+        assert_eq!(get().await.0, 200);
+        let (status, body) = reset_with_token(app).await;
+        assert_eq!(status, 204, "{body}");
+        let (status, err) = get().await;
+        assert_error(status, &err, 401, "INVALID_AUTHENTICATION");
+        // The fixture's own token still works.
+        let (status, _) = json(
+            app.http
+                .get(format!("{}/crm/v3/objects/contacts/301", app.url))
+                .bearer_auth(&app.token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+);
+
 with_example_fixture!(the_openapi_document_describes_reset, |app| {
     let (_, doc) = json(
         app.request(Method::GET, "/openapi.json")

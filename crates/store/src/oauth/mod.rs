@@ -9,14 +9,16 @@
 //! - **Issuing is one transaction**: the install (with its granted scopes), the refresh token
 //!   and the access token are written together or not at all.
 //! - **Uninstalling revokes everything of that app in that portal**, and nothing elsewhere:
-//!   its access tokens, refresh tokens and unused codes, then the install.
+//!   its access tokens, refresh tokens and unused codes, then the install; once that has
+//!   committed, the bus hears of it ([`crate::Bus::access_revoked`]), so that no process goes on
+//!   honouring a grant it remembers.
 
 mod queries;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::model::{NewUser, Portal, User};
+use crate::model::{AccessGrant, NewUser, Portal, User};
 use crate::Result;
 
 /// An app's OAuth client, as its developer registered it.
@@ -106,6 +108,22 @@ pub struct OAuthAccessToken {
     pub expires_at: DateTime<Utc>,
 }
 
+/// An access token's grant and when the token expires (`None`: never), expired or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedGrant {
+    pub grant: AccessGrant,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl TimedGrant {
+    /// Whether the token is still valid at `now_ms` (milliseconds since the epoch), as
+    /// [`Store::find_access_token`](crate::Store) decides it: it expires at `expires_at`.
+    pub fn valid_at(&self, now_ms: i64) -> bool {
+        self.expires_at
+            .is_none_or(|at| at.timestamp_millis() > now_ms)
+    }
+}
+
 /// An app installed in a portal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Install {
@@ -139,6 +157,12 @@ pub trait OAuthStore: Send + Sync {
     async fn delete_refresh_token(&self, token_hash: &str) -> Result<bool>;
     /// The OAuth access token with this digest, expired or not.
     async fn find_oauth_access_token(&self, token_hash: &str) -> Result<Option<OAuthAccessToken>>;
+    /// The grant of the access token (any kind) with this digest and when it expires, expired
+    /// or not: while [`TimedGrant::valid_at`] holds, the grant
+    /// [`Store::find_access_token`](crate::Store) answers, so that a caller may keep it until
+    /// then, or until [`crate::Bus::access_epoch`] moves. A read by key (on SQLite, where it
+    /// is asked for).
+    async fn find_access_grant(&self, token_hash: &str) -> Result<Option<TimedGrant>>;
 
     /// The portal's installs, oldest first.
     async fn list_installs(&self, portal_id: i64) -> Result<Vec<Install>>;

@@ -4,9 +4,9 @@ use async_trait::async_trait;
 
 use super::{
     Install, IssuedTokens, NewOAuthApp, NewOAuthCode, OAuthAccessToken, OAuthClient, OAuthCode,
-    OAuthStore, RefreshGrant,
+    OAuthStore, RefreshGrant, TimedGrant,
 };
-use crate::model::{from_millis, now, to_millis, NewUser, Portal, User};
+use crate::model::{from_millis, now, to_millis, AccessGrant, NewUser, Portal, User};
 use crate::queries::{insert_user, user_from_row, with_random_id};
 use crate::sql::{query, Exec, Get, SqlStore, Write};
 use crate::Result;
@@ -293,6 +293,33 @@ impl<S: SqlStore> OAuthStore for S {
         .transpose()
     }
 
+    async fn find_access_grant(&self, token_hash: &str) -> Result<Option<TimedGrant>> {
+        let row = self
+            .reader()
+            .await?
+            .fetch_optional(
+                query(
+                    "select portal_id, user_id, developer_account_id, scopes, app_id, expires_at \
+                     from access_token where token_hash = $1",
+                )
+                .bind(token_hash),
+            )
+            .await?;
+        row.map(|row| {
+            Ok(TimedGrant {
+                grant: AccessGrant {
+                    portal_id: row.get("portal_id")?,
+                    user_id: row.get("user_id")?,
+                    developer_account_id: row.get("developer_account_id")?,
+                    scopes: words(&row.get::<String>("scopes")?),
+                    app_id: row.get("app_id")?,
+                },
+                expires_at: row.get::<Option<i64>>("expires_at")?.map(from_millis),
+            })
+        })
+        .transpose()
+    }
+
     async fn list_installs(&self, portal_id: i64) -> Result<Vec<Install>> {
         let rows = self
             .fetch_all(
@@ -334,6 +361,11 @@ impl<S: SqlStore> OAuthStore for S {
             )
             .await?;
         tx.commit().await?;
+        // Committed, and this process's count has moved: a failure to tell the other
+        // instances does not undo the revocation, and is logged (as a reset's is).
+        if let Err(err) = self.bus().access_revoked().await {
+            tracing::warn!(error = %err, "cannot tell the other instances of revoked access tokens");
+        }
         Ok(removed > 0)
     }
 
