@@ -46,7 +46,7 @@ const STATEMENT_CACHE: usize = 32;
 const BUSY_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// How many virtual-machine instructions SQLite runs between two looks at the deadline.
-pub(crate) const INSTRUCTIONS_PER_CHECK: i32 = 10_000;
+const INSTRUCTIONS_PER_CHECK: i32 = 10_000;
 
 /// The connections for reads by key of one SQLite store.
 pub(crate) struct Readers {
@@ -78,28 +78,10 @@ impl Readers {
     }
 
     fn open(&self) -> Result<ReadConnection, sqlx::Error> {
-        let conn = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(database_error)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(database_error)?;
+        let (conn, deadline) =
+            open_in_place(&self.path, self.epoch, BUSY_TIMEOUT, STATEMENT_CACHE)?;
         conn.pragma_update(None, "query_only", true)
             .map_err(database_error)?;
-        // As the pool's connections (`sqlite.rs`): no temporary file per statement.
-        conn.pragma_update(None, "temp_store", "MEMORY")
-            .map_err(database_error)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        let deadline = Arc::new(AtomicU64::new(u64::MAX));
-        let epoch = self.epoch;
-        let seen = Arc::clone(&deadline);
-        conn.progress_handler(
-            INSTRUCTIONS_PER_CHECK,
-            Some(move || {
-                let now = u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
-                now >= seen.load(Ordering::Relaxed)
-            }),
-        );
         Ok(ReadConnection { conn, deadline })
     }
 
@@ -126,6 +108,38 @@ impl Readers {
             idle.push(conn);
         }
     }
+}
+
+/// Opens a connection of the store's own to the file at `path` (a reader's or the writer's):
+/// `busy` its busy timeout, `statements` how many prepared statements it keeps, a statement's
+/// temporary b-trees in memory as on the pool's connections (`sqlite.rs`: no file per
+/// statement), and a progress handler that interrupts a statement once `epoch`'s clock is
+/// past the deadline returned with it (in milliseconds; `u64::MAX`, never, until it is set).
+pub(crate) fn open_in_place(
+    path: &Path,
+    epoch: Instant,
+    busy: Duration,
+    statements: usize,
+) -> Result<(Connection, Arc<AtomicU64>), sqlx::Error> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(database_error)?;
+    conn.busy_timeout(busy).map_err(database_error)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")
+        .map_err(database_error)?;
+    conn.set_prepared_statement_cache_capacity(statements);
+    let deadline = Arc::new(AtomicU64::new(u64::MAX));
+    let seen = Arc::clone(&deadline);
+    conn.progress_handler(
+        INSTRUCTIONS_PER_CHECK,
+        Some(move || {
+            let now = u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+            now >= seen.load(Ordering::Relaxed)
+        }),
+    );
+    Ok((conn, deadline))
 }
 
 /// One use of a read connection; it goes back to [`Readers`] when dropped.

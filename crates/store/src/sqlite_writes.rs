@@ -50,7 +50,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::sql::{Exec, Query, Write};
-use crate::sqlite_reads::{database_error, run, InPlaceRow, INSTRUCTIONS_PER_CHECK};
+use crate::sqlite_reads::{database_error, open_in_place, run, InPlaceRow};
 
 /// How long a transaction waits for another connection's write lock before failing: the
 /// busy timeout sqlx's connections have (`sqlite.rs`).
@@ -164,33 +164,17 @@ impl Writers {
     }
 
     fn open(&self) -> Result<WriteConnection, sqlx::Error> {
-        let conn = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(database_error)?;
+        // No busy timeout: waiting for the lock is `begin`'s, awaited.
+        let (conn, deadline) =
+            open_in_place(&self.path, self.epoch, Duration::ZERO, STATEMENT_CACHE)?;
         // The same settings as sqlx's connections (`sqlite.rs`); the journal mode is the
-        // file's, set by them. No busy timeout: waiting for the lock is `begin`'s, awaited.
-        conn.busy_timeout(Duration::ZERO).map_err(database_error)?;
+        // file's, set by them.
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(database_error)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(database_error)?;
         conn.pragma_update(None, "wal_autocheckpoint", 0)
             .map_err(database_error)?;
-        conn.pragma_update(None, "temp_store", "MEMORY")
-            .map_err(database_error)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        let deadline = Arc::new(AtomicU64::new(u64::MAX));
-        let epoch = self.epoch;
-        let seen = Arc::clone(&deadline);
-        conn.progress_handler(
-            INSTRUCTIONS_PER_CHECK,
-            Some(move || {
-                let now = u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
-                now >= seen.load(Ordering::Relaxed)
-            }),
-        );
         Ok(WriteConnection { conn, deadline })
     }
 
