@@ -375,13 +375,15 @@ impl sqlx::error::DatabaseError for InPlaceError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::time::{Duration, Instant};
 
     use crate::sql::{query, Exec, Get, SqlStore};
     use crate::{SqliteStore, StoreError, StoreOptions};
 
-    async fn store(timeout: Duration) -> (tempfile::TempDir, SqliteStore) {
+    /// A store in a file of a temporary directory, with `timeout` as its statement timeout
+    /// (also `crate::sqlite_writes`'s tests).
+    pub(crate) async fn store(timeout: Duration) -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();
         let options = StoreOptions {
             statement_timeout: timeout,

@@ -315,13 +315,7 @@ mod tests {
     use crate::{SqliteStore, StoreError, StoreOptions};
 
     async fn store(timeout: Duration) -> (tempfile::TempDir, SqliteStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let options = StoreOptions {
-            statement_timeout: timeout,
-        };
-        let store = SqliteStore::open_with(&dir.path().join("t.db"), &options)
-            .await
-            .unwrap();
+        let (dir, store) = crate::sqlite_reads::tests::store(timeout).await;
         store
             .execute(query(
                 "create table t (a integer primary key, b text not null)",
