@@ -38,7 +38,7 @@ pub struct SqliteStore {
     bus: crate::bus::Bus,
     exclusion: Arc<Exclusion>,
     /// Reads by key, run in place (`crate::sqlite_reads`).
-    readers: Arc<Readers>,
+    pub(crate) readers: Arc<Readers>,
     /// Write transactions, run in place (`crate::sqlite_writes`).
     writers: Arc<Writers>,
 }
@@ -96,12 +96,13 @@ impl SqliteStore {
             })
             .connect_with(options)
             .await?;
+        let readers = Arc::new(Readers::new(path, timeout));
         Ok(Self {
             pool,
             bus: crate::bus::Bus::local(),
             exclusion: Arc::new(Exclusion::local()),
-            readers: Arc::new(Readers::new(path, timeout)),
-            writers: Arc::new(Writers::new(path, timeout)),
+            readers: Arc::clone(&readers),
+            writers: Arc::new(Writers::new(path, timeout, readers)),
         })
     }
 }
@@ -142,6 +143,13 @@ impl SqlStore for SqliteStore {
 
     async fn begin_write(&self) -> crate::Result<Writer> {
         Ok(self.writers.begin().await?)
+    }
+
+    async fn begin_bulk_write(&self) -> crate::Result<sqlx::Transaction<'static, Sqlite>> {
+        // A bulk write grows the log by many pages: the readers' snapshots must not keep the
+        // pool's checkpoints from copying it back (`crate::sqlite_reads`).
+        self.readers.release();
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     fn bus(&self) -> &crate::bus::Bus {
