@@ -158,7 +158,7 @@ impl Readers {
         };
         let now = conn.shm.as_ref().and_then(LogState::read);
         let kept = conn.snapshot.is_some_and(|seen| Some(seen) == now);
-        if !(kept && !conn.conn.is_autocommit()) {
+        if !kept || conn.conn.is_autocommit() {
             if conn.snapshot.is_some() {
                 // Something was committed: the other idle connections' snapshots are out of
                 // date too, and would hold the next checkpoint back.
