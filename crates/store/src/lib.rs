@@ -34,6 +34,7 @@ pub mod helpdesk;
 pub mod inspector;
 pub mod model;
 pub mod oauth;
+mod object_cache;
 mod postgres;
 mod queries;
 pub mod rate_limits;

@@ -522,6 +522,29 @@ pub(crate) trait SqlStore: Send + Sync + 'static {
     /// from the pool.
     fn reader(&self) -> impl Future<Output = Result<Self::Reader>> + Send;
 
+    /// Objects of one type by id, as `crate::crm::objects::load` reads them, in the order
+    /// of `ids` (the ones found). On SQLite they may come from memory while the database is
+    /// unchanged (`crate::object_cache`).
+    fn objects_by_id<'a>(
+        &'a self,
+        portal_id: i64,
+        object_type_id: &'a str,
+        archived: bool,
+        ids: &'a [i64],
+    ) -> impl Future<Output = Result<Vec<crate::crm::CrmObject>>> + Send + 'a {
+        async move {
+            let mut conn = self.reader().await?;
+            crate::crm::objects::load(
+                &mut conn,
+                portal_id,
+                Some(object_type_id),
+                Some(archived),
+                ids,
+            )
+            .await
+        }
+    }
+
     /// A connection from the pool, for several statements ([`Conn`]).
     fn conn(&self) -> impl Future<Output = Result<Conn<Self::Db>>> + Send {
         async move { Ok(Conn::new(self.pool().acquire().await?)) }

@@ -24,7 +24,10 @@ use std::time::{Duration, Instant};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
 
+use crate::crm::objects::load;
+use crate::crm::CrmObject;
 use crate::exclusion::Exclusion;
+use crate::object_cache::ObjectCache;
 use crate::sql::SqlStore;
 use crate::sqlite_reads::{Reader, Readers};
 use crate::sqlite_writes::{Writer, Writers, BUSY_TIMEOUT};
@@ -41,6 +44,8 @@ pub struct SqliteStore {
     pub(crate) readers: Arc<Readers>,
     /// Write transactions, run in place (`crate::sqlite_writes`).
     writers: Arc<Writers>,
+    /// Objects read by id, while the database is unchanged (`crate::object_cache`).
+    pub(crate) objects: Arc<ObjectCache>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -103,6 +108,7 @@ impl SqliteStore {
             exclusion: Arc::new(Exclusion::local()),
             readers: Arc::clone(&readers),
             writers: Arc::new(Writers::new(path, timeout, readers)),
+            objects: Arc::new(ObjectCache::default()),
         })
     }
 }
@@ -139,6 +145,36 @@ impl SqlStore for SqliteStore {
 
     async fn reader(&self) -> crate::Result<Reader> {
         Ok(self.readers.take()?)
+    }
+
+    async fn objects_by_id<'a>(
+        &'a self,
+        portal_id: i64,
+        object_type_id: &'a str,
+        archived: bool,
+        ids: &'a [i64],
+    ) -> crate::Result<Vec<CrmObject>> {
+        let mut reader = self.readers.take()?;
+        let state = reader.state();
+        if let Some(found) = state.and_then(|s| {
+            self.objects
+                .get(s, portal_id, object_type_id, archived, ids)
+        }) {
+            return Ok(found);
+        }
+        let found = load(
+            &mut reader,
+            portal_id,
+            Some(object_type_id),
+            Some(archived),
+            ids,
+        )
+        .await?;
+        if let Some(state) = state {
+            self.objects
+                .put(state, portal_id, object_type_id, archived, &found);
+        }
+        Ok(found)
     }
 
     async fn begin_write(&self) -> crate::Result<Writer> {

@@ -306,6 +306,12 @@ pub(crate) fn run(
 }
 
 impl Reader {
+    /// The log's index header when this use began: its snapshot is the database under that
+    /// header. `None` when the header could not be read (no snapshot is kept then).
+    pub(crate) fn state(&self) -> Option<LogState> {
+        self.conn.as_ref().and_then(|conn| conn.snapshot)
+    }
+
     fn conn(&self) -> Result<&Connection, sqlx::Error> {
         Ok(&self.conn.as_ref().ok_or(sqlx::Error::PoolClosed)?.conn)
     }

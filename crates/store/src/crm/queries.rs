@@ -111,15 +111,8 @@ impl<S: SqlStore> CrmStore for S {
         ids: &[i64],
         archived: bool,
     ) -> Result<Vec<CrmObject>> {
-        let mut conn = self.reader().await?;
-        load(
-            &mut conn,
-            portal_id,
-            Some(object_type_id),
-            Some(archived),
-            ids,
-        )
-        .await
+        self.objects_by_id(portal_id, object_type_id, archived, ids)
+            .await
     }
 
     async fn find_objects_by_property(
