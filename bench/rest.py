@@ -6,6 +6,10 @@ ratio to the bare server, and the CPU time each server spent per request (user a
 from /proc: it moves far less than requests a second when other work shares the cores). It is
 a benchmark that prints figures, not a test.
 
+The GET runs twice: once for one contact, over and over (on SQLite the server answers it from
+memory while nothing is committed), and once for 1,100 contacts in turn, more than the server
+keeps in memory, so that every read asks the database.
+
     python3 bench/rest.py [--seconds 10] [--connections 32] [--database-url postgres://...]
                           [--callhost path/to/callhost] [--no-build]
 
@@ -73,6 +77,20 @@ wrk.headers["Content-Type"] = "application/json"
 {body}
 """
 
+# Each request reads the next of many objects, more than the server keeps in memory
+# (`crates/store/src/object_cache.rs` keeps 1,024), so that every read asks the database.
+LUA_IN_TURN = """
+local ids = {{{ids}}}
+local i = 0
+request = function()
+  i = i % #ids + 1
+  return wrk.format(nil, "{path}" .. ids[i])
+end
+"""
+
+# How many contacts the in-turn read goes through.
+IN_TURN = 1100
+
 
 def cpu_seconds(pid):
     """User and system CPU time `pid` has used, in seconds (Linux's /proc)."""
@@ -81,12 +99,16 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wrk(url, method, token, body, seconds, connections, pid):
+def wrk(url, method, token, body, seconds, connections, pid, in_turn=None):
     """Runs wrk against `url`, served by process `pid`; returns (requests a second, p50 ms,
-    p99 ms, non-2xx, errors, the server's CPU microseconds per request)."""
+    p99 ms, non-2xx, errors, the server's CPU microseconds per request). With `in_turn`, a
+    list of ids, each request names the next one after `url`'s path instead."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         body_line = f"wrk.body = {json.dumps(json.dumps(body))}" if body is not None else ""
         script.write(LUA.format(method=method, token=token, body=body_line))
+        if in_turn:
+            path = "/" + url.split("/", 3)[3]
+            script.write(LUA_IN_TURN.format(ids=", ".join(f'"{i}"' for i in in_turn), path=path))
     try:
         # A short warm-up (connections, caches, the store's statements), then the measure.
         subprocess.run(["wrk", "-t1", f"-c{connections}", "-d2s", "-s", script.name, url],
@@ -136,11 +158,19 @@ def main():
             "firstname": "Ada", "lastname": "Lovelace", "email": "ada@example.com", "phone": "+16175550100"}})
         call = api(ready, "POST", "/crm/v3/objects/calls", {"properties": {
             "hs_timestamp": "2026-01-01T00:00:00Z", "hs_call_title": "Benchmark call"}})
+        contacts = []
+        for first in range(0, IN_TURN, 100):
+            batch = api(ready, "POST", "/crm/v3/objects/contacts/batch/create", {"inputs": [
+                {"properties": {"firstname": "Ada", "lastname": f"Lovelace {n}", "phone": "+16175550100"}}
+                for n in range(first, min(first + 100, IN_TURN))]})
+            contacts += [c["id"] for c in batch["results"]]
         token = ready["accessToken"]
         patch = {"properties": {"hs_call_body": "Updated by the benchmark"}}
         runs = [
             ("bare axum: GET", hello_url + "/hello", "GET", None, hello.pid),
             ("GET /crm/v3/objects/contacts/{id}", f"{ready['apiUrl']}/crm/v3/objects/contacts/{contact['id']}", "GET", None,
+             callhost.pid),
+            (f"  the same, {IN_TURN:,} contacts in turn", f"{ready['apiUrl']}/crm/v3/objects/contacts/", "GET", None,
              callhost.pid),
             ("bare axum: PATCH", hello_url + "/hello", "PATCH", patch, hello.pid),
             ("PATCH /crm/v3/objects/calls/{id}", f"{ready['apiUrl']}/crm/v3/objects/calls/{call['id']}", "PATCH", patch,
@@ -152,7 +182,9 @@ def main():
               "  non-2xx / errors")
         bare = None
         for label, url, method, body, pid in runs:
-            rps, p50, p99, non2xx, errors, cpu = wrk(url, method, token, body, args.seconds, args.connections, pid)
+            in_turn = contacts if "in turn" in label else None
+            rps, p50, p99, non2xx, errors, cpu = wrk(url, method, token, body, args.seconds, args.connections, pid,
+                                                     in_turn)
             if label.startswith("bare"):
                 bare = rps
                 ratio = ""
