@@ -29,7 +29,8 @@
 //!   snapshot began, no transaction of any connection or process has committed since, and
 //!   the snapshot is the database as it is. Any other header ends the snapshot and begins a
 //!   new one. A snapshot kept open also keeps a checkpoint from copying the log past it, so
-//!   idle connections end theirs when a use finds the header moved ([`Readers::release`]),
+//!   idle connections end theirs after each commit of the write connection, when a use finds
+//!   the header moved ([`Readers::release`]),
 //!   before each checkpoint and before a bulk write.
 
 use std::borrow::Cow;
@@ -166,7 +167,10 @@ impl Readers {
             }
             conn.end_snapshot()?;
             if now.is_some() {
-                conn.conn.execute_batch("BEGIN").map_err(database_error)?;
+                conn.conn
+                    .prepare_cached("BEGIN")
+                    .and_then(|mut begin| begin.execute([]))
+                    .map_err(database_error)?;
                 conn.snapshot = now;
                 #[cfg(test)]
                 self.snapshots_begun.fetch_add(1, Ordering::Relaxed);
@@ -206,7 +210,11 @@ impl ReadConnection {
         if self.conn.is_autocommit() {
             return Ok(());
         }
-        self.conn.execute_batch("COMMIT").map_err(database_error)
+        self.conn
+            .prepare_cached("COMMIT")
+            .and_then(|mut commit| commit.execute([]))
+            .map(drop)
+            .map_err(database_error)
     }
 
     /// After a use: a statement that failed may have ended the transaction (SQLite rolls one

@@ -100,6 +100,9 @@ struct Checkpoints {
 
 impl Checkpoints {
     fn committed(self: &Arc<Self>) {
+        // Every idle reader's snapshot is out of date now: ended at once, none holds the log
+        // back until its next use (`crate::sqlite_reads`).
+        self.readers.release();
         // Counted since the last checkpoint began: commits made while one runs count
         // towards the next, which starts as soon as it may.
         let n = self.commits.fetch_add(1, Ordering::Relaxed) + 1;
@@ -305,7 +308,10 @@ impl Exec for Writer {
 impl Write for Writer {
     async fn commit(mut self) -> Result<(), sqlx::Error> {
         self.end(true)?;
-        self.checkpoints.committed();
+        let checkpoints = Arc::clone(&self.checkpoints);
+        // The next transaction may begin while the readers let go of their snapshots.
+        drop(self);
+        checkpoints.committed();
         Ok(())
     }
 }
