@@ -501,6 +501,7 @@ pub(crate) mod tests {
     use std::sync::atomic::Ordering;
     use std::time::{Duration, Instant};
 
+    use super::InPlaceRow;
     use crate::sql::{query, Exec, Get, SqlStore, Write};
     use crate::{SqliteStore, StoreError, StoreOptions};
 
@@ -515,6 +516,12 @@ pub(crate) mod tests {
             .await
             .unwrap();
         (dir, store)
+    }
+
+    /// The one row `sql` reads, on a reader taken for it.
+    async fn read_one(store: &SqliteStore, sql: &'static str) -> InPlaceRow {
+        let mut reader = store.reader().await.unwrap();
+        reader.fetch_one(query(sql)).await.unwrap()
     }
 
     #[tokio::test]
@@ -568,13 +575,7 @@ pub(crate) mod tests {
             .execute(query("update t set b = 'uno' where a = 1"))
             .await
             .unwrap();
-        let row = store
-            .reader()
-            .await
-            .unwrap()
-            .fetch_one(query("select b from t where a = 1"))
-            .await
-            .unwrap();
+        let row = read_one(&store, "select b from t where a = 1").await;
         assert_eq!(row.get::<String>("b").unwrap(), "uno");
     }
 
@@ -583,22 +584,14 @@ pub(crate) mod tests {
     /// through the in-place writer, and by a connection of its own (as another process's).
     #[tokio::test]
     async fn a_kept_snapshot_sees_every_commit_before_its_use() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let store = SqliteStore::open(&path).await.unwrap();
+        let (dir, store) = store(StoreOptions::DEFAULT_STATEMENT_TIMEOUT).await;
         store
             .execute(query("create table t (n integer)"))
             .await
             .unwrap();
-        let other = rusqlite::Connection::open(&path).unwrap();
+        let other = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
         let count = |store: SqliteStore| async move {
-            let row = store
-                .reader()
-                .await
-                .unwrap()
-                .fetch_one(query("select count(*) as n from t"))
-                .await
-                .unwrap();
+            let row = read_one(&store, "select count(*) as n from t").await;
             row.get::<i64>("n").unwrap()
         };
         assert_eq!(count(store.clone()).await, 0);
@@ -670,13 +663,7 @@ pub(crate) mod tests {
         assert!(started.elapsed() < Duration::from_secs(10));
         drop(reader);
         // The next use gets a new deadline.
-        let row = store
-            .reader()
-            .await
-            .unwrap()
-            .fetch_one(query("select count(*) as n from t"))
-            .await
-            .unwrap();
+        let row = read_one(&store, "select count(*) as n from t").await;
         assert_eq!(row.get::<i64>("n").unwrap(), 0);
     }
 }
