@@ -20,6 +20,20 @@ async function demoFrame(page) {
   return frameWhere(page, page.locator("#hubspot-calling-extension-iframe"), (url) => url.startsWith(demoAppUrl));
 }
 
+/** Opens `contact`'s record in a new page, clicks its first Call button, picks callhost's demo
+ * app and waits for its DIAL_NUMBER; returns the page and the demo app's frame. */
+async function dialFromRecord(contact) {
+  const { ready } = server;
+  const page = await browser.newPage();
+  page.on("dialog", (dialog) => dialog.accept());
+  await openHost(page, recordUrl(ready, "0-1", contact.id));
+  await page.locator("[data-testid=call-button]").first().click();
+  await page.locator(`[data-testid=provider-option][data-app-id="${ready.demoAppId}"]`).first().click();
+  const demo = await demoFrame(page);
+  await demo.locator("#event-log li[data-handler=onDialNumber]").waitFor({ timeout: 15_000 });
+  return { page, demo };
+}
+
 /** Starts a call in the demo app and returns its engagement id once the host created it. */
 async function startDemoCall(demo) {
   await demo.locator("[data-testid=sdk-outgoingCall]").click();
@@ -79,12 +93,7 @@ test("moving between records mid-call keeps the widget's iframe and its call ali
   const { ready } = server;
   const ada = await rest.contactNamed("Ada");
   const grace = await rest.contactNamed("Grace");
-  const page = await browser.newPage();
-  await openHost(page, recordUrl(ready, "0-1", ada.id));
-  await page.locator("[data-testid=call-button]").first().click();
-  await page.locator(`[data-testid=provider-option][data-app-id="${ready.demoAppId}"]`).first().click();
-  const demo = await demoFrame(page);
-  await demo.locator("#event-log li[data-handler=onDialNumber]").waitFor({ timeout: 15_000 });
+  const { page, demo } = await dialFromRecord(ada);
   const engagementId = await startDemoCall(demo);
   await demo.evaluate(() => { window.aliveMark = "still here"; });
   await page.evaluate(() => { window.pageMark = "same document"; });
@@ -108,15 +117,10 @@ test("moving between records mid-call keeps the widget's iframe and its call ali
 });
 
 test("a full reload mid-call resumes the session: the new SYNC carries the live call's engagementId", async () => {
-  const { ready } = server;
   const ada = await rest.contactNamed("Ada");
-  const page = await browser.newPage();
-  page.on("dialog", (dialog) => dialog.accept());
-  await openHost(page, recordUrl(ready, "0-1", ada.id));
-  await page.locator("[data-testid=call-button]").first().click();
-  await page.locator(`[data-testid=provider-option][data-app-id="${ready.demoAppId}"]`).first().click();
-  let demo = await demoFrame(page);
-  await demo.locator("#event-log li[data-handler=onDialNumber]").waitFor({ timeout: 15_000 });
+  const dialed = await dialFromRecord(ada);
+  const { page } = dialed;
+  let { demo } = dialed;
   const engagementId = await startDemoCall(demo);
 
   await page.reload();
@@ -135,12 +139,7 @@ test("a callState that changes nothing the switcher shows leaves its options in 
   // (bench/README.md, "The message path").
   const { ready } = server;
   const ada = await rest.contactNamed("Ada");
-  const page = await browser.newPage();
-  await openHost(page, recordUrl(ready, "0-1", ada.id));
-  await page.locator("[data-testid=call-button]").first().click();
-  await page.locator(`[data-testid=provider-option][data-app-id="${ready.demoAppId}"]`).first().click();
-  const demo = await demoFrame(page);
-  await demo.locator("#event-log li[data-handler=onDialNumber]").waitFor({ timeout: 15_000 });
+  const { page, demo } = await dialFromRecord(ada);
   const engagementId = await startDemoCall(demo);
   const callState = page.getByTestId("call-state");
   await page.locator(`[data-testid=call-state][data-engagement-id="${engagementId}"]`).waitFor();
