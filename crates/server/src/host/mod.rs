@@ -48,6 +48,25 @@ pub mod signin_link;
 pub mod users;
 pub mod widget_socket;
 
+/// A widget session's config for unit tests: the demo app's in a widget, of `portal_id` and
+/// `user_id`, on a loopback host.
+#[cfg(test)]
+pub(crate) fn test_session_config(portal_id: i64, user_id: i64) -> SessionConfig {
+    SessionConfig {
+        host_url: "http://127.0.0.1:8080".into(),
+        portal_id,
+        user_id,
+        owner_id: 2,
+        app_id: 3,
+        app_url: "http://127.0.0.1:9000/".into(),
+        allowed_origins: Vec::new(),
+        iframe_location: IframeLocation::Widget,
+        uses_calling_window: false,
+        engagement_id: None,
+        legacy_engagement_created: false,
+    }
+}
+
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket};
 use axum::extract::{Request, State, WebSocketUpgrade};

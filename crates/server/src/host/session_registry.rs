@@ -292,24 +292,10 @@ impl Registered {
 
 #[cfg(test)]
 mod tests {
-    use callhost_protocol::engine::{IframeLocation, SessionConfig};
-
     use super::*;
 
     fn engine(portal_id: i64, user_id: i64) -> Session {
-        Session::new(SessionConfig {
-            host_url: "http://127.0.0.1:8080".into(),
-            portal_id,
-            user_id,
-            owner_id: 2,
-            app_id: 3,
-            app_url: "http://127.0.0.1:9000/".into(),
-            allowed_origins: Vec::new(),
-            iframe_location: IframeLocation::Widget,
-            uses_calling_window: false,
-            engagement_id: None,
-            legacy_engagement_created: false,
-        })
+        Session::new(crate::host::test_session_config(portal_id, user_id))
     }
 
     fn ids(handles: Vec<Handle>) -> Vec<String> {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::*;
-use callhost_protocol::engine::{Flow, IframeLocation, SessionConfig};
+use callhost_protocol::engine::{Flow, SessionConfig};
 use serde_json::json;
 
 async fn store() -> (Arc<dyn Store>, tempfile::TempDir) {
@@ -14,19 +14,7 @@ async fn store() -> (Arc<dyn Store>, tempfile::TempDir) {
 }
 
 fn config(portal_id: i64) -> SessionConfig {
-    SessionConfig {
-        host_url: "http://127.0.0.1:8080".into(),
-        portal_id,
-        user_id: 1,
-        owner_id: 2,
-        app_id: 3,
-        app_url: "http://127.0.0.1:9000/".into(),
-        allowed_origins: Vec::new(),
-        iframe_location: IframeLocation::Widget,
-        uses_calling_window: false,
-        engagement_id: None,
-        legacy_engagement_created: false,
-    }
+    crate::host::test_session_config(portal_id, 1)
 }
 
 fn from_app(message: serde_json::Value) -> LogEntry {
