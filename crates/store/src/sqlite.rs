@@ -41,7 +41,7 @@ pub struct SqliteStore {
     bus: crate::bus::Bus,
     exclusion: Arc<Exclusion>,
     /// Reads by key, run in place (`crate::sqlite_reads`).
-    pub(crate) readers: Arc<Readers>,
+    readers: Arc<Readers>,
     /// Write transactions, run in place (`crate::sqlite_writes`).
     writers: Arc<Writers>,
     /// Objects read by id, while the database is unchanged (`crate::object_cache`).
@@ -101,13 +101,12 @@ impl SqliteStore {
             })
             .connect_with(options)
             .await?;
-        let readers = Arc::new(Readers::new(path, timeout));
         Ok(Self {
             pool,
             bus: crate::bus::Bus::local(),
             exclusion: Arc::new(Exclusion::local()),
-            readers: Arc::clone(&readers),
-            writers: Arc::new(Writers::new(path, timeout, readers)),
+            readers: Arc::new(Readers::new(path, timeout)),
+            writers: Arc::new(Writers::new(path, timeout)),
             objects: Arc::new(ObjectCache::default()),
         })
     }
@@ -154,11 +153,13 @@ impl SqlStore for SqliteStore {
         archived: bool,
         ids: &'a [i64],
     ) -> crate::Result<Vec<CrmObject>> {
+        // The header before the read, and again after it: equal, no commit came between, and
+        // what the read found is the database under that header (`crate::object_cache`).
         let mut reader = self.readers.take()?;
-        let state = reader.state();
-        if let Some(found) = state.and_then(|s| {
+        let before = reader.log_state();
+        if let Some(found) = before.and_then(|state| {
             self.objects
-                .get(s, portal_id, object_type_id, archived, ids)
+                .get(state, portal_id, object_type_id, archived, ids)
         }) {
             return Ok(found);
         }
@@ -170,7 +171,7 @@ impl SqlStore for SqliteStore {
             ids,
         )
         .await?;
-        if let Some(state) = state {
+        if let Some(state) = before.filter(|state| reader.log_state() == Some(*state)) {
             self.objects
                 .put(state, portal_id, object_type_id, archived, &found);
         }
@@ -179,13 +180,6 @@ impl SqlStore for SqliteStore {
 
     async fn begin_write(&self) -> crate::Result<Writer> {
         Ok(self.writers.begin().await?)
-    }
-
-    async fn begin_bulk_write(&self) -> crate::Result<sqlx::Transaction<'static, Sqlite>> {
-        // A bulk write grows the log by many pages: the readers' snapshots must not keep the
-        // pool's checkpoints from copying it back (`crate::sqlite_reads`).
-        self.readers.release();
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     fn bus(&self) -> &crate::bus::Bus {

@@ -20,18 +20,10 @@
 //!   after a write that returned sees the write.
 //! - **The statement timeout holds here too**: each use arms its connection's progress
 //!   handler with the store's timeout, as `sqlite.rs` does for sqlx's connections.
-//! - **A read snapshot is kept only while nothing was committed since it began.** Beginning
-//!   and ending a read transaction takes and drops a lock in the log's shared-memory index,
-//!   a system call under a mutex the runtime's threads contend for: most of a read by key's
-//!   cost (bench/README.md, "REST throughput"). So a connection keeps its read transaction
-//!   open from one use to the next, and each use first reads the index's header ([`LogState`],
-//!   from the `-shm` file, without a lock): while the header is the one read before the
-//!   snapshot began, no transaction of any connection or process has committed since, and
-//!   the snapshot is the database as it is. Any other header ends the snapshot and begins a
-//!   new one. A snapshot kept open also keeps a checkpoint from copying the log past it, so
-//!   idle connections end theirs after each commit of the write connection, when a use finds
-//!   the header moved ([`Readers::release`]),
-//!   before each checkpoint and before a bulk write.
+//! - **A reader can tell whether anything was committed** between two moments: the log's
+//!   index header ([`LogState`], read from the `-shm` file with one `pread`, no lock) changes
+//!   with every commit of any connection or process. `crate::object_cache` keeps objects
+//!   under it.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -69,27 +61,22 @@ pub(crate) struct Readers {
     /// When the process's clock starts, for the deadlines' millisecond counts.
     epoch: Instant,
     idle: Mutex<Vec<ReadConnection>>,
-    /// How many read transactions were begun (tests: that snapshots are kept).
-    #[cfg(test)]
-    pub(crate) snapshots_begun: AtomicU64,
 }
 
 struct ReadConnection {
     conn: Connection,
     /// Milliseconds after [`Readers::epoch`] past which the progress handler interrupts.
     deadline: Arc<AtomicU64>,
-    /// The log's shared-memory index, opened once the connection has read (`None` when it
-    /// cannot be read: then no snapshot is kept).
+    /// The log's shared-memory index, opened once the connection has read; `None` when it
+    /// cannot be opened. While the connection is open, SQLite keeps the file in place.
     shm: Option<File>,
-    /// The index's header read before the open read transaction began; `None` when no
-    /// transaction is kept open.
-    snapshot: Option<LogState>,
 }
 
-/// The header of SQLite's write-ahead-log index (the first 48 bytes of the `-shm` file; the
-/// file format's "WAL-index header"). A commit of any connection changes it: its change
-/// counter, the log's last frame and the header's checksum all move, and a log that starts
-/// over gets new salts, so a header seen again means no commit in between.
+/// The header of SQLite's write-ahead-log index: the first 48 bytes of the `-shm` file (the
+/// file format's "WAL-index header"). A commit of any connection or process changes it (its
+/// change counter, the log's last frame and the header's checksum move; a log that starts
+/// over gets new salts), so the same header read twice means nothing was committed between.
+/// A checkpoint or a rolled-back transaction changes no data, and leaves it as it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct LogState([u8; HEADER]);
 
@@ -100,9 +87,9 @@ const HEADER: usize = 48;
 const INDEX_VERSION: u32 = 3_007_000;
 
 impl LogState {
-    /// Reads the header from the `-shm` file. A writer writes the second copy, then the
-    /// first, so two equal copies are a whole header; unequal ones (a commit under way), an
-    /// unknown version or an index not yet set up give `None`.
+    /// Reads the header. A commit writes the second copy, then the first, so two equal copies
+    /// are a whole header; unequal ones (a commit under way), another version or an index not
+    /// set up give `None`.
     fn read(shm: &File) -> Option<Self> {
         let mut both = [0_u8; 2 * HEADER];
         shm.read_exact_at(&mut both, 0).ok()?;
@@ -110,8 +97,8 @@ impl LogState {
         let version = u32::from_ne_bytes(first[..4].try_into().ok()?);
         // `isInit`, the byte after the change counter.
         let initialised = first[12] == 1;
-        (first == second && version == INDEX_VERSION && initialised)
-            .then(|| Self(first.try_into().unwrap_or([0; HEADER])))
+        let whole = first == second && version == INDEX_VERSION && initialised;
+        whole.then(|| first.try_into().ok().map(Self)).flatten()
     }
 }
 
@@ -122,8 +109,6 @@ impl Readers {
             timeout,
             epoch: Instant::now(),
             idle: Mutex::new(Vec::new()),
-            #[cfg(test)]
-            snapshots_begun: AtomicU64::new(0),
         }
     }
 
@@ -145,37 +130,16 @@ impl Readers {
             conn,
             deadline,
             shm: File::open(shm_path).ok(),
-            snapshot: None,
         })
     }
 
-    /// A connection for one use, its deadline the store's timeout from now, in a read
-    /// transaction that sees every commit made before this call.
+    /// A connection for one use, its deadline the store's timeout from now.
     pub(crate) fn take(self: &Arc<Self>) -> Result<Reader, sqlx::Error> {
         let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let mut conn = match idle {
+        let conn = match idle {
             Some(conn) => conn,
             None => self.open()?,
         };
-        let now = conn.shm.as_ref().and_then(LogState::read);
-        let kept = conn.snapshot.is_some_and(|seen| Some(seen) == now);
-        if !kept || conn.conn.is_autocommit() {
-            if conn.snapshot.is_some() {
-                // Something was committed: the other idle connections' snapshots are out of
-                // date too, and would hold the next checkpoint back.
-                self.release();
-            }
-            conn.end_snapshot()?;
-            if now.is_some() {
-                conn.conn
-                    .prepare_cached("BEGIN")
-                    .and_then(|mut begin| begin.execute([]))
-                    .map_err(database_error)?;
-                conn.snapshot = now;
-                #[cfg(test)]
-                self.snapshots_begun.fetch_add(1, Ordering::Relaxed);
-            }
-        }
         let timeout = u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX);
         conn.deadline
             .store(self.now_ms().saturating_add(timeout), Ordering::Relaxed);
@@ -185,43 +149,11 @@ impl Readers {
         })
     }
 
-    fn give_back(&self, mut conn: ReadConnection) {
+    fn give_back(&self, conn: ReadConnection) {
         conn.deadline.store(u64::MAX, Ordering::Relaxed);
-        conn.forget_if_ended();
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < MAX_IDLE {
             idle.push(conn);
-        }
-    }
-
-    /// Ends the read transactions the idle connections keep open, so that a checkpoint can
-    /// copy the whole log and let it start over. A connection that fails to end its
-    /// transaction is closed.
-    pub(crate) fn release(&self) {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        idle.retain_mut(|conn| conn.end_snapshot().is_ok());
-    }
-}
-
-impl ReadConnection {
-    /// Ends the open read transaction, if any.
-    fn end_snapshot(&mut self) -> Result<(), sqlx::Error> {
-        self.snapshot = None;
-        if self.conn.is_autocommit() {
-            return Ok(());
-        }
-        self.conn
-            .prepare_cached("COMMIT")
-            .and_then(|mut commit| commit.execute([]))
-            .map(drop)
-            .map_err(database_error)
-    }
-
-    /// After a use: a statement that failed may have ended the transaction (SQLite rolls one
-    /// back on some errors); then no snapshot is kept.
-    fn forget_if_ended(&mut self) {
-        if self.conn.is_autocommit() {
-            self.snapshot = None;
         }
     }
 }
@@ -314,10 +246,9 @@ pub(crate) fn run(
 }
 
 impl Reader {
-    /// The log's index header when this use began: its snapshot is the database under that
-    /// header. `None` when the header could not be read (no snapshot is kept then).
-    pub(crate) fn state(&self) -> Option<LogState> {
-        self.conn.as_ref().and_then(|conn| conn.snapshot)
+    /// The log's index header now; `None` when it cannot be read whole.
+    pub(crate) fn log_state(&self) -> Option<LogState> {
+        self.conn.as_ref()?.shm.as_ref().and_then(LogState::read)
     }
 
     fn conn(&self) -> Result<&Connection, sqlx::Error> {
@@ -498,7 +429,6 @@ impl sqlx::error::DatabaseError for InPlaceError {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use std::sync::atomic::Ordering;
     use std::time::{Duration, Instant};
 
     use super::InPlaceRow;
@@ -522,6 +452,57 @@ pub(crate) mod tests {
     async fn read_one(store: &SqliteStore, sql: &'static str) -> InPlaceRow {
         let mut reader = store.reader().await.unwrap();
         reader.fetch_one(query(sql)).await.unwrap()
+    }
+
+    /// The log's index header moves with every commit (through the pool, through the
+    /// in-place writer, by a connection of its own as another process's), and with nothing
+    /// else: not with reads, a rolled-back transaction or a checkpoint.
+    #[tokio::test]
+    async fn the_log_state_moves_with_every_commit_and_nothing_else() {
+        let (dir, store) = store(StoreOptions::DEFAULT_STATEMENT_TIMEOUT).await;
+        store
+            .execute(query("create table t (n integer)"))
+            .await
+            .unwrap();
+        let other = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+        let state = |store: SqliteStore| async move {
+            let reader = store.reader().await.unwrap();
+            reader.log_state().expect("a whole header")
+        };
+        let mut seen = vec![state(store.clone()).await];
+        for round in 0..30 {
+            match round % 3 {
+                0 => {
+                    store
+                        .execute(query("insert into t values (1)"))
+                        .await
+                        .unwrap();
+                }
+                1 => {
+                    let mut tx = store.begin_write().await.unwrap();
+                    tx.execute(query("insert into t values (1)")).await.unwrap();
+                    tx.commit().await.unwrap();
+                }
+                _ => {
+                    other.execute("insert into t values (1)", []).unwrap();
+                }
+            }
+            let now = state(store.clone()).await;
+            assert!(
+                !seen.contains(&now),
+                "commit {round} left a header seen before"
+            );
+            seen.push(now);
+        }
+        let last = *seen.last().unwrap();
+        read_one(&store, "select count(*) as n from t").await;
+        let mut tx = store.begin_write().await.unwrap();
+        tx.execute(query("insert into t values (1)")).await.unwrap();
+        drop(tx);
+        other
+            .query_row("pragma wal_checkpoint(passive)", [], |_| Ok(()))
+            .unwrap();
+        assert_eq!(state(store.clone()).await, last);
     }
 
     #[tokio::test]
@@ -577,60 +558,6 @@ pub(crate) mod tests {
             .unwrap();
         let row = read_one(&store, "select b from t where a = 1").await;
         assert_eq!(row.get::<String>("b").unwrap(), "uno");
-    }
-
-    /// A connection keeps its read transaction from one use to the next while nothing is
-    /// committed, and each use still sees every commit made before it: through the pool,
-    /// through the in-place writer, and by a connection of its own (as another process's).
-    #[tokio::test]
-    async fn a_kept_snapshot_sees_every_commit_before_its_use() {
-        let (dir, store) = store(StoreOptions::DEFAULT_STATEMENT_TIMEOUT).await;
-        store
-            .execute(query("create table t (n integer)"))
-            .await
-            .unwrap();
-        let other = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
-        let count = |store: SqliteStore| async move {
-            let row = read_one(&store, "select count(*) as n from t").await;
-            row.get::<i64>("n").unwrap()
-        };
-        assert_eq!(count(store.clone()).await, 0);
-        for round in 1..=30_i64 {
-            match round % 3 {
-                0 => {
-                    store
-                        .execute(query("insert into t values (1)"))
-                        .await
-                        .unwrap();
-                }
-                1 => {
-                    let mut tx = store.begin_write().await.unwrap();
-                    tx.execute(query("insert into t values (1)")).await.unwrap();
-                    tx.commit().await.unwrap();
-                }
-                _ => {
-                    other.execute("insert into t values (1)", []).unwrap();
-                }
-            }
-            assert_eq!(count(store.clone()).await, round, "after write {round}");
-            // Reads with nothing committed in between keep the snapshot.
-            let begun = store.readers.snapshots_begun.load(Ordering::Relaxed);
-            for _ in 0..10 {
-                assert_eq!(count(store.clone()).await, round);
-            }
-            assert_eq!(
-                store.readers.snapshots_begun.load(Ordering::Relaxed),
-                begun,
-                "a snapshot was begun again with nothing committed"
-            );
-        }
-        // A transaction rolled back changes nothing, and the snapshot is still kept.
-        let begun = store.readers.snapshots_begun.load(Ordering::Relaxed);
-        let mut tx = store.begin_write().await.unwrap();
-        tx.execute(query("insert into t values (1)")).await.unwrap();
-        drop(tx);
-        assert_eq!(count(store.clone()).await, 30);
-        assert_eq!(store.readers.snapshots_begun.load(Ordering::Relaxed), begun);
     }
 
     #[tokio::test]

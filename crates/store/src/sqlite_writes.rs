@@ -50,7 +50,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::sql::{Exec, Query, Write};
-use crate::sqlite_reads::{database_error, open_in_place, run, InPlaceRow, Readers};
+use crate::sqlite_reads::{database_error, open_in_place, run, InPlaceRow};
 
 /// How long a transaction waits for another connection's write lock before failing: the
 /// busy timeout sqlx's connections have (`sqlite.rs`).
@@ -94,15 +94,10 @@ struct Checkpoints {
     conn: std::sync::Mutex<Option<Connection>>,
     /// The write connection's lock, held for the second pass.
     writer: Arc<Mutex<Option<WriteConnection>>>,
-    /// The readers, whose idle connections end their snapshots before each pass.
-    readers: Arc<Readers>,
 }
 
 impl Checkpoints {
     fn committed(self: &Arc<Self>) {
-        // Every idle reader's snapshot is out of date now: ended at once, none holds the log
-        // back until its next use (`crate::sqlite_reads`).
-        self.readers.release();
         // Counted since the last checkpoint began: commits made while one runs count
         // towards the next, which starts as soon as it may.
         let n = self.commits.fetch_add(1, Ordering::Relaxed) + 1;
@@ -128,7 +123,6 @@ impl Checkpoints {
 
     /// A passive checkpoint; how many pages the log holds.
     fn checkpoint(&self) -> rusqlite::Result<i64> {
-        self.readers.release();
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         if conn.is_none() {
             let opened = Connection::open_with_flags(
@@ -152,7 +146,7 @@ struct WriteConnection {
 }
 
 impl Writers {
-    pub(crate) fn new(path: &Path, timeout: Duration, readers: Arc<Readers>) -> Self {
+    pub(crate) fn new(path: &Path, timeout: Duration) -> Self {
         let conn = Arc::new(Mutex::new(None));
         Writers {
             path: path.to_owned(),
@@ -165,7 +159,6 @@ impl Writers {
                 running: AtomicBool::new(false),
                 conn: std::sync::Mutex::new(None),
                 writer: conn,
-                readers,
             }),
         }
     }
@@ -308,10 +301,7 @@ impl Exec for Writer {
 impl Write for Writer {
     async fn commit(mut self) -> Result<(), sqlx::Error> {
         self.end(true)?;
-        let checkpoints = Arc::clone(&self.checkpoints);
-        // The next transaction may begin while the readers let go of their snapshots.
-        drop(self);
-        checkpoints.committed();
+        self.checkpoints.committed();
         Ok(())
     }
 }
@@ -550,18 +540,6 @@ mod tests {
         // up by itself.
         while first.is_none() || first == Some(restarts()) {
             assert!(Instant::now() < deadline, "the log never started over");
-            // Readers in use at once leave snapshots on idle connections: they must not
-            // hold the log back (`crate::sqlite_reads`).
-            let mut readers = Vec::new();
-            for _ in 0..3 {
-                let mut reader = store.reader().await.unwrap();
-                reader
-                    .fetch_one(query("select count(*) as n from blobs"))
-                    .await
-                    .unwrap();
-                readers.push(reader);
-            }
-            drop(readers);
             for _ in 0..100 {
                 let mut tx = store.begin_write().await.unwrap();
                 tx.execute(query("insert into blobs values ($1)").bind(page.as_str()))
