@@ -448,6 +448,16 @@ pub(crate) mod tests {
         (dir, store)
     }
 
+    /// [`store`], with one table made by `create`.
+    async fn store_with(
+        timeout: Duration,
+        create: &'static str,
+    ) -> (tempfile::TempDir, SqliteStore) {
+        let (dir, store) = store(timeout).await;
+        store.execute(query(create)).await.unwrap();
+        (dir, store)
+    }
+
     /// The one row `sql` reads, on a reader taken for it.
     async fn read_one(store: &SqliteStore, sql: &'static str) -> InPlaceRow {
         let mut reader = store.reader().await.unwrap();
@@ -459,11 +469,11 @@ pub(crate) mod tests {
     /// else: not with reads, a rolled-back transaction or a checkpoint.
     #[tokio::test]
     async fn the_log_state_moves_with_every_commit_and_nothing_else() {
-        let (dir, store) = store(StoreOptions::DEFAULT_STATEMENT_TIMEOUT).await;
-        store
-            .execute(query("create table t (n integer)"))
-            .await
-            .unwrap();
+        let (dir, store) = store_with(
+            StoreOptions::DEFAULT_STATEMENT_TIMEOUT,
+            "create table t (n integer)",
+        )
+        .await;
         let other = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
         let state = |store: SqliteStore| async move {
             let reader = store.reader().await.unwrap();
@@ -507,11 +517,11 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn a_reader_sees_what_the_pool_committed_with_each_type_and_numbered_values() {
-        let (_dir, store) = store(StoreOptions::DEFAULT_STATEMENT_TIMEOUT).await;
-        store
-            .execute(query("create table t (a integer, b text, c integer)"))
-            .await
-            .unwrap();
+        let (_dir, store) = store_with(
+            StoreOptions::DEFAULT_STATEMENT_TIMEOUT,
+            "create table t (a integer, b text, c integer)",
+        )
+        .await;
         store
             .execute(
                 query("insert into t values ($1, $2, $3), (2, null, null)")
@@ -562,11 +572,8 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn a_reader_refuses_writes_and_stops_at_the_timeout() {
-        let (_dir, store) = store(Duration::from_millis(300)).await;
-        store
-            .execute(query("create table t (a integer)"))
-            .await
-            .unwrap();
+        let (_dir, store) =
+            store_with(Duration::from_millis(300), "create table t (a integer)").await;
         let mut reader = store.reader().await.unwrap();
         assert!(reader
             .execute(query("insert into t values (1)"))
