@@ -65,7 +65,7 @@ fn size(object: &CrmObject) -> usize {
 }
 
 struct Entry {
-    object_type_id: String,
+    /// The read's `archived` filter (the object's type is its own `object_type_id`).
     archived: bool,
     object: CrmObject,
 }
@@ -94,7 +94,7 @@ impl ObjectCache {
             let entry = kept
                 .objects
                 .get(&(portal_id, *id))
-                .filter(|e| e.archived == archived && e.object_type_id == object_type_id)?;
+                .filter(|e| e.archived == archived && e.object.object_type_id == object_type_id)?;
             found.push(entry.object.clone());
         }
         #[cfg(test)]
@@ -102,13 +102,12 @@ impl ObjectCache {
         Some(found)
     }
 
-    /// Keeps what a read of `object_type_id` with the `archived` filter found in a snapshot
-    /// that began after header `state` was read.
+    /// Keeps what a read by id with the `archived` filter found while the header was `state`
+    /// (the same just before the read and just after it).
     pub(crate) fn put(
         &self,
         state: LogState,
         portal_id: i64,
-        object_type_id: &str,
         archived: bool,
         objects: &[CrmObject],
     ) {
@@ -127,7 +126,6 @@ impl ObjectCache {
         }
         for object in objects {
             let entry = Entry {
-                object_type_id: object_type_id.to_owned(),
                 archived,
                 object: object.clone(),
             };
@@ -257,10 +255,10 @@ mod tests {
         let cache = ObjectCache::default();
         let large = "x".repeat(60_000);
         for id in 1..=MAX_OBJECTS as i64 {
-            cache.put(state, 1, "0-1", false, &[object(id, "small")]);
+            cache.put(state, 1, false, &[object(id, "small")]);
         }
         assert!(cache.get(state, 1, "0-1", false, &[1]).is_some());
-        cache.put(state, 1, "0-1", false, &[object(5_000, "small")]);
+        cache.put(state, 1, false, &[object(5_000, "small")]);
         assert!(
             cache.get(state, 1, "0-1", false, &[1]).is_none(),
             "started over"
@@ -269,7 +267,7 @@ mod tests {
         // Objects of 60,000 bytes: the bytes run out long before the count.
         let mut together = 0;
         for id in 10_000..10_000 + MAX_OBJECTS as i64 {
-            cache.put(state, 1, "0-1", false, &[object(id, &large)]);
+            cache.put(state, 1, false, &[object(id, &large)]);
             if cache.get(state, 1, "0-1", false, &[10_000]).is_none() {
                 break;
             }

@@ -172,8 +172,7 @@ impl SqlStore for SqliteStore {
         )
         .await?;
         if let Some(state) = before.filter(|state| reader.log_state() == Some(*state)) {
-            self.objects
-                .put(state, portal_id, object_type_id, archived, &found);
+            self.objects.put(state, portal_id, archived, &found);
         }
         Ok(found)
     }
