@@ -102,13 +102,13 @@ def cpu_seconds(pid):
 def wrk(url, method, token, body, seconds, connections, pid, in_turn=None):
     """Runs wrk against `url`, served by process `pid`; returns (requests a second, p50 ms,
     p99 ms, non-2xx, errors, the server's CPU microseconds per request). With `in_turn`, a
-    list of ids, each request names the next one after `url`'s path instead."""
+    path and a list of ids, each request asks for the path and the next id instead."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         body_line = f"wrk.body = {json.dumps(json.dumps(body))}" if body is not None else ""
         script.write(LUA.format(method=method, token=token, body=body_line))
         if in_turn:
-            path = "/" + url.split("/", 3)[3]
-            script.write(LUA_IN_TURN.format(ids=", ".join(f'"{i}"' for i in in_turn), path=path))
+            path, ids = in_turn
+            script.write(LUA_IN_TURN.format(ids=", ".join(f'"{i}"' for i in ids), path=path))
     try:
         # A short warm-up (connections, caches, the store's statements), then the measure.
         subprocess.run(["wrk", "-t1", f"-c{connections}", "-d2s", "-s", script.name, url],
@@ -166,23 +166,23 @@ def main():
             contacts += [c["id"] for c in batch["results"]]
         token = ready["accessToken"]
         patch = {"properties": {"hs_call_body": "Updated by the benchmark"}}
+        # (label, URL, method, body, server, (path, ids) to read in turn or None)
         runs = [
-            ("bare axum: GET", hello_url + "/hello", "GET", None, hello.pid),
+            ("bare axum: GET", hello_url + "/hello", "GET", None, hello.pid, None),
             ("GET /crm/v3/objects/contacts/{id}", f"{ready['apiUrl']}/crm/v3/objects/contacts/{contact['id']}", "GET", None,
-             callhost.pid),
-            (f"  the same, {IN_TURN:,} contacts in turn", f"{ready['apiUrl']}/crm/v3/objects/contacts/", "GET", None,
-             callhost.pid),
-            ("bare axum: PATCH", hello_url + "/hello", "PATCH", patch, hello.pid),
+             callhost.pid, None),
+            (f"  the same, {IN_TURN:,} contacts in turn", ready["apiUrl"], "GET", None, callhost.pid,
+             ("/crm/v3/objects/contacts/", contacts)),
+            ("bare axum: PATCH", hello_url + "/hello", "PATCH", patch, hello.pid, None),
             ("PATCH /crm/v3/objects/calls/{id}", f"{ready['apiUrl']}/crm/v3/objects/calls/{call['id']}", "PATCH", patch,
-             callhost.pid),
+             callhost.pid, None),
         ]
         print(f"callhost ({ready['backend']}) against a bare axum server; wrk, 1 thread, "
               f"{args.connections} connections, {args.seconds} s each after a 2 s warm-up")
         print(f"  {'':<36} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'CPU us/req':>10}"
               "  non-2xx / errors")
         bare = None
-        for label, url, method, body, pid in runs:
-            in_turn = contacts if "in turn" in label else None
+        for label, url, method, body, pid, in_turn in runs:
             rps, p50, p99, non2xx, errors, cpu = wrk(url, method, token, body, args.seconds, args.connections, pid,
                                                      in_turn)
             if label.startswith("bare"):

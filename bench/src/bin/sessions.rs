@@ -25,7 +25,7 @@
 //! max(steps) / K users and every user signs in once (the loopback development sign-in, then
 //! `POST /host/api/session`); each session uses its user's cookie, as every tab of one
 //! browser shares it. A call's `callChanged` goes to the user's other pages
-//! (docs/design.md#several-instances): with K = 10,000 every call would be sent to every
+//! (docs/design.md#pages-of-a-user): with K = 10,000 every call would be sent to every
 //! session.
 
 use std::collections::BTreeMap;

@@ -33,8 +33,8 @@
 //!   that never catches up with the log's end, and only a log copied to its end is written
 //!   again from its start: the log grew by every page written (3 GB in a minute of
 //!   `bench/sessions`), with ever slower `fsync`s. So once the log is past
-//!   [`RESTART_FRAMES`], a second pass holds the writer's lock, so that nothing is appended
-//!   meanwhile, and copies what came in during the first: the writers wait for it (two
+//!   [`RESTART_FRAMES`], a second pass holds the writer's lock, so that this writer appends
+//!   nothing meanwhile, and copies what came in during the first: the writers wait for it (two
 //!   `fsync`s), rarely, and the log then starts over.
 //! - **Only short transactions come here** (a few statements over a handful of rows: an
 //!   object written, a token issued, a record appended): they hold a runtime thread for

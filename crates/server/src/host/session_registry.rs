@@ -130,7 +130,8 @@ impl Registry {
 }
 
 impl Sessions {
-    /// Registers a new session and returns its id; forgets sessions idle past the limit.
+    /// Registers a new session and returns its id; forgets sessions idle past the limit
+    /// (looked for at most every [`SWEEP_EVERY`]).
     pub fn open(
         &self,
         engine: Session,
@@ -143,7 +144,8 @@ impl Sessions {
     }
 
     /// Registers session `id` as it was elsewhere (a session taken over from another process,
-    /// `super::handover`), replacing any entry of that id; forgets sessions idle past the limit.
+    /// `super::handover`), replacing any entry of that id; forgets sessions idle past the limit
+    /// (looked for at most every [`SWEEP_EVERY`]).
     pub fn adopt(
         &self,
         id: &str,

@@ -13,7 +13,8 @@
 //! finds the engine where it was, so a call survives a lost connection; frames that could not
 //! be sent wait in the session's outbox for the next connection, and the engine restates its
 //! live calls to every new connection (a reloaded page shows a call still ringing). A session
-//! no socket has used for [`IDLE_LIMIT`] is dropped when the next session is opened.
+//! no socket has used for [`IDLE_LIMIT`] is dropped when a later session is opened (looked for
+//! at most every five seconds).
 //!
 //! Shutdown: every connection watches the server's shutdown signal (`AppState::shutdown`,
 //! fired by `run`'s `shutdown` future). It is checked between inputs, never in the middle of
