@@ -21,11 +21,12 @@ async function demoFrame(page) {
 }
 
 /** Opens `contact`'s record in a new page, clicks its first Call button, picks callhost's demo
- * app and waits for its DIAL_NUMBER; returns the page and the demo app's frame. */
-async function dialFromRecord(contact) {
+ * app and waits for its DIAL_NUMBER; returns the page and the demo app's frame. With
+ * `acceptDialogs`, the page accepts its dialogs (leaving mid-call asks first). */
+async function dialFromRecord(contact, { acceptDialogs = false } = {}) {
   const { ready } = server;
   const page = await browser.newPage();
-  page.on("dialog", (dialog) => dialog.accept());
+  if (acceptDialogs) page.on("dialog", (dialog) => dialog.accept());
   await openHost(page, recordUrl(ready, "0-1", contact.id));
   await page.locator("[data-testid=call-button]").first().click();
   await page.locator(`[data-testid=provider-option][data-app-id="${ready.demoAppId}"]`).first().click();
@@ -118,7 +119,7 @@ test("moving between records mid-call keeps the widget's iframe and its call ali
 
 test("a full reload mid-call resumes the session: the new SYNC carries the live call's engagementId", async () => {
   const ada = await rest.contactNamed("Ada");
-  const dialed = await dialFromRecord(ada);
+  const dialed = await dialFromRecord(ada, { acceptDialogs: true });
   const { page } = dialed;
   let { demo } = dialed;
   const engagementId = await startDemoCall(demo);

@@ -11,13 +11,12 @@ export const callhostBin = () => process.env.CALLHOST_BIN || defaultBin;
 /**
  * Starts `callhost serve` on free loopback ports: `--ephemeral` unless `storage` says where
  * the data lives (`["--data-dir", dir]`), with `flags` after. An array is taken as `flags`
- * (`startCallhost(["--fixture", file])`).
- * @param {string[] | {storage?: string[], flags?: string[]}} [options]
+ * (`startCallhost(["--fixture", file])`). `bin` runs another build than `CALLHOST_BIN`'s.
+ * @param {string[] | {storage?: string[], flags?: string[], bin?: string}} [options]
  * @returns {Promise<{ready: Record<string, any>, stop: () => Promise<number | null>, extraStdout: () => string[], log: () => string}>}
  */
 export async function startCallhost(options = {}) {
-  const { storage = ["--ephemeral"], flags = [] } = Array.isArray(options) ? { flags: options } : options;
-  const bin = callhostBin();
+  const { storage = ["--ephemeral"], flags = [], bin = callhostBin() } = Array.isArray(options) ? { flags: options } : options;
   const child = spawn(bin, ["serve", ...storage, "--listen", "127.0.0.1:0", "--demo-listen", "127.0.0.1:0", ...flags], {
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -139,7 +139,7 @@ function splitSocket(pageHops, inServer) {
   const split = [];
   for (const hop of pageHops) {
     const line = inServer.find((s) => s.read_unix_ms >= hop.sentAt && s.read_unix_ms <= hop.gotAt);
-    if (!line || line.writing_ms === undefined) continue;
+    if (!line) continue;
     split.push({
       "page → server (WebSocket)": line.read_unix_ms - hop.sentAt,
       "server: read → reply's write starts": line.writing_ms,
@@ -167,15 +167,7 @@ const appFrame = async (page, origin) => {
 
 /** Starts a `callhost serve` of `bin` with the benchmark's app registered. */
 async function startHost(bin, appUrl) {
-  const chosen = process.env.CALLHOST_BIN;
-  if (bin) process.env.CALLHOST_BIN = bin;
-  let server;
-  try {
-    server = await startCallhost();
-  } finally {
-    if (chosen === undefined) delete process.env.CALLHOST_BIN;
-    else process.env.CALLHOST_BIN = chosen;
-  }
+  const server = await startCallhost(bin ? { bin } : {});
   const { ready } = server;
   const appId = 9_100_000 + Math.floor(Math.random() * 99_999);
   const register = await fetch(`${ready.apiUrl}/crm/v3/extensions/calling/${appId}/settings?hapikey=${ready.developerApiKey}`, {
