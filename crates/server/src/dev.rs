@@ -304,10 +304,6 @@ async fn access_token(
             expires_at: None,
         })
         .await?;
-    // A token given again (`--access-token`, or the saved one) has its grant written over.
-    if let Err(err) = store.bus().access_revoked().await {
-        tracing::warn!(error = %err, "cannot tell the other instances the development token was written over");
-    }
     Ok(token)
 }
 

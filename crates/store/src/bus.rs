@@ -254,6 +254,15 @@ impl Bus {
         notify(pg, &signal).await
     }
 
+    /// [`Bus::access_revoked`] after a commit that revoked access tokens or wrote over their
+    /// grants: the commit stands whatever the bus answers, so a failure to tell the other
+    /// instances is logged, not returned.
+    pub(crate) async fn tell_access_revoked(&self) {
+        if let Err(err) = self.access_revoked().await {
+            tracing::warn!(error = %err, "cannot tell the other instances of revoked access tokens");
+        }
+    }
+
     /// A receiver of every event published from now on. On PostgreSQL the first call opens
     /// the listening connection and returns once it listens, so an event published after this
     /// returns reaches the receiver.

@@ -210,7 +210,17 @@ impl<S: SqlStore> Store for S {
     }
 
     async fn add_access_token(&self, token: &NewAccessToken<'_>) -> Result<()> {
-        self.execute(
+        let mut tx = self.begin_write().await?;
+        // A token given again (the development token, a host session written back after a
+        // reset) has its grant written over: no process may go on with the old one.
+        let existed = tx
+            .fetch_optional(
+                query("select 1 as found from access_token where token_hash = $1")
+                    .bind(token.token_hash),
+            )
+            .await?
+            .is_some();
+        tx.execute(
             query(
                 "insert into access_token \
                  (token_hash, portal_id, user_id, developer_account_id, scopes, created_at, \
@@ -230,6 +240,10 @@ impl<S: SqlStore> Store for S {
             .bind(token.expires_at.map(to_millis)),
         )
         .await?;
+        tx.commit().await?;
+        if existed {
+            self.bus().tell_access_revoked().await;
+        }
         Ok(())
     }
 

@@ -64,6 +64,43 @@ contract!(
     }
 );
 
+contract!(a_token_written_over_moves_the_access_count, |store: Arc<
+    dyn Store,
+>| async move {
+    let (_, portal, user) = seeded(&store).await;
+    let bus = store.bus();
+    let _events = bus.subscribe().await.unwrap();
+    let scopes = vec!["crm.objects.contacts.read".to_string()];
+    let add = |name: &'static str, scopes: Vec<String>| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .add_access_token(&NewAccessToken {
+                    token_hash: &secret::hash(name),
+                    portal_id: portal.id,
+                    user_id: user.id,
+                    developer_account_id: None,
+                    scopes: &scopes,
+                    expires_at: None,
+                })
+                .await
+                .unwrap();
+        }
+    };
+    let before = bus.access_epoch().unwrap();
+    add("new", scopes.clone()).await;
+    assert_eq!(
+        bus.access_epoch().unwrap(),
+        before,
+        "a new token takes no grant away"
+    );
+    add("new", Vec::new()).await;
+    assert!(
+        bus.access_epoch().unwrap() > before,
+        "the token's grant was written over"
+    );
+});
+
 contract!(access_tokens_carry_portal_user_and_scopes, |store: Arc<
     dyn Store,
 >| async move {

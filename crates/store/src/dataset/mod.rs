@@ -143,6 +143,8 @@ impl<S: SqlStore> DatasetStore for S {
         load::write(&mut *tx, dataset, now).await?;
         snapshot::rewind_sequences(&mut *tx, self.backend(), &tables).await?;
         tx.commit().await?;
+        // Every access token is the dataset's now.
+        self.bus().tell_access_revoked().await;
         self.after_writes(dataset.objects.len()).await;
         Ok(())
     }

@@ -361,11 +361,7 @@ impl<S: SqlStore> OAuthStore for S {
             )
             .await?;
         tx.commit().await?;
-        // Committed, and this process's count has moved: a failure to tell the other
-        // instances does not undo the revocation, and is logged (as a reset's is).
-        if let Err(err) = self.bus().access_revoked().await {
-            tracing::warn!(error = %err, "cannot tell the other instances of revoked access tokens");
-        }
+        self.bus().tell_access_revoked().await;
         Ok(removed > 0)
     }
 
