@@ -33,8 +33,6 @@ pub enum Hop {
 #[derive(Debug)]
 pub struct Hops {
     read_at: Instant,
-    /// `read_at` on the wall clock.
-    read_wall: SystemTime,
     started_at: Option<Instant>,
     engine: Duration,
     store: Duration,
@@ -53,7 +51,6 @@ impl Hops {
     pub fn new() -> Self {
         Hops {
             read_at: Instant::now(),
-            read_wall: SystemTime::now(),
             started_at: None,
             engine: Duration::ZERO,
             store: Duration::ZERO,
@@ -102,8 +99,10 @@ impl Hops {
         }
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let started = self.started_at.unwrap_or(self.read_at);
-        let read_unix = self
-            .read_wall
+        // `read_at` on the wall clock, worked out only when the line is logged.
+        let read_unix = SystemTime::now()
+            .checked_sub(self.read_at.elapsed())
+            .unwrap_or(UNIX_EPOCH)
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         tracing::debug!(
