@@ -67,7 +67,8 @@ pub fn object(object: &CrmObject, selection: &Selection, extras: &Extras) -> Val
 
 /// An object as a write (create, update, upsert) answers it: every property with a value.
 pub fn written(object: &CrmObject) -> Value {
-    self::object(object, &Selection::All, &Extras::default())
+    serde_json::to_value(ObjectView::written(object))
+        .expect("an object's view has string keys and no floats")
 }
 
 /// One object as the API prints it (HubSpot's `SimplePublicObject`), serialized straight into
