@@ -243,15 +243,20 @@ async fn adopt(state: &AppState, row: StoredSession) -> Option<Arc<Mutex<LiveSes
     Some(live)
 }
 
-/// Sends a UI command of session `id` to the user's other sessions on every instance, when
-/// other pages may show it (`callChanged`, an inbound `callState`); from a task of its own.
-pub fn relay(state: &AppState, id: &str, session: &LiveSession, command: &UiCommand) {
-    let relayed = match command {
+/// Whether the user's other pages are sent `command` ([`relay`]): a call's changes, and an
+/// inbound call's state (the calling remote rings).
+pub fn relayed(command: &UiCommand) -> bool {
+    match command {
         UiCommand::CallChanged { .. } => true,
         UiCommand::CallState { direction, .. } => *direction == Some(Direction::Inbound),
         _ => false,
-    };
-    if !relayed {
+    }
+}
+
+/// Sends a UI command of session `id` to the user's other sessions on every instance, when
+/// other pages may show it (`callChanged`, an inbound `callState`); from a task of its own.
+pub fn relay(state: &AppState, id: &str, session: &LiveSession, command: &UiCommand) {
+    if !relayed(command) {
         return;
     }
     let Ok(command) = serde_json::to_value(command) else {

@@ -465,7 +465,8 @@ struct Frames {
     page_gone: bool,
     /// Display commands not fed yet (see [`Frames::release`]).
     waiting: Vec<UiCommand>,
-    /// UI commands to relay once the frames fed so far are written (or kept).
+    /// UI commands to relay once the frames fed so far are written (or kept): display
+    /// commands all, so they are taken as the waiting ones are released.
     relays: Vec<UiCommand>,
 }
 
@@ -504,7 +505,6 @@ impl Frames {
             return;
         }
         self.release(sink, session, hops).await;
-        self.relays.push(command.clone());
         self.feed(sink, session, PageOutput::Ui(command), hops)
             .await;
     }
@@ -516,7 +516,9 @@ impl Frames {
         S: Sink<String> + Unpin,
     {
         for command in std::mem::take(&mut self.waiting) {
-            self.relays.push(command.clone());
+            if super::handover::relayed(&command) {
+                self.relays.push(command.clone());
+            }
             self.feed(sink, session, PageOutput::Ui(command), hops)
                 .await;
         }
