@@ -172,36 +172,33 @@ pub(crate) async fn bearer_grant(
     let hash = secret::hash(token);
     // One clock for the remembered grant and the store's answer alike.
     let now_ms = callhost_store::now().timestamp_millis();
-    match state.bus.access_epoch() {
-        Some(epoch) => {
-            if let Some(grant) = state.grants.get(epoch, &hash, now_ms) {
-                return Ok(Some(grant));
+    // While the bus cannot say whether a grant still holds, nothing is remembered and the
+    // store answers every time.
+    let epoch = state.bus.access_epoch();
+    if let Some(grant) = epoch.and_then(|epoch| state.grants.get(epoch, &hash, now_ms)) {
+        return Ok(Some(grant));
+    }
+    if let Some(found) = state.store.find_access_grant(&hash).await? {
+        match found.expires_at {
+            Some(at) if !found.valid_at(now_ms) => {
+                // An OAuth token that expired is told apart, as HubSpot does, so that a
+                // backend knows to refresh rather than to reinstall.
+                if found.grant.app_id.is_some() {
+                    let ago = (callhost_store::now() - at).num_seconds().max(0);
+                    return Err(ApiError::expired(ago));
+                }
             }
-            if let Some(found) = state.store.find_access_grant(&hash).await? {
-                if found.valid_at(now_ms) {
-                    let expires_ms = found.expires_at.map(|at| at.timestamp_millis());
-                    let grant = Arc::new(found.grant);
+            expires_at => {
+                let grant = Arc::new(found.grant);
+                if let Some(epoch) = epoch {
+                    let expires_ms = expires_at.map(|at| at.timestamp_millis());
                     state
                         .grants
                         .put(epoch, hash, Arc::clone(&grant), expires_ms);
-                    return Ok(Some(grant));
                 }
+                return Ok(Some(grant));
             }
         }
-        // The bus cannot say whether a grant still holds: the store answers every time.
-        None => {
-            if let Some(grant) = state.store.find_access_token(&hash).await? {
-                return Ok(Some(Arc::new(grant)));
-            }
-        }
-    }
-    // An OAuth token that expired is told apart, as HubSpot does, so that a backend knows
-    // to refresh rather than to reinstall.
-    if let Some(expired) = state.store.find_oauth_access_token(&hash).await? {
-        let ago = (callhost_store::now() - expired.expires_at)
-            .num_seconds()
-            .max(0);
-        return Err(ApiError::expired(ago));
     }
     Err(ApiError::unauthenticated(
         "The access token provided is invalid or has expired.",
