@@ -170,39 +170,62 @@ pub(crate) async fn bearer_grant(
             ApiError::unauthenticated("The Authorization header must be \"Bearer <token>\".")
         })?;
     let hash = secret::hash(token);
-    // One clock for the remembered grant and the store's answer alike.
-    let now_ms = callhost_store::now().timestamp_millis();
-    // While the bus cannot say whether a grant still holds, nothing is remembered and the
-    // store answers every time.
-    let epoch = state.bus.access_epoch();
-    if let Some(grant) = epoch.and_then(|epoch| state.grants.get(epoch, &hash, now_ms)) {
-        return Ok(Some(grant));
-    }
-    if let Some(found) = state.store.find_access_grant(&hash).await? {
-        match found.expires_at {
-            Some(at) if !found.valid_at(now_ms) => {
-                // An OAuth token that expired is told apart, as HubSpot does, so that a
-                // backend knows to refresh rather than to reinstall.
-                if found.grant.app_id.is_some() {
-                    let ago = (callhost_store::now() - at).num_seconds().max(0);
-                    return Err(ApiError::expired(ago));
-                }
-            }
-            expires_at => {
-                let grant = Arc::new(found.grant);
-                if let Some(epoch) = epoch {
-                    let expires_ms = expires_at.map(|at| at.timestamp_millis());
-                    state
-                        .grants
-                        .put(epoch, hash, Arc::clone(&grant), expires_ms);
-                }
-                return Ok(Some(grant));
-            }
-        }
+    match lookup(state, hash).await? {
+        Lookup::Valid(grant) => return Ok(Some(grant)),
+        // An OAuth token that expired is told apart, as HubSpot does, so that a backend
+        // knows to refresh rather than to reinstall.
+        Lookup::Expired {
+            app_id: Some(_),
+            ago_secs,
+        } => return Err(ApiError::expired(ago_secs)),
+        Lookup::Expired { .. } | Lookup::Unknown => {}
     }
     Err(ApiError::unauthenticated(
         "The access token provided is invalid or has expired.",
     ))
+}
+
+/// What the store holds for an access token, by its hash.
+pub(crate) enum Lookup {
+    /// Its grant, valid now.
+    Valid(Arc<AccessGrant>),
+    /// It expired this long ago; `app_id` is the app an OAuth token was issued to.
+    Expired {
+        app_id: Option<i64>,
+        ago_secs: i64,
+    },
+    Unknown,
+}
+
+/// The token with this hash: its grant remembered ([`Grants`]), or read from the store and
+/// then remembered while the bus can say it holds (nothing is remembered while it cannot).
+pub(crate) async fn lookup(state: &AppState, hash: String) -> Result<Lookup, ApiError> {
+    // One clock for the remembered grant and the store's answer alike.
+    let now_ms = callhost_store::now().timestamp_millis();
+    let epoch = state.bus.access_epoch();
+    if let Some(grant) = epoch.and_then(|epoch| state.grants.get(epoch, &hash, now_ms)) {
+        return Ok(Lookup::Valid(grant));
+    }
+    let Some(found) = state.store.find_access_grant(&hash).await? else {
+        return Ok(Lookup::Unknown);
+    };
+    if !found.valid_at(now_ms) {
+        let ago_secs = found
+            .expires_at
+            .map_or(0, |at| (callhost_store::now() - at).num_seconds().max(0));
+        return Ok(Lookup::Expired {
+            app_id: found.grant.app_id,
+            ago_secs,
+        });
+    }
+    let grant = Arc::new(found.grant);
+    if let Some(epoch) = epoch {
+        let expires_ms = found.expires_at.map(|at| at.timestamp_millis());
+        state
+            .grants
+            .put(epoch, hash, Arc::clone(&grant), expires_ms);
+    }
+    Ok(Lookup::Valid(grant))
 }
 
 /// The first value of a query parameter, decoded.

@@ -92,9 +92,6 @@ pub struct StateFields {
     pub inspector: Arc<host::inspector::Inspector>,
     /// The grants of recently seen bearer tokens, while they hold ([`auth::Grants`]).
     pub grants: Arc<auth::Grants>,
-    /// Which portal recent bearer tokens act for, so the REST trace can file a call under
-    /// its portal's sessions without a store read per request.
-    pub rest_trace: Arc<host::rest_trace::TokenPortals>,
     /// The development user's current host sign-in token, reused while valid
     /// (`host::signin`).
     pub host_token: Arc<host::signin::HostToken>,
@@ -139,7 +136,6 @@ impl AppState {
             development,
             sessions: Arc::default(),
             grants: Arc::default(),
-            rest_trace: Arc::default(),
             host_token: Arc::default(),
             webhooks: webhooks::WebhookClient::configured(webhooks::WebhookConfig::default()),
             allowed_hosts: Arc::new([]),

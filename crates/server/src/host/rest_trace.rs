@@ -18,15 +18,11 @@
 //!   travels) or a header; the bearer token is kept only as its SHA-256, to find the portal.
 //! - **The request path does no extra store read**: the layer buffers bodies it could read
 //!   anyway (at most [`BODY_LIMIT`], as the handlers do) and does the rest (parsing, finding
-//!   the token's portal, with a small cache) in a task of its own after the response is built.
+//!   the token's portal through the grants the API remembers, `crate::auth::lookup`) in a
+//!   task of its own after the response is built.
 //!   Until a widget session has seen a call (here, or another instance records sessions),
 //!   the layer only looks at the path. Sending on the bus happens in that task too.
-//! - The cache maps a token's hash to its portal and is not told of revocations: a revoked
-//!   token's requests (which the API refuses) may still be filed under its old portal until
-//!   the cache starts over. It only decides where a debugging record is shown.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::body::{Body, HttpBody};
@@ -48,35 +44,6 @@ use crate::AppState;
 const MAX_IDS: usize = 100;
 /// How deep the body scan looks for `engagementId` / `externalCallId`.
 const MAX_DEPTH: usize = 6;
-/// How many tokens' portals are remembered before the cache starts over.
-const MAX_TOKENS: usize = 256;
-
-/// Which portal each recently seen bearer token (by its SHA-256) acts for.
-#[derive(Default)]
-pub struct TokenPortals(Mutex<HashMap<String, i64>>);
-
-impl TokenPortals {
-    /// Forgets every token (a reset may have removed some).
-    pub fn clear(&self) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
-    }
-
-    fn get(&self, hash: &str) -> Option<i64> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(hash)
-            .copied()
-    }
-
-    fn put(&self, hash: String, portal_id: i64) {
-        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if all.len() >= MAX_TOKENS {
-            all.clear();
-        }
-        all.insert(hash, portal_id);
-    }
-}
 
 /// The middleware: see the module docs.
 pub async fn trace(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -172,19 +139,12 @@ async fn send_on(state: &AppState, rest: &RestCall, arrived_ms: i64) {
     }
 }
 
-/// The portal a token (by its hash) acts for: remembered, or read once from the store.
+/// The portal a token (by its hash) acts for while it is valid.
 async fn portal_of(state: &AppState, token_hash: String) -> Option<i64> {
-    if let Some(portal_id) = state.rest_trace.get(&token_hash) {
-        return Some(portal_id);
+    match crate::auth::lookup(state, token_hash).await {
+        Ok(crate::auth::Lookup::Valid(grant)) => Some(grant.portal_id),
+        _ => None,
     }
-    let grant = state
-        .store
-        .find_access_token(&token_hash)
-        .await
-        .ok()
-        .flatten()?;
-    state.rest_trace.put(token_hash, grant.portal_id);
-    Some(grant.portal_id)
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
