@@ -301,9 +301,7 @@ mod tests {
     }
 
     fn ids(handles: Vec<Handle>) -> Vec<String> {
-        let mut ids: Vec<String> = handles.into_iter().map(|h| h.id).collect();
-        ids.sort();
-        ids
+        sorted(handles.into_iter().map(|h| h.id).collect())
     }
 
     fn sorted(mut ids: Vec<String>) -> Vec<String> {

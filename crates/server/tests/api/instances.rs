@@ -324,17 +324,19 @@ async fn the_automation_api_lists_and_acts_on_another_instances_session_and_a_re
     a.finish().await;
 }
 
+/// The status `app` answers a list of contacts with, for `token`.
+async fn contacts_status(app: &TestApp, token: &str) -> reqwest::StatusCode {
+    let request = app
+        .request(Method::GET, "/crm/v3/objects/contacts")
+        .bearer_auth(token);
+    request.send().await.unwrap().status()
+}
+
 /// Waits (up to 10 s) until `app` refuses `token` with 401.
 async fn refused_soon(app: &TestApp, token: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let status = app
-            .request(Method::GET, "/crm/v3/objects/contacts")
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .status();
+        let status = contacts_status(app, token).await;
         if status == 401 {
             return;
         }
@@ -359,32 +361,34 @@ async fn a_token_revoked_or_reset_on_one_instance_is_refused_on_the_other() {
         return;
     };
     let b = a.spawn_peer().await.unwrap();
-    let get = |app: &TestApp, token: &str| {
-        let request = app
-            .request(Method::GET, "/crm/v3/objects/contacts")
-            .bearer_auth(token);
-        async move { request.send().await.unwrap().status() }
-    };
 
     let created = crate::oauth_helpers::oauth_app(&a).await;
     let tokens = crate::oauth_helpers::install(&a, &created).await;
     let access = tokens["access_token"].as_str().unwrap();
-    assert_eq!(get(&b, access).await, 200);
-    assert_eq!(get(&b, access).await, 200);
+    assert_eq!(contacts_status(&b, access).await, 200);
+    assert_eq!(contacts_status(&b, access).await, 200);
     assert!(a
         .store
         .uninstall_app(a.dev.portal_id, created.client.app_id)
         .await
         .unwrap());
-    assert_eq!(get(&a, access).await, 401, "at once where it was revoked");
+    assert_eq!(
+        contacts_status(&a, access).await,
+        401,
+        "at once where it was revoked"
+    );
     refused_soon(&b, access).await;
 
     let token = a.token_with(&["crm.objects.contacts.read"], false).await;
-    assert_eq!(get(&b, &token).await, 200);
-    assert_eq!(get(&b, &token).await, 200);
+    assert_eq!(contacts_status(&b, &token).await, 200);
+    assert_eq!(contacts_status(&b, &token).await, 200);
     let (status, _) = a.dev_call(Method::POST, "/callhost/v1/reset", None).await;
     assert_eq!(status, 204);
-    assert_eq!(get(&a, &token).await, 401, "at once where it was reset");
+    assert_eq!(
+        contacts_status(&a, &token).await,
+        401,
+        "at once where it was reset"
+    );
     refused_soon(&b, &token).await;
     b.finish().await;
     a.finish().await;
